@@ -1,0 +1,99 @@
+// `labtrack server`: the tracking server, with MLflow's flag names.
+import { accessSync, constants, mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { Command } from "commander";
+import { buildApp } from "../server/app.js";
+import { SqliteStore } from "../store/sqlite/sqlite-store.js";
+import type { TrackingStore } from "../store/types.js";
+import { parseStoreUri, UsageError } from "./store-uri.js";
+
+export interface ServerOptions {
+  backendStoreUri?: string;
+  defaultArtifactRoot?: string;
+  host: string;
+  port: string;
+  dataDir: string;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`invalid --port '${text}': expected 0–65535`);
+  return port;
+}
+
+function openStore(options: ServerOptions): TrackingStore {
+  const dataDir = resolve(options.dataDir);
+  const location = parseStoreUri(options.backendStoreUri ?? `sqlite:///${resolve(dataDir, "labtrack.db")}`);
+  if (location.kind === "postgres") {
+    throw new UsageError("PostgreSQL backend stores are not available in this version yet; use sqlite:///path.db");
+  }
+  if (location.file !== ":memory:") {
+    try {
+      mkdirSync(dirname(location.file), { recursive: true });
+      accessSync(dirname(location.file), constants.W_OK);
+    } catch (e) {
+      throw new UsageError(`cannot write the database at ${location.file}: ${(e as Error).message}`);
+    }
+  }
+  const defaultArtifactRoot = options.defaultArtifactRoot ?? "mlflow-artifacts:/";
+  try {
+    return new SqliteStore({ file: location.file, defaultArtifactRoot });
+  } catch (e) {
+    throw new UsageError(`cannot open the database at ${location.file}: ${(e as Error).message}`);
+  }
+}
+
+export async function runServer(options: ServerOptions): Promise<void> {
+  const port = parsePort(options.port);
+  const store = openStore(options);
+  const app = await buildApp({ store });
+  try {
+    await app.listen({ host: options.host, port });
+  } catch (e) {
+    await store.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") {
+      throw new UsageError(`port ${port} on ${options.host} is already in use; choose another with --port`);
+    }
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+      throw new UsageError(`cannot listen on host '${options.host}': ${(e as Error).message}`);
+    }
+    throw e;
+  }
+  const address = app.server.address();
+  const actualPort = typeof address === "object" && address ? address.port : port;
+  const shownHost = options.host.includes(":") ? `[${options.host}]` : options.host;
+  process.stdout.write(`Labtrack tracking server listening at http://${shownHost}:${actualPort}\n`);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    process.stdout.write(`Labtrack: ${signal} received, shutting down\n`);
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+export function registerServerCommand(program: Command): void {
+  program
+    .command("server")
+    .description("Run the MLflow-compatible tracking server")
+    .option(
+      "--backend-store-uri <uri>",
+      "where runs are stored: sqlite:///path.db (relative), sqlite:////abs/path.db, or a file path (default: <data-dir>/labtrack.db)",
+    )
+    .option(
+      "--default-artifact-root <uri>",
+      "root for the artifact locations of new experiments (default: mlflow-artifacts:/)",
+    )
+    .option("-h, --host <host>", "network address to listen on", "127.0.0.1")
+    .option("-p, --port <port>", "port to listen on (0 picks a free one)", "5000")
+    .option("--data-dir <dir>", "directory for the default database and artifacts", ".labtrack")
+    .action(async (options: ServerOptions) => {
+      await runServer(options);
+    });
+}

@@ -1,0 +1,126 @@
+// The HTTP application: MLflow's RPC routes under both API prefixes, health and version, and one error
+// shape for everything that goes wrong.
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { MlflowError } from "../store/errors.js";
+import type { TrackingStore } from "../store/types.js";
+import { VERSION } from "../version.js";
+import { Fields, parseJsonBody, queryToObject } from "./request.js";
+import { experimentRoutes } from "./routes/experiments.js";
+import { metricRoutes } from "./routes/metrics.js";
+import { runRoutes } from "./routes/runs.js";
+import type { HttpMethod, RpcRoute, ServerContext } from "./rpc.js";
+import { SearchError } from "../search/index.js";
+
+export const API_PREFIXES = ["/api/2.0", "/ajax-api/2.0"] as const;
+const ALL_METHODS: readonly HttpMethod[] = ["GET", "POST", "PATCH", "DELETE"];
+
+export interface AppOptions {
+  store: TrackingStore;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit?: number;
+  logger?: boolean;
+}
+
+export const TRACKING_ROUTES: readonly RpcRoute[] = [...experimentRoutes, ...runRoutes, ...metricRoutes];
+
+function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return reply.code(status).type("application/json").send({ error_code: code, message });
+}
+
+/** JSON content type check for POST and PUT, as MLflow does it (reference §1.3). */
+function checkContentType(request: FastifyRequest): void {
+  if (request.method !== "POST") return;
+  const header = request.headers["content-type"];
+  if (header === undefined) {
+    throw new MlflowError("INVALID_PARAMETER_VALUE", "Bad Request. Content-Type header is missing.");
+  }
+  const mediaType = header.split(";")[0]?.trim().toLowerCase();
+  if (mediaType !== "application/json") {
+    throw new MlflowError(
+      "INVALID_PARAMETER_VALUE",
+      `Bad Request. Content-Type must be "application/json", got "${header}".`,
+    );
+  }
+}
+
+function decode(request: FastifyRequest): Fields {
+  const queryAt = request.url.indexOf("?");
+  const query = queryAt >= 0 ? request.url.slice(queryAt + 1) : "";
+  if (request.method === "GET" && query !== "") return new Fields(queryToObject(query));
+  checkContentType(request);
+  const body = typeof request.body === "string" ? request.body : "";
+  return new Fields(parseJsonBody(body));
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
+    // Clients keep connections alive between calls; keep them open longer than typical client pools.
+    keepAliveTimeout: 75_000,
+    return503OnClosing: true,
+    routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, maxParamLength: 1000 },
+  });
+  const ctx: ServerContext = { store: options.store };
+
+  // Bodies are read as text and decoded per route, so that a wrong or missing Content-Type gets
+  // MLflow's error instead of a generic 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((error: FastifyError | MlflowError | SearchError, _request, reply) => {
+    if (error instanceof MlflowError || error instanceof SearchError) {
+      const status = error instanceof MlflowError ? error.status : 400;
+      return sendError(reply, status, error.code, error.message);
+    }
+    const status = (error as FastifyError).statusCode;
+    if (status === 413) {
+      return sendError(reply, 413, "INVALID_PARAMETER_VALUE", `Request body is too large: ${error.message}`);
+    }
+    if (status !== undefined && status >= 400 && status < 500) {
+      return sendError(reply, status, "BAD_REQUEST", error.message);
+    }
+    const code = (error as { code?: string }).code;
+    if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
+      return sendError(reply, 503, "TEMPORARILY_UNAVAILABLE", "The database is busy; retry the request.");
+    }
+    reply.log.error(error);
+    return sendError(reply, 500, "INTERNAL_ERROR", `Internal error: ${error.message}`);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, "ENDPOINT_NOT_FOUND", `No API endpoint ${request.method} ${request.url.split("?")[0]}`),
+  );
+
+  app.get("/health", async (_req, reply) => reply.type("text/plain").send("OK"));
+  app.get("/version", async (_req, reply) => reply.type("text/plain").send(VERSION));
+
+  for (const prefix of API_PREFIXES) {
+    for (const route of TRACKING_ROUTES) registerRpc(app, prefix + route.path, route, ctx);
+  }
+  return app;
+}
+
+function registerRpc(app: FastifyInstance, url: string, route: RpcRoute, ctx: ServerContext): void {
+  app.route({
+    method: [...route.methods],
+    url,
+    handler: async (request, reply) => {
+      const result = await route.handler(decode(request), ctx);
+      return reply.type("application/json").send(result);
+    },
+  });
+  const others = ALL_METHODS.filter((m) => !route.methods.includes(m));
+  if (others.length === 0) return;
+  app.route({
+    method: others,
+    url,
+    handler: async (request, reply) =>
+      sendError(
+        reply.header("allow", route.methods.join(", ")),
+        405,
+        "ENDPOINT_NOT_FOUND",
+        `Method ${request.method} is not allowed for ${url}; use ${route.methods.join(" or ")}.`,
+      ),
+  });
+}

@@ -1,0 +1,86 @@
+// Domain objects → MLflow's JSON wire form (reference §1.4): snake_case, int64 as numbers, empty
+// repeated fields left out, non-finite doubles as "NaN" / "Infinity" / "-Infinity".
+import type {
+  DatasetInput,
+  Experiment,
+  KeyValue,
+  Metric,
+  MetricWithRunId,
+  Run,
+  RunInfo,
+} from "../store/types.js";
+
+type Wire = Record<string, unknown>;
+
+export const encodeDouble = (v: number): number | string =>
+  Number.isFinite(v) ? v : Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+
+/** Sets `obj[key]` only for a non-empty list, as proto JSON leaves empty repeated fields out. */
+function list<T>(obj: Wire, key: string, items: readonly T[], map: (item: T) => unknown): void {
+  if (items.length > 0) obj[key] = items.map(map);
+}
+
+const kv = (t: KeyValue): Wire => ({ key: t.key, value: t.value });
+
+export function encodeExperiment(e: Experiment): Wire {
+  const out: Wire = {
+    experiment_id: e.experimentId,
+    name: e.name,
+    artifact_location: e.artifactLocation,
+    lifecycle_stage: e.lifecycleStage,
+  };
+  if (e.lastUpdateTime) out.last_update_time = e.lastUpdateTime;
+  if (e.creationTime) out.creation_time = e.creationTime;
+  list(out, "tags", e.tags, kv);
+  return out;
+}
+
+export const encodeMetric = (m: Metric): Wire => ({
+  key: m.key,
+  value: encodeDouble(m.value),
+  timestamp: m.timestamp,
+  step: m.step,
+});
+
+export const encodeMetricWithRunId = (m: MetricWithRunId): Wire => ({ ...encodeMetric(m), run_id: m.runId });
+
+export function encodeRunInfo(info: RunInfo): Wire {
+  const out: Wire = {
+    run_id: info.runId,
+    run_uuid: info.runId,
+    run_name: info.runName,
+    experiment_id: info.experimentId,
+    user_id: info.userId,
+    status: info.status,
+    start_time: info.startTime,
+  };
+  if (info.endTime) out.end_time = info.endTime;
+  out.artifact_uri = info.artifactUri;
+  out.lifecycle_stage = info.lifecycleStage;
+  return out;
+}
+
+function encodeDatasetInput(d: DatasetInput): Wire {
+  const dataset: Wire = {
+    name: d.dataset.name,
+    digest: d.dataset.digest,
+    source_type: d.dataset.sourceType,
+    source: d.dataset.source,
+  };
+  if (d.dataset.schema !== undefined) dataset.schema = d.dataset.schema;
+  if (d.dataset.profile !== undefined) dataset.profile = d.dataset.profile;
+  const out: Wire = {};
+  list(out, "tags", d.tags, kv);
+  out.dataset = dataset;
+  return out;
+}
+
+export function encodeRun(run: Run): Wire {
+  const data: Wire = {};
+  list(data, "metrics", run.data.metrics, encodeMetric);
+  list(data, "params", run.data.params, kv);
+  list(data, "tags", run.data.tags, kv);
+  const inputs: Wire = {};
+  list(inputs, "dataset_inputs", run.inputs.datasetInputs, encodeDatasetInput);
+  return { info: encodeRunInfo(run.info), data, inputs };
+}

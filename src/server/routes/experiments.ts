@@ -1,0 +1,83 @@
+import { invalidParameter } from "../../store/errors.js";
+import { checkExperimentName, checkExperimentTag, checkMaxResults, LIMITS } from "../../store/rules.js";
+import { VIEW_TYPES } from "../../store/types.js";
+import { parseExperimentFilter, parseExperimentOrderBy } from "../../search/index.js";
+import { encodeExperiment } from "../encode.js";
+import type { Fields } from "../request.js";
+import { rpc } from "../rpc.js";
+import { checkArtifactLocation } from "./artifact-location.js";
+
+const tags = (f: Fields) =>
+  f.messages("tags").map((t) => ({ key: t.string("key"), value: t.optionalString("value") ?? "" }));
+
+export const experimentRoutes = [
+  rpc("POST", "/mlflow/experiments/create", async (f, { store }) => {
+    const name = f.string("name");
+    checkExperimentName(name);
+    const location = f.optionalString("artifact_location") || undefined;
+    if (location !== undefined) checkArtifactLocation(location);
+    const experimentTags = tags(f);
+    for (const t of experimentTags) checkExperimentTag(t.key, t.value);
+    return { experiment_id: await store.createExperiment(name, location, experimentTags) };
+  }),
+
+  rpc("GET", "/mlflow/experiments/get", async (f, { store }) => ({
+    experiment: encodeExperiment(await store.getExperiment(f.id("experiment_id"))),
+  })),
+
+  rpc("GET", "/mlflow/experiments/get-by-name", async (f, { store }) => ({
+    experiment: encodeExperiment(await store.getExperimentByName(f.string("experiment_name"))),
+  })),
+
+  rpc("POST", "/mlflow/experiments/delete", async (f, { store }) => {
+    await store.deleteExperiment(f.id("experiment_id"));
+    return {};
+  }),
+
+  rpc("POST", "/mlflow/experiments/restore", async (f, { store }) => {
+    await store.restoreExperiment(f.id("experiment_id"));
+    return {};
+  }),
+
+  rpc("POST", "/mlflow/experiments/update", async (f, { store }) => {
+    const id = f.id("experiment_id");
+    const newName = f.string("new_name");
+    checkExperimentName(newName);
+    await store.renameExperiment(id, newName);
+    return {};
+  }),
+
+  rpc(["POST", "GET"], "/mlflow/experiments/search", async (f, { store }) => {
+    // MLflow fails without max_results; its own client always sends 1000, so that is our default.
+    const maxResults = f.optionalInt("max_results") ?? 1000;
+    checkMaxResults(maxResults, LIMITS.searchMaxResults);
+    const page = await store.searchExperiments({
+      filter: parseExperimentFilter(f.optionalString("filter")),
+      orderBy: parseExperimentOrderBy(f.stringList("order_by")),
+      viewType: f.optionalEnum("view_type", VIEW_TYPES, VIEW_TYPES) ?? "ACTIVE_ONLY",
+      maxResults,
+      pageToken: f.optionalString("page_token") || undefined,
+    });
+    const out: Record<string, unknown> = {};
+    if (page.items.length > 0) out.experiments = page.items.map(encodeExperiment);
+    if (page.nextPageToken) out.next_page_token = page.nextPageToken;
+    return out;
+  }),
+
+  rpc("POST", "/mlflow/experiments/set-experiment-tag", async (f, { store }) => {
+    const id = f.id("experiment_id");
+    const key = f.string("key");
+    const value = f.optionalString("value") ?? "";
+    checkExperimentTag(key, value);
+    await store.setExperimentTag(id, { key, value });
+    return {};
+  }),
+
+  rpc("POST", "/mlflow/experiments/delete-experiment-tag", async (f, { store }) => {
+    const id = f.id("experiment_id");
+    const key = f.string("key");
+    if (key === "") throw invalidParameter("Missing value for required parameter 'key'.");
+    await store.deleteExperimentTag(id, key);
+    return {};
+  }),
+];

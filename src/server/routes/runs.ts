@@ -1,0 +1,233 @@
+import { parseRunFilter, parseRunOrderBy } from "../../search/index.js";
+import { invalidParameter } from "../../store/errors.js";
+import {
+  checkMaxResults,
+  checkRunName,
+  checkValueLength,
+  LIMITS,
+  RUN_ID_PATTERN,
+  validateKey,
+} from "../../store/rules.js";
+import { type DatasetInput, type KeyValue, type Metric, RUN_STATUSES, VIEW_TYPES } from "../../store/types.js";
+import { encodeRun, encodeRunInfo } from "../encode.js";
+import type { Fields } from "../request.js";
+import { rpc } from "../rpc.js";
+
+/** `run_id`, falling back to the legacy `run_uuid` that the Python client sends alongside. */
+const runId = (f: Fields): string => (f.has("run_id") ? f.string("run_id") : f.string("run_uuid"));
+
+const metric = (f: Fields): Metric => {
+  const key = f.string("key");
+  validateKey("metric", key);
+  const value = f.double("value");
+  const timestamp = f.int("timestamp");
+  if (timestamp < 0) throw invalidParameter(`Invalid timestamp ${timestamp} for metric '${key}': it must be ≥ 0.`);
+  return { key, value, timestamp, step: f.optionalInt("step") ?? 0 };
+};
+
+const param = (f: Fields): KeyValue => {
+  const key = f.string("key");
+  validateKey("param", key);
+  return { key, value: checkValueLength("param", key, f.optionalString("value") ?? "") };
+};
+
+const tag = (f: Fields): KeyValue => {
+  const key = f.string("key");
+  validateKey("tag", key);
+  return { key, value: checkValueLength("tag", key, f.optionalString("value") ?? "") };
+};
+
+function checkRunIdFormat(id: string): void {
+  if (!RUN_ID_PATTERN.test(id)) throw invalidParameter(`Invalid run ID: '${id}'.`);
+}
+
+function checkBatchLimits(metrics: number, params: number, tags: number): void {
+  const over = (what: string, n: number, max: number) =>
+    invalidParameter(`A batch logging request can contain at most ${max} ${what}. Got ${n} ${what}.`);
+  if (metrics > LIMITS.batchMetrics) throw over("metrics", metrics, LIMITS.batchMetrics);
+  if (params > LIMITS.batchParams) throw over("params", params, LIMITS.batchParams);
+  if (tags > LIMITS.batchTags) throw over("tags", tags, LIMITS.batchTags);
+  const total = metrics + params + tags;
+  if (total > LIMITS.batchTotal) {
+    throw invalidParameter(
+      `A batch logging request can contain at most ${LIMITS.batchTotal} metrics, params and tags in total. Got ${total}.`,
+    );
+  }
+}
+
+const DATASET_LIMITS = { name: 500, digest: 36, source_type: 36, source: 65_535, schema: 1_048_575, profile: 16_777_215 };
+
+function datasetInput(f: Fields): DatasetInput {
+  const d = f.message("dataset");
+  const field = (name: keyof typeof DATASET_LIMITS, required: boolean): string | undefined => {
+    const v = required ? d.string(name) : d.optionalString(name);
+    if (v !== undefined && v.length > DATASET_LIMITS[name]) {
+      throw invalidParameter(`Dataset ${name} exceeds the maximum length of ${DATASET_LIMITS[name]}.`);
+    }
+    return v;
+  };
+  const tags = f.messages("tags").map((t) => {
+    const key = t.string("key");
+    const value = t.optionalString("value") ?? "";
+    if (key.length > 255 || value.length > 500) {
+      throw invalidParameter(`Input tag '${key.slice(0, 40)}' exceeds the limits (key 255, value 500).`);
+    }
+    return { key, value };
+  });
+  return {
+    tags,
+    dataset: {
+      name: field("name", true) as string,
+      digest: field("digest", true) as string,
+      sourceType: field("source_type", true) as string,
+      source: field("source", true) as string,
+      schema: field("schema", false),
+      profile: field("profile", false),
+    },
+  };
+}
+
+export const runRoutes = [
+  rpc("POST", "/mlflow/runs/create", async (f, { store }) => {
+    const experimentId = f.has("experiment_id") ? f.id("experiment_id") : "0";
+    const runName = f.optionalString("run_name") || undefined;
+    if (runName !== undefined) checkRunName(runName);
+    const tags = f.messages("tags").map(tag);
+    const run = await store.createRun({
+      experimentId,
+      userId: f.optionalString("user_id") ?? "",
+      runName,
+      startTime: f.optionalInt("start_time") ?? 0,
+      tags,
+    });
+    return { run: encodeRun(run) };
+  }),
+
+  rpc("GET", "/mlflow/runs/get", async (f, { store }) => ({ run: encodeRun(await store.getRun(runId(f))) })),
+
+  rpc("POST", "/mlflow/runs/update", async (f, { store }) => {
+    const id = runId(f);
+    const runName = f.optionalString("run_name") || undefined;
+    if (runName !== undefined) checkRunName(runName);
+    const info = await store.updateRun(id, {
+      status: f.optionalEnum("status", RUN_STATUSES, RUN_STATUSES),
+      endTime: f.optionalInt("end_time"),
+      runName,
+    });
+    return { run_info: encodeRunInfo(info) };
+  }),
+
+  rpc("POST", "/mlflow/runs/delete", async (f, { store }) => {
+    await store.deleteRun(f.string("run_id"));
+    return {};
+  }),
+
+  rpc("POST", "/mlflow/runs/restore", async (f, { store }) => {
+    await store.restoreRun(f.string("run_id"));
+    return {};
+  }),
+
+  rpc("POST", "/mlflow/runs/log-metric", async (f, { store }) => {
+    const id = runId(f);
+    await store.logBatch(id, { metrics: [metric(f)], params: [], tags: [] });
+    return {};
+  }),
+
+  rpc("POST", "/mlflow/runs/log-parameter", async (f, { store }) => {
+    const id = runId(f);
+    await store.logBatch(id, { metrics: [], params: [param(f)], tags: [] });
+    return {};
+  }),
+
+  rpc("POST", "/mlflow/runs/set-tag", async (f, { store }) => {
+    const id = runId(f);
+    await store.logBatch(id, { metrics: [], params: [], tags: [tag(f)] });
+    return {};
+  }),
+
+  rpc("POST", "/mlflow/runs/delete-tag", async (f, { store }) => {
+    await store.deleteTag(f.string("run_id"), f.string("key"));
+    return {};
+  }),
+
+  rpc("POST", "/mlflow/runs/log-batch", async (f, { store }) => {
+    const id = f.string("run_id");
+    checkRunIdFormat(id);
+    const metricFields = f.messages("metrics");
+    const paramFields = f.messages("params");
+    const tagFields = f.messages("tags");
+    checkBatchLimits(metricFields.length, paramFields.length, tagFields.length);
+    const params = paramFields.map(param);
+    const seen = new Set<string>();
+    for (const p of params) {
+      if (seen.has(p.key)) {
+        throw invalidParameter(
+          `Duplicate parameter keys have been submitted: ['${p.key}']. Please ensure the request contains only one param value per param key.`,
+        );
+      }
+      seen.add(p.key);
+    }
+    // The whole batch is validated before anything is written, and written in one transaction.
+    await store.logBatch(id, { metrics: metricFields.map(metric), params, tags: tagFields.map(tag) });
+    return {};
+  }),
+
+  rpc("POST", "/mlflow/runs/log-inputs", async (f, { store }) => {
+    const id = f.string("run_id");
+    checkRunIdFormat(id);
+    await store.logInputs(id, f.messages("datasets").map(datasetInput));
+    return {};
+  }),
+
+  rpc("POST", "/mlflow/runs/log-model", async (f, { store }) => {
+    const id = f.string("run_id");
+    const text = f.string("model_json");
+    let model: unknown;
+    try {
+      model = JSON.parse(text);
+    } catch {
+      throw invalidParameter("Malformed model info: 'model_json' is not valid JSON.");
+    }
+    const required = ["artifact_path", "flavors", "utc_time_created", "run_id"];
+    if (model === null || typeof model !== "object" || Array.isArray(model)) {
+      throw invalidParameter("Malformed model info: 'model_json' must be a JSON object.");
+    }
+    const absent = required.filter((k) => !(k in model));
+    if (absent.length > 0) {
+      throw invalidParameter(`Model json is missing mandatory fields: ${absent.join(", ")}`);
+    }
+    const run = await store.getRun(id);
+    const key = "mlflow.log-model.history";
+    const previous = run.data.tags.find((t) => t.key === key)?.value;
+    let history: unknown[] = [];
+    if (previous) {
+      try {
+        const parsed: unknown = JSON.parse(previous);
+        if (Array.isArray(parsed)) history = parsed;
+      } catch {
+        history = [];
+      }
+    }
+    history.push(model);
+    await store.logBatch(id, { metrics: [], params: [], tags: [{ key, value: JSON.stringify(history) }] });
+    return {};
+  }),
+
+  rpc("POST", "/mlflow/runs/search", async (f, { store }) => {
+    const maxResults = f.optionalInt("max_results") ?? LIMITS.defaultRunsMaxResults;
+    checkMaxResults(maxResults, LIMITS.searchMaxResults);
+    const page = await store.searchRuns({
+      experimentIds: f.stringList("experiment_ids", { ids: true }),
+      filter: parseRunFilter(f.optionalString("filter")),
+      orderBy: parseRunOrderBy(f.stringList("order_by")),
+      viewType: f.optionalEnum("run_view_type", VIEW_TYPES, VIEW_TYPES) ?? "ACTIVE_ONLY",
+      maxResults,
+      pageToken: f.optionalString("page_token") || undefined,
+    });
+    const out: Record<string, unknown> = {};
+    if (page.items.length > 0) out.runs = page.items.map(encodeRun);
+    if (page.nextPageToken) out.next_page_token = page.nextPageToken;
+    return out;
+  }),
+];
+

@@ -1,0 +1,23 @@
+// An RPC route of MLflow's REST API: one path, the methods its proto declares, and a handler that turns
+// decoded fields into a response message.
+import type { TrackingStore } from "../store/types.js";
+import type { Fields } from "./request.js";
+
+export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+
+export interface ServerContext {
+  readonly store: TrackingStore;
+}
+
+export interface RpcRoute {
+  /** Path after the API prefix, e.g. `/mlflow/runs/create`. */
+  readonly path: string;
+  readonly methods: readonly HttpMethod[];
+  readonly handler: (fields: Fields, ctx: ServerContext) => Promise<Record<string, unknown>>;
+}
+
+export const rpc = (
+  methods: HttpMethod | readonly HttpMethod[],
+  path: string,
+  handler: RpcRoute["handler"],
+): RpcRoute => ({ path, methods: typeof methods === "string" ? [methods] : methods, handler });

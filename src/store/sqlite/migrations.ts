@@ -1,0 +1,108 @@
+// Schema versions, applied in order inside one transaction each. Never edit a released step: add one.
+// `PRAGMA user_version` records how many steps a database has.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: tracking
+  `
+  CREATE TABLE experiments (
+    experiment_id     INTEGER PRIMARY KEY,
+    name              TEXT NOT NULL UNIQUE,
+    artifact_location TEXT NOT NULL,
+    lifecycle_stage   TEXT NOT NULL DEFAULT 'active',
+    creation_time     INTEGER,
+    last_update_time  INTEGER
+  );
+  CREATE INDEX experiments_creation ON experiments (creation_time DESC, experiment_id);
+
+  CREATE TABLE experiment_tags (
+    experiment_id INTEGER NOT NULL REFERENCES experiments (experiment_id) ON DELETE CASCADE,
+    key           TEXT NOT NULL,
+    value         TEXT NOT NULL,
+    PRIMARY KEY (experiment_id, key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE runs (
+    run_uuid        TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    experiment_id   INTEGER NOT NULL REFERENCES experiments (experiment_id) ON DELETE CASCADE,
+    user_id         TEXT NOT NULL DEFAULT '',
+    status          TEXT NOT NULL,
+    start_time      INTEGER NOT NULL DEFAULT 0,
+    end_time        INTEGER,
+    deleted_time    INTEGER,
+    lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+    artifact_uri    TEXT NOT NULL
+  );
+  -- The default runs/search order: experiment, view type, start_time DESC, run_uuid.
+  CREATE INDEX runs_search_default ON runs (experiment_id, lifecycle_stage, start_time DESC, run_uuid);
+
+  CREATE TABLE params (
+    run_uuid TEXT NOT NULL REFERENCES runs (run_uuid) ON DELETE CASCADE,
+    key      TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    PRIMARY KEY (run_uuid, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX params_key_value ON params (key, value, run_uuid);
+
+  CREATE TABLE tags (
+    run_uuid TEXT NOT NULL REFERENCES runs (run_uuid) ON DELETE CASCADE,
+    key      TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    PRIMARY KEY (run_uuid, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX tags_key_value ON tags (key, value, run_uuid);
+
+  -- Full history. NaN is stored as value 0 with is_nan = 1 (as MLflow does); infinities as REAL ±inf.
+  CREATE TABLE metrics (
+    run_uuid  TEXT NOT NULL REFERENCES runs (run_uuid) ON DELETE CASCADE,
+    key       TEXT NOT NULL,
+    value     REAL NOT NULL,
+    timestamp INTEGER NOT NULL,
+    step      INTEGER NOT NULL DEFAULT 0,
+    is_nan    INTEGER NOT NULL DEFAULT 0
+  );
+  -- Drops exact duplicates and serves history reads by (run, key) in step order.
+  CREATE UNIQUE INDEX metrics_point ON metrics (run_uuid, key, step, timestamp, value, is_nan);
+
+  -- One row per (run, key): the point with the greatest (step, timestamp, value).
+  CREATE TABLE latest_metrics (
+    run_uuid  TEXT NOT NULL REFERENCES runs (run_uuid) ON DELETE CASCADE,
+    key       TEXT NOT NULL,
+    value     REAL NOT NULL,
+    timestamp INTEGER NOT NULL,
+    step      INTEGER NOT NULL,
+    is_nan    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_uuid, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX latest_metrics_key_value ON latest_metrics (key, value, run_uuid);
+
+  CREATE TABLE datasets (
+    dataset_uuid  TEXT PRIMARY KEY,
+    experiment_id INTEGER NOT NULL REFERENCES experiments (experiment_id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    digest        TEXT NOT NULL,
+    source_type   TEXT NOT NULL,
+    source        TEXT NOT NULL,
+    schema        TEXT,
+    profile       TEXT,
+    UNIQUE (experiment_id, name, digest)
+  );
+
+  CREATE TABLE run_inputs (
+    run_uuid     TEXT NOT NULL REFERENCES runs (run_uuid) ON DELETE CASCADE,
+    dataset_uuid TEXT NOT NULL REFERENCES datasets (dataset_uuid) ON DELETE CASCADE,
+    seq          INTEGER NOT NULL,
+    PRIMARY KEY (run_uuid, dataset_uuid)
+  ) WITHOUT ROWID;
+  CREATE INDEX run_inputs_dataset ON run_inputs (dataset_uuid);
+
+  CREATE TABLE input_tags (
+    run_uuid     TEXT NOT NULL,
+    dataset_uuid TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    value        TEXT NOT NULL,
+    PRIMARY KEY (run_uuid, dataset_uuid, key),
+    FOREIGN KEY (run_uuid, dataset_uuid) REFERENCES run_inputs (run_uuid, dataset_uuid) ON DELETE CASCADE
+  ) WITHOUT ROWID;
+  `,
+];

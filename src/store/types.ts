@@ -1,0 +1,156 @@
+// Domain types of the tracking store, shared by every implementation and by the HTTP layer.
+import type { Filter, OrderTerm } from "../search/ast.js";
+
+export type ViewType = "ACTIVE_ONLY" | "DELETED_ONLY" | "ALL";
+export type RunStatus = "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";
+export type LifecycleStage = "active" | "deleted";
+
+export const RUN_STATUSES: readonly RunStatus[] = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"];
+export const VIEW_TYPES: readonly ViewType[] = ["ACTIVE_ONLY", "DELETED_ONLY", "ALL"];
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+export interface Experiment {
+  experimentId: string;
+  name: string;
+  artifactLocation: string;
+  lifecycleStage: LifecycleStage;
+  creationTime: number | null;
+  lastUpdateTime: number | null;
+  tags: KeyValue[];
+}
+
+export interface Metric {
+  key: string;
+  /** May be NaN or ±Infinity. */
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface MetricWithRunId extends Metric {
+  runId: string;
+}
+
+export interface RunInfo {
+  runId: string;
+  runName: string;
+  experimentId: string;
+  userId: string;
+  status: RunStatus;
+  startTime: number;
+  endTime: number | null;
+  artifactUri: string;
+  lifecycleStage: LifecycleStage;
+}
+
+export interface Dataset {
+  name: string;
+  digest: string;
+  sourceType: string;
+  source: string;
+  schema?: string | undefined;
+  profile?: string | undefined;
+}
+
+export interface DatasetInput {
+  tags: KeyValue[];
+  dataset: Dataset;
+}
+
+export interface Run {
+  info: RunInfo;
+  data: { metrics: Metric[]; params: KeyValue[]; tags: KeyValue[] };
+  inputs: { datasetInputs: DatasetInput[] };
+}
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken?: string | undefined;
+}
+
+export interface CreateRunInput {
+  experimentId: string;
+  userId: string;
+  runName: string | undefined;
+  startTime: number;
+  tags: KeyValue[];
+}
+
+export interface UpdateRunInput {
+  status?: RunStatus | undefined;
+  endTime?: number | undefined;
+  runName?: string | undefined;
+}
+
+export interface LogBatchInput {
+  metrics: Metric[];
+  params: KeyValue[];
+  tags: KeyValue[];
+}
+
+export interface SearchRunsInput {
+  experimentIds: string[];
+  filter: Filter | null;
+  orderBy: OrderTerm[];
+  viewType: ViewType;
+  maxResults: number;
+  pageToken: string | undefined;
+}
+
+export interface SearchExperimentsInput {
+  filter: Filter | null;
+  orderBy: OrderTerm[];
+  viewType: ViewType;
+  maxResults: number;
+  pageToken: string | undefined;
+}
+
+export interface HistoryInput {
+  runId: string;
+  key: string;
+  maxResults: number | undefined;
+  pageToken: string | undefined;
+}
+
+export interface BulkIntervalInput {
+  runIds: string[];
+  key: string;
+  startStep: number | undefined;
+  endStep: number | undefined;
+  maxResults: number;
+}
+
+/**
+ * The storage interface. SQLite and PostgreSQL implement it with the same behaviour down to ordering
+ * and error codes; every method that writes does so in one transaction (all or nothing).
+ */
+export interface TrackingStore {
+  createExperiment(name: string, artifactLocation: string | undefined, tags: KeyValue[]): Promise<string>;
+  getExperiment(experimentId: string): Promise<Experiment>;
+  getExperimentByName(name: string): Promise<Experiment>;
+  deleteExperiment(experimentId: string): Promise<void>;
+  restoreExperiment(experimentId: string): Promise<void>;
+  renameExperiment(experimentId: string, newName: string): Promise<void>;
+  setExperimentTag(experimentId: string, tag: KeyValue): Promise<void>;
+  deleteExperimentTag(experimentId: string, key: string): Promise<void>;
+  searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>>;
+
+  createRun(input: CreateRunInput): Promise<Run>;
+  getRun(runId: string): Promise<Run>;
+  updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo>;
+  deleteRun(runId: string): Promise<void>;
+  restoreRun(runId: string): Promise<void>;
+  logBatch(runId: string, input: LogBatchInput): Promise<void>;
+  deleteTag(runId: string, key: string): Promise<void>;
+  logInputs(runId: string, inputs: DatasetInput[]): Promise<void>;
+  searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
+
+  getMetricHistory(input: HistoryInput): Promise<Page<Metric>>;
+  getMetricHistoryBulkInterval(input: BulkIntervalInput): Promise<MetricWithRunId[]>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,101 @@
+// Starts the real `labtrack server` process from the CLI on a free port with a fresh SQLite file.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const BIN = resolve(import.meta.dirname, "../../bin/labtrack.js");
+
+export interface RunningServer {
+  url: string;
+  dir: string;
+  dbFile: string;
+  process: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Stops the process and removes its data directory. */
+  dispose(): Promise<void>;
+}
+
+export async function startServer(
+  options: { dir?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningServer> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "labtrack-test-"));
+  const dbFile = join(dir, "labtrack.db");
+  const child = spawn(
+    process.execPath,
+    [BIN, "server", "--port", "0", "--backend-store-uri", `sqlite:///${dbFile}`, "--data-dir", dir, ...(options.args ?? [])],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } },
+  );
+  let output = "";
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 15 s:\n${output}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /listening at (http:\/\/\S+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1] as string);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${output}`));
+    });
+  });
+  const stop = (signal: NodeJS.Signals = "SIGTERM") =>
+    new Promise<number | null>((done) => {
+      if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
+      child.once("exit", (code) => done(code));
+      child.kill(signal);
+    });
+  return {
+    url,
+    dir,
+    dbFile,
+    process: child,
+    stop,
+    async dispose() {
+      await stop();
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResult<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+}
+
+/** Calls the MLflow API: GET sends `query` as query parameters, other methods a JSON body. */
+export function api(base: string) {
+  return async function call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    payload?: Record<string, unknown>,
+    { prefix = "/api/2.0/mlflow" }: { prefix?: string } = {},
+  ): Promise<ApiResult<T>> {
+    let url = `${base}${prefix}${path}`;
+    const init: RequestInit = { method, headers: {} };
+    if (method === "GET" && payload) {
+      const q = new URLSearchParams();
+      for (const [k, v] of Object.entries(payload)) {
+        for (const item of Array.isArray(v) ? v : [v]) q.append(k, String(item));
+      }
+      url += `?${q}`;
+    } else if (payload !== undefined) {
+      init.headers = { "content-type": "application/json" };
+      init.body = JSON.stringify(payload);
+    }
+    const res = await fetch(url, init);
+    const text = await res.text();
+    let body: T;
+    try {
+      body = JSON.parse(text) as T;
+    } catch {
+      body = { raw: text } as T;
+    }
+    return { status: res.status, body };
+  };
+}
