@@ -25,7 +25,9 @@ function openStore(options: ServerOptions): TrackingStore {
   const dataDir = resolve(options.dataDir);
   const location = parseStoreUri(options.backendStoreUri ?? `sqlite:///${resolve(dataDir, "labtrack.db")}`);
   if (location.kind === "postgres") {
-    throw new UsageError("PostgreSQL backend stores are not available in this version yet; use sqlite:///path.db");
+    throw new UsageError(
+      "PostgreSQL backend stores are not available in this version yet; use sqlite:///path.db",
+    );
   }
   if (location.file !== ":memory:") {
     try {

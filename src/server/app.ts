@@ -1,6 +1,12 @@
 // The HTTP application: MLflow's RPC routes under both API prefixes, health and version, and one error
 // shape for everything that goes wrong.
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
+import { SearchError } from "../search/index.js";
 import { MlflowError } from "../store/errors.js";
 import type { TrackingStore } from "../store/types.js";
 import { VERSION } from "../version.js";
@@ -9,7 +15,6 @@ import { experimentRoutes } from "./routes/experiments.js";
 import { metricRoutes } from "./routes/metrics.js";
 import { runRoutes } from "./routes/runs.js";
 import type { HttpMethod, RpcRoute, ServerContext } from "./rpc.js";
-import { SearchError } from "../search/index.js";
 
 export const API_PREFIXES = ["/api/2.0", "/ajax-api/2.0"] as const;
 const ALL_METHODS: readonly HttpMethod[] = ["GET", "POST", "PATCH", "DELETE"];
@@ -89,7 +94,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, "ENDPOINT_NOT_FOUND", `No API endpoint ${request.method} ${request.url.split("?")[0]}`),
+    sendError(
+      reply,
+      404,
+      "ENDPOINT_NOT_FOUND",
+      `No API endpoint ${request.method} ${request.url.split("?")[0]}`,
+    ),
   );
 
   app.get("/health", async (_req, reply) => reply.type("text/plain").send("OK"));

@@ -140,7 +140,8 @@ export class Fields {
   message(field: string): Fields {
     const v = this.raw(field);
     if (v === undefined) throw missing(this.name(field));
-    if (typeof v !== "object" || Array.isArray(v)) throw wrongType(this.name(field), v, "an object");
+    if (v === null || typeof v !== "object" || Array.isArray(v))
+      throw wrongType(this.name(field), v, "an object");
     return new Fields(v, this.name(field));
   }
 }

@@ -113,3 +113,12 @@ export function checkMaxResults(value: number, max: number, name = "max_results"
 }
 
 export const RUN_ID_PATTERN = /^[a-zA-Z0-9][\w-]{0,255}$/;
+
+/**
+ * MLflow's SQL store keeps NaN as 0 plus a flag and clamps ±Infinity to the largest finite doubles;
+ * clients see exactly that, so we store the same.
+ */
+export function storedMetricValue(value: number): { value: number; isNan: 0 | 1 } {
+  if (Number.isNaN(value)) return { value: 0, isNan: 1 };
+  return { value: Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, value)), isNan: 0 };
+}

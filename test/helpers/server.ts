@@ -23,7 +23,17 @@ export async function startServer(
   const dbFile = join(dir, "labtrack.db");
   const child = spawn(
     process.execPath,
-    [BIN, "server", "--port", "0", "--backend-store-uri", `sqlite:///${dbFile}`, "--data-dir", dir, ...(options.args ?? [])],
+    [
+      BIN,
+      "server",
+      "--port",
+      "0",
+      "--backend-store-uri",
+      `sqlite:///${dbFile}`,
+      "--data-dir",
+      dir,
+      ...(options.args ?? []),
+    ],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } },
   );
   let output = "";

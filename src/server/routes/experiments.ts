@@ -1,7 +1,7 @@
+import { parseExperimentFilter, parseExperimentOrderBy } from "../../search/index.js";
 import { invalidParameter } from "../../store/errors.js";
 import { checkExperimentName, checkExperimentTag, checkMaxResults, LIMITS } from "../../store/rules.js";
 import { VIEW_TYPES } from "../../store/types.js";
-import { parseExperimentFilter, parseExperimentOrderBy } from "../../search/index.js";
 import { encodeExperiment } from "../encode.js";
 import type { Fields } from "../request.js";
 import { rpc } from "../rpc.js";

@@ -8,7 +8,13 @@ import {
   RUN_ID_PATTERN,
   validateKey,
 } from "../../store/rules.js";
-import { type DatasetInput, type KeyValue, type Metric, RUN_STATUSES, VIEW_TYPES } from "../../store/types.js";
+import {
+  type DatasetInput,
+  type KeyValue,
+  type Metric,
+  RUN_STATUSES,
+  VIEW_TYPES,
+} from "../../store/types.js";
 import { encodeRun, encodeRunInfo } from "../encode.js";
 import type { Fields } from "../request.js";
 import { rpc } from "../rpc.js";
@@ -21,7 +27,8 @@ const metric = (f: Fields): Metric => {
   validateKey("metric", key);
   const value = f.double("value");
   const timestamp = f.int("timestamp");
-  if (timestamp < 0) throw invalidParameter(`Invalid timestamp ${timestamp} for metric '${key}': it must be ≥ 0.`);
+  if (timestamp < 0)
+    throw invalidParameter(`Invalid timestamp ${timestamp} for metric '${key}': it must be ≥ 0.`);
   return { key, value, timestamp, step: f.optionalInt("step") ?? 0 };
 };
 
@@ -55,7 +62,14 @@ function checkBatchLimits(metrics: number, params: number, tags: number): void {
   }
 }
 
-const DATASET_LIMITS = { name: 500, digest: 36, source_type: 36, source: 65_535, schema: 1_048_575, profile: 16_777_215 };
+const DATASET_LIMITS = {
+  name: 500,
+  digest: 36,
+  source_type: 36,
+  source: 65_535,
+  schema: 1_048_575,
+  profile: 16_777_215,
+};
 
 function datasetInput(f: Fields): DatasetInput {
   const d = f.message("dataset");
@@ -230,4 +244,3 @@ export const runRoutes = [
     return out;
   }),
 ];
-

@@ -10,8 +10,8 @@ import {
 } from "../../search/index.js";
 import { invalidParameter, MlflowError, notFound } from "../errors.js";
 import { bulkIntervalSteps } from "../metric-sampling.js";
+import { LIMITS, RUN_NAME_TAG, storedMetricValue } from "../rules.js";
 import { randomRunName } from "../run-names.js";
-import { LIMITS, RUN_NAME_TAG } from "../rules.js";
 import type {
   BulkIntervalInput,
   CreateRunInput,
@@ -105,7 +105,9 @@ export class SqliteStore implements TrackingStore {
   private prepare() {
     const db = this.db;
     return {
-      experimentById: db.prepare<[number], ExperimentRow>("SELECT * FROM experiments WHERE experiment_id = ?"),
+      experimentById: db.prepare<[number], ExperimentRow>(
+        "SELECT * FROM experiments WHERE experiment_id = ?",
+      ),
       experimentByName: db.prepare<[string], ExperimentRow>("SELECT * FROM experiments WHERE name = ?"),
       experimentTags: db.prepare<[number], KeyValue>(
         "SELECT key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY key",
@@ -113,14 +115,18 @@ export class SqliteStore implements TrackingStore {
       insertExperiment: db.prepare(
         "INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (?, '', 'active', ?, ?)",
       ),
-      setExperimentLocation: db.prepare("UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?"),
+      setExperimentLocation: db.prepare(
+        "UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?",
+      ),
       setExperimentStage: db.prepare(
         "UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?",
       ),
       setExperimentRunsStage: db.prepare(
         "UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?",
       ),
-      renameExperiment: db.prepare("UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?"),
+      renameExperiment: db.prepare(
+        "UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?",
+      ),
       upsertExperimentTag: db.prepare(
         "INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value",
       ),
@@ -200,7 +206,11 @@ export class SqliteStore implements TrackingStore {
     };
   }
 
-  async createExperiment(name: string, artifactLocation: string | undefined, tags: KeyValue[]): Promise<string> {
+  async createExperiment(
+    name: string,
+    artifactLocation: string | undefined,
+    tags: KeyValue[],
+  ): Promise<string> {
     return this.db
       .transaction(() => {
         if (this.stmt.experimentByName.get(name)) {
@@ -322,13 +332,16 @@ export class SqliteStore implements TrackingStore {
       )
       .all(JSON.stringify(page));
     const byId = new Map(rows.map((r) => [r.experiment_id, r]));
-    const items = page.map((id) => {
-      const row = byId.get(id) as ExperimentRow;
-      return {
-        ...this.toExperimentShallow(row),
-        tags: tags.filter((t) => t.experiment_id === id).map(({ key, value }) => ({ key, value })),
-      };
-    });
+    const tagsById = new Map<number, KeyValue[]>();
+    for (const { experiment_id, key, value } of tags) {
+      const list = tagsById.get(experiment_id);
+      if (list) list.push({ key, value });
+      else tagsById.set(experiment_id, [{ key, value }]);
+    }
+    const items = page.map((id) => ({
+      ...this.toExperimentShallow(byId.get(id) as ExperimentRow),
+      tags: tagsById.get(id) ?? [],
+    }));
     return { items, nextPageToken: more ? encodePageToken(offset + input.maxResults) : undefined };
   }
 
@@ -375,7 +388,14 @@ export class SqliteStore implements TrackingStore {
         const name = input.runName || tagName || randomRunName();
         const id = randomUUID().replaceAll("-", "");
         const artifactUri = joinArtifactUri(experiment.artifact_location, id, "artifacts");
-        this.stmt.insertRun.run(id, name, experiment.experiment_id, input.userId, input.startTime, artifactUri);
+        this.stmt.insertRun.run(
+          id,
+          name,
+          experiment.experiment_id,
+          input.userId,
+          input.startTime,
+          artifactUri,
+        );
         for (const tag of input.tags) this.stmt.upsertTag.run(id, tag.key, tag.value);
         this.stmt.upsertTag.run(id, RUN_NAME_TAG, name);
         return id;
@@ -404,7 +424,9 @@ export class SqliteStore implements TrackingStore {
       return map;
     };
     const params = group(
-      this.db.prepare<[string], KeyValueRow>(`SELECT run_uuid, key, value FROM params WHERE ${inIds}`).all(ids),
+      this.db
+        .prepare<[string], KeyValueRow>(`SELECT run_uuid, key, value FROM params WHERE ${inIds}`)
+        .all(ids),
     );
     const tags = group(
       this.db.prepare<[string], KeyValueRow>(`SELECT run_uuid, key, value FROM tags WHERE ${inIds}`).all(ids),
@@ -538,8 +560,7 @@ export class SqliteStore implements TrackingStore {
           }
         }
         for (const m of input.metrics) {
-          const isNan = Number.isNaN(m.value) ? 1 : 0;
-          const value = isNan ? 0 : m.value;
+          const { value, isNan } = storedMetricValue(m.value);
           this.stmt.insertMetric.run(runId, m.key, value, m.timestamp, m.step, isNan);
           this.stmt.upsertLatest.run(runId, m.key, value, m.timestamp, m.step, isNan);
         }
