@@ -8,11 +8,13 @@ import Fastify, {
 } from "fastify";
 import { SearchError } from "../search/index.js";
 import { MlflowError } from "../store/errors.js";
+import type { RegistryStore } from "../store/registry-types.js";
 import type { TrackingStore } from "../store/types.js";
 import { VERSION } from "../version.js";
 import { Fields, parseJsonBody, queryToObject } from "./request.js";
 import { experimentRoutes } from "./routes/experiments.js";
 import { metricRoutes } from "./routes/metrics.js";
+import { registryRoutes } from "./routes/registry.js";
 import { runRoutes } from "./routes/runs.js";
 import type { HttpMethod, RpcRoute, ServerContext } from "./rpc.js";
 
@@ -21,12 +23,18 @@ const ALL_METHODS: readonly HttpMethod[] = ["GET", "POST", "PATCH", "DELETE"];
 
 export interface AppOptions {
   store: TrackingStore;
+  registry: RegistryStore;
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
   logger?: boolean;
 }
 
-export const TRACKING_ROUTES: readonly RpcRoute[] = [...experimentRoutes, ...runRoutes, ...metricRoutes];
+export const RPC_ROUTES: readonly RpcRoute[] = [
+  ...experimentRoutes,
+  ...runRoutes,
+  ...metricRoutes,
+  ...registryRoutes,
+];
 
 function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.code(status).type("application/json").send({ error_code: code, message });
@@ -66,7 +74,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, maxParamLength: 1000 },
   });
-  const ctx: ServerContext = { store: options.store };
+  const ctx: ServerContext = { store: options.store, registry: options.registry };
 
   // Bodies are read as text and decoded per route, so that a wrong or missing Content-Type gets
   // MLflow's error instead of a generic 415.
@@ -105,32 +113,46 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get("/health", async (_req, reply) => reply.type("text/plain").send("OK"));
   app.get("/version", async (_req, reply) => reply.type("text/plain").send(VERSION));
 
-  for (const prefix of API_PREFIXES) {
-    for (const route of TRACKING_ROUTES) registerRpc(app, prefix + route.path, route, ctx);
-  }
+  for (const prefix of API_PREFIXES) registerRpc(app, prefix, RPC_ROUTES, ctx);
   return app;
 }
 
-function registerRpc(app: FastifyInstance, url: string, route: RpcRoute, ctx: ServerContext): void {
-  app.route({
-    method: [...route.methods],
-    url,
-    handler: async (request, reply) => {
-      const result = await route.handler(decode(request), ctx);
-      return reply.type("application/json").send(result);
-    },
-  });
-  const others = ALL_METHODS.filter((m) => !route.methods.includes(m));
-  if (others.length === 0) return;
-  app.route({
-    method: others,
-    url,
-    handler: async (request, reply) =>
-      sendError(
-        reply.header("allow", route.methods.join(", ")),
-        405,
-        "ENDPOINT_NOT_FOUND",
-        `Method ${request.method} is not allowed for ${url}; use ${route.methods.join(" or ")}.`,
-      ),
-  });
+function registerRpc(
+  app: FastifyInstance,
+  prefix: string,
+  routes: readonly RpcRoute[],
+  ctx: ServerContext,
+): void {
+  const methodsByPath = new Map<string, Set<HttpMethod>>();
+  for (const route of routes) {
+    const url = prefix + route.path;
+    app.route({
+      method: [...route.methods],
+      url,
+      handler: async (request, reply) => {
+        const result = await route.handler(decode(request), ctx);
+        return reply.type("application/json").send(result);
+      },
+    });
+    const methods = methodsByPath.get(url) ?? new Set();
+    for (const m of route.methods) methods.add(m);
+    methodsByPath.set(url, methods);
+  }
+  // One path may serve several RPCs (e.g. registered-models/alias); the others get a JSON 405.
+  for (const [url, methods] of methodsByPath) {
+    const allowed = [...methods];
+    const others = ALL_METHODS.filter((m) => !methods.has(m));
+    if (others.length === 0) continue;
+    app.route({
+      method: others,
+      url,
+      handler: async (request, reply) =>
+        sendError(
+          reply.header("allow", allowed.join(", ")),
+          405,
+          "ENDPOINT_NOT_FOUND",
+          `Method ${request.method} is not allowed for ${url}; use ${allowed.join(" or ")}.`,
+        ),
+    });
+  }
 }

@@ -24,11 +24,12 @@ const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity
 export class Fields {
   constructor(
     private readonly source: JsonObject,
-    private readonly path = "",
+    private readonly prefix = "",
   ) {}
 
-  private name(field: string): string {
-    return this.path ? `${this.path}.${field}` : field;
+  /** The field's name as the client sees it, e.g. `metrics[3].key`, for error messages. */
+  path(field: string): string {
+    return this.prefix ? `${this.prefix}.${field}` : field;
   }
 
   private raw(field: string): Json | undefined {
@@ -45,12 +46,12 @@ export class Fields {
     const v = this.raw(field);
     if (v === undefined) return undefined;
     if (typeof v === "string") return v;
-    throw wrongType(this.name(field), v, "a string");
+    throw wrongType(this.path(field), v, "a string");
   }
 
   string(field: string): string {
     const v = this.optionalString(field);
-    if (v === undefined || v === "") throw missing(this.name(field));
+    if (v === undefined || v === "") throw missing(this.path(field));
     return v;
   }
 
@@ -69,18 +70,18 @@ export class Fields {
       const n = Number(v.trim());
       if (Number.isSafeInteger(n)) return n;
     }
-    throw wrongType(this.name(field), v, "an integer");
+    throw wrongType(this.path(field), v, "an integer");
   }
 
   int(field: string): number {
     const v = this.optionalInt(field);
-    if (v === undefined) throw missing(this.name(field));
+    if (v === undefined) throw missing(this.path(field));
     return v;
   }
 
   double(field: string): number {
     const v = this.raw(field);
-    if (v === undefined || v === "") throw missing(this.name(field));
+    if (v === undefined || v === "") throw missing(this.path(field));
     if (typeof v === "number") return v;
     if (typeof v === "string") {
       const special = NON_FINITE[v];
@@ -88,7 +89,7 @@ export class Fields {
       const s = v.trim();
       if (s !== "" && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return Number(s);
     }
-    throw wrongType(this.name(field), v, "a number");
+    throw wrongType(this.path(field), v, "a number");
   }
 
   optionalBool(field: string): boolean | undefined {
@@ -96,7 +97,7 @@ export class Fields {
     if (v === undefined || v === "") return undefined;
     if (typeof v === "boolean") return v;
     if (v === "true" || v === "false") return v === "true";
-    throw wrongType(this.name(field), v, "a boolean");
+    throw wrongType(this.path(field), v, "a boolean");
   }
 
   optionalEnum<T extends string>(field: string, values: readonly T[], numbers?: readonly T[]): T | undefined {
@@ -108,7 +109,7 @@ export class Fields {
       if (byNumber) return byNumber;
     }
     throw invalidParameter(
-      `Invalid value ${describe(v)} for parameter '${this.name(field)}' supplied. It must be one of ${values.join(", ")}.`,
+      `Invalid value ${describe(v)} for parameter '${this.path(field)}' supplied. It must be one of ${values.join(", ")}.`,
     );
   }
 
@@ -120,7 +121,7 @@ export class Fields {
     return list.map((item, i) => {
       if (typeof item === "string") return item;
       if (ids && typeof item === "number" && Number.isInteger(item)) return String(item);
-      throw wrongType(`${this.name(field)}[${i}]`, item, "a string");
+      throw wrongType(`${this.path(field)}[${i}]`, item, "a string");
     });
   }
 
@@ -128,21 +129,21 @@ export class Fields {
   messages(field: string): Fields[] {
     const v = this.raw(field);
     if (v === undefined) return [];
-    if (!Array.isArray(v)) throw wrongType(this.name(field), v, "a list");
+    if (!Array.isArray(v)) throw wrongType(this.path(field), v, "a list");
     return v.map((item, i) => {
       if (item === null || typeof item !== "object" || Array.isArray(item)) {
-        throw wrongType(`${this.name(field)}[${i}]`, item, "an object");
+        throw wrongType(`${this.path(field)}[${i}]`, item, "an object");
       }
-      return new Fields(item, `${this.name(field)}[${i}]`);
+      return new Fields(item, `${this.path(field)}[${i}]`);
     });
   }
 
   message(field: string): Fields {
     const v = this.raw(field);
-    if (v === undefined) throw missing(this.name(field));
+    if (v === undefined) throw missing(this.path(field));
     if (v === null || typeof v !== "object" || Array.isArray(v))
-      throw wrongType(this.name(field), v, "an object");
-    return new Fields(v, this.name(field));
+      throw wrongType(this.path(field), v, "an object");
+    return new Fields(v, this.path(field));
   }
 }
 

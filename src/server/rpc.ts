@@ -1,5 +1,6 @@
 // An RPC route of MLflow's REST API: one path, the methods its proto declares, and a handler that turns
 // decoded fields into a response message.
+import type { RegistryStore } from "../store/registry-types.js";
 import type { TrackingStore } from "../store/types.js";
 import type { Fields } from "./request.js";
 
@@ -7,6 +8,7 @@ export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
 
 export interface ServerContext {
   readonly store: TrackingStore;
+  readonly registry: RegistryStore;
 }
 
 export interface RpcRoute {

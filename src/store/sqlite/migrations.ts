@@ -105,4 +105,56 @@ export const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (run_uuid, dataset_uuid) REFERENCES run_inputs (run_uuid, dataset_uuid) ON DELETE CASCADE
   ) WITHOUT ROWID;
   `,
+  // 2: model registry. Renames cascade through the foreign keys.
+  `
+  CREATE TABLE registered_models (
+    name              TEXT PRIMARY KEY,
+    creation_time     INTEGER NOT NULL,
+    last_updated_time INTEGER NOT NULL,
+    description       TEXT
+  );
+  CREATE INDEX registered_models_updated ON registered_models (last_updated_time DESC, name);
+
+  CREATE TABLE registered_model_tags (
+    name  TEXT NOT NULL REFERENCES registered_models (name) ON UPDATE CASCADE ON DELETE CASCADE,
+    key   TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (name, key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE model_versions (
+    name              TEXT NOT NULL REFERENCES registered_models (name) ON UPDATE CASCADE ON DELETE CASCADE,
+    version           INTEGER NOT NULL,
+    creation_time     INTEGER NOT NULL,
+    last_updated_time INTEGER NOT NULL,
+    description       TEXT,
+    user_id           TEXT,
+    current_stage     TEXT NOT NULL,
+    source            TEXT NOT NULL,
+    storage_location  TEXT NOT NULL,
+    run_id            TEXT,
+    run_link          TEXT,
+    status            TEXT NOT NULL DEFAULT 'READY',
+    status_message    TEXT,
+    PRIMARY KEY (name, version)
+  );
+  CREATE INDEX model_versions_updated ON model_versions (last_updated_time DESC, name, version DESC);
+  CREATE INDEX model_versions_run ON model_versions (run_id);
+
+  CREATE TABLE model_version_tags (
+    name    TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    key     TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    PRIMARY KEY (name, version, key),
+    FOREIGN KEY (name, version) REFERENCES model_versions (name, version) ON UPDATE CASCADE ON DELETE CASCADE
+  ) WITHOUT ROWID;
+
+  CREATE TABLE registered_model_aliases (
+    name    TEXT NOT NULL REFERENCES registered_models (name) ON UPDATE CASCADE ON DELETE CASCADE,
+    alias   TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (name, alias)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -32,6 +32,7 @@ import type {
   UpdateRunInput,
 } from "../types.js";
 import { type Db, openDatabase } from "./connection.js";
+import { SqliteRegistry } from "./sqlite-registry.js";
 
 interface ExperimentRow {
   experiment_id: number;
@@ -94,9 +95,12 @@ export class SqliteStore implements TrackingStore {
   private readonly db: Db;
   private readonly root: string;
   private readonly stmt: ReturnType<SqliteStore["prepare"]>;
+  /** The model registry, on the same database. */
+  readonly registry: SqliteRegistry;
 
   constructor(options: SqliteStoreOptions) {
     this.db = openDatabase(options.file);
+    this.registry = new SqliteRegistry(this.db);
     this.root = options.defaultArtifactRoot;
     this.stmt = this.prepare();
     this.ensureDefaultExperiment();

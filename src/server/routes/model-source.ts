@@ -1,0 +1,96 @@
+// Where a new model version's files are, and whether the source given is safe (reference §4.2).
+// MLflow has had path-traversal CVEs here: sources are decoded repeatedly and must stay normalized.
+import { isAbsolute, normalize, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { invalidParameter } from "../../store/errors.js";
+import type { ServerContext } from "../rpc.js";
+
+function decodeRepeatedly(text: string): string {
+  let current = text;
+  for (let i = 0; i < 10; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(current);
+    } catch {
+      throw invalidParameter(`Invalid model version source '${text}': malformed percent-encoding.`);
+    }
+    if (next === current) return current;
+    current = next;
+  }
+  throw invalidParameter(`Invalid model version source '${text}': too many levels of percent-encoding.`);
+}
+
+function checkRemotePath(source: string, path: string): void {
+  const decoded = decodeRepeatedly(path);
+  if (decoded.includes("\0")) throw invalidParameter(`Invalid model version source '${source}': NUL byte.`);
+  if (decoded.includes("\\")) throw invalidParameter(`Invalid model version source '${source}': backslash.`);
+  if (decoded.split("/").some((s) => s === "..")) {
+    throw invalidParameter(`Invalid model version source '${source}': '..' is not allowed.`);
+  }
+  const collapsed = decoded.replace(/\/{2,}/g, "/");
+  if (collapsed !== "" && normalize(collapsed) !== collapsed && `${normalize(collapsed)}/` !== collapsed) {
+    throw invalidParameter(`Invalid model version source '${source}': the path is not normalized.`);
+  }
+}
+
+const isLocal = (uri: string): boolean => uri.startsWith("file:") || !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri);
+
+const localPath = (uri: string): string => (uri.startsWith("file:") ? fileURLToPath(uri) : uri);
+
+export async function resolveModelSource(
+  source: string,
+  runId: string | null,
+  { store, registry }: ServerContext,
+): Promise<string> {
+  const runs = /^runs:\/([^/]+)(?:\/(.*))?$/.exec(source);
+  if (runs) {
+    const path = runs[2] ?? "";
+    checkRemotePath(source, path);
+    const run = await store.getRun(runs[1] as string);
+    return path ? `${run.info.artifactUri}/${path}` : run.info.artifactUri;
+  }
+  const models = /^models:\/([^/@]+)(?:\/(\d+)|@([^/]+))\/?$/.exec(source);
+  if (models) {
+    const [, name, version, alias] = models as unknown as [
+      string,
+      string,
+      string | undefined,
+      string | undefined,
+    ];
+    if (alias !== undefined)
+      return registry.getDownloadUri(name, (await registry.getVersionByAlias(name, alias)).version);
+    return registry.getDownloadUri(name, version as string);
+  }
+  if (source.startsWith("models:")) {
+    throw invalidParameter(
+      `Invalid model version source '${source}': expected models:/<name>/<version> or models:/<name>@<alias>.`,
+    );
+  }
+  if (isLocal(source)) {
+    // A local path is only accepted inside the run's own local artifact directory.
+    if (!runId) {
+      throw invalidParameter(
+        `Invalid model version source: '${source}'. To use a local path as a model version source, the run_id request parameter has to be specified and the local path has to be contained within the artifact directory of the run specified by the run_id.`,
+      );
+    }
+    const run = await store.getRun(runId);
+    const root = run.info.artifactUri;
+    if (!isLocal(root)) {
+      throw invalidParameter(
+        `Invalid model version source: '${source}'. The run's artifacts are not stored locally ('${root}'); use a runs:/ or remote source.`,
+      );
+    }
+    const decoded = decodeRepeatedly(localPath(source));
+    if (decoded.includes("\0")) throw invalidParameter(`Invalid model version source '${source}': NUL byte.`);
+    const rel = relative(normalize(localPath(root)), normalize(decoded));
+    if (rel.startsWith("..") || isAbsolute(rel)) {
+      throw invalidParameter(
+        `Invalid model version source: '${source}'. The local path has to be contained within the artifact directory of run ${runId}.`,
+      );
+    }
+    return source;
+  }
+  const schemeEnd = source.indexOf(":");
+  checkRemotePath(source, source.slice(schemeEnd + 1).replace(/^\/\/[^/]*/, ""));
+  return source;
+}
