@@ -3,8 +3,7 @@ import { accessSync, constants, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { buildApp } from "../server/app.js";
-import { SqliteStore } from "../store/sqlite/sqlite-store.js";
-import type { TrackingStore } from "../store/types.js";
+import { openStores, type Stores } from "../store/open.js";
 import { parseStoreUri, UsageError } from "./store-uri.js";
 
 export interface ServerOptions {
@@ -21,15 +20,13 @@ function parsePort(text: string): number {
   return port;
 }
 
-function openStore(options: ServerOptions): TrackingStore {
+/** Hides the password of a database URI in messages. */
+const redact = (uri: string): string => uri.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+
+async function open(options: ServerOptions): Promise<Stores> {
   const dataDir = resolve(options.dataDir);
   const location = parseStoreUri(options.backendStoreUri ?? `sqlite:///${resolve(dataDir, "labtrack.db")}`);
-  if (location.kind === "postgres") {
-    throw new UsageError(
-      "PostgreSQL backend stores are not available in this version yet; use sqlite:///path.db",
-    );
-  }
-  if (location.file !== ":memory:") {
+  if (location.kind === "sqlite" && location.file !== ":memory:") {
     try {
       mkdirSync(dirname(location.file), { recursive: true });
       accessSync(dirname(location.file), constants.W_OK);
@@ -37,22 +34,22 @@ function openStore(options: ServerOptions): TrackingStore {
       throw new UsageError(`cannot write the database at ${location.file}: ${(e as Error).message}`);
     }
   }
-  const defaultArtifactRoot = options.defaultArtifactRoot ?? "mlflow-artifacts:/";
+  const where = location.kind === "sqlite" ? location.file : redact(location.uri);
   try {
-    return new SqliteStore({ file: location.file, defaultArtifactRoot });
+    return await openStores(location, options.defaultArtifactRoot ?? "mlflow-artifacts:/");
   } catch (e) {
-    throw new UsageError(`cannot open the database at ${location.file}: ${(e as Error).message}`);
+    throw new UsageError(`cannot open the database at ${where}: ${(e as Error).message}`);
   }
 }
 
 export async function runServer(options: ServerOptions): Promise<void> {
   const port = parsePort(options.port);
-  const store = openStore(options);
-  const app = await buildApp({ store });
+  const stores = await open(options);
+  const app = await buildApp({ store: stores.tracking, registry: stores.registry });
   try {
     await app.listen({ host: options.host, port });
   } catch (e) {
-    await store.close();
+    await stores.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") {
       throw new UsageError(`port ${port} on ${options.host} is already in use; choose another with --port`);
@@ -73,7 +70,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
     closing = true;
     process.stdout.write(`Labtrack: ${signal} received, shutting down\n`);
     await app.close();
-    await store.close();
+    await stores.close();
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
@@ -86,7 +83,7 @@ export function registerServerCommand(program: Command): void {
     .description("Run the MLflow-compatible tracking server")
     .option(
       "--backend-store-uri <uri>",
-      "where runs are stored: sqlite:///path.db (relative), sqlite:////abs/path.db, or a file path (default: <data-dir>/labtrack.db)",
+      "where runs are stored: sqlite:///path.db (relative), sqlite:////abs/path.db, a file path, or postgresql://user:pass@host:port/db (default: <data-dir>/labtrack.db)",
     )
     .option(
       "--default-artifact-root <uri>",

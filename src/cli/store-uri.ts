@@ -1,7 +1,7 @@
 // `--backend-store-uri` as MLflow spells it: `sqlite:///relative.db`, `sqlite:////abs/path.db`, or a bare path.
 import { isAbsolute, resolve } from "node:path";
 
-export type StoreLocation = { kind: "sqlite"; file: string } | { kind: "postgres"; uri: string };
+import type { StoreLocation } from "../store/open.js";
 
 export class UsageError extends Error {}
 

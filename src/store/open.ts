@@ -1,0 +1,39 @@
+// Opens the stores behind a `--backend-store-uri`: SQLite (a file) or PostgreSQL (a pool), each
+// migrated forward, both served by the same SQL store implementation.
+
+import { migratePostgres } from "./postgres/migrate.js";
+import type { RegistryStore } from "./registry-types.js";
+import type { SqlDriver } from "./sql/driver.js";
+import { PostgresDriver } from "./sql/postgres-driver.js";
+import { SqlRegistryStore } from "./sql/registry-store.js";
+import { SqliteDriver } from "./sql/sqlite-driver.js";
+import { SqlTrackingStore } from "./sql/tracking-store.js";
+import { openDatabase } from "./sqlite/connection.js";
+import type { TrackingStore } from "./types.js";
+
+export type StoreLocation = { kind: "sqlite"; file: string } | { kind: "postgres"; uri: string };
+
+export interface Stores {
+  tracking: TrackingStore;
+  registry: RegistryStore;
+  driver: SqlDriver;
+  close(): Promise<void>;
+}
+
+export async function openStores(location: StoreLocation, defaultArtifactRoot: string): Promise<Stores> {
+  let driver: SqlDriver;
+  if (location.kind === "sqlite") {
+    driver = new SqliteDriver(openDatabase(location.file));
+  } else {
+    const pg = new PostgresDriver(location.uri);
+    try {
+      await migratePostgres(pg);
+    } catch (e) {
+      await pg.close();
+      throw e;
+    }
+    driver = pg;
+  }
+  const tracking = await new SqlTrackingStore(driver, defaultArtifactRoot).init();
+  return { tracking, registry: new SqlRegistryStore(driver), driver, close: () => driver.close() };
+}

@@ -1,0 +1,32 @@
+// What the shared SQL store needs from a database: a few async query methods and write transactions.
+// SQL is written once with `?` placeholders; `Dialect` fragments cover what differs between engines.
+import type { Dialect } from "../../search/ast.js";
+
+export type SqlParam = string | number | null | readonly string[] | readonly number[];
+
+export interface SqlExecutor {
+  all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
+  get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined>;
+  run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }>;
+}
+
+export interface SqlDriver extends SqlExecutor {
+  readonly dialect: Dialect;
+  /** Runs `fn` in one write transaction: all of it is committed, or none of it. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * `column IN (list)` with the whole list bound as one parameter, so that long lists never hit a
+ * placeholder limit: a JSON array on SQLite, a native array on PostgreSQL.
+ */
+export function inList(dialect: Dialect, column: string, type: "text" | "bigint"): string {
+  return dialect === "sqlite"
+    ? `${column} IN (SELECT value FROM json_each(?))`
+    : `${column} = ANY(?::${type}[])`;
+}
+
+export function listParam(dialect: Dialect, values: readonly (string | number)[]): SqlParam {
+  return dialect === "sqlite" ? JSON.stringify(values) : (values as readonly string[]);
+}

@@ -1,0 +1,157 @@
+// SqlDriver over node-postgres with a connection pool. `?` placeholders become `$1…$n`; while the
+// database is unreachable every call fails with TEMPORARILY_UNAVAILABLE (503), and the pool
+// reconnects by itself when it is back.
+import pg from "pg";
+import { MlflowError } from "../errors.js";
+import type { SqlDriver, SqlExecutor, SqlParam } from "./driver.js";
+
+const INT8_OID = 20;
+
+/** SQLSTATE classes and Node errors that mean "the database is not there right now". */
+function isUnavailable(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== "string") {
+    return (
+      e instanceof Error && /Connection terminated|connect ECONNREFUSED|timeout exceeded/i.test(e.message)
+    );
+  }
+  return (
+    code.startsWith("08") ||
+    code === "57P01" ||
+    code === "57P02" ||
+    code === "57P03" ||
+    code === "ECONNREFUSED" ||
+    code === "ECONNRESET" ||
+    code === "EPIPE" ||
+    code === "ETIMEDOUT"
+  );
+}
+
+const isRetryable = (e: unknown): boolean => {
+  const code = (e as { code?: unknown }).code;
+  return code === "40001" || code === "40P01";
+};
+
+function mapError(e: unknown): unknown {
+  if (isUnavailable(e)) {
+    return new MlflowError(
+      "TEMPORARILY_UNAVAILABLE",
+      `The database is unavailable (${(e as Error).message}); retry the request.`,
+    );
+  }
+  return e;
+}
+
+const converted = new Map<string, string>();
+
+/** Rewrites `?` placeholders (outside quoted text) to PostgreSQL's numbered ones. */
+export function toNumberedPlaceholders(sql: string): string {
+  const cached = converted.get(sql);
+  if (cached !== undefined) return cached;
+  let out = "";
+  let n = 0;
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      out += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch === "?") {
+      out += `$${++n}`;
+    } else {
+      out += ch;
+    }
+  }
+  converted.set(sql, out);
+  return out;
+}
+
+function executor(query: (sql: string, params: unknown[]) => Promise<pg.QueryResult>): SqlExecutor {
+  const exec = async (sql: string, params: readonly SqlParam[] = []) => {
+    try {
+      return await query(toNumberedPlaceholders(sql), params as unknown[]);
+    } catch (e) {
+      throw mapError(e);
+    }
+  };
+  return {
+    all: async <T>(sql: string, params?: readonly SqlParam[]) => (await exec(sql, params)).rows as T[],
+    get: async <T>(sql: string, params?: readonly SqlParam[]) =>
+      (await exec(sql, params)).rows[0] as T | undefined,
+    run: async (sql: string, params?: readonly SqlParam[]) => ({
+      changes: (await exec(sql, params)).rowCount ?? 0,
+    }),
+  };
+}
+
+export class PostgresDriver implements SqlDriver {
+  readonly dialect = "postgres" as const;
+  readonly pool: pg.Pool;
+  private readonly direct: SqlExecutor;
+
+  constructor(uri: string, options: { maxConnections?: number } = {}) {
+    this.pool = new pg.Pool({
+      connectionString: uri,
+      max: options.maxConnections ?? 16,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      // int8 columns (timestamps, counts) fit in a double for every value we store.
+      types: {
+        getTypeParser: ((oid: number, format?: "text" | "binary") =>
+          oid === INT8_OID
+            ? (v: string) => Number(v)
+            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle client losing its connection (database restart) must not crash the server.
+    this.pool.on("error", () => undefined);
+    this.direct = executor((sql, params) => this.pool.query(sql, params));
+  }
+
+  all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    return this.direct.all<T>(sql, params);
+  }
+
+  get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
+    return this.direct.get<T>(sql, params);
+  }
+
+  run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
+    return this.direct.run(sql, params);
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (e) {
+        throw mapError(e);
+      }
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        const result = await fn(executor((sql, params) => client.query(sql, params)));
+        await client.query("COMMIT");
+        return result;
+      } catch (e) {
+        try {
+          await client.query("ROLLBACK");
+        } catch {
+          broken = true;
+        }
+        // Serialization failures and deadlocks are the database asking us to try again.
+        if (isRetryable(e) && attempt < 5) continue;
+        throw mapError(e);
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

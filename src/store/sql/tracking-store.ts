@@ -1,0 +1,637 @@
+// The tracking store on any SQL database behind SqlDriver (SQLite, PostgreSQL): one implementation,
+// so both behave the same down to ordering and error codes. Every write is one transaction.
+import { randomUUID } from "node:crypto";
+import {
+  compileExperimentSearch,
+  compileRunSearch,
+  decodePageToken,
+  encodePageToken,
+} from "../../search/index.js";
+import { invalidParameter, MlflowError, notFound } from "../errors.js";
+import { bulkIntervalSteps } from "../metric-sampling.js";
+import { LIMITS, RUN_NAME_TAG, storedMetricValue } from "../rules.js";
+import { randomRunName } from "../run-names.js";
+import type {
+  BulkIntervalInput,
+  CreateRunInput,
+  DatasetInput,
+  Experiment,
+  HistoryInput,
+  KeyValue,
+  LogBatchInput,
+  Metric,
+  MetricWithRunId,
+  Page,
+  Run,
+  RunInfo,
+  RunStatus,
+  SearchExperimentsInput,
+  SearchRunsInput,
+  TrackingStore,
+  UpdateRunInput,
+} from "../types.js";
+import { inList, listParam, type SqlDriver, type SqlExecutor } from "./driver.js";
+import { groupBy } from "./group.js";
+
+interface ExperimentRow {
+  experiment_id: number;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: "active" | "deleted";
+  creation_time: number | null;
+  last_update_time: number | null;
+}
+
+interface RunRow {
+  run_uuid: string;
+  name: string;
+  experiment_id: number;
+  user_id: string;
+  status: RunStatus;
+  start_time: number;
+  end_time: number | null;
+  lifecycle_stage: "active" | "deleted";
+  artifact_uri: string;
+}
+
+interface MetricRow {
+  run_uuid: string;
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: number;
+}
+
+interface KeyValueRow {
+  run_uuid: string;
+  key: string;
+  value: string;
+}
+
+const toMetric = (r: MetricRow): Metric => ({
+  key: r.key,
+  value: r.is_nan ? Number.NaN : r.value,
+  timestamp: r.timestamp,
+  step: r.step,
+});
+
+const kv = ({ key, value }: { key: string; value: string }): KeyValue => ({ key, value });
+
+/** Parses an experiment id as MLflow's SQL store does: an integer, else it cannot exist. */
+function experimentIdNumber(id: string): number | null {
+  return /^-?\d{1,15}$/.test(id) ? Number(id) : null;
+}
+
+export function joinArtifactUri(root: string, ...parts: string[]): string {
+  return [root.replace(/\/+$/, ""), ...parts].join("/");
+}
+
+const toRunInfo = (row: RunRow): RunInfo => ({
+  runId: row.run_uuid,
+  runName: row.name,
+  experimentId: String(row.experiment_id),
+  userId: row.user_id,
+  status: row.status,
+  startTime: row.start_time,
+  endTime: row.end_time,
+  artifactUri: row.artifact_uri,
+  lifecycleStage: row.lifecycle_stage,
+});
+
+const toExperiment = (row: ExperimentRow, tags: KeyValue[]): Experiment => ({
+  experimentId: String(row.experiment_id),
+  name: row.name,
+  artifactLocation: row.artifact_location,
+  lifecycleStage: row.lifecycle_stage,
+  creationTime: row.creation_time,
+  lastUpdateTime: row.last_update_time,
+  tags,
+});
+
+// Replaces the latest point only when the new one wins (step, timestamp, value) in tuple order; NaN
+// takes part as value 0, as in MLflow.
+const UPSERT_LATEST = `
+  INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (run_uuid, key) DO UPDATE SET
+    value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
+  WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`;
+
+const UPSERT_TAG =
+  "INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value";
+
+export class SqlTrackingStore implements TrackingStore {
+  constructor(
+    private readonly db: SqlDriver,
+    private readonly root: string,
+  ) {}
+
+  /** Creates the Default experiment "0" of a fresh store. */
+  async init(): Promise<this> {
+    const now = Date.now();
+    await this.db.run(
+      "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (0, 'Default', ?, 'active', ?, ?) ON CONFLICT DO NOTHING",
+      [joinArtifactUri(this.root, "0"), now, now],
+    );
+    return this;
+  }
+
+  private get dialect() {
+    return this.db.dialect;
+  }
+
+  // ---------------------------------------------------------------- experiments
+
+  private async experimentRow(q: SqlExecutor, experimentId: string): Promise<ExperimentRow> {
+    const id = experimentIdNumber(experimentId);
+    const row =
+      id === null
+        ? undefined
+        : await q.get<ExperimentRow>("SELECT * FROM experiments WHERE experiment_id = ?", [id]);
+    if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
+    return row;
+  }
+
+  private async activeExperiment(q: SqlExecutor, experimentId: string): Promise<ExperimentRow> {
+    const row = await this.experimentRow(q, experimentId);
+    if (row.lifecycle_stage !== "active") {
+      throw invalidParameter(
+        `The experiment ${experimentId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
+      );
+    }
+    return row;
+  }
+
+  private async withTags(q: SqlExecutor, row: ExperimentRow): Promise<Experiment> {
+    const tags = await q.all<KeyValue>(
+      "SELECT key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY key",
+      [row.experiment_id],
+    );
+    return toExperiment(row, tags);
+  }
+
+  async createExperiment(
+    name: string,
+    artifactLocation: string | undefined,
+    tags: KeyValue[],
+  ): Promise<string> {
+    return this.db.transaction(async (tx) => {
+      const now = Date.now();
+      // ON CONFLICT keeps concurrent creates of one name race-free on every database.
+      const row = await tx.get<{ experiment_id: number }>(
+        "INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (?, '', 'active', ?, ?) ON CONFLICT (name) DO NOTHING RETURNING experiment_id",
+        [name, now, now],
+      );
+      if (!row) throw new MlflowError("RESOURCE_ALREADY_EXISTS", `Experiment(name=${name}) already exists.`);
+      const id = row.experiment_id;
+      await tx.run("UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?", [
+        artifactLocation ?? joinArtifactUri(this.root, String(id)),
+        id,
+      ]);
+      for (const tag of tags) await this.upsertExperimentTag(tx, id, tag);
+      return String(id);
+    });
+  }
+
+  private upsertExperimentTag(q: SqlExecutor, id: number, tag: KeyValue) {
+    return q.run(
+      "INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value",
+      [id, tag.key, tag.value],
+    );
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    return this.withTags(this.db, await this.experimentRow(this.db, experimentId));
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment> {
+    const row = await this.db.get<ExperimentRow>("SELECT * FROM experiments WHERE name = ?", [name]);
+    if (!row) throw notFound(`Could not find experiment with name '${name}'`);
+    return this.withTags(this.db, row);
+  }
+
+  async deleteExperiment(experimentId: string): Promise<void> {
+    await this.setExperimentLifecycle(experimentId, "deleted");
+  }
+
+  async restoreExperiment(experimentId: string): Promise<void> {
+    await this.setExperimentLifecycle(experimentId, "active");
+  }
+
+  private async setExperimentLifecycle(experimentId: string, target: "active" | "deleted"): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const row = await this.experimentRow(tx, experimentId);
+      if (row.lifecycle_stage === target) {
+        const from = target === "deleted" ? "active" : "deleted";
+        throw notFound(`No Experiment with id=${experimentId} exists in the '${from}' state`);
+      }
+      const now = Date.now();
+      await tx.run(
+        "UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?",
+        [target, now, row.experiment_id],
+      );
+      await tx.run("UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?", [
+        target,
+        target === "deleted" ? now : null,
+        row.experiment_id,
+      ]);
+    });
+  }
+
+  async renameExperiment(experimentId: string, newName: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const row = await this.experimentRow(tx, experimentId);
+      if (row.lifecycle_stage !== "active") {
+        throw new MlflowError("INVALID_STATE", "Cannot rename a non-active experiment.");
+      }
+      const taken = await tx.get<{ experiment_id: number }>(
+        "SELECT experiment_id FROM experiments WHERE name = ?",
+        [newName],
+      );
+      if (taken && taken.experiment_id !== row.experiment_id) {
+        throw new MlflowError("RESOURCE_ALREADY_EXISTS", `Experiment(name=${newName}) already exists.`);
+      }
+      await tx.run("UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?", [
+        newName,
+        Date.now(),
+        row.experiment_id,
+      ]);
+    });
+  }
+
+  async setExperimentTag(experimentId: string, tag: KeyValue): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const row = await this.activeExperiment(tx, experimentId);
+      await this.upsertExperimentTag(tx, row.experiment_id, tag);
+    });
+  }
+
+  async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const row = await this.activeExperiment(tx, experimentId);
+      const { changes } = await tx.run("DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?", [
+        row.experiment_id,
+        key,
+      ]);
+      if (changes === 0) throw notFound(`No tag with name: ${key} in experiment with id ${experimentId}`);
+    });
+  }
+
+  async searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>> {
+    const offset = decodePageToken(input.pageToken);
+    const query = compileExperimentSearch({
+      viewType: input.viewType,
+      filter: input.filter,
+      orderBy: input.orderBy,
+      limit: input.maxResults + 1,
+      offset,
+      dialect: this.dialect,
+    });
+    const ids = (await this.db.all<{ experiment_id: number }>(query.sql, query.params)).map(
+      (r) => r.experiment_id,
+    );
+    const more = ids.length > input.maxResults;
+    const page = ids.slice(0, input.maxResults);
+    if (page.length === 0) return { items: [] };
+    const idList = listParam(this.dialect, page);
+    const rows = await this.db.all<ExperimentRow>(
+      `SELECT * FROM experiments WHERE ${inList(this.dialect, "experiment_id", "bigint")}`,
+      [idList],
+    );
+    const tags = groupBy(
+      await this.db.all<KeyValue & { experiment_id: number }>(
+        `SELECT experiment_id, key, value FROM experiment_tags WHERE ${inList(this.dialect, "experiment_id", "bigint")} ORDER BY key`,
+        [idList],
+      ),
+      (t) => t.experiment_id,
+    );
+    const byId = new Map(rows.map((r) => [r.experiment_id, r]));
+    const items = page.map((id) => toExperiment(byId.get(id) as ExperimentRow, (tags.get(id) ?? []).map(kv)));
+    return { items, nextPageToken: more ? encodePageToken(offset + input.maxResults) : undefined };
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  private async runRow(q: SqlExecutor, runId: string): Promise<RunRow> {
+    const row = await q.get<RunRow>("SELECT * FROM runs WHERE run_uuid = ?", [runId]);
+    if (!row) throw notFound(`Run with id=${runId} not found`);
+    return row;
+  }
+
+  private async activeRun(q: SqlExecutor, runId: string): Promise<RunRow> {
+    const row = await this.runRow(q, runId);
+    if (row.lifecycle_stage !== "active") {
+      throw invalidParameter(
+        `The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
+      );
+    }
+    return row;
+  }
+
+  async createRun(input: CreateRunInput): Promise<Run> {
+    const runId = await this.db.transaction(async (tx) => {
+      const experiment = await this.activeExperiment(tx, input.experimentId);
+      const tagName = input.tags.findLast((t) => t.key === RUN_NAME_TAG)?.value;
+      if (input.runName && tagName !== undefined && tagName !== input.runName) {
+        throw invalidParameter(
+          `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.runName}', mlflow.runName='${tagName}').`,
+        );
+      }
+      const name = input.runName || tagName || randomRunName();
+      const id = randomUUID().replaceAll("-", "");
+      await tx.run(
+        "INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, lifecycle_stage, artifact_uri) VALUES (?, ?, ?, ?, 'RUNNING', ?, 'active', ?)",
+        [
+          id,
+          name,
+          experiment.experiment_id,
+          input.userId,
+          input.startTime,
+          joinArtifactUri(experiment.artifact_location, id, "artifacts"),
+        ],
+      );
+      for (const tag of [...input.tags, { key: RUN_NAME_TAG, value: name }]) {
+        await tx.run(UPSERT_TAG, [id, tag.key, tag.value]);
+      }
+      return id;
+    });
+    return this.getRun(runId);
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    const row = await this.runRow(this.db, runId);
+    return (await this.loadRuns([row]))[0] as Run;
+  }
+
+  /** Loads params, tags, latest metrics and inputs of many runs in a fixed number of queries. */
+  private async loadRuns(rows: RunRow[]): Promise<Run[]> {
+    if (rows.length === 0) return [];
+    const ids = listParam(
+      this.dialect,
+      rows.map((r) => r.run_uuid),
+    );
+    const where = inList(this.dialect, "run_uuid", "text");
+    const [params, tags, metrics, inputs] = await Promise.all([
+      this.db.all<KeyValueRow>(`SELECT run_uuid, key, value FROM params WHERE ${where}`, [ids]),
+      this.db.all<KeyValueRow>(`SELECT run_uuid, key, value FROM tags WHERE ${where}`, [ids]),
+      this.db.all<MetricRow>(
+        `SELECT run_uuid, key, value, timestamp, step, is_nan FROM latest_metrics WHERE ${where}`,
+        [ids],
+      ),
+      this.loadInputs(ids),
+    ]);
+    const paramsByRun = groupBy(params, (p) => p.run_uuid);
+    const tagsByRun = groupBy(tags, (t) => t.run_uuid);
+    const metricsByRun = groupBy(metrics, (m) => m.run_uuid);
+    return rows.map((row) => ({
+      info: toRunInfo(row),
+      data: {
+        metrics: (metricsByRun.get(row.run_uuid) ?? []).map(toMetric),
+        params: (paramsByRun.get(row.run_uuid) ?? []).map(kv),
+        tags: (tagsByRun.get(row.run_uuid) ?? []).map(kv),
+      },
+      inputs: { datasetInputs: inputs.get(row.run_uuid) ?? [] },
+    }));
+  }
+
+  private async loadInputs(ids: ReturnType<typeof listParam>): Promise<Map<string, DatasetInput[]>> {
+    const rows = await this.db.all<{
+      run_uuid: string;
+      dataset_uuid: string;
+      name: string;
+      digest: string;
+      source_type: string;
+      source: string;
+      schema: string | null;
+      profile: string | null;
+    }>(
+      `SELECT i.run_uuid, d.dataset_uuid, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
+       FROM run_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid
+       WHERE ${inList(this.dialect, "i.run_uuid", "text")} ORDER BY i.run_uuid, i.seq`,
+      [ids],
+    );
+    if (rows.length === 0) return new Map();
+    const tags = groupBy(
+      await this.db.all<{ run_uuid: string; dataset_uuid: string; key: string; value: string }>(
+        `SELECT run_uuid, dataset_uuid, key, value FROM input_tags WHERE ${inList(this.dialect, "run_uuid", "text")} ORDER BY key`,
+        [ids],
+      ),
+      (t) => `${t.run_uuid}/${t.dataset_uuid}`,
+    );
+    const inputs = rows.map((r) => ({
+      runId: r.run_uuid,
+      input: {
+        tags: (tags.get(`${r.run_uuid}/${r.dataset_uuid}`) ?? []).map(kv),
+        dataset: {
+          name: r.name,
+          digest: r.digest,
+          sourceType: r.source_type,
+          source: r.source,
+          schema: r.schema ?? undefined,
+          profile: r.profile ?? undefined,
+        },
+      },
+    }));
+    const byRun = groupBy(inputs, (i) => i.runId);
+    return new Map([...byRun].map(([runId, list]) => [runId, list.map((i) => i.input)]));
+  }
+
+  async updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
+    return this.db.transaction(async (tx) => {
+      await this.activeRun(tx, runId);
+      if (input.status !== undefined)
+        await tx.run("UPDATE runs SET status = ? WHERE run_uuid = ?", [input.status, runId]);
+      if (input.endTime !== undefined) {
+        await tx.run("UPDATE runs SET end_time = ? WHERE run_uuid = ?", [input.endTime, runId]);
+      }
+      if (input.runName) {
+        await tx.run("UPDATE runs SET name = ? WHERE run_uuid = ?", [input.runName, runId]);
+        await tx.run(UPSERT_TAG, [runId, RUN_NAME_TAG, input.runName]);
+      }
+      return toRunInfo(await this.runRow(tx, runId));
+    });
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    await this.setRunLifecycle(runId, "deleted");
+  }
+
+  async restoreRun(runId: string): Promise<void> {
+    await this.setRunLifecycle(runId, "active");
+  }
+
+  private async setRunLifecycle(runId: string, target: "active" | "deleted"): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.runRow(tx, runId);
+      await tx.run("UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?", [
+        target,
+        target === "deleted" ? Date.now() : null,
+        runId,
+      ]);
+    });
+  }
+
+  async logBatch(runId: string, input: LogBatchInput): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.activeRun(tx, runId);
+      for (const p of input.params) {
+        // Insert-if-absent then compare keeps write-once params race-free under concurrent writers.
+        await tx.run("INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [
+          runId,
+          p.key,
+          p.value,
+        ]);
+        const stored = await tx.get<{ value: string }>(
+          "SELECT value FROM params WHERE run_uuid = ? AND key = ?",
+          [runId, p.key],
+        );
+        if (stored && stored.value !== p.value) {
+          throw invalidParameter(
+            `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${stored.value}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
+          );
+        }
+      }
+      for (const m of input.metrics) {
+        const { value, isNan } = storedMetricValue(m.value);
+        const point = [runId, m.key, value, m.timestamp, m.step, isNan];
+        await tx.run(
+          "INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          point,
+        );
+        await tx.run(UPSERT_LATEST, point);
+      }
+      for (const t of input.tags) {
+        await tx.run(UPSERT_TAG, [runId, t.key, t.value]);
+        if (t.key === RUN_NAME_TAG)
+          await tx.run("UPDATE runs SET name = ? WHERE run_uuid = ?", [t.value, runId]);
+      }
+    });
+  }
+
+  async deleteTag(runId: string, key: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.activeRun(tx, runId);
+      const { changes } = await tx.run("DELETE FROM tags WHERE run_uuid = ? AND key = ?", [runId, key]);
+      if (changes === 0) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
+    });
+  }
+
+  async logInputs(runId: string, inputs: DatasetInput[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const run = await this.activeRun(tx, runId);
+      for (const input of inputs) {
+        const d = input.dataset;
+        await tx.run(
+          "INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, source_type, source, schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          [
+            randomUUID().replaceAll("-", ""),
+            run.experiment_id,
+            d.name,
+            d.digest,
+            d.sourceType,
+            d.source,
+            d.schema ?? null,
+            d.profile ?? null,
+          ],
+        );
+        const dataset = await tx.get<{ dataset_uuid: string }>(
+          "SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?",
+          [run.experiment_id, d.name, d.digest],
+        );
+        const datasetId = (dataset as { dataset_uuid: string }).dataset_uuid;
+        const linked = await tx.run(
+          "INSERT INTO run_inputs (run_uuid, dataset_uuid, seq) VALUES (?, ?, (SELECT COUNT(*) FROM run_inputs WHERE run_uuid = ?)) ON CONFLICT DO NOTHING",
+          [runId, datasetId, runId],
+        );
+        // Input tags are written only when the link is first made, as in MLflow.
+        if (linked.changes === 0) continue;
+        for (const t of input.tags) {
+          await tx.run(
+            "INSERT INTO input_tags (run_uuid, dataset_uuid, key, value) VALUES (?, ?, ?, ?) ON CONFLICT (run_uuid, dataset_uuid, key) DO UPDATE SET value = excluded.value",
+            [runId, datasetId, t.key, t.value],
+          );
+        }
+      }
+    });
+  }
+
+  async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
+    const offset = decodePageToken(input.pageToken);
+    const experimentIds = input.experimentIds
+      .map(experimentIdNumber)
+      .filter((id): id is number => id !== null);
+    if (experimentIds.length === 0) return { items: [] };
+    const query = compileRunSearch({
+      experimentIds,
+      viewType: input.viewType,
+      filter: input.filter,
+      orderBy: input.orderBy,
+      limit: input.maxResults,
+      offset,
+      dialect: this.dialect,
+    });
+    const ids = (await this.db.all<{ run_uuid: string }>(query.sql, query.params)).map((r) => r.run_uuid);
+    if (ids.length === 0) return { items: [] };
+    const rows = await this.db.all<RunRow>(
+      `SELECT * FROM runs WHERE ${inList(this.dialect, "run_uuid", "text")}`,
+      [listParam(this.dialect, ids)],
+    );
+    const byId = new Map(rows.map((r) => [r.run_uuid, r]));
+    const items = await this.loadRuns(ids.map((id) => byId.get(id) as RunRow));
+    return {
+      items,
+      nextPageToken: ids.length === input.maxResults ? encodePageToken(offset + ids.length) : undefined,
+    };
+  }
+
+  // ---------------------------------------------------------------- metrics
+
+  async getMetricHistory(input: HistoryInput): Promise<Page<Metric>> {
+    const offset = decodePageToken(input.pageToken);
+    const limit = input.maxResults;
+    const rows = await this.db.all<MetricRow>(
+      "SELECT run_uuid, key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY step, timestamp, value LIMIT ? OFFSET ?",
+      [input.runId, input.key, limit === undefined ? Number.MAX_SAFE_INTEGER : limit + 1, offset],
+    );
+    const more = limit !== undefined && rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    return {
+      items: page.map(toMetric),
+      nextPageToken: more ? encodePageToken(offset + (limit as number)) : undefined,
+    };
+  }
+
+  async getMetricHistoryBulkInterval(input: BulkIntervalInput): Promise<MetricWithRunId[]> {
+    const ids = listParam(this.dialect, input.runIds);
+    const inRuns = inList(this.dialect, "run_uuid", "text");
+    const ranges = await this.db.all<{ run_uuid: string; min_step: number; max_step: number }>(
+      `SELECT run_uuid, MIN(step) AS min_step, MAX(step) AS max_step FROM metrics WHERE ${inRuns} AND key = ? GROUP BY run_uuid`,
+      [ids, input.key],
+    );
+    if (ranges.length === 0) return [];
+    const start = input.startStep ?? 0;
+    const end = input.endStep ?? Math.max(...ranges.map((r) => r.max_step));
+    const distinct = (
+      await this.db.all<{ step: number }>(
+        `SELECT DISTINCT step FROM metrics WHERE ${inRuns} AND key = ? AND step BETWEEN ? AND ? ORDER BY step`,
+        [ids, input.key, start, end],
+      )
+    ).map((r) => r.step);
+    const steps = listParam(this.dialect, bulkIntervalSteps(distinct, ranges, start, end, input.maxResults));
+    const out: MetricWithRunId[] = [];
+    for (const runId of input.runIds) {
+      const rows = await this.db.all<MetricRow>(
+        `SELECT run_uuid, key, value, timestamp, step, is_nan FROM metrics
+         WHERE run_uuid = ? AND key = ? AND ${inList(this.dialect, "step", "bigint")}
+         ORDER BY step, timestamp, value LIMIT ?`,
+        [runId, input.key, steps, LIMITS.bulkIntervalPointsPerRun],
+      );
+      for (const r of rows) out.push({ ...toMetric(r), runId });
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
