@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Server tests start real processes on free ports; run files in parallel but keep it bounded.
     maxWorkers: 2,
+    globalSetup: ["test/setup/postgres.ts"],
   },
 });

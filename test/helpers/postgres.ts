@@ -33,6 +33,13 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Runs SQL as the superuser against a cluster started by startPostgres (possibly in another process). */
+export function psqlAt(port: number, sql: string): void {
+  const args = ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql];
+  const r = spawnSync(join(pgBinDir(), "psql"), args, { encoding: "utf8", timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+}
+
 export interface PgCluster {
   port: number;
   dir: string;
@@ -49,7 +56,9 @@ export async function startPostgres(): Promise<PgCluster> {
   const bin = pgBinDir();
   const asRoot = process.getuid?.() === 0;
   const run = (cmd: string, args: string[]) => {
-    const [file, argv] = asRoot ? ["runuser", ["-u", "postgres", "--", join(bin, cmd), ...args]] : [join(bin, cmd), args];
+    const [file, argv] = asRoot
+      ? ["runuser", ["-u", "postgres", "--", join(bin, cmd), ...args]]
+      : [join(bin, cmd), args];
     const r = spawnSync(file, argv, { encoding: "utf8", timeout: 60_000 });
     if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr || r.stdout}`);
     return r.stdout;
@@ -62,7 +71,17 @@ export async function startPostgres(): Promise<PgCluster> {
   }
   const data = join(dir, "data");
   // C collation sorts by code point, like SQLite, so both stores order strings the same way.
-  run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--lc-collate=C", "--lc-ctype=C.UTF-8"]);
+  run("initdb", [
+    "-D",
+    data,
+    "-U",
+    "postgres",
+    "--auth=trust",
+    "-E",
+    "UTF8",
+    "--lc-collate=C",
+    "--lc-ctype=C.UTF-8",
+  ]);
   const port = await freePort();
   const start = () =>
     run("pg_ctl", [
@@ -81,11 +100,7 @@ export async function startPostgres(): Promise<PgCluster> {
     run("pg_ctl", ["-D", data, "-m", "fast", "-w", "-t", "60", "stop"]);
   };
   start();
-  const psql = (sql: string) => {
-    const args = ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql];
-    const r = spawnSync(join(bin, "psql"), args, { encoding: "utf8", timeout: 60_000 });
-    if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
-  };
+  const psql = (sql: string) => psqlAt(port, sql);
   return {
     port,
     dir,

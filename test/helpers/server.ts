@@ -1,8 +1,12 @@
-// Starts the real `labtrack server` process from the CLI on a free port with a fresh SQLite file.
+// Starts the real `labtrack server` process from the CLI on a free port with a fresh store: a SQLite
+// file, or — when LABTRACK_TEST_BACKEND=postgres — a database of its own in the test run's PostgreSQL
+// cluster (test/setup/postgres.ts). A server restarted on the same `dir` finds the same data.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
+import { inject } from "vitest";
+import { psqlAt } from "./postgres.js";
 
 const BIN = resolve(import.meta.dirname, "../../bin/labtrack.js");
 
@@ -10,6 +14,8 @@ export interface RunningServer {
   url: string;
   dir: string;
   dbFile: string;
+  /** The `--backend-store-uri` the server was started with. */
+  backendStoreUri: string;
   process: ChildProcess;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Stops the process and removes its data directory. */
@@ -21,6 +27,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "labtrack-test-"));
   const dbFile = join(dir, "labtrack.db");
+  const backend = storeFor(dir);
   const child = spawn(
     process.execPath,
     [
@@ -29,7 +36,7 @@ export async function startServer(
       "--port",
       "0",
       "--backend-store-uri",
-      `sqlite:///${dbFile}`,
+      backend.uri,
       "--data-dir",
       dir,
       ...(options.args ?? []),
@@ -64,12 +71,37 @@ export async function startServer(
     url,
     dir,
     dbFile,
+    backendStoreUri: backend.uri,
     process: child,
     stop,
     async dispose() {
       await stop();
-      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+      if (!options.dir) {
+        rmSync(dir, { recursive: true, force: true });
+        backend.drop();
+      }
     },
+  };
+}
+
+export const testBackend = (): "sqlite" | "postgres" =>
+  process.env.LABTRACK_TEST_BACKEND === "postgres" ? "postgres" : "sqlite";
+
+function storeFor(dir: string): { uri: string; drop(): void } {
+  if (testBackend() === "sqlite")
+    return { uri: `sqlite:///${join(dir, "labtrack.db")}`, drop: () => undefined };
+  const port = inject("pgPort");
+  const database = `lt_${basename(dir)
+    .replace(/[^a-zA-Z0-9]/g, "_")
+    .toLowerCase()}`;
+  try {
+    psqlAt(port, `CREATE DATABASE "${database}"`);
+  } catch (e) {
+    if (!/already exists/.test(String(e))) throw e;
+  }
+  return {
+    uri: `postgresql://postgres@127.0.0.1:${port}/${database}`,
+    drop: () => psqlAt(port, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`),
   };
 }
 
