@@ -1,4 +1,5 @@
 // `labtrack server`: the tracking server, with MLflow's flag names.
+import cluster from "node:cluster";
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
@@ -12,6 +13,7 @@ export interface ServerOptions {
   host: string;
   port: string;
   dataDir: string;
+  workers: string;
 }
 
 function parsePort(text: string): number {
@@ -42,7 +44,57 @@ async function open(options: ServerOptions): Promise<Stores> {
   }
 }
 
+function parseWorkers(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 64)
+    throw new UsageError(`invalid --workers '${text}': expected 1–64`);
+  return n;
+}
+
+const printListening = (host: string, port: number) => {
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  process.stdout.write(`Labtrack tracking server listening at http://${shownHost}:${port}\n`);
+};
+
+/**
+ * `--workers N`: N server processes share one listening socket (node:cluster) and one database. The
+ * stores are stateless between requests, so any worker can answer any request.
+ */
+async function runPrimary(options: ServerOptions, workers: number): Promise<void> {
+  parsePort(options.port);
+  // Migrate once before forking so workers never race on an empty database.
+  await (await open(options)).close();
+  let announced = false;
+  let stopping = false;
+  cluster.on("listening", (_worker, address) => {
+    if (announced) return;
+    announced = true;
+    printListening(options.host, address.port);
+  });
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    process.stderr.write(
+      `labtrack: worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`,
+    );
+    cluster.fork();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`Labtrack: ${signal} received, shutting down\n`);
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  for (let i = 0; i < workers; i++) cluster.fork();
+}
+
 export async function runServer(options: ServerOptions): Promise<void> {
+  const workers = parseWorkers(options.workers);
+  if (workers > 1 && cluster.isPrimary) return runPrimary(options, workers);
   const port = parsePort(options.port);
   const stores = await open(options);
   const app = await buildApp({ store: stores.tracking, registry: stores.registry });
@@ -60,15 +112,14 @@ export async function runServer(options: ServerOptions): Promise<void> {
     throw e;
   }
   const address = app.server.address();
-  const actualPort = typeof address === "object" && address ? address.port : port;
-  const shownHost = options.host.includes(":") ? `[${options.host}]` : options.host;
-  process.stdout.write(`Labtrack tracking server listening at http://${shownHost}:${actualPort}\n`);
+  if (cluster.isPrimary)
+    printListening(options.host, typeof address === "object" && address ? address.port : port);
 
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    process.stdout.write(`Labtrack: ${signal} received, shutting down\n`);
+    if (cluster.isPrimary) process.stdout.write(`Labtrack: ${signal} received, shutting down\n`);
     await app.close();
     await stores.close();
     process.exit(0);
@@ -92,6 +143,7 @@ export function registerServerCommand(program: Command): void {
     .option("-h, --host <host>", "network address to listen on", "127.0.0.1")
     .option("-p, --port <port>", "port to listen on (0 picks a free one)", "5000")
     .option("--data-dir <dir>", "directory for the default database and artifacts", ".labtrack")
+    .option("--workers <n>", "server processes sharing the port and the database, to use several cores", "1")
     .action(async (options: ServerOptions) => {
       await runServer(options);
     });
