@@ -21,7 +21,13 @@ const ok = async (method: string, path: string, payload?: Body, prefix?: string)
   return res.body;
 };
 
-const fails = async (method: string, path: string, payload: Body | undefined, status: number, code: string) => {
+const fails = async (
+  method: string,
+  path: string,
+  payload: Body | undefined,
+  status: number,
+  code: string,
+) => {
   const res = await call<Body>(method, path, payload);
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(res.body.error_code).toBe(code);
@@ -46,13 +52,19 @@ describe("registered models", () => {
     const got = await ok("GET", "/registered-models/get", { name: "rm-basic" }, "/ajax-api/2.0/mlflow");
     expect(got.registered_model.name).toBe("rm-basic");
 
-    const updated = await ok("PATCH", "/registered-models/update", { name: "rm-basic", description: "second" });
+    const updated = await ok("PATCH", "/registered-models/update", {
+      name: "rm-basic",
+      description: "second",
+    });
     expect(updated.registered_model.description).toBe("second");
     const cleared = await ok("PATCH", "/registered-models/update", { name: "rm-basic" });
     expect(cleared.registered_model.description).toBeUndefined();
 
     await ok("POST", "/model-versions/create", { name: "rm-basic", source: "s3://bucket/m" });
-    const renamed = await ok("POST", "/registered-models/rename", { name: "rm-basic", new_name: "rm-renamed" });
+    const renamed = await ok("POST", "/registered-models/rename", {
+      name: "rm-basic",
+      new_name: "rm-renamed",
+    });
     expect(renamed.registered_model.name).toBe("rm-renamed");
     const v = await ok("GET", "/model-versions/get", { name: "rm-renamed", version: "1" });
     expect(v.model_version.source).toBe("s3://bucket/m");
@@ -60,7 +72,13 @@ describe("registered models", () => {
 
     await ok("DELETE", "/registered-models/delete", { name: "rm-renamed" });
     await fails("GET", "/registered-models/get", { name: "rm-renamed" }, 404, "RESOURCE_DOES_NOT_EXIST");
-    await fails("GET", "/model-versions/get", { name: "rm-renamed", version: "1" }, 404, "RESOURCE_DOES_NOT_EXIST");
+    await fails(
+      "GET",
+      "/model-versions/get",
+      { name: "rm-renamed", version: "1" },
+      404,
+      "RESOURCE_DOES_NOT_EXIST",
+    );
   });
 
   it("rejects duplicates, missing names and bad tags with MLflow's codes", async () => {
@@ -103,7 +121,13 @@ describe("registered models", () => {
     ]);
     await ok("DELETE", "/registered-models/delete-tag", { name: "rm-tags", key: "k" });
     await ok("DELETE", "/registered-models/delete-tag", { name: "rm-tags", key: "never" });
-    await fails("POST", "/registered-models/set-tag", { name: "nope", key: "k", value: "v" }, 404, "RESOURCE_DOES_NOT_EXIST");
+    await fails(
+      "POST",
+      "/registered-models/set-tag",
+      { name: "nope", key: "k", value: "v" },
+      404,
+      "RESOURCE_DOES_NOT_EXIST",
+    );
   });
 });
 
@@ -117,17 +141,37 @@ describe("model versions", () => {
       expect(v.model_version.status).toBe("READY");
     }
     await ok("DELETE", "/model-versions/delete", { name: "mv-num", version: "3" });
-    await fails("GET", "/model-versions/get", { name: "mv-num", version: "3" }, 404, "RESOURCE_DOES_NOT_EXIST");
+    await fails(
+      "GET",
+      "/model-versions/get",
+      { name: "mv-num", version: "3" },
+      404,
+      "RESOURCE_DOES_NOT_EXIST",
+    );
     const next = await ok("POST", "/model-versions/create", { name: "mv-num", source: "s3://b/m" });
     expect(next.model_version.version).toBe("4");
-    await fails("GET", "/model-versions/get", { name: "mv-num", version: "x1" }, 400, "INVALID_PARAMETER_VALUE");
-    await fails("POST", "/model-versions/create", { name: "missing-model", source: "s3://b/m" }, 404, "RESOURCE_DOES_NOT_EXIST");
+    await fails(
+      "GET",
+      "/model-versions/get",
+      { name: "mv-num", version: "x1" },
+      400,
+      "INVALID_PARAMETER_VALUE",
+    );
+    await fails(
+      "POST",
+      "/model-versions/create",
+      { name: "missing-model", source: "s3://b/m" },
+      404,
+      "RESOURCE_DOES_NOT_EXIST",
+    );
   });
 
   it("assigns versions without gaps or duplicates under concurrent creates", async () => {
     await ok("POST", "/registered-models/create", { name: "mv-concurrent" });
     const results = await Promise.all(
-      Array.from({ length: 64 }, () => call<Body>("POST", "/model-versions/create", { name: "mv-concurrent", source: "s3://b/m" })),
+      Array.from({ length: 64 }, () =>
+        call<Body>("POST", "/model-versions/create", { name: "mv-concurrent", source: "s3://b/m" }),
+      ),
     );
     expect(results.every((r) => r.status === 200)).toBe(true);
     const versions = results.map((r) => Number(r.body.model_version.version)).sort((a, b) => a - b);
@@ -137,7 +181,11 @@ describe("model versions", () => {
   it("resolves runs:/ and models:/ sources to storage locations", async () => {
     await ok("POST", "/registered-models/create", { name: "mv-src" });
     const run = await ok("GET", "/runs/get", { run_id: runId });
-    await ok("POST", "/model-versions/create", { name: "mv-src", source: `runs:/${runId}/model`, run_id: runId });
+    await ok("POST", "/model-versions/create", {
+      name: "mv-src",
+      source: `runs:/${runId}/model`,
+      run_id: runId,
+    });
     const uri = await ok("GET", "/model-versions/get-download-uri", { name: "mv-src", version: "1" });
     expect(uri.artifact_uri).toBe(`${run.run.info.artifact_uri}/model`);
     await ok("POST", "/model-versions/create", { name: "mv-src", source: "models:/mv-src/1" });
@@ -145,7 +193,13 @@ describe("model versions", () => {
     expect(uri2.artifact_uri).toBe(`${run.run.info.artifact_uri}/model`);
     const v2 = await ok("GET", "/model-versions/get", { name: "mv-src", version: "2" });
     expect(v2.model_version.source).toBe("models:/mv-src/1");
-    await fails("POST", "/model-versions/create", { name: "mv-src", source: "runs:/0123456789abcdef0123456789abcdef/m" }, 404, "RESOURCE_DOES_NOT_EXIST");
+    await fails(
+      "POST",
+      "/model-versions/create",
+      { name: "mv-src", source: "runs:/0123456789abcdef0123456789abcdef/m" },
+      404,
+      "RESOURCE_DOES_NOT_EXIST",
+    );
   });
 
   it.each([
@@ -180,16 +234,32 @@ describe("model versions", () => {
       description: "d1",
       tags: [{ key: "k", value: "v" }],
     });
-    const up = await ok("PATCH", "/model-versions/update", { name: "mv-upd", version: "1", description: "d2" });
+    const up = await ok("PATCH", "/model-versions/update", {
+      name: "mv-upd",
+      version: "1",
+      description: "d2",
+    });
     expect(up.model_version.description).toBe("d2");
     await ok("POST", "/model-versions/set-tag", { name: "mv-upd", version: "1", key: "k2", value: "v2" });
     await ok("DELETE", "/model-versions/delete-tag", { name: "mv-upd", version: "1", key: "k" });
     await ok("DELETE", "/model-versions/delete-tag", { name: "mv-upd", version: "1", key: "absent" });
     const got = await ok("GET", "/model-versions/get", { name: "mv-upd", version: "1" });
     expect(got.model_version.tags).toEqual([{ key: "k2", value: "v2" }]);
-    await fails("POST", "/model-versions/set-tag", { name: "mv-upd", version: "9", key: "k", value: "v" }, 404, "RESOURCE_DOES_NOT_EXIST");
+    await fails(
+      "POST",
+      "/model-versions/set-tag",
+      { name: "mv-upd", version: "9", key: "k", value: "v" },
+      404,
+      "RESOURCE_DOES_NOT_EXIST",
+    );
     await ok("DELETE", "/model-versions/delete", { name: "mv-upd", version: "1" });
-    await fails("DELETE", "/model-versions/delete", { name: "mv-upd", version: "1" }, 404, "RESOURCE_DOES_NOT_EXIST");
+    await fails(
+      "DELETE",
+      "/model-versions/delete",
+      { name: "mv-upd", version: "1" },
+      404,
+      "RESOURCE_DOES_NOT_EXIST",
+    );
     const model = await ok("GET", "/registered-models/get", { name: "mv-upd" });
     expect(model.registered_model.latest_versions).toBeUndefined();
   });
@@ -198,8 +268,13 @@ describe("model versions", () => {
 describe("stages and aliases", () => {
   it("transitions stages case-insensitively and archives existing versions on request", async () => {
     await ok("POST", "/registered-models/create", { name: "st" });
-    for (let i = 0; i < 3; i++) await ok("POST", "/model-versions/create", { name: "st", source: "s3://b/m" });
-    const t1 = await ok("POST", "/model-versions/transition-stage", { name: "st", version: "1", stage: "production" });
+    for (let i = 0; i < 3; i++)
+      await ok("POST", "/model-versions/create", { name: "st", source: "s3://b/m" });
+    const t1 = await ok("POST", "/model-versions/transition-stage", {
+      name: "st",
+      version: "1",
+      stage: "production",
+    });
     expect(t1.model_version.current_stage).toBe("Production");
     await ok("POST", "/model-versions/transition-stage", { name: "st", version: "2", stage: "STAGING" });
     const t3 = await ok("POST", "/model-versions/transition-stage", {
@@ -209,14 +284,17 @@ describe("stages and aliases", () => {
       archive_existing_versions: true,
     });
     expect(t3.model_version.current_stage).toBe("Production");
-    expect((await ok("GET", "/model-versions/get", { name: "st", version: "1" })).model_version.current_stage).toBe(
-      "Archived",
-    );
+    expect(
+      (await ok("GET", "/model-versions/get", { name: "st", version: "1" })).model_version.current_stage,
+    ).toBe("Archived");
     // Staging was not touched.
-    expect((await ok("GET", "/model-versions/get", { name: "st", version: "2" })).model_version.current_stage).toBe(
-      "Staging",
-    );
-    const latest = await ok("POST", "/registered-models/get-latest-versions", { name: "st", stages: ["production"] });
+    expect(
+      (await ok("GET", "/model-versions/get", { name: "st", version: "2" })).model_version.current_stage,
+    ).toBe("Staging");
+    const latest = await ok("POST", "/registered-models/get-latest-versions", {
+      name: "st",
+      stages: ["production"],
+    });
     expect(latest.model_versions.map((v: Body) => v.version)).toEqual(["3"]);
     const all = await ok("GET", "/registered-models/get-latest-versions", { name: "st" });
     expect(all.model_versions.map((v: Body) => `${v.current_stage}:${v.version}`).sort()).toEqual([
@@ -224,7 +302,13 @@ describe("stages and aliases", () => {
       "Production:3",
       "Staging:2",
     ]);
-    await fails("POST", "/model-versions/transition-stage", { name: "st", version: "1", stage: "Gold" }, 400, "INVALID_PARAMETER_VALUE");
+    await fails(
+      "POST",
+      "/model-versions/transition-stage",
+      { name: "st", version: "1", stage: "Gold" },
+      400,
+      "INVALID_PARAMETER_VALUE",
+    );
     // MLflow answers this with a 500; it is the client's mistake, so we say 400.
     await fails(
       "POST",
@@ -233,7 +317,13 @@ describe("stages and aliases", () => {
       400,
       "INVALID_PARAMETER_VALUE",
     );
-    await fails("POST", "/registered-models/get-latest-versions", { name: "st", stages: ["Gold"] }, 400, "INVALID_PARAMETER_VALUE");
+    await fails(
+      "POST",
+      "/registered-models/get-latest-versions",
+      { name: "st", stages: ["Gold"] },
+      400,
+      "INVALID_PARAMETER_VALUE",
+    );
   });
 
   it("sets, moves, reads and deletes aliases; reserved names are refused", async () => {
@@ -248,14 +338,38 @@ describe("stages and aliases", () => {
     const model = await ok("GET", "/registered-models/get", { name: "al" });
     expect(model.registered_model.aliases).toEqual([{ alias: "champion", version: "2" }]);
     for (const alias of ["latest", "LATEST", "v1", "V12", "bad alias", "a/b"]) {
-      await fails("POST", "/registered-models/alias", { name: "al", alias, version: "1" }, 400, "INVALID_PARAMETER_VALUE");
+      await fails(
+        "POST",
+        "/registered-models/alias",
+        { name: "al", alias, version: "1" },
+        400,
+        "INVALID_PARAMETER_VALUE",
+      );
     }
-    await fails("POST", "/registered-models/alias", { name: "al", alias: "x", version: "9" }, 404, "RESOURCE_DOES_NOT_EXIST");
+    await fails(
+      "POST",
+      "/registered-models/alias",
+      { name: "al", alias: "x", version: "9" },
+      404,
+      "RESOURCE_DOES_NOT_EXIST",
+    );
     // An unknown alias is a 400 in MLflow, not a 404.
-    await fails("GET", "/registered-models/alias", { name: "al", alias: "nope" }, 400, "INVALID_PARAMETER_VALUE");
+    await fails(
+      "GET",
+      "/registered-models/alias",
+      { name: "al", alias: "nope" },
+      400,
+      "INVALID_PARAMETER_VALUE",
+    );
     await ok("DELETE", "/registered-models/alias", { name: "al", alias: "champion" });
     await ok("DELETE", "/registered-models/alias", { name: "al", alias: "champion" });
-    await fails("GET", "/registered-models/alias", { name: "al", alias: "champion" }, 400, "INVALID_PARAMETER_VALUE");
+    await fails(
+      "GET",
+      "/registered-models/alias",
+      { name: "al", alias: "champion" },
+      400,
+      "INVALID_PARAMETER_VALUE",
+    );
     // Deleting a version removes its aliases.
     await ok("POST", "/registered-models/alias", { name: "al", alias: "old", version: "1" });
     await ok("DELETE", "/model-versions/delete", { name: "al", version: "1" });
@@ -274,7 +388,10 @@ describe("registry search", () => {
   });
 
   it("filters registered models by name and tag, ordered by name", async () => {
-    const res = await ok("GET", "/registered-models/search", { filter: "name LIKE 'srch-%'", order_by: ["name DESC"] });
+    const res = await ok("GET", "/registered-models/search", {
+      filter: "name LIKE 'srch-%'",
+      order_by: ["name DESC"],
+    });
     expect(res.registered_models.map((m: Body) => m.name)).toEqual(["srch-beta", "srch-alpha", "srch-Gamma"]);
     const ilike = await ok("GET", "/registered-models/search", { filter: "name ILIKE 'SRCH-g%'" });
     expect(ilike.registered_models.map((m: Body) => m.name)).toEqual(["srch-Gamma"]);
@@ -283,7 +400,10 @@ describe("registry search", () => {
   });
 
   it("pages through registered models with tokens", async () => {
-    const first = await ok("GET", "/registered-models/search", { filter: "name LIKE 'srch-%'", max_results: 2 });
+    const first = await ok("GET", "/registered-models/search", {
+      filter: "name LIKE 'srch-%'",
+      max_results: 2,
+    });
     expect(first.registered_models).toHaveLength(2);
     expect(first.next_page_token).toBeTruthy();
     const second = await ok("GET", "/registered-models/search", {
@@ -294,7 +414,13 @@ describe("registry search", () => {
     expect(second.registered_models).toHaveLength(1);
     expect(second.next_page_token).toBeUndefined();
     await fails("GET", "/registered-models/search", { max_results: 1001 }, 400, "INVALID_PARAMETER_VALUE");
-    await fails("GET", "/registered-models/search", { page_token: "garbage" }, 400, "INVALID_PARAMETER_VALUE");
+    await fails(
+      "GET",
+      "/registered-models/search",
+      { page_token: "garbage" },
+      400,
+      "INVALID_PARAMETER_VALUE",
+    );
   });
 
   it("filters model versions by name, run_id, version number and source", async () => {
@@ -303,15 +429,33 @@ describe("registry search", () => {
       order_by: ["version_number ASC"],
     });
     expect(byName.model_versions.map((v: Body) => v.version)).toEqual(["1", "2"]);
-    const byRun = await ok("GET", "/model-versions/search", { filter: `run_id = '${runId}' AND name LIKE 'srch-%'` });
-    expect(byRun.model_versions.map((v: Body) => v.name).sort()).toEqual(["srch-Gamma", "srch-alpha", "srch-beta"]);
-    const byIn = await ok("GET", "/model-versions/search", { filter: `run_id IN ('${runId}') AND name = 'srch-beta'` });
+    const byRun = await ok("GET", "/model-versions/search", {
+      filter: `run_id = '${runId}' AND name LIKE 'srch-%'`,
+    });
+    expect(byRun.model_versions.map((v: Body) => v.name).sort()).toEqual([
+      "srch-Gamma",
+      "srch-alpha",
+      "srch-beta",
+    ]);
+    const byIn = await ok("GET", "/model-versions/search", {
+      filter: `run_id IN ('${runId}') AND name = 'srch-beta'`,
+    });
     expect(byIn.model_versions).toHaveLength(1);
-    const byNumber = await ok("GET", "/model-versions/search", { filter: "name = 'srch-beta' AND version_number > 1" });
+    const byNumber = await ok("GET", "/model-versions/search", {
+      filter: "name = 'srch-beta' AND version_number > 1",
+    });
     expect(byNumber.model_versions.map((v: Body) => v.version)).toEqual(["2"]);
-    const bySource = await ok("GET", "/model-versions/search", { filter: "source_path LIKE 's3://b/srch-alpha%'" });
+    const bySource = await ok("GET", "/model-versions/search", {
+      filter: "source_path LIKE 's3://b/srch-alpha%'",
+    });
     expect(bySource.model_versions).toHaveLength(2);
-    await fails("GET", "/model-versions/search", { filter: "creation_timestamp > 0" }, 400, "INVALID_PARAMETER_VALUE");
+    await fails(
+      "GET",
+      "/model-versions/search",
+      { filter: "creation_timestamp > 0" },
+      400,
+      "INVALID_PARAMETER_VALUE",
+    );
     await fails("GET", "/model-versions/search", { filter: "name = " }, 400, "INVALID_PARAMETER_VALUE");
     await fails("GET", "/model-versions/search", { max_results: 0 }, 400, "INVALID_PARAMETER_VALUE");
   });
