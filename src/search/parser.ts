@@ -1,0 +1,359 @@
+// MLflow's filter and order_by grammar, read straight from the text (quoting is context-sensitive:
+// "x" is a key in identifier position and a string in value position). Produces the AST of ast.ts.
+// Beyond MLflow: OR and parentheses, AND binding tighter than OR.
+import type { Comparator, Comparison, Entity, Filter, OrderTerm, Value } from "./ast.js";
+import { SearchError } from "./errors.js";
+import { NUMBER_COMPARATORS, type SearchSchema, STRING_COMPARATORS } from "./schemas.js";
+
+const BARE = /[\p{L}\p{N}_.]/u;
+const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/;
+
+interface Identifier {
+  entity: Entity;
+  key: string;
+  position: number;
+}
+
+class Scanner {
+  pos = 0;
+  constructor(readonly text: string) {}
+
+  skipSpace(): void {
+    while (this.pos < this.text.length && /\s/.test(this.text[this.pos] as string)) this.pos++;
+  }
+
+  atEnd(): boolean {
+    this.skipSpace();
+    return this.pos >= this.text.length;
+  }
+
+  peek(): string {
+    return this.text[this.pos] ?? "";
+  }
+
+  error(message: string, position = this.pos): SearchError {
+    return new SearchError(message, { position });
+  }
+
+  /** A keyword (case-insensitive) followed by a non-word character. */
+  keyword(word: string): boolean {
+    this.skipSpace();
+    const slice = this.text.slice(this.pos, this.pos + word.length);
+    if (slice.toUpperCase() !== word) return false;
+    const after = this.text[this.pos + word.length] ?? "";
+    if (BARE.test(after)) return false;
+    this.pos += word.length;
+    return true;
+  }
+
+  /** Text between `quote` characters; a doubled quote inside is kept as-is (MLflow only trims). */
+  quoted(quote: string): string {
+    const start = this.pos;
+    this.pos++;
+    let end = this.text.indexOf(quote, this.pos);
+    while (end >= 0 && quote !== "`" && this.text[end + 1] === quote) end = this.text.indexOf(quote, end + 2);
+    if (end < 0) throw this.error(`Unterminated ${quote === "`" ? "backtick" : "quoted"} text`, start);
+    const value = this.text.slice(this.pos, end);
+    this.pos = end + 1;
+    return value;
+  }
+
+  bare(): string {
+    const start = this.pos;
+    while (this.pos < this.text.length && BARE.test(this.text[this.pos] as string)) this.pos++;
+    return this.text.slice(start, this.pos);
+  }
+}
+
+export class FilterParser {
+  private readonly s: Scanner;
+
+  constructor(
+    text: string,
+    private readonly schema: SearchSchema,
+  ) {
+    this.s = new Scanner(text);
+  }
+
+  parse(): Filter | null {
+    if (this.s.atEnd()) return null;
+    const filter = this.orExpr();
+    if (!this.s.atEnd()) {
+      throw this.s.error(
+        `Invalid clause(s) in filter string: unexpected '${this.s.text.slice(this.s.pos, this.s.pos + 20)}'`,
+      );
+    }
+    return filter;
+  }
+
+  private orExpr(): Filter {
+    const clauses = [this.andExpr()];
+    while (this.s.keyword("OR")) clauses.push(this.andExpr());
+    return clauses.length === 1 ? (clauses[0] as Filter) : { kind: "or", clauses };
+  }
+
+  private andExpr(): Filter {
+    const clauses = [this.primary()];
+    while (this.s.keyword("AND")) clauses.push(this.primary());
+    return clauses.length === 1 ? (clauses[0] as Filter) : { kind: "and", clauses };
+  }
+
+  private primary(): Filter {
+    this.s.skipSpace();
+    if (this.s.peek() === "(") {
+      const open = this.s.pos;
+      this.s.pos++;
+      const inner = this.orExpr();
+      this.s.skipSpace();
+      if (this.s.peek() !== ")") throw this.s.error("Missing ')' to close the '(' opened", open);
+      this.s.pos++;
+      return inner;
+    }
+    if (this.s.atEnd()) throw this.s.error("Invalid filter: a comparison is missing");
+    for (const word of ["NOT", "OR", "AND"]) {
+      const at = this.s.pos;
+      if (this.s.keyword(word))
+        throw this.s.error(`Invalid clause(s) in filter string: '${word}' is not supported here`, at);
+    }
+    return this.comparison();
+  }
+
+  private comparison(): Comparison {
+    const id = readIdentifier(this.s, this.schema);
+    const opAt = (this.s.skipSpace(), this.s.pos);
+    const comparator = this.comparator();
+    if (!comparator) {
+      const rest = this.s.text.slice(opAt, opAt + 20);
+      throw this.s.error(
+        rest
+          ? `Invalid comparator '${rest.split(/\s/)[0]}' after '${id.key}'`
+          : `Expected a comparator after '${id.key}'`,
+        opAt,
+      );
+    }
+    const valueAt = (this.s.skipSpace(), this.s.pos);
+    const type = valueType(this.schema, id);
+    checkComparator(this.schema, id, type, comparator, opAt);
+    let value: Value;
+    if (comparator === "IN" || comparator === "NOT IN") {
+      value = this.list(id);
+    } else {
+      value = this.value(id, type, valueAt);
+    }
+    return { kind: "comparison", entity: id.entity, key: id.key, comparator, value };
+  }
+
+  private comparator(): Comparator | null {
+    const s = this.s;
+    for (const op of ["!=", "<=", ">=", "=", "<", ">"] as const) {
+      if (s.text.startsWith(op, s.pos)) {
+        s.pos += op.length;
+        return op;
+      }
+    }
+    const start = s.pos;
+    const word = s.bare();
+    const upper = word.toUpperCase();
+    if (upper === "LIKE" || upper === "ILIKE" || upper === "IN") return upper as Comparator;
+    if (upper === "NOT" && s.keyword("IN")) return "NOT IN";
+    s.pos = start;
+    return null;
+  }
+
+  private value(id: Identifier, type: "string" | "number", at: number): string | number {
+    const s = this.s;
+    const ch = s.peek();
+    if (type === "number") {
+      const m = NUMBER.exec(s.text.slice(s.pos));
+      if (!m || BARE.test(s.text[s.pos + m[0].length] ?? "")) {
+        throw s.error(
+          `Expected numeric value type for ${describe(id)}, got '${s.text.slice(at, at + 20)}'`,
+          at,
+        );
+      }
+      s.pos += m[0].length;
+      return Number(m[0]);
+    }
+    if (ch === "'" || ch === '"') return s.quoted(ch);
+    throw s.error(
+      `Expected a quoted string value for ${describe(id)} (e.g. ${id.key} = 'value'), got '${s.text.slice(at, at + 20) || "nothing"}'`,
+      at,
+    );
+  }
+
+  private list(id: Identifier): string[] {
+    const s = this.s;
+    s.skipSpace();
+    if (s.peek() !== "(") {
+      throw new SearchError(
+        `While parsing a list in the query, expected a parenthesized list of quoted strings after IN for ${describe(id)}`,
+        { position: s.pos, code: "BAD_REQUEST" },
+      );
+    }
+    s.pos++;
+    const items: string[] = [];
+    for (;;) {
+      s.skipSpace();
+      if (s.peek() !== "'") {
+        throw s.error(`Expected a single-quoted string in the IN list for ${describe(id)}`);
+      }
+      items.push(s.quoted("'"));
+      s.skipSpace();
+      if (s.peek() === ",") {
+        s.pos++;
+        continue;
+      }
+      if (s.peek() === ")") {
+        s.pos++;
+        return items;
+      }
+      throw s.error("Expected ',' or ')' in the IN list");
+    }
+  }
+}
+
+function describe(id: Identifier): string {
+  return id.entity === "attribute" ? `attribute '${id.key}'` : `${id.entity} '${id.key}'`;
+}
+
+function readIdentifier(s: Scanner, schema: SearchSchema): Identifier {
+  s.skipSpace();
+  const start = s.pos;
+  let first: string;
+  let quoted = false;
+  const ch = s.peek();
+  if (ch === "`" || ch === '"') {
+    first = s.quoted(ch);
+    quoted = true;
+  } else {
+    first = s.bare();
+    if (first === "")
+      throw s.error(`Invalid filter: expected a key such as metrics.x or params.y, got '${ch}'`);
+  }
+  let prefix: string | null = null;
+  let key: string;
+  if (quoted) {
+    if (s.peek() === ".") {
+      s.pos++;
+      prefix = first;
+      key = readKeyPart(s);
+    } else {
+      key = first;
+    }
+  } else {
+    const dot = first.indexOf(".");
+    if (dot < 0) {
+      key = first;
+    } else {
+      prefix = first.slice(0, dot);
+      key = first.slice(dot + 1);
+      if (key === "") key = readKeyPart(s);
+    }
+  }
+  if (prefix === null) return attribute(schema, key, start, s);
+  const entity = schema.prefixes[prefix.toLowerCase()];
+  if (!entity) {
+    const allowed = Object.keys(schema.prefixes).join(", ");
+    throw s.error(
+      `Invalid entity type '${prefix}' in the ${schema.name} filter. Valid prefixes are: ${allowed}`,
+      start,
+    );
+  }
+  if (key === "") throw s.error(`Missing key after '${prefix}.'`, start);
+  if (entity === "attribute") return attribute(schema, key, start, s);
+  if (entity === "dataset" && !schema.datasetKeys?.includes(key)) {
+    throw s.error(
+      `Invalid dataset attribute '${key}'. Valid ones are: ${schema.datasetKeys?.join(", ")}`,
+      start,
+    );
+  }
+  return { entity, key, position: start };
+}
+
+function readKeyPart(s: Scanner): string {
+  const ch = s.peek();
+  if (ch === "`" || ch === '"') return s.quoted(ch);
+  return s.bare();
+}
+
+function attribute(schema: SearchSchema, raw: string, position: number, s: Scanner): Identifier {
+  const key = schema.aliases[raw] ?? raw;
+  if (!schema.attributes[key]) {
+    const valid = [...Object.keys(schema.attributes), ...Object.keys(schema.aliases)].join(", ");
+    throw s.error(
+      `Invalid attribute key '${raw}' in the ${schema.name} filter. Valid keys are: ${valid}`,
+      position,
+    );
+  }
+  return { entity: "attribute", key, position };
+}
+
+function valueType(schema: SearchSchema, id: Identifier): "string" | "number" {
+  if (id.entity === "attribute") return schema.attributes[id.key]?.type ?? "string";
+  return schema.numberEntities.includes(id.entity) ? "number" : "string";
+}
+
+function checkComparator(
+  schema: SearchSchema,
+  id: Identifier,
+  type: "string" | "number",
+  comparator: Comparator,
+  at: number,
+): void {
+  if (comparator === "IN" || comparator === "NOT IN") {
+    const spec = id.entity === "attribute" ? schema.attributes[id.key] : undefined;
+    const allowed =
+      id.entity === "dataset" || (spec?.list === true && (comparator === "IN" || spec.notIn === true));
+    if (!allowed) {
+      throw new SearchError(`${comparator} is not supported for ${describe(id)}`, { position: at });
+    }
+    return;
+  }
+  const valid = type === "number" ? NUMBER_COMPARATORS : STRING_COMPARATORS;
+  if (!valid.includes(comparator)) {
+    throw new SearchError(
+      `Invalid comparator '${comparator}' for ${describe(id)}: use one of ${valid.join(", ")}`,
+      { position: at },
+    );
+  }
+}
+
+export function parseFilter(text: string | undefined, schema: SearchSchema): Filter | null {
+  if (text === undefined) return null;
+  return new FilterParser(text, schema).parse();
+}
+
+/** Each order_by element: `<identifier> [ASC|DESC]`. */
+export function parseOrderBy(items: readonly string[] | undefined, schema: SearchSchema): OrderTerm[] {
+  const terms: OrderTerm[] = [];
+  const seen = new Set<string>();
+  for (const item of items ?? []) {
+    if (item.trim() === "") continue;
+    const s = new Scanner(item);
+    const id = readIdentifier(s, orderSchema(schema));
+    let ascending = true;
+    if (s.keyword("DESC")) ascending = false;
+    else s.keyword("ASC");
+    if (!s.atEnd()) throw s.error(`Invalid order_by clause '${item}': expected '<key> [ASC|DESC]'`);
+    if (id.entity === "attribute" && !schema.orderAttributes.includes(id.key)) {
+      throw new SearchError(
+        `Invalid order_by key '${id.key}' for ${schema.name}. Valid keys are: ${schema.orderAttributes.join(", ")}`,
+      );
+    }
+    if (id.entity !== "attribute" && !schema.orderEntities.includes(id.entity)) {
+      throw new SearchError(`Cannot order ${schema.name} by ${id.entity} keys`);
+    }
+    const field = `${id.entity}.${id.key}`;
+    if (seen.has(field)) throw new SearchError(`order_by contains duplicate fields: ${item}`);
+    seen.add(field);
+    terms.push({ entity: id.entity, key: id.key, ascending });
+  }
+  return terms;
+}
+
+/** Order keys are attributes of their own (e.g. `timestamp`), not only the filterable ones. */
+function orderSchema(schema: SearchSchema): SearchSchema {
+  const attributes = { ...schema.attributes };
+  for (const key of schema.orderAttributes) attributes[key] ??= { type: "string" };
+  return { ...schema, attributes };
+}
