@@ -120,7 +120,8 @@ export class FilterParser {
 
   private comparison(): Comparison {
     const id = readIdentifier(this.s, this.schema);
-    const opAt = (this.s.skipSpace(), this.s.pos);
+    this.s.skipSpace();
+    const opAt = this.s.pos;
     const comparator = this.comparator();
     if (!comparator) {
       const rest = this.s.text.slice(opAt, opAt + 20);
@@ -131,7 +132,8 @@ export class FilterParser {
         opAt,
       );
     }
-    const valueAt = (this.s.skipSpace(), this.s.pos);
+    this.s.skipSpace();
+    const valueAt = this.s.pos;
     const type = valueType(this.schema, id);
     checkComparator(this.schema, id, type, comparator, opAt);
     let value: Value;
