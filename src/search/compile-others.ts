@@ -1,7 +1,6 @@
 // experiments/search, registered-models/search and model-versions/search → SELECTs of keys in order.
 import type { Comparison, Dialect, Filter, OrderTerm, SqlFragment } from "./ast.js";
 import { compileFilter } from "./compile-filter.js";
-import { EXPERIMENTS, MODEL_VERSIONS, REGISTERED_MODELS, type SearchSchema } from "./schemas.js";
 import { direction, SqlBuilder } from "./sql.js";
 
 interface Query {
@@ -13,10 +12,11 @@ interface Query {
 }
 
 interface Target {
-  schema: SearchSchema;
   select: string;
   /** Attribute key → column. */
   columns: Record<string, string>;
+  /** Keys whose columns are numbers (the others sort as strings, by code point). */
+  numeric: readonly string[];
   /** The tag table and how it joins the searched row. */
   tags: { table: string; join: string };
   /** Always-true conditions, e.g. hiding deleted versions. */
@@ -55,8 +55,7 @@ function compile(t: Target, query: Query, extraWhere: (q: SqlBuilder) => string[
   }
   const order = terms.map((o) => {
     const column = t.columns[o.key] as string;
-    const type =
-      t.schema.attributes[o.key]?.type === "number" || /time|version/.test(o.key) ? "number" : "string";
+    const type = t.numeric.includes(o.key) ? "number" : "string";
     return `CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END, ${q.sortable(column, type)} ${direction(o.ascending)}`;
   });
   const sql = `SELECT ${t.select} ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${order.join(", ")} LIMIT ${q.bind(query.limit)} OFFSET ${q.bind(query.offset)}`;
@@ -64,7 +63,6 @@ function compile(t: Target, query: Query, extraWhere: (q: SqlBuilder) => string[
 }
 
 const EXPERIMENT_TARGET: Target = {
-  schema: EXPERIMENTS,
   select: "e.experiment_id FROM experiments e",
   columns: {
     name: "e.name",
@@ -72,6 +70,7 @@ const EXPERIMENT_TARGET: Target = {
     creation_time: "e.creation_time",
     last_update_time: "e.last_update_time",
   },
+  numeric: ["experiment_id", "creation_time", "last_update_time"],
   tags: { table: "experiment_tags", join: "g.experiment_id = e.experiment_id" },
   tieBreakers: [{ key: "experiment_id", ascending: false }],
   defaultOrder: [
@@ -91,13 +90,13 @@ export function compileExperimentSearch(
 }
 
 const MODEL_TARGET: Target = {
-  schema: REGISTERED_MODELS,
   select: "m.name FROM registered_models m",
   columns: {
     name: "m.name",
     timestamp: "m.last_updated_time",
     last_updated_timestamp: "m.last_updated_time",
   },
+  numeric: ["timestamp", "last_updated_timestamp"],
   tags: { table: "registered_model_tags", join: "g.name = m.name" },
   tieBreakers: [{ key: "name", ascending: true }],
   defaultOrder: [{ key: "name", ascending: true }],
@@ -108,7 +107,6 @@ export function compileRegisteredModelSearch(query: Query): SqlFragment {
 }
 
 const VERSION_TARGET: Target = {
-  schema: MODEL_VERSIONS,
   select: "v.name, v.version FROM model_versions v",
   columns: {
     name: "v.name",
@@ -118,6 +116,7 @@ const VERSION_TARGET: Target = {
     creation_timestamp: "v.creation_time",
     last_updated_timestamp: "v.last_updated_time",
   },
+  numeric: ["version_number", "creation_timestamp", "last_updated_timestamp"],
   tags: { table: "model_version_tags", join: "g.name = v.name AND g.version = v.version" },
   where: ["v.current_stage <> 'Deleted_Internal'"],
   tieBreakers: [
