@@ -257,7 +257,7 @@ function readIdentifier(s: Scanner, schema: SearchSchema): Identifier {
   if (!entity) {
     const allowed = Object.keys(schema.prefixes).join(", ");
     throw s.error(
-      `Invalid entity type '${prefix}' in the ${schema.name} filter. Valid prefixes are: ${allowed}`,
+      `Invalid entity type '${prefix}' in the ${label(schema)}. Valid prefixes are: ${allowed}`,
       start,
     );
   }
@@ -272,6 +272,9 @@ function readIdentifier(s: Scanner, schema: SearchSchema): Identifier {
   return { entity, key, position: start };
 }
 
+const label = (schema: SearchSchema) =>
+  schema.name.endsWith("order_by") ? schema.name : `${schema.name} filter`;
+
 function readKeyPart(s: Scanner): string {
   const ch = s.peek();
   if (ch === "`" || ch === '"') return s.quoted(ch);
@@ -283,7 +286,7 @@ function attribute(schema: SearchSchema, raw: string, position: number, s: Scann
   if (!schema.attributes[key]) {
     const valid = [...Object.keys(schema.attributes), ...Object.keys(schema.aliases)].join(", ");
     throw s.error(
-      `Invalid attribute key '${raw}' in the ${schema.name} filter. Valid keys are: ${valid}`,
+      `Invalid attribute key '${raw}' in the ${label(schema)}. Valid keys are: ${valid}`,
       position,
     );
   }
@@ -357,5 +360,5 @@ export function parseOrderBy(items: readonly string[] | undefined, schema: Searc
 function orderSchema(schema: SearchSchema): SearchSchema {
   const attributes = { ...schema.attributes };
   for (const key of schema.orderAttributes) attributes[key] ??= { type: "string" };
-  return { ...schema, attributes };
+  return { ...schema, name: `${schema.name} order_by`, attributes };
 }
