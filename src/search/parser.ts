@@ -323,8 +323,15 @@ function checkComparator(
   }
 }
 
+/** No database stores NUL in text the same way (PostgreSQL refuses it), so no filter may contain one. */
+function refuseNul(text: string): void {
+  const at = text.indexOf("\u0000");
+  if (at >= 0) throw new SearchError("Invalid filter: it contains a NUL character", { position: at });
+}
+
 export function parseFilter(text: string | undefined, schema: SearchSchema): Filter | null {
   if (text === undefined) return null;
+  refuseNul(text);
   return new FilterParser(text, schema).parse();
 }
 
@@ -334,6 +341,7 @@ export function parseOrderBy(items: readonly string[] | undefined, schema: Searc
   const seen = new Set<string>();
   for (const item of items ?? []) {
     if (item.trim() === "") continue;
+    refuseNul(item);
     const s = new Scanner(item);
     const id = readIdentifier(s, orderSchema(schema));
     let ascending = true;

@@ -30,6 +30,10 @@ export class SqlBuilder {
         ? `${SQLITE_LOWER}(${column}) LIKE ${SQLITE_LOWER}(${placeholder})`
         : `${column} ILIKE ${placeholder}`;
     }
+    // Numbers compare as doubles: `start_time > 1.5` or `> 1e309` must not fail on a bigint column.
+    if (typeof value === "number" && this.dialect === "postgres") {
+      return `${column} ${comparator} CAST(${placeholder} AS DOUBLE PRECISION)`;
+    }
     // SQLite's LIKE is made case-sensitive by the store (PRAGMA case_sensitive_like), as MLflow does.
     return `${column} ${comparator} ${placeholder}`;
   }

@@ -20,6 +20,14 @@ const wrongType = (name: string, value: unknown, expected: string) =>
 
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, "-Infinity": -Infinity };
 
+/** Text with a NUL character cannot be stored alike by every database (PostgreSQL refuses it). */
+function checkText(name: string, value: string): string {
+  if (value.includes("\u0000")) {
+    throw invalidParameter(`Invalid value for parameter '${name}': it contains a NUL character.`);
+  }
+  return value;
+}
+
 /** A typed view of one JSON object (the body, the query, or a nested message such as a metric). */
 export class Fields {
   constructor(
@@ -45,7 +53,7 @@ export class Fields {
   optionalString(field: string): string | undefined {
     const v = this.raw(field);
     if (v === undefined) return undefined;
-    if (typeof v === "string") return v;
+    if (typeof v === "string") return checkText(this.path(field), v);
     throw wrongType(this.path(field), v, "a string");
   }
 
@@ -119,7 +127,7 @@ export class Fields {
     if (v === undefined) return [];
     const list = Array.isArray(v) ? v : [v];
     return list.map((item, i) => {
-      if (typeof item === "string") return item;
+      if (typeof item === "string") return checkText(`${this.path(field)}[${i}]`, item);
       if (ids && typeof item === "number" && Number.isInteger(item)) return String(item);
       throw wrongType(`${this.path(field)}[${i}]`, item, "a string");
     });
