@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerServerCommand } from "./server.js";
+import { registerStartCommand } from "./start.js";
 import { UsageError } from "./store-uri.js";
 
 const program = new Command("labtrack")
@@ -11,6 +12,7 @@ const program = new Command("labtrack")
   .exitOverride();
 
 registerServerCommand(program);
+registerStartCommand(program);
 
 try {
   await program.parseAsync(process.argv);
