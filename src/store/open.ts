@@ -11,6 +11,8 @@ import { SqlTrackingStore } from "./sql/tracking-store.js";
 import { openDatabase } from "./sqlite/connection.js";
 import type { TrackingStore } from "./types.js";
 
+const MAINTENANCE_INTERVAL_MS = 5_000;
+
 export type StoreLocation = { kind: "sqlite"; file: string } | { kind: "postgres"; uri: string };
 
 export interface Stores {
@@ -35,5 +37,17 @@ export async function openStores(location: StoreLocation, defaultArtifactRoot: s
     driver = pg;
   }
   const tracking = await new SqlTrackingStore(driver, defaultArtifactRoot).init();
-  return { tracking, registry: new SqlRegistryStore(driver), driver, close: () => driver.close() };
+  await driver.maintain();
+  // Statistics follow the data while the server runs; a failed round (database down) is retried later.
+  const timer = setInterval(() => driver.maintain().catch(() => undefined), MAINTENANCE_INTERVAL_MS);
+  timer.unref();
+  return {
+    tracking,
+    registry: new SqlRegistryStore(driver),
+    driver,
+    close: async () => {
+      clearInterval(timer);
+      await driver.close();
+    },
+  };
 }

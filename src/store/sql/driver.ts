@@ -14,6 +14,11 @@ export interface SqlDriver extends SqlExecutor {
   readonly dialect: Dialect;
   /** Runs `fn` in one write transaction: all of it is committed, or none of it. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Keeps the query planner's statistics fresh: the search plans depend on them, and a table that
+   * grew from empty without new statistics gets plans that are quadratic in its size.
+   */
+  maintain(): Promise<void>;
   close(): Promise<void>;
 }
 

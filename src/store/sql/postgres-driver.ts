@@ -151,6 +151,18 @@ export class PostgresDriver implements SqlDriver {
     }
   }
 
+  async maintain(): Promise<void> {
+    // Autovacuum analyzes only after its nap and a 10% change; searches right after a bulk of new runs
+    // need statistics now.
+    const stale = await this.all<{ relname: string }>(
+      `SELECT relname FROM pg_stat_user_tables
+       WHERE relname IN ('runs', 'params', 'tags', 'latest_metrics', 'experiments', 'experiment_tags',
+                         'registered_models', 'model_versions', 'model_version_tags', 'registered_model_tags')
+         AND n_mod_since_analyze > 50 + 0.05 * n_live_tup`,
+    );
+    for (const { relname } of stale) await this.run(`ANALYZE ${relname}`);
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

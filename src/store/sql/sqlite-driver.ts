@@ -15,6 +15,8 @@ export class SqliteDriver implements SqlDriver {
     const prepare = (sql: string): Statement => {
       let stmt = this.cache.get(sql);
       if (!stmt) {
+        // Multi-row inserts make many shapes of one statement; keep the cache bounded.
+        if (this.cache.size >= 2000) this.cache.clear();
         stmt = db.prepare(sql);
         this.cache.set(sql, stmt);
       }
@@ -63,6 +65,11 @@ export class SqliteDriver implements SqlDriver {
         throw e;
       }
     });
+  }
+
+  async maintain(): Promise<void> {
+    // Cheap when nothing changed; analyzes the tables whose size moved a lot.
+    await this.exclusive(async () => this.db.pragma("optimize"));
   }
 
   async close(): Promise<void> {

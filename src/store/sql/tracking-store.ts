@@ -32,6 +32,7 @@ import type {
 } from "../types.js";
 import { inList, listParam, type SqlDriver, type SqlExecutor } from "./driver.js";
 import { groupBy } from "./group.js";
+import { insertRows } from "./insert-rows.js";
 
 interface ExperimentRow {
   experiment_id: number;
@@ -111,8 +112,7 @@ const toExperiment = (row: ExperimentRow, tags: KeyValue[]): Experiment => ({
 
 // Replaces the latest point only when the new one wins (step, timestamp, value) in tuple order; NaN
 // takes part as value 0, as in MLflow.
-const UPSERT_LATEST = `
-  INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
+const LATEST_WINS = `
   ON CONFLICT (run_uuid, key) DO UPDATE SET
     value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
   WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`;
@@ -350,9 +350,10 @@ export class SqlTrackingStore implements TrackingStore {
           joinArtifactUri(experiment.artifact_location, id, "artifacts"),
         ],
       );
-      for (const tag of [...input.tags, { key: RUN_NAME_TAG, value: name }]) {
-        await tx.run(UPSERT_TAG, [id, tag.key, tag.value]);
-      }
+      await this.writeTags(tx, id, [
+        ...input.tags.filter((t) => t.key !== RUN_NAME_TAG),
+        { key: RUN_NAME_TAG, value: name },
+      ]);
       return id;
     });
     return this.getRun(runId);
@@ -474,38 +475,87 @@ export class SqlTrackingStore implements TrackingStore {
   async logBatch(runId: string, input: LogBatchInput): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.activeRun(tx, runId);
-      for (const p of input.params) {
-        // Insert-if-absent then compare keeps write-once params race-free under concurrent writers.
-        await tx.run("INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [
-          runId,
-          p.key,
-          p.value,
-        ]);
-        const stored = await tx.get<{ value: string }>(
-          "SELECT value FROM params WHERE run_uuid = ? AND key = ?",
-          [runId, p.key],
-        );
-        if (stored && stored.value !== p.value) {
-          throw invalidParameter(
-            `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${stored.value}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
-          );
-        }
-      }
-      for (const m of input.metrics) {
-        const { value, isNan } = storedMetricValue(m.value);
-        const point = [runId, m.key, value, m.timestamp, m.step, isNan];
-        await tx.run(
-          "INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-          point,
-        );
-        await tx.run(UPSERT_LATEST, point);
-      }
-      for (const t of input.tags) {
-        await tx.run(UPSERT_TAG, [runId, t.key, t.value]);
-        if (t.key === RUN_NAME_TAG)
-          await tx.run("UPDATE runs SET name = ? WHERE run_uuid = ?", [t.value, runId]);
-      }
+      if (input.params.length > 0) await this.writeParams(tx, runId, input.params);
+      if (input.metrics.length > 0) await this.writeMetrics(tx, runId, input.metrics);
+      if (input.tags.length > 0) await this.writeTags(tx, runId, input.tags);
     });
+  }
+
+  /** Insert-if-absent, then compare: keeps write-once params race-free under concurrent writers. */
+  private async writeParams(tx: SqlExecutor, runId: string, params: KeyValue[]): Promise<void> {
+    await insertRows(
+      tx,
+      "INSERT INTO params (run_uuid, key, value) VALUES",
+      params.map((p) => [runId, p.key, p.value]),
+      "ON CONFLICT DO NOTHING",
+    );
+    const stored = new Map(
+      (
+        await tx.all<KeyValue>(
+          `SELECT key, value FROM params WHERE run_uuid = ? AND ${inList(this.dialect, "key", "text")}`,
+          [
+            runId,
+            listParam(
+              this.dialect,
+              params.map((p) => p.key),
+            ),
+          ],
+        )
+      ).map((p) => [p.key, p.value]),
+    );
+    for (const p of params) {
+      const old = stored.get(p.key);
+      if (old !== undefined && old !== p.value) {
+        throw invalidParameter(
+          `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${old}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
+        );
+      }
+    }
+  }
+
+  private async writeMetrics(tx: SqlExecutor, runId: string, metrics: Metric[]): Promise<void> {
+    const points = metrics.map((m) => {
+      const { value, isNan } = storedMetricValue(m.value);
+      return { key: m.key, value, timestamp: m.timestamp, step: m.step, isNan };
+    });
+    await insertRows(
+      tx,
+      "INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES",
+      points.map((m) => [runId, m.key, m.value, m.timestamp, m.step, m.isNan]),
+      "ON CONFLICT DO NOTHING",
+    );
+    // One candidate per key (the batch's own winner), so the upsert touches each row once.
+    const best = new Map<string, (typeof points)[number]>();
+    for (const m of points) {
+      const b = best.get(m.key);
+      if (
+        !b ||
+        m.step > b.step ||
+        (m.step === b.step &&
+          (m.timestamp > b.timestamp || (m.timestamp === b.timestamp && m.value > b.value)))
+      ) {
+        best.set(m.key, m);
+      }
+    }
+    await insertRows(
+      tx,
+      "INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES",
+      [...best.values()].map((m) => [runId, m.key, m.value, m.timestamp, m.step, m.isNan]),
+      LATEST_WINS,
+    );
+  }
+
+  private async writeTags(tx: SqlExecutor, runId: string, tags: KeyValue[]): Promise<void> {
+    // The last value of a repeated key wins, as in MLflow.
+    const last = new Map(tags.map((t) => [t.key, t.value]));
+    await insertRows(
+      tx,
+      "INSERT INTO tags (run_uuid, key, value) VALUES",
+      [...last].map(([key, value]) => [runId, key, value]),
+      "ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value",
+    );
+    const name = last.get(RUN_NAME_TAG);
+    if (name !== undefined) await tx.run("UPDATE runs SET name = ? WHERE run_uuid = ?", [name, runId]);
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
