@@ -2,7 +2,7 @@
 import { client } from "./lib/http.mjs";
 import { seedRuns } from "./lib/seed.mjs";
 import { startServer } from "./lib/server.mjs";
-import { median, now, p95, sample, time } from "./lib/stats.mjs";
+import { median, p95, sample, time } from "./lib/stats.mjs";
 
 const ts = () => Date.now();
 

@@ -68,10 +68,30 @@ export function toNumberedPlaceholders(sql: string): string {
   return out;
 }
 
-function executor(query: (sql: string, params: unknown[]) => Promise<pg.QueryResult>): SqlExecutor {
+const names = new Map<string, string>();
+
+/**
+ * The store's own small statements are named, so they are parsed and planned once per connection.
+ * Searches (compiled with numbered placeholders already) stay unnamed: they need a plan for their
+ * actual values, not a generic one. Big multi-row inserts stay unnamed so their many shapes do not
+ * pile up on the server.
+ */
+function statement(sql: string, values: unknown[]): pg.QueryConfig {
+  const text = toNumberedPlaceholders(sql);
+  const own = text !== sql;
+  if (!own || text.length > 2000 || values.length > 64) return { text, values };
+  let name = names.get(text);
+  if (!name) {
+    name = `lt${names.size}`;
+    names.set(text, name);
+  }
+  return { name, text, values };
+}
+
+function executor(query: (config: pg.QueryConfig) => Promise<pg.QueryResult>): SqlExecutor {
   const exec = async (sql: string, params: readonly SqlParam[] = []) => {
     try {
-      return await query(toNumberedPlaceholders(sql), params as unknown[]);
+      return await query(statement(sql, params as unknown[]));
     } catch (e) {
       throw mapError(e);
     }
@@ -107,7 +127,7 @@ export class PostgresDriver implements SqlDriver {
     });
     // An idle client losing its connection (database restart) must not crash the server.
     this.pool.on("error", () => undefined);
-    this.direct = executor((sql, params) => this.pool.query(sql, params));
+    this.direct = executor((config) => this.pool.query(config));
   }
 
   all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
@@ -133,7 +153,7 @@ export class PostgresDriver implements SqlDriver {
       let broken = false;
       try {
         await client.query("BEGIN");
-        const result = await fn(executor((sql, params) => client.query(sql, params)));
+        const result = await fn(executor((config) => client.query(config)));
         await client.query("COMMIT");
         return result;
       } catch (e) {

@@ -33,6 +33,7 @@ import type {
 import { inList, listParam, type SqlDriver, type SqlExecutor } from "./driver.js";
 import { groupBy } from "./group.js";
 import { insertRows } from "./insert-rows.js";
+import { oneStatementCreateRun, oneStatementLog, type StoredPoint } from "./pg-one-statement.js";
 
 interface ExperimentRow {
   experiment_id: number;
@@ -100,6 +101,25 @@ const toRunInfo = (row: RunRow): RunInfo => ({
   lifecycleStage: row.lifecycle_stage,
 });
 
+function newRunRow(
+  id: string,
+  name: string,
+  experiment: Pick<ExperimentRow, "experiment_id" | "artifact_location">,
+  input: { userId: string; startTime: number },
+): RunRow {
+  return {
+    run_uuid: id,
+    name,
+    experiment_id: experiment.experiment_id,
+    user_id: input.userId,
+    status: "RUNNING",
+    start_time: input.startTime,
+    end_time: null,
+    lifecycle_stage: "active",
+    artifact_uri: joinArtifactUri(experiment.artifact_location, id, "artifacts"),
+  };
+}
+
 const toExperiment = (row: ExperimentRow, tags: KeyValue[]): Experiment => ({
   experimentId: String(row.experiment_id),
   name: row.name,
@@ -120,11 +140,62 @@ const LATEST_WINS = `
 const UPSERT_TAG =
   "INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value";
 
+/** Bigger batches are faster as multi-row inserts in a transaction than as one huge statement. */
+const ONE_STATEMENT_MAX_ITEMS = 100;
+
+const toStoredPoints = (metrics: readonly Metric[]): StoredPoint[] =>
+  metrics.map((m) => {
+    const { value, isNan } = storedMetricValue(m.value);
+    return { key: m.key, value, timestamp: m.timestamp, step: m.step, isNan };
+  });
+
+/** Each key's winning point within a batch, so that an upsert touches each row once. */
+function latestPerKey(points: readonly StoredPoint[]): StoredPoint[] {
+  const best = new Map<string, StoredPoint>();
+  for (const m of points) {
+    const b = best.get(m.key);
+    const wins =
+      !b ||
+      m.step > b.step ||
+      (m.step === b.step &&
+        (m.timestamp > b.timestamp || (m.timestamp === b.timestamp && m.value > b.value)));
+    if (wins) best.set(m.key, m);
+  }
+  return [...best.values()];
+}
+
+/** The last value of a repeated key wins, as in MLflow. */
+const lastValues = (tags: readonly KeyValue[]): KeyValue[] =>
+  [...new Map(tags.map((t) => [t.key, t.value]))].map(([key, value]) => ({ key, value }));
+
+/** Rows written after which the planner's statistics are refreshed (see SqlDriver.maintain). */
+const ROWS_BEFORE_MAINTENANCE = 2000;
+
 export class SqlTrackingStore implements TrackingStore {
+  private rowsSinceMaintenance = 0;
+  private maintaining = false;
+
   constructor(
     private readonly db: SqlDriver,
     private readonly root: string,
   ) {}
+
+  /**
+   * A burst of new runs (a sweep) followed by a search must not meet a planner that still believes
+   * the tables are empty: after enough writes, statistics are refreshed in the background.
+   */
+  private wrote(rows: number): void {
+    this.rowsSinceMaintenance += rows;
+    if (this.rowsSinceMaintenance < ROWS_BEFORE_MAINTENANCE || this.maintaining) return;
+    this.rowsSinceMaintenance = 0;
+    this.maintaining = true;
+    this.db
+      .maintain()
+      .catch(() => undefined)
+      .finally(() => {
+        this.maintaining = false;
+      });
+  }
 
   /** Creates the Default experiment "0" of a fresh store. */
   async init(): Promise<this> {
@@ -329,34 +400,69 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async createRun(input: CreateRunInput): Promise<Run> {
-    const runId = await this.db.transaction(async (tx) => {
-      const experiment = await this.activeExperiment(tx, input.experimentId);
-      const tagName = input.tags.findLast((t) => t.key === RUN_NAME_TAG)?.value;
-      if (input.runName && tagName !== undefined && tagName !== input.runName) {
-        throw invalidParameter(
-          `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.runName}', mlflow.runName='${tagName}').`,
-        );
-      }
-      const name = input.runName || tagName || randomRunName();
-      const id = randomUUID().replaceAll("-", "");
-      await tx.run(
-        "INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, lifecycle_stage, artifact_uri) VALUES (?, ?, ?, ?, 'RUNNING', ?, 'active', ?)",
-        [
-          id,
-          name,
-          experiment.experiment_id,
-          input.userId,
-          input.startTime,
-          joinArtifactUri(experiment.artifact_location, id, "artifacts"),
-        ],
+    const tagName = input.tags.findLast((t) => t.key === RUN_NAME_TAG)?.value;
+    if (input.runName && tagName !== undefined && tagName !== input.runName) {
+      throw invalidParameter(
+        `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.runName}', mlflow.runName='${tagName}').`,
       );
-      await this.writeTags(tx, id, [
-        ...input.tags.filter((t) => t.key !== RUN_NAME_TAG),
-        { key: RUN_NAME_TAG, value: name },
-      ]);
-      return id;
-    });
-    return this.getRun(runId);
+    }
+    const name = input.runName || tagName || randomRunName();
+    const id = randomUUID().replaceAll("-", "");
+    // The last value of a repeated key wins; the run name tag always mirrors the name.
+    const tags = lastValues([...input.tags, { key: RUN_NAME_TAG, value: name }]);
+    this.wrote(1 + tags.length);
+    const experimentId = experimentIdNumber(input.experimentId);
+    const info =
+      this.dialect === "postgres" && experimentId !== null
+        ? await this.createRunInOneStatement(
+            { id, name, experimentId, userId: input.userId, startTime: input.startTime },
+            tags,
+          )
+        : undefined;
+    const created =
+      info ??
+      (await this.db.transaction(async (tx) => {
+        const experiment = await this.activeExperiment(tx, input.experimentId);
+        const row = newRunRow(id, name, experiment, input);
+        await tx.run(
+          "INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, lifecycle_stage, artifact_uri) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          [
+            row.run_uuid,
+            row.name,
+            row.experiment_id,
+            row.user_id,
+            row.status,
+            row.start_time,
+            row.lifecycle_stage,
+            row.artifact_uri,
+          ],
+        );
+        await this.writeTags(tx, id, tags);
+        return toRunInfo(row);
+      }));
+    // A new run has exactly what was just written: no need to read it back.
+    return { info: created, data: { metrics: [], params: [], tags }, inputs: { datasetInputs: [] } };
+  }
+
+  /** Undefined when the experiment is missing or not active: the transactional path says which. */
+  private async createRunInOneStatement(
+    run: { id: string; name: string; experimentId: number; userId: string; startTime: number },
+    tags: KeyValue[],
+  ): Promise<RunInfo | undefined> {
+    const { sql, params } = oneStatementCreateRun(run, tags);
+    const experiment = await this.db.get<{ artifact_location: string }>(sql, params);
+    if (!experiment) return undefined;
+    return toRunInfo(
+      newRunRow(
+        run.id,
+        run.name,
+        { experiment_id: run.experimentId, artifact_location: experiment.artifact_location },
+        {
+          userId: run.userId,
+          startTime: run.startTime,
+        },
+      ),
+    );
   }
 
   async getRun(runId: string): Promise<Run> {
@@ -473,12 +579,34 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async logBatch(runId: string, input: LogBatchInput): Promise<void> {
+    const oneStatement =
+      this.dialect === "postgres" &&
+      input.params.length === 0 &&
+      input.metrics.length + input.tags.length <= ONE_STATEMENT_MAX_ITEMS;
+    // History rows are not searched; latest values are, one per key.
+    this.wrote(new Set(input.metrics.map((m) => m.key)).size + input.params.length + input.tags.length);
+    if (oneStatement && (await this.logInOneStatement(runId, input))) return;
     await this.db.transaction(async (tx) => {
       await this.activeRun(tx, runId);
       if (input.params.length > 0) await this.writeParams(tx, runId, input.params);
       if (input.metrics.length > 0) await this.writeMetrics(tx, runId, input.metrics);
       if (input.tags.length > 0) await this.writeTags(tx, runId, input.tags);
     });
+  }
+
+  /** False when the run is missing or not active: the caller's transactional path says which. */
+  private async logInOneStatement(runId: string, input: LogBatchInput): Promise<boolean> {
+    const points = toStoredPoints(input.metrics);
+    const tags = lastValues(input.tags);
+    const { sql, params } = oneStatementLog(
+      runId,
+      points,
+      latestPerKey(points),
+      tags,
+      tags.find((t) => t.key === RUN_NAME_TAG)?.value,
+    );
+    const row = await this.db.get<{ active: number }>(sql, params);
+    return Number(row?.active) > 0;
   }
 
   /** Insert-if-absent, then compare: keeps write-once params race-free under concurrent writers. */
@@ -514,47 +642,31 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   private async writeMetrics(tx: SqlExecutor, runId: string, metrics: Metric[]): Promise<void> {
-    const points = metrics.map((m) => {
-      const { value, isNan } = storedMetricValue(m.value);
-      return { key: m.key, value, timestamp: m.timestamp, step: m.step, isNan };
-    });
+    const points = toStoredPoints(metrics);
+    const row = (m: StoredPoint) => [runId, m.key, m.value, m.timestamp, m.step, m.isNan];
     await insertRows(
       tx,
       "INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES",
-      points.map((m) => [runId, m.key, m.value, m.timestamp, m.step, m.isNan]),
+      points.map(row),
       "ON CONFLICT DO NOTHING",
     );
-    // One candidate per key (the batch's own winner), so the upsert touches each row once.
-    const best = new Map<string, (typeof points)[number]>();
-    for (const m of points) {
-      const b = best.get(m.key);
-      if (
-        !b ||
-        m.step > b.step ||
-        (m.step === b.step &&
-          (m.timestamp > b.timestamp || (m.timestamp === b.timestamp && m.value > b.value)))
-      ) {
-        best.set(m.key, m);
-      }
-    }
     await insertRows(
       tx,
       "INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES",
-      [...best.values()].map((m) => [runId, m.key, m.value, m.timestamp, m.step, m.isNan]),
+      latestPerKey(points).map(row),
       LATEST_WINS,
     );
   }
 
   private async writeTags(tx: SqlExecutor, runId: string, tags: KeyValue[]): Promise<void> {
-    // The last value of a repeated key wins, as in MLflow.
-    const last = new Map(tags.map((t) => [t.key, t.value]));
+    const last = lastValues(tags);
     await insertRows(
       tx,
       "INSERT INTO tags (run_uuid, key, value) VALUES",
-      [...last].map(([key, value]) => [runId, key, value]),
+      last.map((t) => [runId, t.key, t.value]),
       "ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value",
     );
-    const name = last.get(RUN_NAME_TAG);
+    const name = last.find((t) => t.key === RUN_NAME_TAG)?.value;
     if (name !== undefined) await tx.run("UPDATE runs SET name = ? WHERE run_uuid = ?", [name, runId]);
   }
 
