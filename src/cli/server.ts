@@ -3,6 +3,8 @@ import cluster from "node:cluster";
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
+import { openArtifactStore } from "../artifacts/open.js";
+import type { ArtifactStore } from "../artifacts/store.js";
 import { buildApp } from "../server/app.js";
 import { openStores, type Stores } from "../store/open.js";
 import { parseStoreUri, UsageError } from "./store-uri.js";
@@ -14,12 +16,32 @@ export interface ServerOptions {
   port: string;
   dataDir: string;
   workers: string;
+  artifactsDestination?: string;
+  serveArtifacts?: boolean;
 }
 
 function parsePort(text: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`invalid --port '${text}': expected 0–65535`);
   return port;
+}
+
+/** As MLflow: proxied `mlflow-artifacts:/` when serving artifacts, else the destination itself. */
+function defaultArtifactRoot(options: ServerOptions): string {
+  if (options.defaultArtifactRoot) return options.defaultArtifactRoot;
+  return options.serveArtifacts === false ? artifactsDestination(options) : "mlflow-artifacts:/";
+}
+
+const artifactsDestination = (options: ServerOptions): string =>
+  options.artifactsDestination ?? resolve(options.dataDir, "artifacts");
+
+function openArtifacts(options: ServerOptions): ArtifactStore | null {
+  if (options.serveArtifacts === false) return null;
+  try {
+    return openArtifactStore(artifactsDestination(options));
+  } catch (e) {
+    throw new UsageError(`invalid --artifacts-destination: ${(e as Error).message}`);
+  }
 }
 
 /** Hides the password of a database URI in messages. */
@@ -38,7 +60,7 @@ async function open(options: ServerOptions): Promise<Stores> {
   }
   const where = location.kind === "sqlite" ? location.file : redact(location.uri);
   try {
-    return await openStores(location, options.defaultArtifactRoot ?? "mlflow-artifacts:/");
+    return await openStores(location, defaultArtifactRoot(options));
   } catch (e) {
     throw new UsageError(`cannot open the database at ${where}: ${(e as Error).message}`);
   }
@@ -96,8 +118,9 @@ export async function runServer(options: ServerOptions): Promise<void> {
   const workers = parseWorkers(options.workers);
   if (workers > 1 && cluster.isPrimary) return runPrimary(options, workers);
   const port = parsePort(options.port);
+  const artifacts = openArtifacts(options);
   const stores = await open(options);
-  const app = await buildApp({ store: stores.tracking, registry: stores.registry });
+  const app = await buildApp({ store: stores.tracking, registry: stores.registry, artifacts });
   try {
     await app.listen({ host: options.host, port });
   } catch (e) {
@@ -143,6 +166,12 @@ export function registerServerCommand(program: Command): void {
     .option("-h, --host <host>", "network address to listen on", "127.0.0.1")
     .option("-p, --port <port>", "port to listen on (0 picks a free one)", "5000")
     .option("--data-dir <dir>", "directory for the default database and artifacts", ".labtrack")
+    .option(
+      "--artifacts-destination <uri>",
+      "where served artifacts are stored: a directory or s3://bucket/prefix (default: <data-dir>/artifacts)",
+    )
+    .option("--serve-artifacts", "serve artifacts through this server (mlflow-artifacts:/ URIs)", true)
+    .option("--no-serve-artifacts", "do not serve artifacts; clients write to the artifact root themselves")
     .option("--workers <n>", "server processes sharing the port and the database, to use several cores", "1")
     .action(async (options: ServerOptions) => {
       await runServer(options);

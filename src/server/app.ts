@@ -6,12 +6,15 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from "fastify";
+import type { ArtifactStore } from "../artifacts/store.js";
 import { SearchError } from "../search/index.js";
 import { MlflowError } from "../store/errors.js";
 import type { RegistryStore } from "../store/registry-types.js";
 import type { TrackingStore } from "../store/types.js";
 import { VERSION } from "../version.js";
 import { Fields, parseJsonBody, queryToObject } from "./request.js";
+import { artifactListRoutes } from "./routes/artifact-list.js";
+import { registerArtifactRoutes } from "./routes/artifacts.js";
 import { experimentRoutes } from "./routes/experiments.js";
 import { metricRoutes } from "./routes/metrics.js";
 import { registryRoutes } from "./routes/registry.js";
@@ -24,6 +27,7 @@ const ALL_METHODS: readonly HttpMethod[] = ["GET", "POST", "PATCH", "DELETE"];
 export interface AppOptions {
   store: TrackingStore;
   registry: RegistryStore;
+  artifacts?: ArtifactStore | null;
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
   logger?: boolean;
@@ -34,6 +38,7 @@ export const RPC_ROUTES: readonly RpcRoute[] = [
   ...runRoutes,
   ...metricRoutes,
   ...registryRoutes,
+  ...artifactListRoutes,
 ];
 
 function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
@@ -74,7 +79,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, maxParamLength: 1000 },
   });
-  const ctx: ServerContext = { store: options.store, registry: options.registry };
+  const ctx: ServerContext = {
+    store: options.store,
+    registry: options.registry,
+    artifacts: options.artifacts ?? null,
+  };
 
   // Bodies are read as text and decoded per route, so that a wrong or missing Content-Type gets
   // MLflow's error instead of a generic 415.
@@ -114,6 +123,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get("/version", async (_req, reply) => reply.type("text/plain").send(VERSION));
 
   for (const prefix of API_PREFIXES) registerRpc(app, prefix, RPC_ROUTES, ctx);
+  registerArtifactRoutes(app, ctx, API_PREFIXES);
   return app;
 }
 

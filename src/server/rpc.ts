@@ -1,5 +1,6 @@
 // An RPC route of MLflow's REST API: one path, the methods its proto declares, and a handler that turns
 // decoded fields into a response message.
+import type { ArtifactStore } from "../artifacts/store.js";
 import type { RegistryStore } from "../store/registry-types.js";
 import type { TrackingStore } from "../store/types.js";
 import type { Fields } from "./request.js";
@@ -9,6 +10,8 @@ export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
 export interface ServerContext {
   readonly store: TrackingStore;
   readonly registry: RegistryStore;
+  /** The server's own artifact store, or null when it does not serve artifacts. */
+  readonly artifacts: ArtifactStore | null;
 }
 
 export interface RpcRoute {

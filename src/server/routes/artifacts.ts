@@ -1,0 +1,188 @@
+// The mlflow-artifacts proxy (reference §5) and the UI's download/upload helpers (§6): files stream
+// straight between the client and the artifact store, never buffered whole.
+import { type Readable, Transform } from "node:stream";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { lookup } from "mime-types";
+import { safeArtifactPath } from "../../artifacts/safe-path.js";
+import type { ArtifactStore } from "../../artifacts/store.js";
+import { invalidParameter, MlflowError, notFound } from "../../store/errors.js";
+import { Fields, parseJsonBody, queryToObject } from "../request.js";
+import type { ServerContext } from "../rpc.js";
+import { resolveRunArtifacts } from "./run-artifacts.js";
+
+const UI_UPLOAD_LIMIT = 10 * 1024 * 1024;
+
+function notServing(): MlflowError {
+  return new MlflowError(
+    "TEMPORARILY_UNAVAILABLE",
+    "This server does not serve artifacts (started with --no-serve-artifacts); clients write to the artifact store directly.",
+    503,
+  );
+}
+
+function requirePath(request: FastifyRequest, marker: string): string {
+  const url = request.raw.url ?? "";
+  const at = url.indexOf(marker);
+  const raw = url.slice(at + marker.length).split("?")[0] ?? "";
+  return safeArtifactPath(raw);
+}
+
+function query(request: FastifyRequest): Fields {
+  const url = request.raw.url ?? "";
+  const q = url.indexOf("?");
+  return new Fields(queryToObject(q >= 0 ? url.slice(q + 1) : ""));
+}
+
+/** Content headers that let the UI preview safely: a real type, no sniffing, HTML sandboxed. */
+export function sendFile(reply: FastifyReply, path: string, file: { stream: Readable; size: number }) {
+  const name = path.split("/").at(-1) ?? "artifact";
+  const type = lookup(name) || "application/octet-stream";
+  const textual = type.startsWith("text/") || type === "application/json" || type.endsWith("+json");
+  reply
+    .header("content-type", textual ? `${type}; charset=utf-8` : type)
+    .header("content-length", String(file.size))
+    .header(
+      "content-disposition",
+      `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, "_")}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    )
+    .header("x-content-type-options", "nosniff");
+  if (type === "text/html" || type === "image/svg+xml") reply.header("content-security-policy", "sandbox");
+  return reply.send(file.stream);
+}
+
+/** Counts bytes as they pass and fails the stream beyond a limit. */
+function limit(bytes: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > bytes) done(invalidParameter(`Uploads through this route are limited to ${bytes} bytes.`));
+      else done(null, chunk);
+    },
+  });
+}
+
+export function registerArtifactRoutes(
+  app: FastifyInstance,
+  ctx: ServerContext,
+  prefixes: readonly string[],
+): void {
+  app.register(async (scope) => {
+    // Raw bodies: uploads stream from the request into the store.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", (_request, _payload, done) => done(null));
+
+    const store = (): ArtifactStore => {
+      if (!ctx.artifacts) throw notServing();
+      return ctx.artifacts;
+    };
+
+    for (const prefix of prefixes) {
+      const base = `${prefix}/mlflow-artifacts`;
+      const marker = `${base}/artifacts/`;
+
+      scope.get(`${base}/artifacts/*`, async (request, reply) => {
+        const path = requirePath(request, marker);
+        const file = await store().read(path);
+        if (!file) throw notFound(`Artifact '${path}' not found`);
+        return sendFile(reply, path, file);
+      });
+
+      scope.put(`${base}/artifacts/*`, async (request, reply) => {
+        const path = requirePath(request, marker);
+        if (path === "") throw invalidParameter("A file path is required to upload an artifact.");
+        await store().write(path, request.raw);
+        return reply.type("application/json").send({});
+      });
+
+      scope.delete(`${base}/artifacts/*`, async (request, reply) => {
+        const path = requirePath(request, marker);
+        if (path === "") throw invalidParameter("Refusing to delete the whole artifact root.");
+        await store().delete(path);
+        return reply.type("application/json").send({});
+      });
+
+      scope.get(`${base}/artifacts`, async (request, reply) => {
+        const path = safeArtifactPath(query(request).optionalString("path") ?? "");
+        const entries = await store().list(path);
+        const files = entries.map((e) =>
+          e.isDir ? { path: e.name, is_dir: true } : { path: e.name, is_dir: false, file_size: e.size },
+        );
+        return reply.type("application/json").send(files.length > 0 ? { files } : {});
+      });
+
+      for (const action of ["create", "complete", "abort"] as const) {
+        scope.post(`${base}/mpu/${action}/*`, async (request, reply) => {
+          const dir = requirePath(request, `${base}/mpu/${action}/`);
+          const multipart = store().multipart;
+          if (!multipart) {
+            throw new MlflowError(
+              "NOT_IMPLEMENTED",
+              "Multipart upload is not supported for the current artifact repository",
+            );
+          }
+          const body = new Fields(parseJsonBody(await readText(request.raw, 1024 * 1024)));
+          const file = safeArtifactPath([dir, body.string("path")].filter((p) => p).join("/"));
+          if (action === "create") {
+            const parts = body.optionalInt("num_parts") ?? 1;
+            if (parts < 1 || parts > 10_000) throw invalidParameter("num_parts must be between 1 and 10000.");
+            const created = await multipart.create(file, parts);
+            return reply.type("application/json").send({
+              upload_id: created.uploadId,
+              credentials: created.credentials.map((c) => ({
+                url: c.url,
+                part_number: c.partNumber,
+                headers: c.headers,
+              })),
+            });
+          }
+          const uploadId = body.string("upload_id");
+          if (action === "abort") await multipart.abort(file, uploadId);
+          else {
+            const parts = body
+              .messages("parts")
+              .map((p) => ({ partNumber: p.int("part_number"), etag: p.string("etag") }));
+            await multipart.complete(file, uploadId, parts);
+          }
+          return reply.type("application/json").send({});
+        });
+      }
+    }
+
+    // The UI's helpers: download a run's artifact, upload a small file to a run.
+    scope.get("/get-artifact", async (request, reply) => {
+      const q = query(request);
+      const runId = q.has("run_id") ? q.string("run_id") : q.string("run_uuid");
+      const path = safeArtifactPath(q.string("path"));
+      const { store: runStore, base } = await resolveRunArtifacts(ctx, runId);
+      const file = await runStore.read([base, path].filter((p) => p).join("/"));
+      if (!file) throw notFound(`Artifact '${path}' not found in run ${runId}`);
+      return sendFile(reply, path, file);
+    });
+
+    scope.post("/ajax-api/2.0/mlflow/upload-artifact", async (request, reply) => {
+      const q = query(request);
+      const runId = q.string("run_uuid");
+      const path = safeArtifactPath(q.string("path"));
+      if (path === "") throw invalidParameter("A file path is required to upload an artifact.");
+      const declared = Number(request.headers["content-length"] ?? "0");
+      if (!(declared > 0)) throw invalidParameter("The request body (the file) is empty.");
+      if (declared > UI_UPLOAD_LIMIT)
+        throw invalidParameter(`Uploads through this route are limited to ${UI_UPLOAD_LIMIT} bytes.`);
+      const { store: runStore, base } = await resolveRunArtifacts(ctx, runId);
+      await runStore.write([base, path].filter((p) => p).join("/"), request.raw.pipe(limit(UI_UPLOAD_LIMIT)));
+      return reply.type("application/json").send({});
+    });
+  });
+}
+
+async function readText(stream: Readable, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw invalidParameter(`The request body is larger than ${max} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,31 @@
+// Where a run's artifacts are: `mlflow-artifacts:/…` URIs live in the server's own artifact store;
+// any other artifact URI (a directory, s3://…) is opened as a store of its own.
+import { openArtifactStore } from "../../artifacts/open.js";
+import { safeArtifactPath } from "../../artifacts/safe-path.js";
+import type { ArtifactStore } from "../../artifacts/store.js";
+import { invalidParameter, MlflowError } from "../../store/errors.js";
+import type { ServerContext } from "../rpc.js";
+
+export async function resolveRunArtifacts(
+  ctx: ServerContext,
+  runId: string,
+): Promise<{ store: ArtifactStore; base: string; rootUri: string }> {
+  const run = await ctx.store.getRun(runId);
+  const rootUri = run.info.artifactUri;
+  const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(rootUri);
+  if (proxied) {
+    if (!ctx.artifacts) {
+      throw new MlflowError(
+        "TEMPORARILY_UNAVAILABLE",
+        "This server does not serve artifacts (--no-serve-artifacts).",
+        503,
+      );
+    }
+    return { store: ctx.artifacts, base: safeArtifactPath(proxied[1] as string), rootUri };
+  }
+  try {
+    return { store: openArtifactStore(rootUri), base: "", rootUri };
+  } catch (e) {
+    throw invalidParameter(`Cannot read the artifacts of run ${runId}: ${(e as Error).message}`);
+  }
+}
