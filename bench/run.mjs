@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
 import Database from "better-sqlite3";
+import { artifactsSuite } from "./artifacts.mjs";
 import { postgresBackend, sqliteBackend } from "./lib/backends.mjs";
 import { fmtMs } from "./lib/stats.mjs";
 import { throughputSuite } from "./throughput.mjs";
@@ -76,6 +77,21 @@ rows the API writes — runs, 10 params, 5 tags plus \`mlflow.runName\`, 10 metr
 values — because seeding it over HTTP would measure the seeding. The search is
 \`params.p0 = '7' and metrics.m0 > 0.5\` ordered by \`metrics.m1 DESC\`, top 100.
 PostgreSQL runs with its durable defaults (fsync on) in a throwaway cluster on the same machine.`);
+  }
+  if (!only || only === "artifacts") {
+    console.log("== artifacts and registry on SQLite");
+    const rows = await artifactsSuite({ backend: backends[0], quick });
+    for (const r of rows) console.log(`  ${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target})`);
+    sections.push(`## Artifacts and model registry (issue 7)
+
+A 200 MB file generated on the fly is streamed through the mlflow-artifacts proxy to the local
+artifact store and back; the server's peak RSS (VmHWM) is read before and after.
+
+${table(rows, [
+  { title: "workload", value: (r) => r.name },
+  { title: "target", value: (r) => r.target },
+  { title: "Labtrack", value: (r) => `${r.value} ${r.pass ? "✓" : "✗"}` },
+])}`);
   }
   if ((!only || only === "throughput") && pg) {
     console.log("== batch throughput on PostgreSQL, 1 and 2 server processes");
