@@ -32,7 +32,7 @@ const machine = {
 };
 
 const backends = [sqliteBackend()];
-const pg = await postgresBackend();
+const pg = process.argv.includes("--sqlite-only") ? null : await postgresBackend();
 if (pg) backends.push(pg);
 machine.postgres = pg?.version() ?? "not installed";
 

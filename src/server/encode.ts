@@ -84,3 +84,16 @@ export function encodeRun(run: Run): Wire {
   list(inputs, "dataset_inputs", run.inputs.datasetInputs, encodeDatasetInput);
   return { info: encodeRunInfo(run.info), data, inputs };
 }
+
+/** A page of a search: the items under `key` (left out when empty) and the token of the next page. */
+export function encodePage<T>(
+  key: string,
+  items: readonly T[],
+  encode: (item: T) => unknown,
+  nextPageToken: string | undefined,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (items.length > 0) out[key] = items.map(encode);
+  if (nextPageToken) out.next_page_token = nextPageToken;
+  return out;
+}

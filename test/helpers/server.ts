@@ -141,3 +141,36 @@ export function api(base: string) {
     return { status: res.status, body };
   };
 }
+
+type Body = Record<string, any>;
+
+/** `ok` asserts a 200 and returns the body; `fails` asserts MLflow's error shape and returns the message. */
+export function checkers(
+  client: () => ReturnType<typeof api>,
+  expect: (value: unknown, message?: string) => any,
+) {
+  const ok = async (
+    method: string,
+    path: string,
+    payload?: Body,
+    prefix = "/api/2.0/mlflow",
+  ): Promise<Body> => {
+    const r = await client()<Body>(method, path, payload, { prefix });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body;
+  };
+  const fails = async (
+    method: string,
+    path: string,
+    payload: Body | undefined,
+    status: number,
+    code: string,
+  ) => {
+    const r = await client()<Body>(method, path, payload);
+    expect(r.status, JSON.stringify(r.body)).toBe(status);
+    expect(r.body.error_code).toBe(code);
+    expect(typeof r.body.message).toBe("string");
+    return r.body.message as string;
+  };
+  return { ok, fails };
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, type RunningServer, startServer } from "../helpers/server.js";
+import { api, checkers, type RunningServer, startServer } from "../helpers/server.js";
 
 type Body = Record<string, any>;
 
@@ -15,25 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.dispose());
 
-const ok = async (method: string, path: string, payload?: Body, prefix?: string): Promise<Body> => {
-  const res = await call<Body>(method, path, payload, prefix ? { prefix } : {});
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body;
-};
-
-const fails = async (
-  method: string,
-  path: string,
-  payload: Body | undefined,
-  status: number,
-  code: string,
-) => {
-  const res = await call<Body>(method, path, payload);
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.body.error_code).toBe(code);
-  expect(typeof res.body.message).toBe("string");
-  return res.body.message as string;
-};
+const { ok, fails } = checkers(() => call, expect);
 
 describe("registered models", () => {
   it("creates, gets, updates, renames and deletes a model on both prefixes", async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, type RunningServer, startServer } from "../helpers/server.js";
+import { api, checkers, type RunningServer, startServer } from "../helpers/server.js";
 
 type Body = Record<string, any>;
 let server: RunningServer;
@@ -11,26 +11,9 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.dispose());
 
-const PREFIXES = ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow"];
+const { ok, fails } = checkers(() => call, expect);
 
-const ok = async (method: string, path: string, payload?: Body, prefix = PREFIXES[0]) => {
-  const r = await call<Body>(method, path, payload, { prefix });
-  expect(r.status, JSON.stringify(r.body)).toBe(200);
-  return r.body;
-};
-const fails = async (
-  method: string,
-  path: string,
-  payload: Body | undefined,
-  status: number,
-  code: string,
-) => {
-  const r = await call<Body>(method, path, payload);
-  expect(r.status, JSON.stringify(r.body)).toBe(status);
-  expect(r.body.error_code).toBe(code);
-  expect(typeof r.body.message).toBe("string");
-  return r.body.message as string;
-};
+const PREFIXES = ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow"];
 
 describe("experiments", () => {
   it("has the Default experiment 0 on a fresh store", async () => {

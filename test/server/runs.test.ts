@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, type RunningServer, startServer } from "../helpers/server.js";
+import { api, checkers, type RunningServer, startServer } from "../helpers/server.js";
 
 type Body = Record<string, any>;
 let server: RunningServer;
@@ -13,23 +13,8 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.dispose());
 
-const ok = async (method: string, path: string, payload?: Body, prefix = "/api/2.0/mlflow") => {
-  const r = await call<Body>(method, path, payload, { prefix });
-  expect(r.status, JSON.stringify(r.body)).toBe(200);
-  return r.body;
-};
-const fails = async (
-  method: string,
-  path: string,
-  payload: Body | undefined,
-  status: number,
-  code: string,
-) => {
-  const r = await call<Body>(method, path, payload);
-  expect(r.status, JSON.stringify(r.body)).toBe(status);
-  expect(r.body.error_code).toBe(code);
-  return r.body.message as string;
-};
+const { ok, fails } = checkers(() => call, expect);
+
 const newRun = async (extra: Body = {}) =>
   (await ok("POST", "/runs/create", { experiment_id: experimentId, start_time: 1000, ...extra })).run;
 const getRun = async (runId: string) => (await ok("GET", "/runs/get", { run_id: runId })).run;

@@ -2,7 +2,7 @@ import { parseExperimentFilter, parseExperimentOrderBy } from "../../search/inde
 import { invalidParameter } from "../../store/errors.js";
 import { checkExperimentName, checkExperimentTag, checkMaxResults, LIMITS } from "../../store/rules.js";
 import { VIEW_TYPES } from "../../store/types.js";
-import { encodeExperiment } from "../encode.js";
+import { encodeExperiment, encodePage } from "../encode.js";
 import type { Fields } from "../request.js";
 import { rpc } from "../rpc.js";
 import { checkArtifactLocation } from "./artifact-location.js";
@@ -58,10 +58,7 @@ export const experimentRoutes = [
       maxResults,
       pageToken: f.optionalString("page_token") || undefined,
     });
-    const out: Record<string, unknown> = {};
-    if (page.items.length > 0) out.experiments = page.items.map(encodeExperiment);
-    if (page.nextPageToken) out.next_page_token = page.nextPageToken;
-    return out;
+    return encodePage("experiments", page.items, encodeExperiment, page.nextPageToken);
   }),
 
   rpc("POST", "/mlflow/experiments/set-experiment-tag", async (f, { store }) => {

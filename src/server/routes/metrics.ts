@@ -1,6 +1,6 @@
 import { invalidParameter } from "../../store/errors.js";
 import { checkMaxResults, LIMITS } from "../../store/rules.js";
-import { encodeMetric, encodeMetricWithRunId } from "../encode.js";
+import { encodeMetric, encodeMetricWithRunId, encodePage } from "../encode.js";
 import { rpc } from "../rpc.js";
 
 export const metricRoutes = [
@@ -14,10 +14,7 @@ export const metricRoutes = [
       maxResults,
       pageToken: f.optionalString("page_token") || undefined,
     });
-    const out: Record<string, unknown> = {};
-    if (page.items.length > 0) out.metrics = page.items.map(encodeMetric);
-    if (page.nextPageToken) out.next_page_token = page.nextPageToken;
-    return out;
+    return encodePage("metrics", page.items, encodeMetric, page.nextPageToken);
   }),
 
   rpc("GET", "/mlflow/metrics/get-history-bulk-interval", async (f, { store }) => {
@@ -50,6 +47,6 @@ export const metricRoutes = [
       endStep,
       maxResults,
     });
-    return metrics.length > 0 ? { metrics: metrics.map(encodeMetricWithRunId) } : {};
+    return encodePage("metrics", metrics, encodeMetricWithRunId, undefined);
   }),
 ];

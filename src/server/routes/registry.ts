@@ -8,6 +8,7 @@ import { invalidParameter } from "../../store/errors.js";
 import { STAGES, type Stage } from "../../store/registry-types.js";
 import { checkMaxResults, codePointLength, validateKey } from "../../store/rules.js";
 import type { KeyValue } from "../../store/types.js";
+import { encodePage } from "../encode.js";
 import { encodeModelVersion, encodeRegisteredModel } from "../encode-registry.js";
 import type { Fields } from "../request.js";
 import { rpc } from "../rpc.js";
@@ -67,13 +68,6 @@ function stage(text: string): Stage {
 /** `version` may arrive as a string (the proto type) or a number (lenient clients). */
 const version = (f: Fields): string => f.id("version");
 
-const page = <T>(key: string, items: T[], encode: (item: T) => unknown, token: string | undefined) => {
-  const out: Record<string, unknown> = {};
-  if (items.length > 0) out[key] = items.map(encode);
-  if (token) out.next_page_token = token;
-  return out;
-};
-
 export const registryRoutes = [
   rpc("POST", "/mlflow/registered-models/create", async (f, { registry }) => {
     const model = await registry.createRegisteredModel(
@@ -115,12 +109,12 @@ export const registryRoutes = [
       maxResults,
       pageToken: f.optionalString("page_token") || undefined,
     });
-    return page("registered_models", result.items, encodeRegisteredModel, result.nextPageToken);
+    return encodePage("registered_models", result.items, encodeRegisteredModel, result.nextPageToken);
   }),
 
   rpc(["POST", "GET"], "/mlflow/registered-models/get-latest-versions", async (f, { registry }) => {
     const versions = await registry.getLatestVersions(f.string("name"), f.stringList("stages").map(stage));
-    return page("model_versions", versions, encodeModelVersion, undefined);
+    return encodePage("model_versions", versions, encodeModelVersion, undefined);
   }),
 
   rpc("POST", "/mlflow/registered-models/set-tag", async (f, { registry }) => {
@@ -199,7 +193,7 @@ export const registryRoutes = [
       maxResults,
       pageToken: f.optionalString("page_token") || undefined,
     });
-    return page("model_versions", result.items, encodeModelVersion, result.nextPageToken);
+    return encodePage("model_versions", result.items, encodeModelVersion, result.nextPageToken);
   }),
 
   rpc("POST", "/mlflow/model-versions/transition-stage", async (f, { registry }) => ({

@@ -15,7 +15,7 @@ import {
   RUN_STATUSES,
   VIEW_TYPES,
 } from "../../store/types.js";
-import { encodeRun, encodeRunInfo } from "../encode.js";
+import { encodePage, encodeRun, encodeRunInfo } from "../encode.js";
 import type { Fields } from "../request.js";
 import { rpc } from "../rpc.js";
 
@@ -238,9 +238,6 @@ export const runRoutes = [
       maxResults,
       pageToken: f.optionalString("page_token") || undefined,
     });
-    const out: Record<string, unknown> = {};
-    if (page.items.length > 0) out.runs = page.items.map(encodeRun);
-    if (page.nextPageToken) out.next_page_token = page.nextPageToken;
-    return out;
+    return encodePage("runs", page.items, encodeRun, page.nextPageToken);
   }),
 ];
