@@ -4,6 +4,7 @@ import { VERSION } from "../version.js";
 import { registerServerCommand } from "./server.js";
 import { registerStartCommand } from "./start.js";
 import { UsageError } from "./store-uri.js";
+import { registerUsersCommand } from "./users.js";
 
 const program = new Command("labtrack")
   .description("Labtrack: experiment tracking inside JupyterLab, compatible with MLflow")
@@ -13,6 +14,7 @@ const program = new Command("labtrack")
 
 registerServerCommand(program);
 registerStartCommand(program);
+registerUsersCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -5,7 +5,11 @@ import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { openArtifactStore } from "../artifacts/open.js";
 import type { ArtifactStore } from "../artifacts/store.js";
+import { Authorizer } from "../auth/authorizer.js";
+import { PERMISSIONS, type Permission } from "../auth/permissions.js";
+import { UserStore } from "../auth/user-store.js";
 import { buildApp } from "../server/app.js";
+import { defaultAllowedHosts } from "../server/host-guard.js";
 import { openStores, type Stores } from "../store/open.js";
 import { parseStoreUri, UsageError } from "./store-uri.js";
 
@@ -18,6 +22,52 @@ export interface ServerOptions {
   workers: string;
   artifactsDestination?: string;
   serveArtifacts?: boolean;
+  appName?: string;
+  auth?: boolean;
+  defaultPermission: string;
+  allowedHosts?: string;
+  corsAllowedOrigins?: string;
+}
+
+const list = (text: string | undefined): string[] | "*" | undefined =>
+  text === undefined
+    ? undefined
+    : text.trim() === "*"
+      ? "*"
+      : text
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s);
+
+/** Authentication, when switched on: there is no default password, so an admin must exist first. */
+async function openAuth(options: ServerOptions, stores: Stores): Promise<Authorizer | null> {
+  const enabled = options.auth === true || options.appName === "basic-auth";
+  if (options.appName !== undefined && options.appName !== "basic-auth") {
+    throw new UsageError(`unknown --app-name '${options.appName}': the only one is basic-auth`);
+  }
+  if (!enabled) return null;
+  if (!(PERMISSIONS as readonly string[]).includes(options.defaultPermission)) {
+    throw new UsageError(
+      `invalid --default-permission '${options.defaultPermission}': one of ${PERMISSIONS.join(", ")}`,
+    );
+  }
+  const users = new UserStore(stores.driver);
+  const username = process.env.LABTRACK_ADMIN_USERNAME;
+  const password = process.env.LABTRACK_ADMIN_PASSWORD;
+  if (username && password && (await users.count(true)) === 0) {
+    await users.create(username, password, true).catch(async (e) => {
+      if ((e as { code?: string }).code !== "RESOURCE_ALREADY_EXISTS") throw e;
+      await users.updateAdmin(username, true);
+    });
+  }
+  if ((await users.count(true)) === 0) {
+    throw new UsageError(
+      "authentication is on but there is no admin: set LABTRACK_ADMIN_USERNAME and LABTRACK_ADMIN_PASSWORD, or run 'labtrack users create-admin --username NAME' once",
+    );
+  }
+  return new Authorizer(users, stores.tracking, {
+    defaultPermission: options.defaultPermission as Permission,
+  });
 }
 
 function parsePort(text: string): number {
@@ -47,7 +97,7 @@ function openArtifacts(options: ServerOptions): ArtifactStore | null {
 /** Hides the password of a database URI in messages. */
 const redact = (uri: string): string => uri.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
 
-async function open(options: ServerOptions): Promise<Stores> {
+export async function open(options: ServerOptions): Promise<Stores> {
   const dataDir = resolve(options.dataDir);
   const location = parseStoreUri(options.backendStoreUri ?? `sqlite:///${resolve(dataDir, "labtrack.db")}`);
   if (location.kind === "sqlite" && location.file !== ":memory:") {
@@ -120,7 +170,23 @@ export async function runServer(options: ServerOptions): Promise<void> {
   const port = parsePort(options.port);
   const artifacts = openArtifacts(options);
   const stores = await open(options);
-  const app = await buildApp({ store: stores.tracking, registry: stores.registry, artifacts });
+  let auth: Authorizer | null;
+  try {
+    auth = await openAuth(options, stores);
+  } catch (e) {
+    await stores.close();
+    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
+  }
+  const app = await buildApp({
+    store: stores.tracking,
+    registry: stores.registry,
+    artifacts,
+    auth,
+    hostGuard: {
+      allowedHosts: list(options.allowedHosts) ?? defaultAllowedHosts(options.host),
+      corsOrigins: list(options.corsAllowedOrigins) ?? [],
+    },
+  });
   try {
     await app.listen({ host: options.host, port });
   } catch (e) {
@@ -172,6 +238,21 @@ export function registerServerCommand(program: Command): void {
     )
     .option("--serve-artifacts", "serve artifacts through this server (mlflow-artifacts:/ URIs)", true)
     .option("--no-serve-artifacts", "do not serve artifacts; clients write to the artifact root themselves")
+    .option("--app-name <name>", "basic-auth: require users and permissions (MLflow's spelling of --auth)")
+    .option("--auth", "require users and permissions (HTTP Basic or bearer tokens)")
+    .option(
+      "--default-permission <permission>",
+      "permission of users on resources nobody granted them",
+      "READ",
+    )
+    .option(
+      "--allowed-hosts <hosts>",
+      "Host header names accepted, comma-separated, or * (default: loopback names when bound to loopback)",
+    )
+    .option(
+      "--cors-allowed-origins <origins>",
+      "browser origins allowed to call the API, comma-separated, or * (default: none)",
+    )
     .option("--workers <n>", "server processes sharing the port and the database, to use several cores", "1")
     .action(async (options: ServerOptions) => {
       await runServer(options);

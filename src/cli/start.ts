@@ -20,6 +20,12 @@ export function registerStartCommand(program: Command): void {
     .action(async (options: StartOptions) => {
       const dataDir = resolve(options.dataDir);
       process.stdout.write(`Labtrack: data in ${dataDir}; Ctrl-C stops everything\n`);
-      await runServer({ host: options.host, port: options.port, dataDir, workers: "1" });
+      await runServer({
+        host: options.host,
+        port: options.port,
+        dataDir,
+        workers: "1",
+        defaultPermission: "READ",
+      });
     });
 }

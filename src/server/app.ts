@@ -1,5 +1,6 @@
 // The HTTP application: MLflow's RPC routes under both API prefixes, health and version, and one error
 // shape for everything that goes wrong.
+import { createServer } from "node:http";
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -7,11 +8,14 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import type { ArtifactStore } from "../artifacts/store.js";
+import type { Authorizer } from "../auth/authorizer.js";
+import { type Rule, ruleFor } from "../auth/rules.js";
 import { SearchError } from "../search/index.js";
 import { MlflowError } from "../store/errors.js";
 import type { RegistryStore } from "../store/registry-types.js";
 import type { TrackingStore } from "../store/types.js";
 import { VERSION } from "../version.js";
+import { type HostGuardOptions, installHostGuard } from "./host-guard.js";
 import { Fields, parseJsonBody, queryToObject } from "./request.js";
 import { artifactListRoutes } from "./routes/artifact-list.js";
 import { registerArtifactRoutes } from "./routes/artifacts.js";
@@ -19,7 +23,10 @@ import { experimentRoutes } from "./routes/experiments.js";
 import { metricRoutes } from "./routes/metrics.js";
 import { registryRoutes } from "./routes/registry.js";
 import { runRoutes } from "./routes/runs.js";
+import { userRoutes } from "./routes/users.js";
 import type { HttpMethod, RpcRoute, ServerContext } from "./rpc.js";
+
+const MAX_HEADER_BYTES = 256 * 1024;
 
 export const API_PREFIXES = ["/api/2.0", "/ajax-api/2.0"] as const;
 const ALL_METHODS: readonly HttpMethod[] = ["GET", "POST", "PATCH", "DELETE"];
@@ -28,6 +35,8 @@ export interface AppOptions {
   store: TrackingStore;
   registry: RegistryStore;
   artifacts?: ArtifactStore | null;
+  auth?: Authorizer | null;
+  hostGuard?: HostGuardOptions;
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
   logger?: boolean;
@@ -39,7 +48,15 @@ export const RPC_ROUTES: readonly RpcRoute[] = [
   ...metricRoutes,
   ...registryRoutes,
   ...artifactListRoutes,
+  ...userRoutes,
 ];
+
+// A route without an authorization rule would be open to everyone once auth is on: refuse to start.
+for (const route of RPC_ROUTES) {
+  for (const method of route.methods) {
+    if (!ruleFor(route.path, method)) throw new Error(`no authorization rule for ${method} ${route.path}`);
+  }
+}
 
 function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.code(status).type("application/json").send({ error_code: code, message });
@@ -77,13 +94,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Clients keep connections alive between calls; keep them open longer than typical client pools.
     keepAliveTimeout: 75_000,
     return503OnClosing: true,
+    // MLflow clients send long query strings (run id lists, filters): accept 64 kB and more.
+    serverFactory: (handler) => createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler),
     routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, maxParamLength: 1000 },
   });
   const ctx: ServerContext = {
     store: options.store,
     registry: options.registry,
     artifacts: options.artifacts ?? null,
+    auth: options.auth ?? null,
   };
+  if (options.hostGuard) installHostGuard(app, options.hostGuard);
 
   // Bodies are read as text and decoded per route, so that a wrong or missing Content-Type gets
   // MLflow's error instead of a generic 415.
@@ -93,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError | MlflowError | SearchError, _request, reply) => {
     if (error instanceof MlflowError || error instanceof SearchError) {
       const status = error instanceof MlflowError ? error.status : 400;
+      if (error.code === "UNAUTHENTICATED") reply.header("www-authenticate", 'Basic realm="Labtrack"');
       return sendError(reply, status, error.code, error.message);
     }
     const status = (error as FastifyError).statusCode;
@@ -140,7 +162,13 @@ function registerRpc(
       method: [...route.methods],
       url,
       handler: async (request, reply) => {
-        const result = await route.handler(decode(request), ctx);
+        if (!ctx.auth) return reply.type("application/json").send(await route.handler(decode(request), ctx));
+        // Who is asking comes first: an anonymous caller learns nothing, not even about its input.
+        const user = await ctx.auth.authenticate(request);
+        const fields = decode(request);
+        const rule = ruleFor(route.path, request.method) as Rule;
+        await ctx.auth.check(rule, user, fields);
+        const result = await ctx.auth.after(rule, user, await route.handler(fields, ctx));
         return reply.type("application/json").send(result);
       },
     });

@@ -141,6 +141,8 @@ export interface TrackingStore {
 
   createRun(input: CreateRunInput): Promise<Run>;
   getRun(runId: string): Promise<Run>;
+  /** The experiment a run belongs to, without loading the run (used for permission checks). */
+  getRunExperimentId(runId: string): Promise<string>;
   updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo>;
   deleteRun(runId: string): Promise<void>;
   restoreRun(runId: string): Promise<void>;

@@ -27,6 +27,52 @@ function requirePath(request: FastifyRequest, marker: string): string {
   return safeArtifactPath(raw);
 }
 
+type Level = "READ" | "EDIT";
+
+/**
+ * Proxied paths are `<experiment id>/<run id>/artifacts/…`: the caller needs the permission on the
+ * experiment the path names and, below it, on the run (a run id under another experiment's folder
+ * does not lend that experiment's rights). Anything else is for admins.
+ */
+async function authorizePath(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  path: string,
+  level: Level,
+): Promise<void> {
+  if (!ctx.auth) return;
+  const user = await ctx.auth.authenticate(request);
+  if (user.isAdmin) return;
+  const [experiment, run] = path.split("/");
+  if (!experiment || !/^\d+$/.test(experiment)) {
+    throw new MlflowError(
+      "PERMISSION_DENIED",
+      "Permission denied: only admins may access the artifact root.",
+    );
+  }
+  await ctx.auth.requireExperiment(user, experiment, level);
+  if (run) {
+    if ((await ctx.store.getRunExperimentId(run).catch(() => null)) !== experiment) {
+      throw new MlflowError(
+        "PERMISSION_DENIED",
+        `Permission denied: ${run} is not a run of experiment ${experiment}.`,
+      );
+    }
+    await ctx.auth.requireRun(user, run, level);
+  }
+}
+
+async function authorizeRun(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  runId: string,
+  level: Level,
+): Promise<void> {
+  if (!ctx.auth) return;
+  const user = await ctx.auth.authenticate(request);
+  await ctx.auth.requireRun(user, runId, level);
+}
+
 function query(request: FastifyRequest): Fields {
   const url = request.raw.url ?? "";
   const q = url.indexOf("?");
@@ -83,6 +129,7 @@ export function registerArtifactRoutes(
 
       scope.get(`${base}/artifacts/*`, async (request, reply) => {
         const path = requirePath(request, marker);
+        await authorizePath(ctx, request, path, "READ");
         const file = await store().read(path);
         if (!file) throw notFound(`Artifact '${path}' not found`);
         return sendFile(reply, path, file);
@@ -91,6 +138,7 @@ export function registerArtifactRoutes(
       scope.put(`${base}/artifacts/*`, async (request, reply) => {
         const path = requirePath(request, marker);
         if (path === "") throw invalidParameter("A file path is required to upload an artifact.");
+        await authorizePath(ctx, request, path, "EDIT");
         await store().write(path, request.raw);
         return reply.type("application/json").send({});
       });
@@ -98,12 +146,14 @@ export function registerArtifactRoutes(
       scope.delete(`${base}/artifacts/*`, async (request, reply) => {
         const path = requirePath(request, marker);
         if (path === "") throw invalidParameter("Refusing to delete the whole artifact root.");
+        await authorizePath(ctx, request, path, "EDIT");
         await store().delete(path);
         return reply.type("application/json").send({});
       });
 
       scope.get(`${base}/artifacts`, async (request, reply) => {
         const path = safeArtifactPath(query(request).optionalString("path") ?? "");
+        await authorizePath(ctx, request, path, "READ");
         const entries = await store().list(path);
         const files = entries.map((e) =>
           e.isDir ? { path: e.name, is_dir: true } : { path: e.name, is_dir: false, file_size: e.size },
@@ -114,6 +164,7 @@ export function registerArtifactRoutes(
       for (const action of ["create", "complete", "abort"] as const) {
         scope.post(`${base}/mpu/${action}/*`, async (request, reply) => {
           const dir = requirePath(request, `${base}/mpu/${action}/`);
+          await authorizePath(ctx, request, dir, "EDIT");
           const multipart = store().multipart;
           if (!multipart) {
             throw new MlflowError(
@@ -154,6 +205,7 @@ export function registerArtifactRoutes(
       const q = query(request);
       const runId = q.has("run_id") ? q.string("run_id") : q.string("run_uuid");
       const path = safeArtifactPath(q.string("path"));
+      await authorizeRun(ctx, request, runId, "READ");
       const { store: runStore, base } = await resolveRunArtifacts(ctx, runId);
       const file = await runStore.read([base, path].filter((p) => p).join("/"));
       if (!file) throw notFound(`Artifact '${path}' not found in run ${runId}`);
@@ -169,6 +221,7 @@ export function registerArtifactRoutes(
       if (!(declared > 0)) throw invalidParameter("The request body (the file) is empty.");
       if (declared > UI_UPLOAD_LIMIT)
         throw invalidParameter(`Uploads through this route are limited to ${UI_UPLOAD_LIMIT} bytes.`);
+      await authorizeRun(ctx, request, runId, "EDIT");
       const { store: runStore, base } = await resolveRunArtifacts(ctx, runId);
       await runStore.write([base, path].filter((p) => p).join("/"), request.raw.pipe(limit(UI_UPLOAD_LIMIT)));
       return reply.type("application/json").send({});

@@ -465,6 +465,15 @@ export class SqlTrackingStore implements TrackingStore {
     );
   }
 
+  async getRunExperimentId(runId: string): Promise<string> {
+    const row = await this.db.get<{ experiment_id: number }>(
+      "SELECT experiment_id FROM runs WHERE run_uuid = ?",
+      [runId],
+    );
+    if (!row) throw notFound(`Run with id=${runId} not found`);
+    return String(row.experiment_id);
+  }
+
   async getRun(runId: string): Promise<Run> {
     const row = await this.runRow(this.db, runId);
     return (await this.loadRuns([row]))[0] as Run;

@@ -157,4 +157,30 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (name, alias)
   ) WITHOUT ROWID;
   `,
+  // 3: users and permissions (authentication is optional; these tables stay empty without it)
+  `
+  CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    is_admin      INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE experiment_permissions (
+    experiment_id INTEGER NOT NULL REFERENCES experiments (experiment_id) ON DELETE CASCADE,
+    user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    permission    TEXT NOT NULL,
+    PRIMARY KEY (experiment_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE registered_model_permissions (
+    name       TEXT NOT NULL REFERENCES registered_models (name) ON UPDATE CASCADE ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    permission TEXT NOT NULL,
+    PRIMARY KEY (name, user_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE access_tokens (
+    token_hash   TEXT PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_time INTEGER NOT NULL
+  );
+  `,
 ];

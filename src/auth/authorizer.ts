@@ -1,0 +1,132 @@
+// What a user may do: admins everything; others what their permission on the experiment (runs
+// inherit it) or registered model allows, else the server's default permission.
+import type { FastifyRequest } from "fastify";
+import type { Fields } from "../server/request.js";
+import { MlflowError } from "../store/errors.js";
+import type { TrackingStore } from "../store/types.js";
+import { Authenticator } from "./authenticator.js";
+import { allows, type Permission } from "./permissions.js";
+import { type Level, type Rule, runIdOf } from "./rules.js";
+import type { User, UserStore } from "./user-store.js";
+
+type Body = Record<string, unknown>;
+
+export interface AuthOptions {
+  defaultPermission: Permission;
+}
+
+const forbidden = (what: string): MlflowError =>
+  new MlflowError("PERMISSION_DENIED", `Permission denied: you may not ${what}.`);
+
+export class Authorizer {
+  readonly authenticator: Authenticator;
+
+  constructor(
+    readonly users: UserStore,
+    private readonly store: TrackingStore,
+    private readonly options: AuthOptions,
+  ) {
+    this.authenticator = new Authenticator(users);
+  }
+
+  authenticate(request: FastifyRequest): Promise<User> {
+    return this.authenticator.authenticate(request.headers.authorization, request.ip);
+  }
+
+  async experimentPermission(user: User, experimentId: string): Promise<Permission> {
+    if (user.isAdmin) return "MANAGE";
+    const id = Number(experimentId);
+    if (!Number.isSafeInteger(id)) return this.options.defaultPermission;
+    return (await this.users.experimentPermission(id, user.id)) ?? this.options.defaultPermission;
+  }
+
+  async modelPermission(user: User, name: string): Promise<Permission> {
+    if (user.isAdmin) return "MANAGE";
+    return (await this.users.modelPermission(name, user.id)) ?? this.options.defaultPermission;
+  }
+
+  async requireExperiment(user: User, experimentId: string, level: Level): Promise<void> {
+    if (!allows(await this.experimentPermission(user, experimentId), level)) {
+      throw forbidden(`${verb(level)} experiment ${experimentId}`);
+    }
+  }
+
+  async requireRun(user: User, runId: string, level: Level): Promise<void> {
+    const experimentId = await this.store.getRunExperimentId(runId);
+    if (!allows(await this.experimentPermission(user, experimentId), level)) {
+      throw forbidden(`${verb(level)} run ${runId}`);
+    }
+  }
+
+  async requireModel(user: User, name: string, level: Level): Promise<void> {
+    if (!allows(await this.modelPermission(user, name), level))
+      throw forbidden(`${verb(level)} registered model '${name}'`);
+  }
+
+  /** Checks a request against its route's rule before the handler runs. */
+  async check(rule: Rule, user: User, f: Fields): Promise<void> {
+    switch (rule.kind) {
+      case "authenticated":
+      case "filtered":
+        return;
+      case "admin":
+        if (!user.isAdmin) throw forbidden("administer users (admins only)");
+        return;
+      case "self-or-admin":
+        if (!user.isAdmin && f.string("username") !== user.username) throw forbidden("act on another user");
+        return;
+      case "experiment": {
+        const id = f.has("experiment_id")
+          ? f.id("experiment_id")
+          : (await this.store.getExperimentByName(f.string("experiment_name"))).experimentId;
+        return this.requireExperiment(user, id, rule.level);
+      }
+      case "run":
+        return this.requireRun(user, runIdOf(f), rule.level);
+      case "runs":
+        for (const id of new Set(f.stringList("run_ids"))) await this.requireRun(user, id, rule.level);
+        return;
+      case "model":
+        return this.requireModel(user, f.string("name"), rule.level);
+    }
+  }
+
+  /** After the handler: searches keep only what the user may read; creators manage what they made. */
+  async after(rule: Rule, user: User, body: Body): Promise<Body> {
+    if (user.isAdmin) return body;
+    if (rule.kind === "authenticated" && rule.grantCreator === "experiment") {
+      await this.users
+        .setExperimentPermission(Number(body.experiment_id), user.id, "MANAGE", true)
+        .catch(() => undefined);
+    }
+    if (rule.kind === "authenticated" && rule.grantCreator === "model") {
+      const name = (body.registered_model as { name: string }).name;
+      await this.users.setModelPermission(name, user.id, "MANAGE", true).catch(() => undefined);
+    }
+    if (rule.kind !== "filtered") return body;
+    const key = {
+      experiments: "experiments",
+      runs: "runs",
+      models: "registered_models",
+      versions: "model_versions",
+    }[rule.resource];
+    const items = body[key] as Body[] | undefined;
+    if (!items) return body;
+    const kept: Body[] = [];
+    for (const item of items) {
+      const readable =
+        rule.resource === "experiments"
+          ? await this.experimentPermission(user, String(item.experiment_id))
+          : rule.resource === "runs"
+            ? await this.experimentPermission(user, String((item.info as Body).experiment_id))
+            : await this.modelPermission(user, String(item.name));
+      if (allows(readable, "READ")) kept.push(item);
+    }
+    const out = { ...body };
+    if (kept.length > 0) out[key] = kept;
+    else delete out[key];
+    return out;
+  }
+}
+
+const verb = (level: Level): string => (level === "READ" ? "read" : level === "EDIT" ? "edit" : "manage");

@@ -1,0 +1,87 @@
+// Who may call each route: one rule per RPC path. The app refuses to start when a route has no rule,
+// and the authorization matrix test walks this table.
+import type { Fields } from "../server/request.js";
+
+export type Level = "READ" | "EDIT" | "MANAGE";
+
+export type Rule =
+  | { kind: "authenticated"; grantCreator?: "experiment" | "model" }
+  | { kind: "admin" }
+  | { kind: "self-or-admin" }
+  | { kind: "experiment"; level: Level }
+  | { kind: "run"; level: Level }
+  | { kind: "runs"; level: Level }
+  | { kind: "model"; level: Level }
+  | { kind: "filtered"; resource: "experiments" | "runs" | "models" | "versions" };
+
+const exp = (level: Level): Rule => ({ kind: "experiment", level });
+const run = (level: Level): Rule => ({ kind: "run", level });
+const model = (level: Level): Rule => ({ kind: "model", level });
+
+export const RULES: Readonly<Record<string, Rule>> = {
+  "/mlflow/experiments/create": { kind: "authenticated", grantCreator: "experiment" },
+  "/mlflow/experiments/get": exp("READ"),
+  "/mlflow/experiments/get-by-name": exp("READ"),
+  "/mlflow/experiments/delete": exp("MANAGE"),
+  "/mlflow/experiments/restore": exp("MANAGE"),
+  "/mlflow/experiments/update": exp("EDIT"),
+  "/mlflow/experiments/search": { kind: "filtered", resource: "experiments" },
+  "/mlflow/experiments/set-experiment-tag": exp("EDIT"),
+  "/mlflow/experiments/delete-experiment-tag": exp("EDIT"),
+  "/mlflow/runs/create": exp("EDIT"),
+  "/mlflow/runs/get": run("READ"),
+  "/mlflow/runs/update": run("EDIT"),
+  "/mlflow/runs/delete": run("MANAGE"),
+  "/mlflow/runs/restore": run("MANAGE"),
+  "/mlflow/runs/log-metric": run("EDIT"),
+  "/mlflow/runs/log-parameter": run("EDIT"),
+  "/mlflow/runs/set-tag": run("EDIT"),
+  "/mlflow/runs/delete-tag": run("EDIT"),
+  "/mlflow/runs/log-batch": run("EDIT"),
+  "/mlflow/runs/log-inputs": run("EDIT"),
+  "/mlflow/runs/log-model": run("EDIT"),
+  "/mlflow/runs/search": { kind: "filtered", resource: "runs" },
+  "/mlflow/metrics/get-history": run("READ"),
+  "/mlflow/metrics/get-history-bulk-interval": { kind: "runs", level: "READ" },
+  "/mlflow/artifacts/list": run("READ"),
+  "/mlflow/registered-models/create": { kind: "authenticated", grantCreator: "model" },
+  "/mlflow/registered-models/get": model("READ"),
+  "/mlflow/registered-models/rename": model("MANAGE"),
+  "/mlflow/registered-models/update": model("EDIT"),
+  "/mlflow/registered-models/delete": model("MANAGE"),
+  "/mlflow/registered-models/search": { kind: "filtered", resource: "models" },
+  "/mlflow/registered-models/get-latest-versions": model("READ"),
+  "/mlflow/registered-models/set-tag": model("EDIT"),
+  "/mlflow/registered-models/delete-tag": model("EDIT"),
+  "/mlflow/registered-models/alias": model("EDIT"),
+  "/mlflow/model-versions/create": model("EDIT"),
+  "/mlflow/model-versions/get": model("READ"),
+  "/mlflow/model-versions/update": model("EDIT"),
+  "/mlflow/model-versions/delete": model("MANAGE"),
+  "/mlflow/model-versions/search": { kind: "filtered", resource: "versions" },
+  "/mlflow/model-versions/transition-stage": model("EDIT"),
+  "/mlflow/model-versions/get-download-uri": model("READ"),
+  "/mlflow/model-versions/set-tag": model("EDIT"),
+  "/mlflow/model-versions/delete-tag": model("EDIT"),
+  "/mlflow/users/create": { kind: "admin" },
+  "/mlflow/users/get": { kind: "self-or-admin" },
+  "/mlflow/users/update-password": { kind: "self-or-admin" },
+  "/mlflow/users/update-admin": { kind: "admin" },
+  "/mlflow/users/delete": { kind: "admin" },
+  "/mlflow/experiments/permissions/create": exp("MANAGE"),
+  "/mlflow/experiments/permissions/get": exp("MANAGE"),
+  "/mlflow/experiments/permissions/update": exp("MANAGE"),
+  "/mlflow/experiments/permissions/delete": exp("MANAGE"),
+  "/mlflow/registered-models/permissions/create": model("MANAGE"),
+  "/mlflow/registered-models/permissions/get": model("MANAGE"),
+  "/mlflow/registered-models/permissions/update": model("MANAGE"),
+  "/mlflow/registered-models/permissions/delete": model("MANAGE"),
+};
+
+/** GET on registered-models/alias reads; setting and deleting an alias edits. */
+export function ruleFor(path: string, method: string): Rule | undefined {
+  if (path === "/mlflow/registered-models/alias" && method === "GET") return model("READ");
+  return RULES[path];
+}
+
+export const runIdOf = (f: Fields): string => (f.has("run_id") ? f.string("run_id") : f.string("run_uuid"));
