@@ -116,10 +116,10 @@ export function api(base: string) {
     method: string,
     path: string,
     payload?: Record<string, unknown>,
-    { prefix = "/api/2.0/mlflow" }: { prefix?: string } = {},
+    { prefix = "/api/2.0/mlflow", headers = {} }: { prefix?: string; headers?: Record<string, string> } = {},
   ): Promise<ApiResult<T>> {
     let url = `${base}${prefix}${path}`;
-    const init: RequestInit = { method, headers: {} };
+    const init: RequestInit = { method, headers: { ...headers } };
     if (method === "GET" && payload) {
       const q = new URLSearchParams();
       for (const [k, v] of Object.entries(payload)) {
@@ -127,7 +127,7 @@ export function api(base: string) {
       }
       url += `?${q}`;
     } else if (payload !== undefined) {
-      init.headers = { "content-type": "application/json" };
+      init.headers = { ...headers, "content-type": "application/json" };
       init.body = JSON.stringify(payload);
     }
     const res = await fetch(url, init);
