@@ -1,0 +1,38 @@
+// BENCHMARKS.md is made of sections, one per suite, each between markers. A run of some suites
+// replaces their sections and keeps the others, so suites can be run (and added) independently.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+
+const START = (id) => `<!-- bench:${id} -->`;
+const END = (id) => `<!-- /bench:${id} -->`;
+const SECTION = /<!-- bench:([\w-]+) -->\n([\s\S]*?)\n<!-- \/bench:\1 -->/g;
+
+/** The sections of an existing report, in their order: [{ id, body }]. */
+export function readSections(file) {
+  if (!existsSync(file)) return [];
+  return [...readFileSync(file, "utf8").matchAll(SECTION)].map((m) => ({ id: m[1], body: m[2] }));
+}
+
+/**
+ * Writes `header` and the sections: those in `order` first (updated ones replaced), then any other
+ * section already in the file (e.g. written by a suite this checkout does not know).
+ */
+export function writeReport(file, header, updates, order) {
+  const sections = new Map(readSections(file).map((s) => [s.id, s.body]));
+  for (const [id, body] of updates) sections.set(id, body.trim());
+  const ids = [
+    ...order.filter((id) => sections.has(id)),
+    ...[...sections.keys()].filter((id) => !order.includes(id)),
+  ];
+  const parts = ids.map((id) => `${START(id)}\n${sections.get(id)}\n${END(id)}`);
+  writeFileSync(file, `${header.trim()}\n\n${parts.join("\n\n")}\n`);
+}
+
+/** A markdown table from rows and columns `{ title, value(row) }`. */
+export function table(rows, columns) {
+  const cell = (v) =>
+    String(v ?? "")
+      .replaceAll("|", "\\|")
+      .replaceAll("\n", " ");
+  const head = `| ${columns.map((c) => c.title).join(" | ")} |\n|${columns.map(() => "---").join("|")}|`;
+  return [head, ...rows.map((r) => `| ${columns.map((c) => cell(c.value(r))).join(" | ")} |`)].join("\n");
+}
