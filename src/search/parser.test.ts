@@ -253,6 +253,7 @@ describe("experiments filter", () => {
     ["params.a = 'x'", "Invalid entity type"],
     ["attr.name = 'x'", "Invalid entity type"],
     ["run_name = 'x'", "Invalid attribute key"],
+    ["experiment_id = '1'", "Invalid attribute key"],
     ["name > 'x'", "comparator"],
     ["name IN ('x')", "IN"],
     ["creation_time = 'x'", "numeric"],

@@ -79,7 +79,6 @@ export const EXPERIMENTS: SearchSchema = {
     name: { type: "string" },
     creation_time: { type: "number" },
     last_update_time: { type: "number" },
-    experiment_id: { type: "string" },
   },
   aliases: {},
   stringEntities: ["tag"],
