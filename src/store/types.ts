@@ -148,6 +148,8 @@ export interface TrackingStore {
   restoreRun(runId: string): Promise<void>;
   logBatch(runId: string, input: LogBatchInput): Promise<void>;
   deleteTag(runId: string, key: string): Promise<void>;
+  /** Appends a logged model to the run's `mlflow.log-model.history` tag, atomically. */
+  appendLoggedModel(runId: string, model: Record<string, unknown>): Promise<void>;
   logInputs(runId: string, inputs: DatasetInput[]): Promise<void>;
   searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
 

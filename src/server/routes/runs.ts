@@ -210,20 +210,7 @@ export const runRoutes = [
     if (absent.length > 0) {
       throw invalidParameter(`Model json is missing mandatory fields: ${absent.join(", ")}`);
     }
-    const run = await store.getRun(id);
-    const key = "mlflow.log-model.history";
-    const previous = run.data.tags.find((t) => t.key === key)?.value;
-    let history: unknown[] = [];
-    if (previous) {
-      try {
-        const parsed: unknown = JSON.parse(previous);
-        if (Array.isArray(parsed)) history = parsed;
-      } catch {
-        history = [];
-      }
-    }
-    history.push(model);
-    await store.logBatch(id, { metrics: [], params: [], tags: [{ key, value: JSON.stringify(history) }] });
+    await store.appendLoggedModel(id, model as Record<string, unknown>);
     return {};
   }),
 

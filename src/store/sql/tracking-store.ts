@@ -168,6 +168,8 @@ function latestPerKey(points: readonly StoredPoint[]): StoredPoint[] {
 const lastValues = (tags: readonly KeyValue[]): KeyValue[] =>
   [...new Map(tags.map((t) => [t.key, t.value]))].map(([key, value]) => ({ key, value }));
 
+const LOGGED_MODELS_TAG = "mlflow.log-model.history";
+
 /** Rows written after which the planner's statistics are refreshed (see SqlDriver.maintain). */
 const ROWS_BEFORE_MAINTENANCE = 2000;
 
@@ -677,6 +679,25 @@ export class SqlTrackingStore implements TrackingStore {
     );
     const name = last.find((t) => t.key === RUN_NAME_TAG)?.value;
     if (name !== undefined) await tx.run("UPDATE runs SET name = ? WHERE run_uuid = ?", [name, runId]);
+  }
+
+  async appendLoggedModel(runId: string, model: Record<string, unknown>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.activeRun(tx, runId);
+      const tag = await tx.get<{ value: string }>("SELECT value FROM tags WHERE run_uuid = ? AND key = ?", [
+        runId,
+        LOGGED_MODELS_TAG,
+      ]);
+      let history: unknown[] = [];
+      try {
+        const parsed: unknown = tag ? JSON.parse(tag.value) : [];
+        if (Array.isArray(parsed)) history = parsed;
+      } catch {
+        // A hand-edited, unparseable tag is replaced rather than failing every later log-model.
+      }
+      history.push(model);
+      await this.writeTags(tx, runId, [{ key: LOGGED_MODELS_TAG, value: JSON.stringify(history) }]);
+    });
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
