@@ -1,122 +1,157 @@
 #!/usr/bin/env node
-// `npm run bench` → BENCHMARKS.md. Suites start the real server from the CLI and talk to it over HTTP
-// on loopback with keep-alive connections. `--quick` runs smaller workloads (for a smoke check).
-import { writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+// `npm run bench` → BENCHMARKS.md. Each suite starts the real server from the CLI and talks to it over
+// HTTP on loopback with keep-alive connections, and renders one section of the report; a run replaces
+// the sections of the suites it ran and keeps the others (bench/lib/report.mjs).
+//
+//   npm run bench                          every suite, full size → BENCHMARKS.md
+//   npm run bench -- --only=tracking       some suites (comma-separated ids) → their sections only
+//   npm run bench -- --quick               smaller workloads, printed; written only with --out=FILE
+//   npm run bench -- --sqlite-only         skip PostgreSQL even when it is installed
+//
+// Adding a suite: a module bench/<suite>.mjs that runs the workloads and returns rows, and an entry in
+// SUITES below whose `run` returns the section's markdown (without its heading).
 import { resolve } from "node:path";
-import Database from "better-sqlite3";
 import { artifactsSuite } from "./artifacts.mjs";
+import { authSuite } from "./auth.mjs";
 import { postgresBackend, sqliteBackend } from "./lib/backends.mjs";
-import { fmtMs } from "./lib/stats.mjs";
+import { load, machine } from "./lib/machine.mjs";
+import { table, writeReport } from "./lib/report.mjs";
 import { throughputSuite } from "./throughput.mjs";
-import { trackingSuite } from "./tracking.mjs";
+import { formatRow, trackingSection, trackingSuite } from "./tracking.mjs";
 
-const quick = process.argv.includes("--quick");
-const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const quick = flag("quick");
+const only = option("only")?.split(",");
+const out = option("out") ?? (quick ? null : resolve(import.meta.dirname, "../BENCHMARKS.md"));
 
-const fmt = (row) =>
-  row.unit === "ms" ? fmtMs(row.value) : `${Math.round(row.value).toLocaleString("en")} ${row.unit}`;
-
-function table(rows, columns) {
-  const head = `| ${columns.map((c) => c.title).join(" | ")} |\n|${columns.map(() => "---").join("|")}|`;
-  return [head, ...rows.map((r) => `| ${columns.map((c) => c.value(r)).join(" | ")} |`)].join("\n");
-}
-
-const sections = [];
-const machine = {
-  cpu: cpus()[0]?.model ?? "unknown",
-  cores: cpus().length,
-  ramGb: (totalmem() / 2 ** 30).toFixed(1),
-  node: process.version,
-  sqlite: new Database(":memory:").prepare("SELECT sqlite_version() AS v").get().v,
-};
-
-const backends = [sqliteBackend()];
-const pg = process.argv.includes("--sqlite-only") ? null : await postgresBackend();
-if (pg) backends.push(pg);
-machine.postgres = pg?.version() ?? "not installed";
-
-const results = new Map();
-try {
-  if (!only || only === "tracking") {
-    for (const backend of backends) {
-      console.log(`== tracking suite on ${backend.name}${quick ? " (quick)" : ""}`);
-      const rows = await trackingSuite({ backend, quick });
-      for (const r of rows) console.log(`  ${r.pass ? "✓" : "✗"} ${r.name}: ${fmt(r)} (target ${r.target})`);
-      results.set(backend.name, rows);
-    }
-    const sqlite = results.get("SQLite") ?? [];
-    const postgres = results.get("PostgreSQL");
-    sections.push(`## Tracking server (issue 3, and PostgreSQL side by side for issue 10)
-
-MLflow 2.17's figures were measured on the same kind of machine (its own server, SQLite, gunicorn with
-2 workers). Labtrack: one server process, over HTTP on loopback, keep-alive connections. Sequential
-workloads are timed end to end; small ones report the median of repeated calls (p95 in the notes).
-
-${table(sqlite, [
-  { title: "workload", value: (r) => r.name },
-  { title: "MLflow 2.17", value: (r) => r.mlflow },
-  { title: "target", value: (r) => r.target },
-  { title: "Labtrack, SQLite", value: (r) => `${fmt(r)} ${r.pass ? "✓" : "✗"}` },
-  ...(postgres
-    ? [
-        {
-          title: "Labtrack, PostgreSQL",
-          value: (r) => {
-            const p = postgres.find((x) => x.name === r.name);
-            return p ? `${fmt(p)} (${(p.value / r.value).toFixed(1)}×)` : "–";
-          },
-        },
-      ]
-    : []),
-  { title: "notes (SQLite)", value: (r) => r.note || "" },
-])}
-
-The 100,000-run store is seeded directly through the real schema (bench/lib/seed.mjs) with exactly the
-rows the API writes — runs, 10 params, 5 tags plus \`mlflow.runName\`, 10 metrics with history and latest
-values — because seeding it over HTTP would measure the seeding. The search is
-\`params.p0 = '7' and metrics.m0 > 0.5\` ordered by \`metrics.m1 DESC\`, top 100.
-PostgreSQL runs with its durable defaults (fsync on) in a throwaway cluster on the same machine.`);
-  }
-  if (!only || only === "artifacts") {
-    console.log("== artifacts and registry on SQLite");
-    const rows = await artifactsSuite({ backend: backends[0], quick });
-    for (const r of rows) console.log(`  ${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target})`);
-    sections.push(`## Artifacts and model registry (issue 7)
-
-A 200 MB file generated on the fly is streamed through the mlflow-artifacts proxy to the local
+const SUITES = [
+  {
+    id: "tracking",
+    title: "Tracking server (issue 3)",
+    async run({ backends }) {
+      const results = [];
+      for (const backend of backends) {
+        console.log(`== tracking on ${backend.name}${quick ? " (quick)" : ""}`);
+        const rows = await trackingSuite({ backend, quick, log: (r) => console.log(`  ${formatRow(r)}`) });
+        results.push({ backend: backend.name, rows });
+      }
+      return trackingSection(results, { quick });
+    },
+  },
+  {
+    id: "artifacts",
+    title: "Artifacts and model registry (issue 7)",
+    async run({ backends }) {
+      console.log("== artifacts and registry on SQLite");
+      const rows = await artifactsSuite({ backend: backends[0], quick });
+      for (const r of rows) console.log(`  ${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target})`);
+      return `A 200 MB file generated on the fly is streamed through the mlflow-artifacts proxy to the local
 artifact store and back; the server's peak RSS (VmHWM) is read before and after.
 
 ${table(rows, [
   { title: "workload", value: (r) => r.name },
   { title: "target", value: (r) => r.target },
   { title: "Labtrack", value: (r) => `${r.value} ${r.pass ? "✓" : "✗"}` },
-])}`);
-  }
-  if ((!only || only === "throughput") && pg) {
-    console.log("== batch throughput on PostgreSQL, 1 and 2 server processes");
-    const rows = await throughputSuite({ backend: pg, quick });
-    for (const r of rows) console.log(`  ${r.name}: ${Math.round(r.value)} metrics/s`);
-    sections.push(`## PostgreSQL: parallel batch logging (issue 10)
+])}`;
+    },
+  },
+  {
+    id: "auth",
+    title: "Authentication overhead (issue 11)",
+    async run({ backends }) {
+      console.log("== authentication overhead on SQLite");
+      const rows = await authSuite({ backend: backends[0], quick });
+      for (const r of rows) console.log(`  ${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target})`);
+      return `The same request (experiments/get, one keep-alive connection) against a server without and with
+\`--auth\` (HTTP Basic, credentials cached after the first bcrypt check); medians of 5 interleaved rounds.
 
-8 parallel clients, each logging log-batch calls of 1,000 metrics to its own run for a fixed number
+${table(rows, [
+  { title: "workload", value: (r) => r.name },
+  { title: "target", value: (r) => r.target },
+  { title: "Labtrack", value: (r) => `${r.value} ${r.pass ? "✓" : "✗"}` },
+])}`;
+    },
+  },
+  {
+    id: "pg-throughput",
+    title: "PostgreSQL: parallel batch logging (issue 10)",
+    needs: "postgres",
+    async run({ pg }) {
+      console.log("== batch throughput on PostgreSQL, 1 and 2 server processes");
+      const rows = await throughputSuite({ backend: pg, quick });
+      for (const r of rows) console.log(`  ${r.name}: ${Math.round(r.value)} metrics/s`);
+      return `8 parallel clients, each logging log-batch calls of 1,000 metrics to its own run for a fixed number
 of calls; throughput counts metrics acknowledged per second.
 
 ${table(rows, [
   { title: "setup", value: (r) => r.name },
   { title: "throughput", value: (r) => `${Math.round(r.value).toLocaleString("en")} metrics/s` },
   { title: "notes", value: (r) => r.note },
-])}`);
+])}`;
+    },
+  },
+];
+
+const unknown = (only ?? []).filter((id) => !SUITES.some((s) => s.id === id));
+if (unknown.length > 0) {
+  console.error(`unknown suite(s): ${unknown.join(", ")}; suites: ${SUITES.map((s) => s.id).join(", ")}`);
+  process.exit(2);
+}
+
+const info = machine();
+const backends = [sqliteBackend()];
+const pg = flag("sqlite-only") ? null : await postgresBackend();
+if (pg) backends.push(pg);
+info.postgres = pg?.version() ?? "not used in the last run";
+
+const header = `# Benchmarks
+
+Written by \`npm run bench\` (bench/run.mjs; \`--only=<suite>\` re-runs one section). Figures are for this
+machine: ${info.cpu}, ${info.cores} cores, ${info.ramGb} GB RAM; Node ${info.node}; SQLite ${info.sqlite}
+(better-sqlite3); PostgreSQL ${info.postgres}. Other work on the machine moves the figures: each
+section says when it was measured and how busy the machine was (1-minute load average).`;
+
+const updates = new Map();
+let failed = false;
+try {
+  for (const suite of SUITES) {
+    if (only && !only.includes(suite.id)) continue;
+    if (suite.needs === "postgres" && !pg) {
+      console.log(`== ${suite.id}: skipped (PostgreSQL is not installed or --sqlite-only)`);
+      continue;
+    }
+    const loadBefore = load();
+    const started = new Date();
+    let body;
+    try {
+      body = await suite.run({ backends, pg, quick });
+    } catch (e) {
+      failed = true;
+      console.error(`!! ${suite.id} failed: ${e.stack ?? e}`);
+      continue;
+    }
+    const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1);
+    const when = `${started.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+    const section = `## ${suite.title}
+
+_Measured ${when}${quick ? " (quick run)" : ""} in ${minutes} min; load average ${loadBefore} before, ${load()} after._
+
+${body}`;
+    updates.set(suite.id, section);
+    if (out)
+      writeReport(
+        out,
+        header,
+        updates,
+        SUITES.map((s) => s.id),
+        Object.fromEntries(SUITES.map((s) => [s.id, s.title])),
+      );
+    else console.log(`\n${section}\n`);
   }
 } finally {
   for (const b of backends) await b.destroy();
 }
-
-const header = `# Benchmarks
-
-Written by \`npm run bench\`${quick ? " --quick (smaller workloads)" : ""} on ${new Date().toISOString().slice(0, 10)}.
-
-Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGb} GB RAM; Node ${machine.node}; SQLite ${machine.sqlite}; PostgreSQL ${machine.postgres}.
-`;
-writeFileSync(resolve(import.meta.dirname, "../BENCHMARKS.md"), `${header}\n${sections.join("\n\n")}\n`);
-console.log("wrote BENCHMARKS.md");
+if (out && updates.size > 0) console.log(`wrote ${out} (${[...updates.keys()].join(", ")})`);
+process.exit(failed ? 1 : 0);

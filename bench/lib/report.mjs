@@ -6,18 +6,31 @@ const START = (id) => `<!-- bench:${id} -->`;
 const END = (id) => `<!-- /bench:${id} -->`;
 const SECTION = /<!-- bench:([\w-]+) -->\n([\s\S]*?)\n<!-- \/bench:\1 -->/g;
 
-/** The sections of an existing report, in their order: [{ id, body }]. */
-export function readSections(file) {
+/**
+ * The sections of an existing report, in their order: [{ id, body }]. A report written before the
+ * markers existed is split at its \`## \` headings, matched to suites by `titles` (id → heading).
+ */
+export function readSections(file, titles = {}) {
   if (!existsSync(file)) return [];
-  return [...readFileSync(file, "utf8").matchAll(SECTION)].map((m) => ({ id: m[1], body: m[2] }));
+  const text = readFileSync(file, "utf8");
+  const marked = [...text.matchAll(SECTION)].map((m) => ({ id: m[1], body: m[2] }));
+  if (marked.length > 0) return marked;
+  return text
+    .split(/^(?=## )/m)
+    .slice(1)
+    .map((body) => {
+      const heading = body.slice(3, body.indexOf("\n")).trim();
+      const id = Object.keys(titles).find((k) => heading.startsWith(titles[k].split(" (")[0]));
+      return { id: id ?? heading.toLowerCase().replace(/\W+/g, "-"), body: body.trim() };
+    });
 }
 
 /**
  * Writes `header` and the sections: those in `order` first (updated ones replaced), then any other
  * section already in the file (e.g. written by a suite this checkout does not know).
  */
-export function writeReport(file, header, updates, order) {
-  const sections = new Map(readSections(file).map((s) => [s.id, s.body]));
+export function writeReport(file, header, updates, order, titles = {}) {
+  const sections = new Map(readSections(file, titles).map((s) => [s.id, s.body]));
   for (const [id, body] of updates) sections.set(id, body.trim());
   const ids = [
     ...order.filter((id) => sections.has(id)),
