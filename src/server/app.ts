@@ -1,6 +1,7 @@
 // The HTTP application: MLflow's RPC routes under both API prefixes, health and version, and one error
 // shape for everything that goes wrong.
 import { createServer } from "node:http";
+import type { Duplex } from "node:stream";
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -27,6 +28,28 @@ import { userRoutes } from "./routes/users.js";
 import type { HttpMethod, RpcRoute, ServerContext } from "./rpc.js";
 
 const MAX_HEADER_BYTES = 256 * 1024;
+
+/** Requests Node refuses before they reach a route (headers too big, too slow) still get MLflow's shape. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, message] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, `Request headers are larger than ${MAX_HEADER_BYTES} bytes.`]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "The request took too long to arrive."]
+        : [400, "Malformed HTTP request."];
+  const body = JSON.stringify({
+    error_code: status === 408 ? "REQUEST_LIMIT_EXCEEDED" : "BAD_REQUEST",
+    message,
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request"}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
 
 export const API_PREFIXES = ["/api/2.0", "/ajax-api/2.0"] as const;
 const ALL_METHODS: readonly HttpMethod[] = ["GET", "POST", "PATCH", "DELETE"];
@@ -95,7 +118,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     keepAliveTimeout: 75_000,
     return503OnClosing: true,
     // MLflow clients send long query strings (run id lists, filters): accept 64 kB and more.
-    serverFactory: (handler) => createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler),
+    serverFactory: (handler) => {
+      const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
+      server.on("clientError", answerClientError);
+      return server;
+    },
     routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, maxParamLength: 1000 },
   });
   const ctx: ServerContext = {

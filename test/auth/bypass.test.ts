@@ -88,6 +88,7 @@ describe("bypass attempts", () => {
       "x-big": "a".repeat(300 * 1024),
     });
     expect(huge.status).toBe(431);
+    expect(JSON.parse(huge.body).error_code).toBe("BAD_REQUEST");
   });
 
   it.each(["evil.com", "localhost.evil.com", "127.0.0.1.nip.io", "attacker:5000", "0x7f000001"])(
