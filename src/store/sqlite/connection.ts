@@ -18,7 +18,9 @@ export function openDatabase(file: string): Db {
   db.pragma("busy_timeout = 10000");
   db.pragma("foreign_keys = ON");
   db.pragma("case_sensitive_like = ON");
-  db.pragma("cache_size = -65536");
+  // 32 MB of page cache: searches over 100,000 runs are as fast as with 64 MB (the OS caches the file
+  // too) and the server's peak RSS is ~35 MB lower (issue 3: under 200 MB at that scale).
+  db.pragma("cache_size = -32768");
   db.pragma("temp_store = MEMORY");
   // A log-batch of many params or tags dirties a page per key in the (key, value) indexes, so the WAL
   // grows ~1 MB per such request. Checkpointing every 1,000 pages (the default) then runs every few
