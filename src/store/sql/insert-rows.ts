@@ -5,18 +5,21 @@ const ROWS_PER_STATEMENT = 500;
 
 /**
  * Inserts many rows with multi-row VALUES statements: one round trip per 500 rows instead of one per
- * row, which is what keeps PostgreSQL fast for log-batch.
+ * row, which is what keeps PostgreSQL fast for log-batch. Answers the number of rows written.
  */
 export async function insertRows(
   tx: SqlExecutor,
   insertInto: string,
   rows: readonly (readonly SqlParam[])[],
   suffix = "",
-): Promise<void> {
+): Promise<number> {
+  let changes = 0;
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
     const width = chunk[0]?.length ?? 0;
     const tuple = `(${Array.from({ length: width }, () => "?").join(", ")})`;
-    await tx.run(`${insertInto} ${chunk.map(() => tuple).join(", ")} ${suffix}`, chunk.flat());
+    changes += (await tx.run(`${insertInto} ${chunk.map(() => tuple).join(", ")} ${suffix}`, chunk.flat()))
+      .changes;
   }
+  return changes;
 }

@@ -622,12 +622,14 @@ export class SqlTrackingStore implements TrackingStore {
 
   /** Insert-if-absent, then compare: keeps write-once params race-free under concurrent writers. */
   private async writeParams(tx: SqlExecutor, runId: string, params: KeyValue[]): Promise<void> {
-    await insertRows(
+    const inserted = await insertRows(
       tx,
       "INSERT INTO params (run_uuid, key, value) VALUES",
       params.map((p) => [runId, p.key, p.value]),
       "ON CONFLICT DO NOTHING",
     );
+    // Every key was new: nothing to compare (the common case).
+    if (inserted === params.length) return;
     const stored = new Map(
       (
         await tx.all<KeyValue>(
