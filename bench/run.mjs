@@ -14,7 +14,7 @@ import { resolve } from "node:path";
 import { artifactsSuite } from "./artifacts.mjs";
 import { authSuite } from "./auth.mjs";
 import { postgresBackend, sqliteBackend } from "./lib/backends.mjs";
-import { load, machine } from "./lib/machine.mjs";
+import { codeVersion, load, machine } from "./lib/machine.mjs";
 import { table, writeReport } from "./lib/report.mjs";
 import { throughputSuite } from "./throughput.mjs";
 import { formatRow, trackingSection, trackingSuite } from "./tracking.mjs";
@@ -113,6 +113,7 @@ machine: ${info.cpu}, ${info.cores} cores, ${info.ramGb} GB RAM; Node ${info.nod
 (better-sqlite3); PostgreSQL ${info.postgres}. Other work on the machine moves the figures: each
 section says when it was measured and how busy the machine was (1-minute load average).`;
 
+const code = codeVersion();
 const updates = new Map();
 let failed = false;
 try {
@@ -136,7 +137,7 @@ try {
     const when = `${started.toISOString().slice(0, 16).replace("T", " ")} UTC`;
     const section = `## ${suite.title}
 
-_Measured ${when}${quick ? " (quick run)" : ""} in ${minutes} min; load average ${loadBefore} before, ${load()} after._
+_Measured ${when}${quick ? " (quick run)" : ""} on commit ${code} in ${minutes} min; load average ${loadBefore} before, ${load()} after._
 
 ${body}`;
     updates.set(suite.id, section);
