@@ -64,7 +64,7 @@ export class UserStore {
   async verifyPassword(username: string, password: string): Promise<User | null> {
     const row = await this.db.get<UserRow>("SELECT * FROM users WHERE username = ?", [username]);
     // Compare against a dummy hash for unknown users, so that timing does not tell who exists.
-    const hash = row?.password_hash ?? DUMMY_HASH;
+    const hash = row?.password_hash ?? dummyHash();
     const ok = await bcrypt.compare(password, hash);
     return ok && row ? toUser(row) : null;
   }
@@ -193,5 +193,10 @@ export class UserStore {
   }
 }
 
-// bcrypt hash of a random string nobody knows: compared against when the user does not exist.
-const DUMMY_HASH = bcrypt.hashSync(randomBytes(16).toString("hex"), BCRYPT_ROUNDS);
+// bcrypt hash of a random string nobody knows, compared against when the user does not exist; made on
+// first use so that a server without authentication never pays for it.
+let dummy: string | undefined;
+const dummyHash = (): string => {
+  dummy ??= bcrypt.hashSync(randomBytes(16).toString("hex"), BCRYPT_ROUNDS);
+  return dummy;
+};
