@@ -12,10 +12,23 @@ async function latencies(server, headers, n) {
     new Promise((resolve, reject) => {
       const start = performance.now();
       http
-        .get({ host: url.hostname, port: url.port, path: "/api/2.0/mlflow/experiments/get?experiment_id=0", agent, headers }, (res) => {
-          res.resume();
-          res.on("end", () => (res.statusCode === 200 ? resolve(performance.now() - start) : reject(new Error(`status ${res.statusCode}`))));
-        })
+        .get(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: "/api/2.0/mlflow/experiments/get?experiment_id=0",
+            agent,
+            headers,
+          },
+          (res) => {
+            res.resume();
+            res.on("end", () =>
+              res.statusCode === 200
+                ? resolve(performance.now() - start)
+                : reject(new Error(`status ${res.statusCode}`)),
+            );
+          },
+        )
         .on("error", reject);
     });
   for (let i = 0; i < 200; i++) await once();
@@ -47,9 +60,24 @@ export async function authSuite({ backend, quick }) {
     const withAuth = median(b.sort((x, y) => x - y));
     const overhead = withAuth - without;
     return [
-      { name: "experiments/get, authentication off", value: `${without.toFixed(3)} ms`, target: "–", pass: true },
-      { name: "experiments/get, Basic auth with cached credentials", value: `${withAuth.toFixed(3)} ms`, target: "–", pass: true },
-      { name: "per-request overhead of authentication", value: `${overhead.toFixed(3)} ms`, target: "≤ 0.2 ms", pass: overhead <= 0.2 },
+      {
+        name: "experiments/get, authentication off",
+        value: `${without.toFixed(3)} ms`,
+        target: "–",
+        pass: true,
+      },
+      {
+        name: "experiments/get, Basic auth with cached credentials",
+        value: `${withAuth.toFixed(3)} ms`,
+        target: "–",
+        pass: true,
+      },
+      {
+        name: "per-request overhead of authentication",
+        value: `${overhead.toFixed(3)} ms`,
+        target: "≤ 0.2 ms",
+        pass: overhead <= 0.2,
+      },
     ];
   } finally {
     await open.stop();
