@@ -142,7 +142,7 @@ export class S3ArtifactStore implements ArtifactStore {
       client: this.client,
       params: { Bucket: this.bucket, Key: this.key(path), Body: body },
       queueSize: 2,
-      partSize: 8 * 1024 * 1024,
+      partSize: 5 * 1024 * 1024,
     }).done();
   }
 

