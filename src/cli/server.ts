@@ -85,10 +85,10 @@ function defaultArtifactRoot(options: ServerOptions): string {
 const artifactsDestination = (options: ServerOptions): string =>
   options.artifactsDestination ?? resolve(options.dataDir, "artifacts");
 
-function openArtifacts(options: ServerOptions): ArtifactStore | null {
+async function openArtifacts(options: ServerOptions): Promise<ArtifactStore | null> {
   if (options.serveArtifacts === false) return null;
   try {
-    return openArtifactStore(artifactsDestination(options));
+    return await openArtifactStore(artifactsDestination(options));
   } catch (e) {
     throw new UsageError(`invalid --artifacts-destination: ${(e as Error).message}`);
   }
@@ -168,7 +168,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
   const workers = parseWorkers(options.workers);
   if (workers > 1 && cluster.isPrimary) return runPrimary(options, workers);
   const port = parsePort(options.port);
-  const artifacts = openArtifacts(options);
+  const artifacts = await openArtifacts(options);
   const stores = await open(options);
   let auth: Authorizer | null;
   try {

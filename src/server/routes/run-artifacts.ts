@@ -24,7 +24,7 @@ export async function resolveRunArtifacts(
     return { store: ctx.artifacts, base: safeArtifactPath(proxied[1] as string), rootUri };
   }
   try {
-    return { store: openArtifactStore(rootUri), base: "", rootUri };
+    return { store: await openArtifactStore(rootUri), base: "", rootUri };
   } catch (e) {
     throw invalidParameter(`Cannot read the artifacts of run ${runId}: ${(e as Error).message}`);
   }
