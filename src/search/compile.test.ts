@@ -22,6 +22,7 @@ import {
   parseRegisteredModelOrderBy,
   parseRunFilter,
   parseRunOrderBy,
+  requiredMetricClauses,
 } from "./index.js";
 
 interface RunSeed {
@@ -285,6 +286,33 @@ describe.each(backends)("compiled search on $name", ({ open, skip }) => {
     ],
   ])("order %j", async (orderBy, expected) => {
     expect(await runs("", orderBy)).toEqual(expected);
+  });
+
+  it.skipIf(skip)("gives the same answers when metric clauses are marked selective", async () => {
+    for (const text of [
+      "metrics.acc > 0.6",
+      "metrics.acc > 0.6 and params.opt ILIKE 'adam%'",
+      "metrics.loss >= 0 and metrics.acc != 0.5",
+      "metrics.acc < 0 or metrics.loss = 1",
+    ]) {
+      const filter = parseRunFilter(text);
+      const run = async (selective: boolean) => {
+        const q = compileRunSearch({
+          experimentIds: [1],
+          viewType: "ACTIVE_ONLY",
+          filter,
+          orderBy: parseRunOrderBy(["metrics.acc DESC"]),
+          limit: 100,
+          offset: 0,
+          dialect: db.dialect,
+          selective: selective ? new Set(requiredMetricClauses(filter)) : undefined,
+        });
+        if (selective && requiredMetricClauses(filter).length > 0)
+          expect(q.sql).toContain("r.run_uuid IN (SELECT m.run_uuid");
+        return (await db.all<{ run_uuid: string }>(q.sql, q.params)).map((r) => r.run_uuid);
+      };
+      expect(await run(true), text).toEqual(await run(false));
+    }
   });
 
   it.skipIf(skip)("view types, experiments, limit and offset", async () => {

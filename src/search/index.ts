@@ -11,7 +11,7 @@ export {
   compileModelVersionSearch,
   compileRegisteredModelSearch,
 } from "./compile-others.js";
-export { compileRunSearch, type RunSearchQuery } from "./compile-runs.js";
+export { compileRunSearch, type RunSearchQuery, requiredMetricClauses } from "./compile-runs.js";
 export { SearchError } from "./errors.js";
 export { decodePageToken, encodePageToken } from "./page-token.js";
 
