@@ -1,0 +1,76 @@
+// Builds the JupyterLab front end that `npm start` and the UI tests serve: JupyterLab's core extensions
+// from npm, bundled with rspack the way JupyterLab's own build does it (@jupyter/builder's base config
+// and Build.ensureAssets for schemas and themes), with a module-federation share scope so that prebuilt
+// extensions — Labtrack's own — load exactly as in a user's JupyterLab.
+const path = require("node:path");
+const fs = require("node:fs");
+const rspack = require("@rspack/core");
+const { Build } = require("@jupyter/builder");
+const baseConfig = require("@jupyter/builder/lib/webpack.config.base");
+
+const root = path.resolve(__dirname, "..");
+const buildDir = path.join(__dirname, "build");
+const core = require("@jupyterlab/core-meta/core.package.json");
+const extensionSource = fs.readFileSync(path.join(__dirname, "extensions.js"), "utf8");
+const packageNames = [...extensionSource.matchAll(/\["(@jupyterlab\/[a-z0-9-]+)"/g)].map((m) => m[1]);
+
+fs.rmSync(buildDir, { recursive: true, force: true });
+fs.mkdirSync(buildDir, { recursive: true });
+const themeConfigs = Build.ensureAssets({
+  packageNames,
+  output: buildDir,
+  schemaOutput: buildDir,
+  themeOutput: buildDir,
+});
+
+// Every core package an extension may import is offered in the share scope, singletons as JupyterLab
+// declares them; versions are the installed ones.
+function installedVersion(name) {
+  try {
+    return require(path.join(name, "package.json")).version;
+  } catch {
+    return null;
+  }
+}
+const shared = {};
+for (const name of [...Object.keys(core.resolutions), ...packageNames]) {
+  const version = installedVersion(name);
+  if (version) shared[name] = { requiredVersion: `^${version}`, singleton: core.jupyterlab.singletonPackages.includes(name) };
+}
+
+const production = process.env.NODE_ENV !== "development";
+module.exports = [
+  {
+    ...baseConfig,
+    mode: production ? "production" : "development",
+    devtool: production ? false : "source-map",
+    context: root,
+    entry: { main: path.join(__dirname, "bootstrap.js") },
+    output: {
+      path: path.join(buildDir, "static"),
+      publicPath: "auto",
+      filename: "[name].js",
+      chunkFilename: "[name].[contenthash].js",
+      clean: false,
+    },
+    resolve: { ...baseConfig.resolve, modules: [path.join(root, "node_modules"), "node_modules"] },
+    module: {
+      ...baseConfig.module,
+      rules: [
+        ...baseConfig.module.rules,
+        // The root package.json marks only style/ as having side effects (for the extension build);
+        // the app's own modules, the generated CSS imports above all, must not be tree-shaken away.
+        { test: /[\\/]app[\\/].*\.js$/, sideEffects: true },
+      ],
+    },
+    performance: { hints: false },
+    plugins: [
+      new rspack.container.ModuleFederationPluginV1({
+        library: { type: "var", name: ["_JUPYTERLAB", "CORE_LIBRARY_FEDERATION"] },
+        name: "CORE_FEDERATION",
+        shared,
+      }),
+    ],
+  },
+  ...themeConfigs,
+];

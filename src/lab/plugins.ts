@@ -1,0 +1,106 @@
+// The JupyterLab plugins: the connection (settings → proxy → status bar), the sidebar panel, commands.
+import { type ILabShell, ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
+import { ICommandPalette } from "@jupyterlab/apputils";
+import { PageConfig, URLExt } from "@jupyterlab/coreutils";
+import { ServerConnection } from "@jupyterlab/services";
+import { ISettingRegistry } from "@jupyterlab/settingregistry";
+import { IStatusBar } from "@jupyterlab/statusbar";
+import { TrackingConnection } from "./connection.js";
+import { ExperimentsModel } from "./experiments-model.js";
+import { labtrackIcon } from "./icon.js";
+import { LabtrackPanel } from "./panel.js";
+import { readSettings } from "./settings.js";
+import { ConnectionStatusItem } from "./status-item.js";
+import { ILabtrackConnection } from "./tokens.js";
+
+const PLUGIN_ID = "labtrack:plugin";
+
+export const CommandIds = {
+  openPanel: "labtrack:open-panel",
+  refresh: "labtrack:refresh",
+  checkConnection: "labtrack:check-connection",
+  openSettings: "labtrack:open-settings",
+} as const;
+
+/** fetch through ServerConnection, so the Jupyter token and XSRF header go along. */
+function jupyterFetch(settings: ServerConnection.ISettings): typeof fetch {
+  return (input, init) => ServerConnection.makeRequest(String(input), init ?? {}, settings);
+}
+
+const connectionPlugin: JupyterFrontEndPlugin<TrackingConnection> = {
+  id: PLUGIN_ID,
+  description: "Connects Labtrack to the tracking server named in its settings (or MLFLOW_TRACKING_URI).",
+  autoStart: true,
+  provides: ILabtrackConnection,
+  requires: [ISettingRegistry],
+  optional: [IStatusBar],
+  activate: (app: JupyterFrontEnd, registry: ISettingRegistry, statusBar: IStatusBar | null) => {
+    const serverSettings = app.serviceManager.serverSettings;
+    const connection = new TrackingConnection({
+      proxyBase: URLExt.join(PageConfig.getBaseUrl(), "labtrack"),
+      fetch: jupyterFetch(serverSettings),
+    });
+    if (statusBar) {
+      statusBar.registerStatusItem("labtrack:status", {
+        item: new ConnectionStatusItem(connection),
+        align: "left",
+        rank: 50,
+      });
+    }
+    registry
+      .load(PLUGIN_ID)
+      .then((settings) => {
+        const apply = () => {
+          const { settings: values, problems } = readSettings(settings.composite as Record<string, unknown>);
+          connection.configure(values, problems);
+        };
+        settings.changed.connect(apply);
+        apply();
+      })
+      .catch((reason: unknown) => {
+        console.warn("Labtrack: settings could not be loaded; using defaults", reason);
+        connection.configure(readSettings({}).settings, [`Settings could not be loaded: ${String(reason)}`]);
+      });
+    app.commands.addCommand(CommandIds.checkConnection, {
+      label: "Labtrack: Check Tracking Server Connection",
+      execute: () => connection.check(),
+    });
+    app.commands.addCommand(CommandIds.openSettings, {
+      label: "Labtrack: Settings",
+      execute: () => app.commands.execute("settingeditor:open", { query: "Labtrack" }),
+    });
+    return connection;
+  },
+};
+
+const panelPlugin: JupyterFrontEndPlugin<void> = {
+  id: "labtrack:panel",
+  description: "The Labtrack sidebar: experiments and their runs.",
+  autoStart: true,
+  requires: [ILabtrackConnection],
+  optional: [ILayoutRestorer, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    connection: TrackingConnection,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null,
+  ) => {
+    const model = new ExperimentsModel(connection, () => connection.settings.defaultExperiment);
+    const panel = new LabtrackPanel(model, connection);
+    panel.title.icon = labtrackIcon;
+    app.shell.add(panel, "left", { rank: 850 });
+    restorer?.add(panel, panel.id);
+    app.commands.addCommand(CommandIds.openPanel, {
+      label: "Labtrack: Show Experiments",
+      icon: labtrackIcon,
+      execute: () => (app.shell as ILabShell).activateById(panel.id),
+    });
+    app.commands.addCommand(CommandIds.refresh, {
+      label: "Labtrack: Refresh Experiments",
+      execute: () => model.refresh(),
+    });
+    for (const command of Object.values(CommandIds)) palette?.addItem({ command, category: "Labtrack" });
+  },
+};
+
+export const plugins: JupyterFrontEndPlugin<unknown>[] = [connectionPlugin, panelPlugin];

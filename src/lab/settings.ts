@@ -1,0 +1,63 @@
+// Labtrack's settings (schema/plugin.json), read defensively: the settings editor validates against the
+// schema, but a hand-edited overrides.json may not, and a bad value must become a message, not a crash.
+export interface LabtrackSettings {
+  /** Empty: the Jupyter server's MLFLOW_TRACKING_URI. */
+  trackingUri: string;
+  defaultExperiment: string;
+  refreshIntervalS: number;
+  requestTimeoutS: number;
+}
+
+export const DEFAULT_SETTINGS: LabtrackSettings = {
+  trackingUri: "",
+  defaultExperiment: "",
+  refreshIntervalS: 5,
+  requestTimeoutS: 30,
+};
+
+/** Why `uri` cannot be a tracking URI for the panel, or null when it can. */
+export function trackingUriProblem(uri: string): string | null {
+  const text = uri.trim();
+  if (text === "") return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text}" is not a URL: use http://host:port, e.g. http://127.0.0.1:5000`;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return `"${text}" uses ${url.protocol.replace(":", "")}: Labtrack's panel talks to a tracking server over http:// or https://`;
+  if (url.username || url.password)
+    return "Credentials do not belong in the tracking URI: set MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN where the Jupyter server runs";
+  if (url.search || url.hash) return `"${text}" has a query or fragment: give only the server's base URL`;
+  return null;
+}
+
+const number = (value: unknown, min: number, max: number, fallback: number): number =>
+  typeof value === "number" && Number.isFinite(value) && value >= min && value <= max ? value : fallback;
+
+/** Settings from the registry's composite value, with the problems found (each already a sentence). */
+export function readSettings(composite: Readonly<Record<string, unknown>>): {
+  settings: LabtrackSettings;
+  problems: string[];
+} {
+  const problems: string[] = [];
+  const uri = typeof composite.trackingUri === "string" ? composite.trackingUri.trim() : "";
+  const uriProblem = trackingUriProblem(uri);
+  if (uriProblem) problems.push(`Tracking URI setting ignored: ${uriProblem}`);
+  const refresh = number(composite.refreshInterval, 0, 3600, DEFAULT_SETTINGS.refreshIntervalS);
+  if (composite.refreshInterval !== undefined && refresh !== composite.refreshInterval)
+    problems.push("Refresh interval must be a number of seconds between 0 and 3600");
+  const timeout = number(composite.requestTimeout, 1, 600, DEFAULT_SETTINGS.requestTimeoutS);
+  if (composite.requestTimeout !== undefined && timeout !== composite.requestTimeout)
+    problems.push("Request timeout must be a number of seconds between 1 and 600");
+  return {
+    settings: {
+      trackingUri: uriProblem ? "" : uri.replace(/\/+$/, ""),
+      defaultExperiment: typeof composite.defaultExperiment === "string" ? composite.defaultExperiment.trim() : "",
+      refreshIntervalS: refresh,
+      requestTimeoutS: timeout,
+    },
+    problems,
+  };
+}
