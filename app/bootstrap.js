@@ -7,7 +7,7 @@ function pageOption(name) {
   return data[name] || "";
 }
 
-// biome-ignore lint: rspack's runtime global, set before any chunk is requested.
+// rspack's runtime global, set before any chunk is requested.
 __webpack_public_path__ = `${pageOption("fullStaticUrl")}/`;
 
 function loadScript(url) {

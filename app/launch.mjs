@@ -26,9 +26,13 @@ export function ensureTslabKernels(jupyterDir) {
   const tslab = join(ROOT, "node_modules", ".bin", "tslab");
   const spec = join(jupyterDir, "share", "jupyter", "kernels", "tslab", "kernel.json");
   if (existsSync(spec) && readFileSync(spec, "utf8").includes(tslab)) return;
-  const r = spawnSync(tslab, ["install", `--python=${PYTHON}`, `--binary=${tslab}`, `--prefix=${jupyterDir}`], {
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    tslab,
+    ["install", `--python=${PYTHON}`, `--binary=${tslab}`, `--prefix=${jupyterDir}`],
+    {
+      encoding: "utf8",
+    },
+  );
   if (r.status !== 0) throw new Error(`tslab install failed:\n${r.stdout}${r.stderr}`);
 }
 
@@ -60,7 +64,10 @@ export function freePort() {
 function waitForLine(child, pattern, what, timeoutMs) {
   let output = "";
   return new Promise((resolveMatch, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start in ${timeoutMs / 1000} s:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${what} did not start in ${timeoutMs / 1000} s:\n${output}`)),
+      timeoutMs,
+    );
     const onData = (chunk) => {
       output += chunk.toString();
       const m = pattern.exec(output);
@@ -116,7 +123,16 @@ export async function startLabtrack(options = {}) {
     if (!trackingUri) {
       tracking = spawn(
         process.execPath,
-        [join(ROOT, "bin", "labtrack.js"), "server", "--host", "127.0.0.1", "--port", String(options.trackingPort ?? 5000), "--data-dir", dataDir],
+        [
+          join(ROOT, "bin", "labtrack.js"),
+          "server",
+          "--host",
+          "127.0.0.1",
+          "--port",
+          String(options.trackingPort ?? 5000),
+          "--data-dir",
+          dataDir,
+        ],
         { stdio: ["ignore", "pipe", "pipe"] },
       );
       stops.push(stopper(tracking));

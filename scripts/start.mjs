@@ -42,7 +42,14 @@ if (!existsSync(join(root, "node_modules", ".package-lock.json"))) {
 if (stale(join(root, "lib", "cli", "main.js"), "src")) run("npm", ["run", "build:lib"]);
 const labextension = join(root, "python", "labtrack_jupyter", "labextension", "package.json");
 if (stale(labextension, "lib", "style", "schema")) run("npm", ["run", "build:labextension"]);
-if (stale(join(root, "app", "build", "static", "main.js"), "app/index.js", "app/bootstrap.js", "app/extensions.js"))
+if (
+  stale(
+    join(root, "app", "build", "static", "main.js"),
+    "app/index.js",
+    "app/bootstrap.js",
+    "app/extensions.js",
+  )
+)
   run("npm", ["run", "build:app"]);
 
 const { APT_PACKAGES, missingPython, startLabtrack } = await import("../app/launch.mjs");
@@ -50,9 +57,14 @@ if (missingPython().length > 0) {
   const command = `apt-get update && apt-get install -y ${APT_PACKAGES.join(" ")}`;
   if (process.getuid?.() === 0 && existsSync("/usr/bin/apt-get")) {
     console.log(`labtrack: installing Jupyter from Debian (${command})…`);
-    run("sh", ["-c", `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${APT_PACKAGES.join(" ")}`]);
+    run("sh", [
+      "-c",
+      `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${APT_PACKAGES.join(" ")}`,
+    ]);
   } else {
-    console.error(`labtrack: JupyterLab needs Debian's Jupyter server. Run:\n  sudo ${command.replace("&& ", "&& sudo ")}`);
+    console.error(
+      `labtrack: JupyterLab needs Debian's Jupyter server. Run:\n  sudo ${command.replace("&& ", "&& sudo ")}`,
+    );
     process.exit(1);
   }
 }

@@ -81,7 +81,12 @@ export class TrackingConnection {
     try {
       if (!this._defaults) this._defaults = await this.fetchDefaults();
       await this._client.searchExperiments({ maxResults: 1 });
-      next = { state: "connected", uri: this.uri, settingsProblems: this._settingsProblems, checkedAt: Date.now() };
+      next = {
+        state: "connected",
+        uri: this.uri,
+        settingsProblems: this._settingsProblems,
+        checkedAt: Date.now(),
+      };
     } catch (error) {
       next = {
         state: "error",
@@ -100,7 +105,12 @@ export class TrackingConnection {
   report(error: unknown | null): void {
     if (error === null) {
       if (this._status.state !== "connected")
-        this.setStatus({ state: "connected", uri: this.uri, settingsProblems: this._settingsProblems, checkedAt: Date.now() });
+        this.setStatus({
+          state: "connected",
+          uri: this.uri,
+          settingsProblems: this._settingsProblems,
+          checkedAt: Date.now(),
+        });
       return;
     }
     this.setStatus({

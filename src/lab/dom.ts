@@ -4,7 +4,12 @@ type Child = Node | string | null | undefined | false;
 
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  props: { className?: string; title?: string; dataset?: Record<string, string>; attrs?: Record<string, string> } = {},
+  props: {
+    className?: string;
+    title?: string;
+    dataset?: Record<string, string>;
+    attrs?: Record<string, string>;
+  } = {},
   ...children: Child[]
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);

@@ -71,7 +71,14 @@ export class ExperimentsModel {
       const runs = selectedId ? await this.loadRuns(selectedId) : { rows: [], more: false };
       if (generation !== this.generation) return;
       this.connection.report(null);
-      this.set({ experiments, selectedId, runs: runs.rows, moreRuns: runs.more, state: "ready", error: null });
+      this.set({
+        experiments,
+        selectedId,
+        runs: runs.rows,
+        moreRuns: runs.more,
+        state: "ready",
+        error: null,
+      });
     } catch (e) {
       if (generation !== this.generation) return;
       this.connection.report(e);
@@ -104,7 +111,11 @@ export class ExperimentsModel {
     return { rows: runs.map((r) => toRunRow(r, now)), more: nextPageToken !== undefined };
   }
 
-  private set(patch: Partial<Pick<ExperimentsModel, "experiments" | "selectedId" | "runs" | "moreRuns" | "state" | "error">>): void {
+  private set(
+    patch: Partial<
+      Pick<ExperimentsModel, "experiments" | "selectedId" | "runs" | "moreRuns" | "state" | "error">
+    >,
+  ): void {
     Object.assign(this, patch);
     this.changed.emit();
   }

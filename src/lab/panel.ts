@@ -25,7 +25,11 @@ export class LabtrackPanel extends Widget {
     this.id = "labtrack-panel";
     this.addClass("lt-Panel");
     this.title.caption = "Labtrack experiments";
-    const refresh = el("button", { className: "lt-Panel-refresh jp-Button jp-mod-minimal", title: "Refresh" }, "⟳");
+    const refresh = el(
+      "button",
+      { className: "lt-Panel-refresh jp-Button jp-mod-minimal", title: "Refresh" },
+      "⟳",
+    );
     refresh.setAttribute("aria-label", "Refresh");
     refresh.addEventListener("click", () => void this.model.refresh());
     this.header.append(el("h2", { className: "lt-Panel-title" }, "Experiments"), refresh);
@@ -41,7 +45,8 @@ export class LabtrackPanel extends Widget {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     const seconds = this.connection.settings.refreshIntervalS;
-    if (this.isVisible && seconds > 0) this.timer = setInterval(() => void this.model.refresh(), seconds * 1000);
+    if (this.isVisible && seconds > 0)
+      this.timer = setInterval(() => void this.model.refresh(), seconds * 1000);
   }
 
   protected override onAfterShow(): void {
@@ -91,7 +96,10 @@ export class LabtrackPanel extends Widget {
 
   private experimentList(): HTMLElement {
     const needle = this.filter.value.trim().toLowerCase();
-    const list = el("ul", { className: "lt-ExperimentList", attrs: { role: "listbox", "aria-label": "Experiments" } });
+    const list = el("ul", {
+      className: "lt-ExperimentList",
+      attrs: { role: "listbox", "aria-label": "Experiments" },
+    });
     for (const exp of this.model.experiments) {
       if (needle && !exp.name.toLowerCase().includes(needle)) continue;
       const selected = exp.experiment_id === this.model.selectedId;
@@ -111,7 +119,8 @@ export class LabtrackPanel extends Widget {
       });
       list.append(item);
     }
-    if (!list.childElementCount) list.append(el("li", { className: "lt-Panel-empty" }, "No experiment matches."));
+    if (!list.childElementCount)
+      list.append(el("li", { className: "lt-Panel-empty" }, "No experiment matches."));
     return list;
   }
 

@@ -54,7 +54,8 @@ export function readSettings(composite: Readonly<Record<string, unknown>>): {
   return {
     settings: {
       trackingUri: uriProblem ? "" : uri.replace(/\/+$/, ""),
-      defaultExperiment: typeof composite.defaultExperiment === "string" ? composite.defaultExperiment.trim() : "",
+      defaultExperiment:
+        typeof composite.defaultExperiment === "string" ? composite.defaultExperiment.trim() : "",
       refreshIntervalS: refresh,
       requestTimeoutS: timeout,
     },
