@@ -93,6 +93,8 @@ def _jupyter_server_extension_points():
 def main():
     link_labtrack()
     argv = sys.argv[1:]
+    # The demo folder links the labtrack package in node_modules for tslab; nobody needs to browse it.
+    argv.append("--ContentsManager.hide_globs=['__pycache__', '*.pyc', '*.pyo', '.DS_Store', '*~', 'node_modules']")
     if os.geteuid() == 0:
         argv.append("--allow-root")
     LabtrackLab.launch_instance(argv=argv)

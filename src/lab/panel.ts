@@ -74,7 +74,7 @@ export class LabtrackPanel extends Widget {
         el(
           "div",
           { className: "lt-Panel-error", attrs: { role: "alert" } },
-          el("strong", {}, `Tracking server ${m.error.summary}`),
+          el("strong", {}, `Cannot load experiments: ${m.error.summary}`),
           el("p", {}, m.error.detail),
           retry,
         ),

@@ -5,7 +5,7 @@ import {
   type JupyterFrontEnd,
   type JupyterFrontEndPlugin,
 } from "@jupyterlab/application";
-import { ICommandPalette } from "@jupyterlab/apputils";
+import { ICommandPalette, InputDialog, showErrorMessage } from "@jupyterlab/apputils";
 import { PageConfig, URLExt } from "@jupyterlab/coreutils";
 import { ServerConnection } from "@jupyterlab/services";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
@@ -14,7 +14,7 @@ import { TrackingConnection } from "./connection.js";
 import { ExperimentsModel } from "./experiments-model.js";
 import { labtrackIcon } from "./icon.js";
 import { LabtrackPanel } from "./panel.js";
-import { readSettings } from "./settings.js";
+import { readSettings, trackingUriProblem } from "./settings.js";
 import { ConnectionStatusItem } from "./status-item.js";
 import { ILabtrackConnection } from "./tokens.js";
 
@@ -24,6 +24,7 @@ export const CommandIds = {
   openPanel: "labtrack:open-panel",
   refresh: "labtrack:refresh",
   checkConnection: "labtrack:check-connection",
+  setTrackingUri: "labtrack:set-tracking-uri",
   openSettings: "labtrack:open-settings",
 } as const;
 
@@ -52,9 +53,11 @@ const connectionPlugin: JupyterFrontEndPlugin<TrackingConnection> = {
         rank: 50,
       });
     }
+    let loaded: ISettingRegistry.ISettings | null = null;
     registry
       .load(PLUGIN_ID)
       .then((settings) => {
+        loaded = settings;
         const apply = () => {
           const { settings: values, problems } = readSettings(settings.composite as Record<string, unknown>);
           connection.configure(values, problems);
@@ -69,6 +72,27 @@ const connectionPlugin: JupyterFrontEndPlugin<TrackingConnection> = {
     app.commands.addCommand(CommandIds.checkConnection, {
       label: "Labtrack: Check Tracking Server Connection",
       execute: () => connection.check(),
+    });
+    app.commands.addCommand(CommandIds.setTrackingUri, {
+      label: "Labtrack: Set Tracking Server URI…",
+      describedBy: { args: { type: "object", properties: { uri: { type: "string" } } } },
+      execute: async (args) => {
+        let uri = typeof args.uri === "string" ? args.uri : null;
+        if (uri === null) {
+          const answer = await InputDialog.getText({
+            title: "Tracking server URI",
+            label: "http(s) URL of the tracking server; empty for the Jupyter server's MLFLOW_TRACKING_URI",
+            text: connection.settings.trackingUri,
+            placeholder: "http://127.0.0.1:5000",
+          });
+          if (!answer.button.accept) return;
+          uri = answer.value ?? "";
+        }
+        const problem = trackingUriProblem(uri);
+        if (problem) return showErrorMessage("Labtrack: not a tracking server URI", problem);
+        if (!loaded) return showErrorMessage("Labtrack", "Labtrack's settings are not available.");
+        await loaded.set("trackingUri", uri.trim().replace(/\/+$/, ""));
+      },
     });
     app.commands.addCommand(CommandIds.openSettings, {
       label: "Labtrack: Settings",

@@ -25,6 +25,8 @@ export function trackingUriProblem(uri: string): string | null {
   } catch {
     return `"${text}" is not a URL: use http://host:port, e.g. http://127.0.0.1:5000`;
   }
+  if (url.protocol !== "http:" && url.protocol !== "https:" && !text.includes("//"))
+    return `"${text}" has no scheme: write it as http://${text}`;
   if (url.protocol !== "http:" && url.protocol !== "https:")
     return `"${text}" uses ${url.protocol.replace(":", "")}: Labtrack's panel talks to a tracking server over http:// or https://`;
   if (url.username || url.password)

@@ -12,10 +12,12 @@ describe("settings", () => {
     ["", null],
     ["http://127.0.0.1:5000", null],
     ["https://mlflow.example.com/prefix", null],
-    ["127.0.0.1:5000", /not a URL|uses 127.0.0.1/],
+    ["127.0.0.1:5000", /not a URL/],
+    ["localhost:5000", /no scheme: write it as http:\/\/localhost:5000/],
     ["not a uri", /not a URL/],
     ["file:///tmp/mlruns", /uses file/],
     ["sqlite:///db.sqlite", /uses sqlite/],
+    ["mailto:someone@example.com", /no scheme/],
     ["http://user:pw@host:5000", /Credentials do not belong/],
     ["http://host:5000/?x=1", /query or fragment/],
   ])("trackingUriProblem(%j)", (uri, expected) => {

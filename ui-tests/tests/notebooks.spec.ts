@@ -1,0 +1,56 @@
+// The demo notebooks, run cell by cell in the real kernels (ipykernel and tslab), log runs that the
+// panel then shows.
+import { expect, type Lab, test } from "../fixtures.js";
+
+async function runNotebook(lab: Lab, file: string, kernelLabel: RegExp) {
+  await lab.open(file);
+  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+  await expect(
+    notebook.locator(".jp-Notebook-ExecutionIndicator, .jp-Toolbar-kernelName").first(),
+  ).toBeVisible();
+  await expect(lab.page.locator(".jp-Toolbar-kernelName").first()).toHaveText(kernelLabel);
+  // Wait for the kernel to be idle before running everything.
+  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
+    timeout: 60_000,
+  });
+  await lab.command("notebook:run-all-cells");
+  // Every code cell has run once it shows an execution count ("[*]" while it runs or waits).
+  const prompts = notebook.locator(".jp-CodeCell .jp-InputArea-prompt");
+  const count = await prompts.count();
+  for (let i = 0; i < count; i++) await expect(prompts.nth(i)).toHaveText(/\[\d+\]/, { timeout: 90_000 });
+  await expect(
+    notebook.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"),
+  ).toHaveCount(0);
+  return notebook;
+}
+
+async function accuracyLines(notebook: ReturnType<Lab["page"]["locator"]>): Promise<string[]> {
+  const text = (await notebook.locator(".jp-OutputArea-output").allTextContents()).join("\n");
+  return text.match(/^run \w{32}: test accuracy [\d.]+$/gm) ?? [];
+}
+
+test("the Python demo notebook runs in ipykernel and its runs appear in the panel", async ({ lab }) => {
+  const notebook = await runNotebook(lab, "iris-python.ipynb", /Python 3/);
+  expect(await accuracyLines(notebook)).toHaveLength(3);
+  await lab.openPanel();
+  const panel = lab.page.locator("#labtrack-panel");
+  await panel.getByRole("option", { name: "iris-demo" }).click();
+  await expect(panel.locator(".lt-RunItem-name")).toContainText([
+    "C=1.0",
+    "C=0.01",
+    "Iris Logistic Regression",
+  ]);
+  await expect(panel.locator(".lt-RunItem").first().locator(".lt-RunItem-metrics")).toContainText("accuracy");
+  await lab.screenshot("notebook-python");
+});
+
+test("the TypeScript demo notebook runs in tslab with the labtrack client", async ({ lab }) => {
+  const notebook = await runNotebook(lab, "iris-typescript.ipynb", /TypeScript/);
+  expect(await accuracyLines(notebook)).toHaveLength(1);
+  await lab.openPanel();
+  const panel = lab.page.locator("#labtrack-panel");
+  await panel.getByRole("option", { name: "iris-demo" }).click();
+  await expect(panel.locator(".lt-RunItem-name").first()).toHaveText("ts C=0.1");
+  await expect(panel.locator(".lt-RunItem").first().locator(".lt-Status")).toHaveText("FINISHED");
+  await lab.screenshot("notebook-typescript");
+});
