@@ -13,6 +13,8 @@
 import { resolve } from "node:path";
 import { artifactsSuite } from "./artifacts.mjs";
 import { authSuite } from "./auth.mjs";
+import { clientSuite } from "./client.mjs";
+import { labSuite } from "./lab.mjs";
 import { postgresBackend, sqliteBackend } from "./lib/backends.mjs";
 import { codeVersion, load, machine } from "./lib/machine.mjs";
 import { table, writeReport } from "./lib/report.mjs";
@@ -71,6 +73,45 @@ ${table(rows, [
   { title: "workload", value: (r) => r.name },
   { title: "target", value: (r) => r.target },
   { title: "Labtrack", value: (r) => `${r.value} ${r.pass ? "✓" : "✗"}` },
+])}`;
+    },
+  },
+  {
+    id: "client",
+    title: "TypeScript client: logging from a training loop (issue 5)",
+    async run({ backends }) {
+      console.log("== fluent client on SQLite");
+      const rows = await clientSuite({ backend: backends[0], quick });
+      for (const r of rows) console.log(`  ${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target})`);
+      return `100,000 \`logMetric\` calls from a tight loop (the fluent API from lib/client) against the real
+server; the time per call is measured per chunk of 1,000 calls with process.hrtime.bigint, and "on the
+server" ends when flush() resolves and the metric history read back has every point, in step order.
+
+${table(rows, [
+  { title: "workload", value: (r) => r.name },
+  { title: "target", value: (r) => r.target },
+  { title: "Labtrack", value: (r) => `${r.value} ${r.pass ? "✓" : "✗"}` },
+  { title: "notes", value: (r) => r.note ?? "" },
+])}`;
+    },
+  },
+  {
+    id: "lab",
+    title: "JupyterLab: page load and the extension's size (issue 4)",
+    async run() {
+      console.log("== JupyterLab with Labtrack in chromium");
+      const rows = await labSuite({ quick });
+      for (const r of rows) console.log(`  ${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target})`);
+      return `The app \`npm start\` runs (tracking server on SQLite, JupyterLab from app/ under Debian's
+jupyter-server, Labtrack loaded as a prebuilt federated extension) in headless Debian chromium. The
+workspace has the Labtrack panel open on an experiment of 50 runs; each load is a fresh browser context
+(cold HTTP cache) timed from navigation to the first run row in the panel.
+
+${table(rows, [
+  { title: "measure", value: (r) => r.name },
+  { title: "target", value: (r) => r.target },
+  { title: "Labtrack", value: (r) => `${r.value} ${r.pass ? "✓" : "✗"}` },
+  { title: "notes", value: (r) => r.note ?? "" },
 ])}`;
     },
   },

@@ -1,0 +1,124 @@
+// Issue 4: the Lab side. The real app (tracking server + JupyterLab with Labtrack, as `npm start` runs
+// it) in Debian's chromium: time from navigation to the panel listing runs, and the JavaScript Labtrack
+// adds to the page load (what the browser fetched from Labtrack's prebuilt extension, gzipped).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { chromium } from "playwright-core";
+import { startLabtrack } from "../app/launch.mjs";
+import { RestClient } from "../lib/client/index.js";
+import { median } from "./lib/stats.mjs";
+
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+async function seed(trackingUri, runs) {
+  const client = new RestClient({ trackingUri });
+  const experimentId = await client.createExperiment("bench-page-load");
+  for (let i = 0; i < runs; i++) {
+    const run = await client.createRun({ experimentId, runName: `run-${i}` });
+    await client.logBatch(run.info.run_id, {
+      params: [{ key: "lr", value: String(0.1 / (i + 1)) }],
+      metrics: [0, 1, 2].map((step) => ({
+        key: "loss",
+        value: 1 / (step + i + 1),
+        timestamp: Date.now(),
+        step,
+      })),
+    });
+  }
+}
+
+export async function labSuite({ quick = false } = {}) {
+  const rounds = quick ? 3 : 7;
+  const dataDir = mkdtempSync(join(tmpdir(), "labtrack-bench-lab-"));
+  const labtrack = await startLabtrack({ dataDir, trackingPort: 0, labPort: 0, quiet: true });
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  try {
+    await seed(labtrack.trackingUri, 50);
+    const base = labtrack.labBase.replace(/\/$/, "");
+    // The workspace remembers the open panel, as a user's does: every measured load restores it.
+    const url = `${base}/lab/workspaces/bench?token=${labtrack.token}`;
+    const warm = await browser.newPage();
+    await warm.goto(url);
+    await warm.waitForSelector("body[data-labtrack-restored]", { state: "attached", timeout: 60_000 });
+    await warm.evaluate(() => window.jupyterapp.commands.execute("labtrack:open-panel"));
+    await warm.locator("#labtrack-panel").getByRole("option", { name: "bench-page-load" }).click();
+    await warm.waitForSelector(".lt-RunItem");
+    await warm.waitForTimeout(1500); // the workspace is saved after a debounce
+    await warm.close();
+
+    const totals = [];
+    const afterRestore = [];
+    let extensionBytes = null;
+    let vegaLoaded = false;
+    for (let i = 0; i < rounds; i++) {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const page = await context.newPage();
+      const bodies = [];
+      page.on("response", async (r) => {
+        const u = r.url();
+        if (/vega/.test(u)) vegaLoaded = true;
+        if (u.includes("/lab/extensions/labtrack/") && u.split("?")[0].endsWith(".js"))
+          bodies.push(r.body().then((b) => gzipSync(b).length));
+      });
+      const started = Date.now();
+      await page.goto(url);
+      await page.waitForSelector("body[data-labtrack-restored]", { state: "attached", timeout: 60_000 });
+      const restored = Date.now();
+      await page.waitForSelector("#labtrack-panel .lt-RunItem", { timeout: 60_000 });
+      const listed = Date.now();
+      totals.push(listed - started);
+      afterRestore.push(listed - restored);
+      const sizes = await Promise.all(bodies);
+      extensionBytes = sizes.reduce((a, b) => a + b, 0);
+      await context.close();
+    }
+    const total = median(totals);
+    const own = median(afterRestore);
+    return [
+      {
+        name: "page load → panel listing runs (JupyterLab start included)",
+        target: "≤ 1.5 s",
+        value: `${(total / 1000).toFixed(2)} s`,
+        pass: total <= 1500,
+        note: `median of ${rounds} loads; each ${totals.map((t) => (t / 1000).toFixed(2)).join(", ")} s`,
+      },
+      {
+        name: "JupyterLab restored → panel listing runs (Labtrack's part)",
+        target: "–",
+        value: `${own} ms`,
+        pass: true,
+        note: "settings, connection check through the proxy, experiments and 50 runs",
+      },
+      {
+        name: "Labtrack JavaScript fetched at page load, gzipped",
+        target: "≤ 150 kB",
+        value: `${(extensionBytes / 1024).toFixed(1)} kB`,
+        pass: extensionBytes <= 150 * 1024,
+        note: vegaLoaded ? "vega was fetched at load ✗" : "no vega/vega-lite at load",
+      },
+    ];
+  } finally {
+    await browser.close();
+    await labtrack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const r of await labSuite({ quick: process.argv.includes("--quick") }))
+    console.log(`${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target}) ${r.note}`);
+}
