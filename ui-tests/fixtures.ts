@@ -59,3 +59,43 @@ export const test = base.extend<{ lab: Lab }>({
 });
 
 export { expect };
+
+/** Writes a notebook into the Lab's root through the contents API; cells are code sources. */
+export async function createNotebook(
+  page: Page,
+  name: string,
+  kernel: { name: string; display_name: string; language: string },
+  cells: readonly string[],
+): Promise<void> {
+  const content = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: kernel, language_info: { name: kernel.language } },
+    cells: cells.map((source, i) => ({
+      id: `cell-${i}`,
+      cell_type: "code",
+      metadata: {},
+      outputs: [],
+      execution_count: null,
+      source,
+    })),
+  };
+  const r = await page.request.put(`${LAB()}/api/contents/${name}`, {
+    headers: { authorization: `token ${TOKEN()}`, "content-type": "application/json" },
+    data: { type: "notebook", format: "json", content },
+  });
+  expect(r.status(), await r.text()).toBeLessThan(300);
+}
+
+export const PYTHON = { name: "python3", display_name: "Python 3 (ipykernel)", language: "python" };
+export const TYPESCRIPT = { name: "tslab", display_name: "TypeScript", language: "typescript" };
+
+/** Runs every cell and waits until each shows an execution count or an error output. */
+export async function runAll(lab: Lab): Promise<ReturnType<Page["locator"]>> {
+  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
+    timeout: 60_000,
+  });
+  await lab.command("notebook:run-all-cells");
+  return notebook;
+}

@@ -7,6 +7,7 @@ import {
 } from "@jupyterlab/application";
 import { ICommandPalette, InputDialog, showErrorMessage } from "@jupyterlab/apputils";
 import { PageConfig, URLExt } from "@jupyterlab/coreutils";
+import { INotebookCellExecutor, INotebookTracker } from "@jupyterlab/notebook";
 import { ServerConnection } from "@jupyterlab/services";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import { IStatusBar } from "@jupyterlab/statusbar";
@@ -17,6 +18,8 @@ import { LabtrackPanel } from "./panel.js";
 import { readSettings, trackingUriProblem } from "./settings.js";
 import { ConnectionStatusItem } from "./status-item.js";
 import { ILabtrackConnection } from "./tokens.js";
+import { expireAbandonedRuns } from "./tracking/cell-run.js";
+import { createCellExecutor } from "./tracking/executor.js";
 
 const PLUGIN_ID = "labtrack:plugin";
 
@@ -26,6 +29,7 @@ export const CommandIds = {
   checkConnection: "labtrack:check-connection",
   setTrackingUri: "labtrack:set-tracking-uri",
   openSettings: "labtrack:open-settings",
+  trackCell: "labtrack:track-cell",
 } as const;
 
 /** fetch through ServerConnection, so the Jupyter token and XSRF header go along. */
@@ -132,4 +136,66 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   },
 };
 
-export const plugins: JupyterFrontEndPlugin<unknown>[] = [connectionPlugin, panelPlugin];
+/** Replaces JupyterLab's cell executor (disabled in package.json) so magics run before the kernel sees the cell. */
+const cellExecutorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
+  id: "labtrack:cell-executor",
+  description: "Runs %track / %%track magics around cell executions; other cells run unchanged.",
+  autoStart: true,
+  provides: INotebookCellExecutor,
+  requires: [ILabtrackConnection],
+  activate: (app: JupyterFrontEnd, connection: TrackingConnection) => createCellExecutor(app, connection),
+};
+
+const SWEEP_MS = 120_000;
+
+const trackingPlugin: JupyterFrontEndPlugin<void> = {
+  id: "labtrack:tracking",
+  description: "The 'Track this cell' command, and the sweep that closes runs whose notebook went away.",
+  autoStart: true,
+  requires: [ILabtrackConnection],
+  optional: [INotebookTracker, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    connection: TrackingConnection,
+    notebooks: INotebookTracker | null,
+    palette: ICommandPalette | null,
+  ) => {
+    app.commands.addCommand(CommandIds.trackCell, {
+      label: "Track This Cell",
+      caption: "Make this cell's executions Labtrack runs (inserts %%track on its first line)",
+      icon: labtrackIcon,
+      isEnabled: () => notebooks?.activeCell?.model.type === "code",
+      execute: () => {
+        const cell = notebooks?.activeCell;
+        if (!cell || cell.model.type !== "code") return;
+        const source = cell.model.sharedModel.getSource();
+        if (/^\s*%%track\b/.test(source)) return;
+        cell.model.sharedModel.setSource(`%%track\n${source}`);
+      },
+    });
+    palette?.addItem({ command: CommandIds.trackCell, category: "Labtrack" });
+    let sweeping = false;
+    const sweep = async () => {
+      if (sweeping || connection.status.state !== "connected") return;
+      sweeping = true;
+      try {
+        await expireAbandonedRuns(connection.client);
+      } catch {
+        // The next sweep tries again; the connection status already reports server problems.
+      } finally {
+        sweeping = false;
+      }
+    };
+    connection.changed.connect((_, status) => {
+      if (status.state === "connected") void sweep();
+    });
+    setInterval(() => void sweep(), SWEEP_MS);
+  },
+};
+
+export const plugins: JupyterFrontEndPlugin<unknown>[] = [
+  connectionPlugin,
+  panelPlugin,
+  cellExecutorPlugin,
+  trackingPlugin,
+];

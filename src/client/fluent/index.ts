@@ -9,6 +9,11 @@ import { type LogOptions, type MetricOptions, type StartRunOptions, Tracker } fr
 
 let current: Tracker | undefined;
 
+// Labtrack's %%track magic ends a cell's run right after the code; it first calls this hook so that
+// points the cell's code logged through the default tracker are on the server before the run ends.
+(globalThis as { __labtrackFlush?: () => Promise<void> }).__labtrackFlush = () =>
+  current ? current.flush() : Promise.resolve();
+
 /** The tracker the module-level functions use. */
 export function defaultTracker(): Tracker {
   current ??= new Tracker();

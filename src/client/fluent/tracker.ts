@@ -264,11 +264,19 @@ export class Tracker {
 
   // ---------------------------------------------------------------- logging (queued)
 
+  private envSource(): Record<string, string | undefined> | undefined {
+    return this.options.env ?? env();
+  }
+
   private runIdFor(what: string, runId: string | undefined): string {
     if (runId !== undefined) return runId;
     const run = this.stack[this.stack.length - 1];
-    if (!run) throw new NoActiveRunError(what);
-    return run.info.runId;
+    if (run) return run.info.runId;
+    // Inside a %%track cell (or any process given MLFLOW_RUN_ID), logging without startRun() goes to
+    // that run, as mlflow.log_metric does. Read live: the magic sets it per cell.
+    const fromEnv = this.envSource()?.MLFLOW_RUN_ID?.trim();
+    if (fromEnv) return fromEnv;
+    throw new NoActiveRunError(what);
   }
 
   /** Queues one metric point; returns at once (the hot path of a training loop). */

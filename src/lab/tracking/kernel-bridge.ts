@@ -1,0 +1,97 @@
+// Talks to the cell's kernel on Labtrack's behalf, without ever writing into the cell's output or the
+// kernel's history: set MLFLOW_* variables, read variables after the code ran, flush the client.
+import type { Kernel, KernelMessage } from "@jupyterlab/services";
+import {
+  flushClientCode,
+  fromJsonValue,
+  type KernelFamily,
+  kernelFamily,
+  parseDisplayedValue,
+  readVariablesCode,
+  setEnvCode,
+  variablesFromOutput,
+} from "./kernel-language.js";
+
+export type VariableValue = number | string | null;
+
+/** Kernels found not to answer user_expressions (by kernel id), so the fallback is used at once. */
+const noUserExpressions = new Set<string>();
+
+export class KernelBridge {
+  constructor(private readonly kernel: Kernel.IKernelConnection) {}
+
+  async family(): Promise<KernelFamily> {
+    const info = await this.kernel.info;
+    return kernelFamily(info.language_info?.name);
+  }
+
+  get kernelName(): string {
+    return this.kernel.name;
+  }
+
+  /** Runs code invisibly; resolves with the reply and every iopub message it caused. */
+  async quietly(
+    code: string,
+    extra: Partial<KernelMessage.IExecuteRequestMsg["content"]> = {},
+  ): Promise<{ reply: KernelMessage.IExecuteReplyMsg; iopub: KernelMessage.IIOPubMessage[] }> {
+    const iopub: KernelMessage.IIOPubMessage[] = [];
+    const future = this.kernel.requestExecute(
+      { code, silent: false, store_history: false, allow_stdin: false, stop_on_error: false, ...extra },
+      true,
+    );
+    future.onIOPub = (msg) => {
+      iopub.push(msg);
+    };
+    const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
+    return { reply, iopub };
+  }
+
+  async setEnv(vars: Record<string, string | null>): Promise<boolean> {
+    const code = setEnvCode(await this.family(), vars);
+    if (code === null) return false;
+    const { reply } = await this.quietly(code, { silent: true });
+    return reply.content.status === "ok";
+  }
+
+  async flushClient(): Promise<void> {
+    const code = flushClientCode(await this.family());
+    if (code) await this.quietly(code, { silent: true });
+  }
+
+  /**
+   * Values of kernel variables: user_expressions where the kernel answers them (ipykernel), else one
+   * invisible execution of a language-specific expression (tslab ignores user_expressions).
+   */
+  async readVariables(names: readonly string[]): Promise<Record<string, VariableValue>> {
+    if (names.length === 0) return {};
+    const out: Record<string, VariableValue> = {};
+    if (!noUserExpressions.has(this.kernel.id)) {
+      const expressions = Object.fromEntries(names.map((n) => [n, n]));
+      const { reply } = await this.quietly("", { silent: true, user_expressions: expressions });
+      const answered = (
+        reply.content as { user_expressions?: Record<string, KernelMessage.IExecuteReplyMsg["content"]> }
+      ).user_expressions;
+      if (answered && Object.keys(answered).length > 0) {
+        for (const name of names) {
+          const r = answered[name] as { status?: string; data?: Record<string, unknown> } | undefined;
+          const text = r?.status === "ok" ? r.data?.["text/plain"] : undefined;
+          out[name] = typeof text === "string" ? parseDisplayedValue(text) : null;
+        }
+        return out;
+      }
+      noUserExpressions.add(this.kernel.id);
+    }
+    const code = readVariablesCode(await this.family(), names);
+    if (code === null) throw new Error(`cannot read variables from a ${this.kernel.name} kernel`);
+    const { iopub } = await this.quietly(code);
+    const stdout = iopub
+      .filter((m): m is KernelMessage.IStreamMsg => m.header.msg_type === "stream")
+      .map((m) => m.content.text)
+      .join("");
+    const parsed = variablesFromOutput(stdout);
+    if (!parsed)
+      throw new Error(`the ${this.kernel.name} kernel did not report the variables ${names.join(", ")}`);
+    for (const name of names) out[name] = fromJsonValue(parsed[name]);
+    return out;
+  }
+}

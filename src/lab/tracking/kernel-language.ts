@@ -1,0 +1,106 @@
+// What Labtrack must say to a kernel in its own language: setting MLFLOW_* in its environment, reading
+// variables when the kernel does not answer user_expressions, flushing Labtrack's client. Pure.
+
+export type KernelFamily = "python" | "javascript" | "other";
+
+export function kernelFamily(languageName: string | undefined): KernelFamily {
+  const name = (languageName ?? "").toLowerCase();
+  if (name === "python" || name === "ipython" || name.startsWith("python")) return "python";
+  if (name === "typescript" || name === "javascript" || name === "js" || name === "ts") return "javascript";
+  return "other";
+}
+
+/** Code that sets (or, for null values, removes) environment variables in the kernel process. */
+export function setEnvCode(family: KernelFamily, vars: Record<string, string | null>): string | null {
+  const entries = Object.entries(vars);
+  if (family === "python") {
+    const set = entries
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+    const unset = entries.filter(([, v]) => v === null).map(([k]) => JSON.stringify(k));
+    return (
+      `import os as _labtrack_os\n_labtrack_os.environ.update({${set.join(", ")}})\n` +
+      `for _labtrack_k in [${unset.join(", ")}]: _labtrack_os.environ.pop(_labtrack_k, None)\n` +
+      "del _labtrack_os"
+    );
+  }
+  if (family === "javascript") {
+    return entries
+      .map(([k, v]) =>
+        v === null
+          ? `delete process.env[${JSON.stringify(k)}];`
+          : `process.env[${JSON.stringify(k)}] = ${JSON.stringify(v)};`,
+      )
+      .join("\n");
+  }
+  return null;
+}
+
+/** Marks the line carrying the variables in the kernel's stdout (kernels differ in how they echo values). */
+export const VARIABLES_MARKER = "__labtrack_variables__";
+
+/**
+ * Code that prints the JSON of the named variables after VARIABLES_MARKER, for kernels that ignore
+ * user_expressions. Missing variables become null rather than an error.
+ */
+export function readVariablesCode(family: KernelFamily, names: readonly string[]): string | null {
+  if (family === "javascript") {
+    const fields = names.map(
+      (n) => `${JSON.stringify(n)}: (() => { try { return ${n}; } catch { return null; } })()`,
+    );
+    return `console.log(${JSON.stringify(VARIABLES_MARKER)} + JSON.stringify({ ${fields.join(", ")} }));`;
+  }
+  if (family === "python") {
+    const fields = names.map((n) => `${JSON.stringify(n)}: globals().get(${JSON.stringify(n)})`);
+    return `print(${JSON.stringify(VARIABLES_MARKER)} + __import__("json").dumps({${fields.join(", ")}}, default=str))`;
+  }
+  return null;
+}
+
+/** The variables' JSON from what the kernel printed, or null when the marker line is missing. */
+export function variablesFromOutput(stdout: string): Record<string, unknown> | null {
+  const line = stdout.split("\n").find((l) => l.startsWith(VARIABLES_MARKER));
+  if (!line) return null;
+  return JSON.parse(line.slice(VARIABLES_MARKER.length)) as Record<string, unknown>;
+}
+
+/** Sends what Labtrack's TypeScript client has buffered, if the kernel uses it (see the client). */
+export function flushClientCode(family: KernelFamily): string | null {
+  return family === "javascript" ? "await globalThis.__labtrackFlush?.();" : null;
+}
+
+/**
+ * A value as the kernel printed it (text/plain of a repr) → a number when it is one, else the text.
+ * Handles Python reprs of strings and numpy scalars, and JavaScript's display of strings.
+ */
+export function parseDisplayedValue(text: string): number | string {
+  const t = text.trim();
+  const numeric =
+    /^(?:np\.\w+\()?(-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|nan|inf|-inf|NaN|Infinity|-Infinity)\)?$/i.exec(t);
+  if (numeric?.[1]) {
+    const v = numeric[1].toLowerCase();
+    if (v === "nan") return Number.NaN;
+    if (v === "inf" || v === "infinity") return Infinity;
+    if (v === "-inf" || v === "-infinity") return -Infinity;
+    return Number(numeric[1]);
+  }
+  const quoted = /^(['"])([\s\S]*)\1$/.exec(t);
+  if (quoted?.[2] !== undefined) return unescapeRepr(quoted[2]);
+  return t;
+}
+
+function unescapeRepr(body: string): string {
+  return body.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)/g, (_, e: string) => {
+    if (e[0] === "x" || e[0] === "u") return String.fromCharCode(Number.parseInt(e.slice(1), 16));
+    return ({ n: "\n", t: "\t", r: "\r", "0": "\0" } as Record<string, string>)[e] ?? e;
+  });
+}
+
+/** The value of a variable read as JSON (the fallback path): numbers stay numbers, the rest text. */
+export function fromJsonValue(value: unknown): number | string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "number") return value;
+  if (typeof value === "boolean") return String(value);
+  if (typeof value === "string") return value;
+  return JSON.stringify(value);
+}

@@ -1,0 +1,406 @@
+// Runs one cell that has Labtrack magics: the run starts before the code, the kernel gets the code with
+// the magic lines blanked and MLFLOW_* set, variables are read back afterwards, and the run ends with
+// the cell's outcome. Anything that goes wrong before the code runs stops the cell with a clear error,
+// so nothing is half-tracked.
+import type { ISessionContext } from "@jupyterlab/apputils";
+import type { CodeCell } from "@jupyterlab/cells";
+import type { INotebookModel } from "@jupyterlab/notebook";
+import { MlflowApiError, TrackingUnreachableError } from "../../client/errors.js";
+import type { RestClient } from "../../client/rest.js";
+import type { RunStatus } from "../../client/wire.js";
+import type {
+  CellParse,
+  EndCommand,
+  LineCommand,
+  LineCommandAt,
+  TrackCellCommand,
+  UsageError,
+} from "../../magics/types.js";
+import type { TrackingConnection } from "../connection.js";
+import { describeError } from "../describe-error.js";
+import { CellRun, TAGS } from "./cell-run.js";
+import { runLineCommand } from "./commands.js";
+import { executeInCell } from "./execute-code.js";
+import { ensureExperiment } from "./experiments.js";
+import { KernelBridge, type VariableValue } from "./kernel-bridge.js";
+import { type KernelFamily, kernelFamily } from "./kernel-language.js";
+import { type OpenRun, readCell, readNotebook, writeCell, writeNotebook } from "./notebook-state.js";
+import { writeBundle, writeError, writeText } from "./outputs.js";
+
+export interface MagicContext {
+  cell: CodeCell;
+  notebook: INotebookModel;
+  sessionContext: ISessionContext;
+  connection: TrackingConnection;
+  user?: string | undefined;
+  /** Reads a file of the Jupyter server (relative to the server root) for `--artifacts`. */
+  readFile(path: string): Promise<{ text: string | Uint8Array; contentType: string } | null>;
+  listDir(path: string): Promise<string[] | null>;
+}
+
+/** Thrown for problems the user must fix; shown as one error output, never as a stack trace. */
+export class MagicError extends Error {
+  override name = "LabtrackError";
+}
+
+type Magic = Extract<CellParse, { kind: "magic" }>;
+
+const BEFORE = new Set<LineCommand["command"]>(["experiment", "start", "tag", "note"]);
+
+function readsVariables(c: LineCommand): boolean {
+  if (c.command === "params" || c.command === "metrics")
+    return (
+      c.items.some((i) => i.kind === "variable") || (c.command === "metrics" && typeof c.step === "object")
+    );
+  return false;
+}
+
+/** Lines that act before the code (experiment, start, tags, literal values) and after it (the rest). */
+export function splitPhases(lines: readonly LineCommandAt[]): {
+  before: LineCommandAt[];
+  after: LineCommandAt[];
+} {
+  const before: LineCommandAt[] = [];
+  const after: LineCommandAt[] = [];
+  for (const l of lines) {
+    const early =
+      BEFORE.has(l.command.command) ||
+      ((l.command.command === "params" || l.command.command === "metrics") && !readsVariables(l.command));
+    (early ? before : after).push(l);
+  }
+  return { before, after };
+}
+
+export function usageErrorLines(e: UsageError): string[] {
+  const caret = `${" ".repeat(Math.max(0, e.column - 1))}${"^".repeat(Math.max(1, e.length))}`;
+  return [e.source, caret, `usage: ${e.usage}`];
+}
+
+export class MagicCell {
+  private cellRun: CellRun | null = null;
+  private bridge: KernelBridge | null = null;
+  private family: KernelFamily = "other";
+
+  constructor(
+    private readonly ctx: MagicContext,
+    private readonly parsed: Magic,
+  ) {}
+
+  private get client(): RestClient {
+    return this.ctx.connection.client;
+  }
+
+  private get model() {
+    return this.ctx.cell.model;
+  }
+
+  /** True when the code ran and succeeded (the notebook's "run all" goes on). */
+  async run(): Promise<boolean> {
+    const { parsed } = this;
+    if (parsed.errors.length > 0) {
+      for (const e of parsed.errors)
+        writeError(
+          this.model,
+          "UsageError",
+          `line ${e.line ?? 1}, column ${e.column}: ${e.message}`,
+          usageErrorLines(e),
+        );
+      return false;
+    }
+    const hasCode = parsed.code.trim() !== "";
+    const { before, after } = splitPhases(parsed.lineCommands);
+    const needsKernel =
+      hasCode || parsed.cellMagic !== undefined || after.some((l) => readsVariables(l.command));
+    try {
+      if (needsKernel) await this.attachKernel();
+      for (const l of before) await this.line(l);
+      if (parsed.cellMagic) await this.startCellRun(parsed.cellMagic);
+    } catch (e) {
+      await this.abandon(e);
+      return false;
+    }
+
+    let ok = true;
+    if (hasCode) {
+      const outcome = await executeInCell(this.ctx.cell, this.ctx.sessionContext, parsed.code);
+      ok = outcome.kind === "ok";
+      if (this.cellRun) {
+        const ended = await this.finishCellRun(outcome);
+        if (!ended) ok = false;
+      }
+      if (!ok) return false;
+    } else if (this.cellRun) {
+      await this.finishCellRun({ kind: "ok" });
+    }
+    try {
+      for (const l of after) await this.line(l);
+    } catch (e) {
+      this.showProblem(e);
+      return false;
+    }
+    return ok;
+  }
+
+  private async attachKernel(): Promise<void> {
+    const sessionContext = this.ctx.sessionContext;
+    // A notebook run right after it opens may still be connecting to its kernel.
+    await sessionContext.ready;
+    if (sessionContext.hasNoKernel) await sessionContext.startKernel();
+    const kernel = sessionContext.session?.kernel;
+    if (!kernel) throw new MagicError("this notebook has no kernel: select one, then run the cell again");
+    this.bridge = new KernelBridge(kernel);
+    this.family = kernelFamily((await kernel.info).language_info?.name);
+  }
+
+  private notebookState() {
+    return readNotebook(this.ctx.notebook);
+  }
+
+  private async experimentFor(name: string | undefined): Promise<{ id: string; name: string }> {
+    const chosen =
+      name ??
+      this.notebookState().experiment ??
+      (this.ctx.connection.settings.defaultExperiment || undefined);
+    if (!chosen) return { id: "0", name: "Default" };
+    const exp = await ensureExperiment(this.client, chosen);
+    return { id: exp.experiment_id, name: exp.name };
+  }
+
+  /** The run that tags, params and metrics lines go to: the cell's, else the notebook's open run. */
+  private targetRun(): CellRun {
+    if (this.cellRun) return this.cellRun;
+    const open = this.notebookState().openRun;
+    if (open) return CellRun.attach(this.client, open.runId, open.experimentId, open.artifactUri, open.name);
+    throw new MagicError(
+      "no run to log to: put %%track on the cell's first line, or open a run with %track start",
+    );
+  }
+
+  private async setKernelRun(run: { runId: string; experimentId: string } | null): Promise<void> {
+    if (!this.bridge) return;
+    const ok = await this.bridge.setEnv({
+      MLFLOW_TRACKING_URI: this.ctx.connection.uri || null,
+      MLFLOW_EXPERIMENT_ID: run?.experimentId ?? null,
+      MLFLOW_RUN_ID: run?.runId ?? null,
+    });
+    if (!ok && run && this.family !== "other")
+      writeText(this.model, "labtrack: could not set MLFLOW_RUN_ID in the kernel", "stderr");
+  }
+
+  private async startCellRun(magic: TrackCellCommand): Promise<void> {
+    const open = this.notebookState().openRun;
+    if (magic.nested && !open)
+      throw new MagicError("--nested needs a run opened with %track start in this notebook");
+    const experiment = magic.experiment
+      ? await this.experimentFor(magic.experiment)
+      : open && !magic.experiment
+        ? { id: open.experimentId, name: "" }
+        : await this.experimentFor(undefined);
+    const previous = readCell(this.model);
+    this.cellRun = await CellRun.start(this.client, {
+      experimentId: experiment.id,
+      runName: magic.name,
+      parentRunId: magic.nested ? open?.runId : undefined,
+      notebookPath: this.ctx.sessionContext.path,
+      cellId: this.model.sharedModel.getId(),
+      kernelName: this.bridge?.kernelName,
+      previousRunId: previous?.lastRunId,
+      user: this.ctx.user,
+      description: magic.description,
+      tags: Object.fromEntries(magic.tags.map((t) => [t.key, t.value])),
+    });
+    await this.setKernelRun(this.cellRun);
+  }
+
+  private async finishCellRun(
+    outcome: Awaited<ReturnType<typeof executeInCell>> | { kind: "ok" },
+  ): Promise<boolean> {
+    const run = this.cellRun;
+    const magic = this.parsed.cellMagic;
+    if (!run || !magic) return true;
+    let status: RunStatus = "FINISHED";
+    const tags: Record<string, string> = {};
+    const count = this.model.executionCount;
+    if (count !== null) tags[TAGS.executionCount] = String(count);
+    try {
+      await this.bridge?.flushClient();
+      if (outcome.kind === "ok") {
+        await this.logVariables(run, magic.params, magic.metrics);
+        await this.uploadArtifacts(run, magic.artifacts);
+      } else if (outcome.kind === "error") {
+        const interrupted = /KeyboardInterrupt|Interrupt/i.test(outcome.ename);
+        status = interrupted ? "KILLED" : "FAILED";
+        tags[TAGS.errorName] = outcome.ename;
+        tags[TAGS.errorMessage] = outcome.evalue.slice(0, 5000);
+        await run.uploadText("error/traceback.txt", stripAnsi(outcome.traceback.join("\n")));
+      } else {
+        status = "KILLED";
+        tags[TAGS.killedReason] = outcome.kind === "lost" ? outcome.reason : "the execution was aborted";
+      }
+      await run.uploadText(`cell/source.${extension(this.family)}`, this.model.sharedModel.getSource());
+    } catch (e) {
+      this.showProblem(e);
+      status = outcome.kind === "ok" ? "FAILED" : status;
+    }
+    try {
+      await run.end(status, tags);
+      writeCell(this.model, { lastRunId: run.runId, lastStatus: status, experimentId: run.experimentId });
+      await this.setKernelRun(this.notebookState().openRun ?? null).catch(() => undefined);
+      writeBundle(
+        this.model,
+        { "text/plain": `Labtrack run "${run.runName}" ${status} (${run.runId})` },
+        { labtrack: { runId: run.runId, experimentId: run.experimentId, status } },
+      );
+    } catch (e) {
+      run.stopHeartbeat();
+      this.showProblem(e);
+      return false;
+    }
+    return status === "FINISHED";
+  }
+
+  /** Reads variables and logs them: params as text, metrics as numbers (non-numbers become params). */
+  async logVariables(
+    run: CellRun,
+    params: readonly string[],
+    metrics: readonly string[],
+    step?: number,
+  ): Promise<void> {
+    if (!this.bridge || params.length + metrics.length === 0) return;
+    const values = await this.bridge.readVariables([...new Set([...params, ...metrics])]);
+    const logParams: Record<string, string> = {};
+    const logMetrics: Record<string, number> = {};
+    const missing: string[] = [];
+    for (const name of params) {
+      const v = values[name];
+      if (v === null || v === undefined) missing.push(name);
+      else logParams[name] = String(v);
+    }
+    for (const name of metrics) {
+      const v: VariableValue | undefined = values[name];
+      if (v === null || v === undefined) missing.push(name);
+      else if (typeof v === "number") logMetrics[name] = v;
+      else logParams[name] = v;
+    }
+    if (missing.length > 0)
+      writeText(
+        this.model,
+        `labtrack: not defined in the kernel, not logged: ${missing.join(", ")}`,
+        "stderr",
+      );
+    await run.log({ params: logParams, metrics: logMetrics, step });
+  }
+
+  private async uploadArtifacts(run: CellRun, paths: readonly string[]): Promise<void> {
+    const base = this.ctx.sessionContext.path.split("/").slice(0, -1).join("/");
+    for (const rel of paths) {
+      const full = [base, rel].filter(Boolean).join("/");
+      const files = (await this.ctx.listDir(full)) ?? [full];
+      for (const file of files) {
+        const content = await this.ctx.readFile(file);
+        if (!content) {
+          writeText(this.model, `labtrack: artifact not found: ${rel}`, "stderr");
+          continue;
+        }
+        const artifactPath = file.slice(base ? base.length + 1 : 0);
+        const uploaded = await run.uploadText(artifactPath, content.text, content.contentType);
+        if (!uploaded)
+          writeText(this.model, "labtrack: this tracking server does not serve artifacts", "stderr");
+      }
+    }
+  }
+
+  private async line(l: LineCommandAt): Promise<void> {
+    const c = l.command;
+    if (c.command === "end") return this.endOpenRun(c);
+    if (c.command === "start") return this.startOpenRun(c);
+    await runLineCommand(c, {
+      client: this.client,
+      model: this.model,
+      connection: this.ctx.connection,
+      notebook: this.ctx.notebook,
+      experimentFor: (name) => this.experimentFor(name),
+      targetRun: () => this.targetRun(),
+      readVariables: (names) => this.readVariables(names),
+      family: this.family,
+    });
+  }
+
+  private async readVariables(names: readonly string[]): Promise<Record<string, VariableValue>> {
+    if (!this.bridge) throw new MagicError("reading variables needs a kernel");
+    return this.bridge.readVariables(names);
+  }
+
+  private async startOpenRun(c: Extract<LineCommand, { command: "start" }>): Promise<void> {
+    const open = this.notebookState().openRun;
+    if (open && !c.nested)
+      throw new MagicError(
+        `run "${open.name}" is already open in this notebook: close it with %track end first`,
+      );
+    const experiment = await this.experimentFor(c.experiment);
+    const run = await CellRun.start(this.client, {
+      experimentId: experiment.id,
+      runName: c.name,
+      parentRunId: c.nested ? open?.runId : undefined,
+      notebookPath: this.ctx.sessionContext.path,
+      kernelName: this.bridge?.kernelName,
+      user: this.ctx.user,
+      description: c.description,
+      tags: Object.fromEntries(c.tags.map((t) => [t.key, t.value])),
+    });
+    // A notebook run spans cells and browser sessions: no heartbeat; %track end or the user closes it.
+    run.stopHeartbeat();
+    const openRun: OpenRun = {
+      runId: run.runId,
+      experimentId: run.experimentId,
+      artifactUri: run.artifactUri,
+      name: run.runName,
+    };
+    writeNotebook(this.ctx.notebook, { openRun });
+    await this.setKernelRun(openRun);
+    writeText(
+      this.model,
+      `labtrack: started run "${run.runName}" (${run.runId}) in experiment ${experiment.name || experiment.id}`,
+    );
+  }
+
+  private async endOpenRun(c: EndCommand): Promise<void> {
+    const open = this.notebookState().openRun;
+    if (!open) throw new MagicError("no run is open in this notebook (%track start opens one)");
+    const run = CellRun.attach(this.client, open.runId, open.experimentId, open.artifactUri, open.name);
+    await this.bridge?.flushClient();
+    await this.logVariables(run, c.params, c.metrics);
+    await this.uploadArtifacts(run, c.artifacts);
+    await this.client.updateRun(open.runId, { status: c.status, endTime: Date.now() });
+    writeNotebook(this.ctx.notebook, { openRun: undefined });
+    await this.setKernelRun(null);
+    writeText(this.model, `labtrack: ended run "${open.name}" (${open.runId}) ${c.status}`);
+  }
+
+  /** Something failed before the code ran: say what, close a run we opened, and do not run the code. */
+  private async abandon(e: unknown): Promise<void> {
+    this.showProblem(e);
+    if (this.cellRun) {
+      const run = this.cellRun;
+      run.stopHeartbeat();
+      await run
+        .end("FAILED", { [TAGS.errorName]: "LabtrackError", [TAGS.errorMessage]: String(e) })
+        .catch(() => undefined);
+    }
+  }
+
+  private showProblem(e: unknown): void {
+    if (e instanceof MagicError) return writeError(this.model, e.name, e.message);
+    if (!(e instanceof MlflowApiError) && !(e instanceof TrackingUnreachableError))
+      return writeError(this.model, "LabtrackError", e instanceof Error ? e.message : String(e));
+    const problem = describeError(e, this.ctx.connection.uri);
+    writeError(this.model, "LabtrackError", `tracking server ${problem.summary}: ${problem.detail}`);
+  }
+}
+
+function extension(family: KernelFamily): string {
+  return family === "python" ? "py" : family === "javascript" ? "ts" : "txt";
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are control characters
+const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");

@@ -1,0 +1,48 @@
+// What a magic writes into its cell: plain text and error outputs only, so nothing that came from the
+// user or the tracking server is ever rendered as HTML.
+import type { ICodeCellModel } from "@jupyterlab/cells";
+
+export function writeText(model: ICodeCellModel, text: string, stream: "stdout" | "stderr" = "stdout"): void {
+  model.outputs.add({ output_type: "stream", name: stream, text: text.endsWith("\n") ? text : `${text}\n` });
+}
+
+export function writeError(
+  model: ICodeCellModel,
+  name: string,
+  message: string,
+  details: readonly string[] = [],
+): void {
+  model.outputs.add({
+    output_type: "error",
+    ename: name,
+    evalue: message,
+    traceback: [`\u001b[0;31m${name}\u001b[0m: ${message}`, ...details],
+  });
+}
+
+export function writeBundle(
+  model: ICodeCellModel,
+  data: Record<string, unknown>,
+  metadata: Record<string, unknown> = {},
+): void {
+  model.outputs.add({ output_type: "display_data", data: data as never, metadata: metadata as never });
+}
+
+/** A fixed-width table for text/plain: the columns padded to their widest cell (capped). */
+export function textTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  maxWidth = 40,
+): string {
+  const clip = (s: string) => (s.length > maxWidth ? `${s.slice(0, maxWidth - 1)}…` : s);
+  const all = [header, ...rows].map((r) => r.map(clip));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+  const line = (r: readonly string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [line(all[0] ?? []), widths.map((w) => "─".repeat(w)).join("  "), ...all.slice(1).map(line)].join(
+    "\n",
+  );
+}

@@ -1,0 +1,151 @@
+// %track / %%track in real notebooks with real kernels, verified on the tracking server.
+import { RestClient } from "../../lib/client/index.js";
+import { createNotebook, expect, PYTHON, TRACKING, TYPESCRIPT, test } from "../fixtures.js";
+
+const client = () => new RestClient({ trackingUri: TRACKING() });
+
+async function runsOf(experimentName: string) {
+  const exp = await client().getExperimentByName(experimentName);
+  if (!exp) return [];
+  return (await client().searchRuns([exp.experiment_id], { orderBy: ["attributes.start_time ASC"] })).runs;
+}
+
+const tagsOf = (run: { data: { tags?: { key: string; value: string }[] } }) =>
+  Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
+
+test("Python: a tracked cell logs params and metrics from variables; errors fail the run; %track runs lists them", async ({
+  lab,
+}) => {
+  const experiment = `ui-magics-py-${Date.now()}`;
+  await createNotebook(lab.page, "magics-python.ipynb", PYTHON, [
+    `%track experiment ${experiment}`,
+    '%%track first-run --params lr,optimizer --metrics acc --tags team=vision\nlr = 0.1\noptimizer = "adam"\nacc = 0.93\nprint("trained")',
+    '%%track broken\nraise ValueError("bad input")',
+  ]);
+  await lab.open("magics-python.ipynb");
+  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
+    timeout: 60_000,
+  });
+  await lab.command("notebook:run-all-cells");
+  const cells = notebook.locator(".jp-CodeCell");
+  await expect(cells.nth(0).locator(".jp-OutputArea-output")).toContainText(
+    `tracks into experiment "${experiment}"`,
+  );
+  await expect(cells.nth(1).locator(".jp-OutputArea-output").first()).toHaveText("trained", {
+    timeout: 60_000,
+  });
+  await expect(cells.nth(1).locator(".jp-OutputArea-output").last()).toContainText(
+    'Labtrack run "first-run" FINISHED',
+  );
+  await expect(cells.nth(2).locator(".jp-OutputArea-output").first()).toContainText("ValueError", {
+    timeout: 60_000,
+  });
+  await expect(cells.nth(2).locator(".jp-OutputArea-output").last()).toContainText(
+    'Labtrack run "broken" FAILED',
+  );
+
+  const runs = await runsOf(experiment);
+  expect(runs.map((r) => [r.info.run_name, r.info.status])).toEqual([
+    ["first-run", "FINISHED"],
+    ["broken", "FAILED"],
+  ]);
+  const [first, broken] = runs;
+  expect(Object.fromEntries((first!.data.params ?? []).map((p) => [p.key, p.value]))).toEqual({
+    lr: "0.1",
+    optimizer: "adam",
+  });
+  expect(first!.data.metrics?.map((m) => [m.key, m.value])).toEqual([["acc", 0.93]]);
+  expect(tagsOf(first!)).toMatchObject({
+    team: "vision",
+    "mlflow.source.type": "NOTEBOOK",
+    "labtrack.notebook.path": "magics-python.ipynb",
+    "labtrack.cell.id": "cell-1",
+    "labtrack.kernel.name": "python3",
+  });
+  expect(tagsOf(broken!)).toMatchObject({
+    "labtrack.error.name": "ValueError",
+    "labtrack.error.message": "bad input",
+  });
+  const artifacts = await client().listArtifacts(broken!.info.run_id, "error");
+  expect(artifacts.files.map((f) => f.path)).toEqual(["error/traceback.txt"]);
+  const source = await client().listArtifacts(first!.info.run_id, "cell");
+  expect(source.files.map((f) => f.path)).toEqual(["cell/source.py"]);
+
+  // Re-running the first cell makes a new run linked to the previous one.
+  await cells.nth(1).click();
+  await lab.command("notebook:run-cell");
+  await expect(cells.nth(1).locator(".jp-OutputArea-output").last()).toContainText(
+    'Labtrack run "first-run" FINISHED',
+  );
+  await expect.poll(async () => (await runsOf(experiment)).length).toBe(3);
+  const again = (await runsOf(experiment))[2]!;
+  expect(tagsOf(again)["labtrack.previous_run_id"]).toBe(first!.info.run_id);
+  await lab.screenshot("magics-python");
+});
+
+test("Python: %track runs prints a table; a usage error stops the cell before the kernel sees it", async ({
+  lab,
+}) => {
+  const experiment = `ui-magics-runs-${Date.now()}`;
+  await createNotebook(lab.page, "magics-runs.ipynb", PYTHON, [
+    `%track experiment ${experiment}\n%%track`,
+    `%track experiment ${experiment}`,
+    "%%track a --metrics loss\nloss = 0.25",
+    "%track runs --max 5",
+    "%track params\nx = 1",
+    "print('after')",
+  ]);
+  await lab.open("magics-runs.ipynb");
+  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
+    timeout: 60_000,
+  });
+  const cells = notebook.locator(".jp-CodeCell");
+  for (const i of [0, 1, 2, 3, 4]) {
+    await cells.nth(i).click();
+    await lab.command("notebook:run-cell");
+    await expect(cells.nth(i).locator(".jp-OutputArea-output").first()).toBeVisible({ timeout: 60_000 });
+  }
+  await expect(cells.nth(0).locator(".jp-OutputArea-output")).toContainText("UsageError");
+  await expect(cells.nth(0).locator(".jp-OutputArea-output")).toContainText("line 2");
+  await expect(cells.nth(3).locator(".jp-OutputArea-output")).toContainText(`Runs of "${experiment}"`);
+  await expect(cells.nth(3).locator(".jp-OutputArea-output")).toContainText("metrics.loss");
+  await expect(cells.nth(3).locator(".jp-OutputArea-output")).toContainText("0.25");
+  await expect(cells.nth(4).locator(".jp-OutputArea-output")).toContainText("UsageError");
+  // The usage error stopped the cell: x was never assigned in the kernel.
+  await cells.nth(5).click();
+  await lab.page.keyboard.press("Escape");
+  await lab.command("notebook:run-cell");
+  await expect(cells.nth(5).locator(".jp-OutputArea-output")).toHaveText("after", { timeout: 30_000 });
+  await lab.screenshot("magics-runs");
+});
+
+test("TypeScript: code in a tracked cell logs per-epoch metrics into the cell's run", async ({ lab }) => {
+  const experiment = `ui-magics-ts-${Date.now()}`;
+  await createNotebook(lab.page, "magics-typescript.ipynb", TYPESCRIPT, [
+    `%track experiment ${experiment}`,
+    '%%track ts-cell --metrics acc --params epochs\nimport { logMetric } from "labtrack";\nconst epochs = 5;\nfor (let i = 0; i < epochs; i++) logMetric("loss", 1 / (i + 1), i);\nconst acc = 0.9;',
+  ]);
+  await lab.open("magics-typescript.ipynb");
+  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
+    timeout: 60_000,
+  });
+  await lab.command("notebook:run-all-cells");
+  const cells = notebook.locator(".jp-CodeCell");
+  await expect(cells.nth(1).locator(".jp-OutputArea-output").last()).toContainText(
+    'Labtrack run "ts-cell" FINISHED',
+    {
+      timeout: 90_000,
+    },
+  );
+  const [run] = await runsOf(experiment);
+  expect(run?.info.status).toBe("FINISHED");
+  expect(Object.fromEntries((run!.data.params ?? []).map((p) => [p.key, p.value]))).toEqual({ epochs: "5" });
+  expect(run!.data.metrics?.find((m) => m.key === "acc")?.value).toBe(0.9);
+  const history = await client().getMetricHistory(run!.info.run_id, "loss");
+  expect(history.map((p) => p.step)).toEqual([0, 1, 2, 3, 4]);
+  expect(tagsOf(run!)["labtrack.kernel.name"]).toBe("tslab");
+  await lab.screenshot("magics-typescript");
+});
