@@ -167,7 +167,7 @@ const trackingPlugin: JupyterFrontEndPlugin<void> = {
       isEnabled: () => notebooks?.activeCell?.model.type === "code",
       execute: () => {
         const cell = notebooks?.activeCell;
-        if (!cell || cell.model.type !== "code") return;
+        if (cell?.model.type !== "code") return;
         const source = cell.model.sharedModel.getSource();
         if (/^\s*%%track\b/.test(source)) return;
         cell.model.sharedModel.setSource(`%%track\n${source}`);

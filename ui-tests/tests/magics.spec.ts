@@ -1,6 +1,6 @@
 // %track / %%track in real notebooks with real kernels, verified on the tracking server.
 import { RestClient } from "../../lib/client/index.js";
-import { createNotebook, expect, PYTHON, TRACKING, TYPESCRIPT, test } from "../fixtures.js";
+import { createNotebook, expect, LAB, PYTHON, TOKEN, TRACKING, TYPESCRIPT, test } from "../fixtures.js";
 
 const client = () => new RestClient({ trackingUri: TRACKING() });
 
@@ -148,4 +148,62 @@ test("TypeScript: code in a tracked cell logs per-epoch metrics into the cell's 
   expect(history.map((p) => p.step)).toEqual([0, 1, 2, 3, 4]);
   expect(tagsOf(run!)["labtrack.kernel.name"]).toBe("tslab");
   await lab.screenshot("magics-typescript");
+});
+
+test("%track compare draws metric curves and bars inline, saved with a static SVG", async ({ lab }) => {
+  const experiment = `ui-compare-${Date.now()}`;
+  const c = client();
+  const experimentId = await c.createExperiment(experiment);
+  for (const [i, lr] of [0.1, 0.03, 0.01].entries()) {
+    const run = await c.createRun({ experimentId, runName: `lr=${lr}` });
+    await c.logBatch(run.info.run_id, {
+      params: [{ key: "lr", value: String(lr) }],
+      metrics: Array.from({ length: 30 }, (_, step) => [
+        { key: "loss", value: 1 / (1 + step * (i + 1) * 0.2), timestamp: Date.now() + step, step },
+        {
+          key: "acc",
+          value: 0.5 + 0.4 * (1 - 1 / (1 + step * (i + 1) * 0.1)),
+          timestamp: Date.now() + step,
+          step,
+        },
+      ]).flat(),
+    });
+    await c.updateRun(run.info.run_id, { status: "FINISHED", endTime: Date.now() });
+  }
+  await createNotebook(lab.page, "compare.ipynb", PYTHON, [
+    `%track experiment ${experiment}`,
+    "%track compare --metrics loss,acc",
+    "%track compare --metrics acc --kind bar",
+  ]);
+  await lab.open("compare.ipynb");
+  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
+    timeout: 60_000,
+  });
+  await lab.command("notebook:run-all-cells");
+  const cells = notebook.locator(".jp-CodeCell");
+  await expect(
+    cells.nth(1).locator(".jp-OutputArea-output svg, .jp-OutputArea-output canvas").first(),
+  ).toBeVisible({
+    timeout: 60_000,
+  });
+  await expect(
+    cells.nth(2).locator(".jp-OutputArea-output svg, .jp-OutputArea-output canvas").first(),
+  ).toBeVisible({
+    timeout: 60_000,
+  });
+  await lab.screenshot("compare");
+  await lab.command("docmanager:save");
+  await expect
+    .poll(async () => {
+      const r = await lab.page.request.get(`${LAB()}/api/contents/compare.ipynb?content=1`, {
+        headers: { authorization: `token ${TOKEN()}` },
+      });
+      const nb = (await r.json()) as {
+        content: { cells: { outputs: { data?: Record<string, unknown> }[] }[] };
+      };
+      return Object.keys(nb.content.cells[1]?.outputs[0]?.data ?? {}).sort();
+    })
+    // JupyterLab's Vega renderer adds an image/png of what it drew.
+    .toEqual(expect.arrayContaining(["application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"]));
 });

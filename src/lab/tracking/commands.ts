@@ -2,12 +2,14 @@
 // variable params/metrics, `runs`, `status`, `help`. (`start`/`end` live with the cell run.)
 import type { ICodeCellModel } from "@jupyterlab/cells";
 import type { INotebookModel } from "@jupyterlab/notebook";
+import { buildChart } from "../../charts/index.js";
 import { fromWireDouble, type RestClient } from "../../client/rest.js";
 import { helpText } from "../../magics/index.js";
 import type { LineCommand, MetricsCommand, ParamsCommand, RunsCommand } from "../../magics/types.js";
 import type { TrackingConnection } from "../connection.js";
 import { formatDuration, formatMetric, formatTime } from "../format.js";
 import type { CellRun } from "./cell-run.js";
+import { compareChart, renderSvg } from "./compare.js";
 import type { VariableValue } from "./kernel-bridge.js";
 import type { KernelFamily } from "./kernel-language.js";
 import { readNotebook, writeNotebook } from "./notebook-state.js";
@@ -47,13 +49,28 @@ export async function runLineCommand(c: LineCommand, ctx: CommandContext): Promi
     case "help":
       writeText(ctx.model, helpText(c.topic));
       return;
-    case "compare":
-      writeText(
-        ctx.model,
-        "labtrack: %track compare draws its chart here once the charts land (see %track help compare)",
-        "stderr",
-      );
+    case "compare": {
+      const exp = await ctx.experimentFor(c.experiment);
+      const theme = document.body.dataset.jpThemeLight === "false" ? "dark" : "light";
+      const chart = await compareChart(ctx.client, c, exp.id, theme);
+      const data: Record<string, unknown> = {
+        "application/vnd.vegalite.v5+json": buildChart(chart.request),
+        "text/plain": chart.summary,
+      };
+      try {
+        data["image/svg+xml"] = await renderSvg(chart.request);
+      } catch (e) {
+        writeText(
+          ctx.model,
+          `labtrack: no static image for viewers without Vega-Lite (${String(e)})`,
+          "stderr",
+        );
+      }
+      writeBundle(ctx.model, data, {
+        labtrack: { experimentId: exp.id, runIds: chart.runIds, kind: c.chart },
+      });
       return;
+    }
     case "start":
     case "end":
       return;

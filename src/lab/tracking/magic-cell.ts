@@ -390,11 +390,13 @@ export class MagicCell {
   }
 
   private showProblem(e: unknown): void {
-    if (e instanceof MagicError) return writeError(this.model, e.name, e.message);
-    if (!(e instanceof MlflowApiError) && !(e instanceof TrackingUnreachableError))
-      return writeError(this.model, "LabtrackError", e instanceof Error ? e.message : String(e));
-    const problem = describeError(e, this.ctx.connection.uri);
-    writeError(this.model, "LabtrackError", `tracking server ${problem.summary}: ${problem.detail}`);
+    if (e instanceof MagicError) writeError(this.model, e.name, e.message);
+    else if (!(e instanceof MlflowApiError) && !(e instanceof TrackingUnreachableError))
+      writeError(this.model, "LabtrackError", e instanceof Error ? e.message : String(e));
+    else {
+      const problem = describeError(e, this.ctx.connection.uri);
+      writeError(this.model, "LabtrackError", `tracking server ${problem.summary}: ${problem.detail}`);
+    }
   }
 }
 

@@ -1,0 +1,130 @@
+// `%track compare`: the selected runs' metrics as a chart in the cell's output. The bundle holds the
+// Vega-Lite spec with its data (JupyterLab renders it), a static SVG for viewers without a Vega-Lite
+// renderer (GitHub, nbviewer), and a text summary. vega and vega-lite load on the first chart only.
+
+import {
+  buildChart,
+  type ChartRequest,
+  type ChartRun,
+  type MetricHistories,
+  textSummary,
+} from "../../charts/index.js";
+import { fromWireDouble, type RestClient } from "../../client/rest.js";
+import type { WireRun } from "../../client/wire.js";
+import type { CompareCommand } from "../../magics/types.js";
+
+const MAX_RUNS = 50;
+const POINTS_PER_RUN = 1000;
+
+export function toChartRun(run: WireRun): ChartRun {
+  const record = (items: { key: string; value: string }[] | undefined) =>
+    Object.fromEntries((items ?? []).map((t) => [t.key, t.value]));
+  return {
+    runId: run.info.run_id,
+    runName: run.info.run_name || run.info.run_id,
+    status: run.info.status,
+    params: record(run.data.params),
+    metrics: Object.fromEntries((run.data.metrics ?? []).map((m) => [m.key, fromWireDouble(m.value)])),
+    tags: record(run.data.tags),
+  };
+}
+
+async function selectRuns(client: RestClient, c: CompareCommand, experimentId: string): Promise<WireRun[]> {
+  const selection = c.selection;
+  if (selection.kind === "query") {
+    const { runs } = await client.searchRuns([experimentId], {
+      filter: selection.filter?.text,
+      orderBy: ["attributes.start_time DESC"],
+      maxResults: Math.min(selection.last ?? MAX_RUNS, MAX_RUNS),
+    });
+    return runs.reverse();
+  }
+  const found: WireRun[] = [];
+  for (const ref of selection.runs) {
+    if (ref.kind === "id") found.push(await client.getRun(ref.id));
+    else {
+      const name = ref.name.replace(/'/g, "\\'");
+      const { runs } = await client.searchRuns([experimentId], {
+        filter: `attributes.run_name = '${name}'`,
+        orderBy: ["attributes.start_time DESC"],
+        maxResults: 1,
+      });
+      if (!runs[0]) throw new Error(`no run named "${ref.name}" in this experiment`);
+      found.push(runs[0]);
+    }
+  }
+  return found;
+}
+
+export interface CompareChart {
+  request: ChartRequest;
+  summary: string;
+  runIds: string[];
+}
+
+export async function compareChart(
+  client: RestClient,
+  c: CompareCommand,
+  experimentId: string,
+  theme: "light" | "dark",
+): Promise<CompareChart> {
+  const wire = await selectRuns(client, c, experimentId);
+  if (wire.length === 0) throw new Error("no runs to compare: the selection matched none");
+  const runs = wire.map(toChartRun);
+  const runIds = runs.map((r) => r.runId);
+  const groupBy = c.groupBy
+    ? `${c.groupBy.entity === "param" ? "params" : "tags"}.${c.groupBy.key}`
+    : undefined;
+  const metricColumns = c.metrics.map((m) => `metrics.${m}`);
+  const paramColumns = c.params.map((p) => `params.${p}`);
+  let request: ChartRequest;
+  if (c.chart === "curves") {
+    const histories: MetricHistories = {};
+    for (const key of c.metrics) {
+      const points = await client.getMetricHistoryBulkInterval(runIds, key, { maxResults: POINTS_PER_RUN });
+      for (const p of points) {
+        const perRun = (histories[p.runId] ??= {});
+        (perRun[key] ??= []).push({ step: p.step, timestamp: p.timestamp, value: p.value });
+      }
+    }
+    request = {
+      kind: "curves",
+      runs,
+      histories,
+      metrics: [...c.metrics],
+      x: c.x,
+      smooth: c.smooth,
+      log: c.log,
+      groupBy,
+      theme,
+    };
+  } else if (c.chart === "bar") {
+    request = { kind: "bar", runs, metrics: [...c.metrics], groupBy, theme };
+  } else if (c.chart === "scatter") {
+    const columns = [...paramColumns, ...metricColumns];
+    if (columns.length < 2)
+      throw new Error("a scatter needs two columns: --params p --metrics m, or --metrics a,b");
+    request = {
+      kind: "scatter",
+      runs,
+      x: columns[0] as string,
+      y: columns[columns.length - 1] as string,
+      theme,
+    };
+  } else {
+    request = { kind: "parallel", runs, columns: [...paramColumns, ...metricColumns], theme };
+  }
+  return { request, summary: textSummary(request), runIds };
+}
+
+/** The chart as SVG, rendered in the browser by vega itself (loaded now, on the first chart). */
+export async function renderSvg(request: ChartRequest): Promise<string> {
+  const [vl, vega] = await Promise.all([import("vega-lite"), import("vega")]);
+  const compiled = vl.compile(buildChart({ ...request, static: true } as ChartRequest)).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
