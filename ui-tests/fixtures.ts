@@ -19,6 +19,8 @@ export interface Lab {
   allowConsole(pattern: RegExp): void;
   open(path?: string): Promise<void>;
   command(id: string, args?: Record<string, unknown>): Promise<unknown>;
+  /** Starts a command without waiting for it (running a cell that runs for a while). */
+  fire(id: string, args?: Record<string, unknown>): Promise<void>;
   openPanel(): Promise<void>;
   screenshot(name: string): Promise<void>;
 }
@@ -44,6 +46,13 @@ export const test = base.extend<{ lab: Lab }>({
       },
       command: (id, args = {}) =>
         page.evaluate(([i, a]) => (window as any).jupyterapp.commands.execute(i, a), [id, args] as const),
+      fire: (id, args = {}) =>
+        page.evaluate(
+          ([i, a]) => {
+            void (window as any).jupyterapp.commands.execute(i, a);
+          },
+          [id, args] as const,
+        ),
       async openPanel() {
         await page.locator('.jp-SideBar [data-id="labtrack-panel"]').click();
         await expect(page.locator("#labtrack-panel")).toBeVisible();

@@ -78,7 +78,7 @@ test("a web page instead of a tracking server", async ({ lab }) => {
 
 test("the set-URI command refuses a malformed URI with a message", async ({ lab }) => {
   await lab.open();
-  void lab.command("labtrack:set-tracking-uri", { uri: "localhost:5000" });
+  await lab.fire("labtrack:set-tracking-uri", { uri: "localhost:5000" });
   const dialog = lab.page.locator(".jp-Dialog");
   await expect(dialog).toContainText("Labtrack: not a tracking server URI");
   await expect(dialog).toContainText("write it as http://localhost:5000");

@@ -207,3 +207,50 @@ test("%track compare draws metric curves and bars inline, saved with a static SV
     // JupyterLab's Vega renderer adds an image/png of what it drew.
     .toEqual(expect.arrayContaining(["application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"]));
 });
+
+test("an interrupted tracked cell ends KILLED, and so does one whose kernel restarts", async ({ lab }) => {
+  const experiment = `ui-killed-${Date.now()}`;
+  await createNotebook(lab.page, "killed.ipynb", PYTHON, [
+    `%track experiment ${experiment}`,
+    "%%track interrupted\nimport time\nfor _ in range(600): time.sleep(0.1)",
+    "%%track restarted\nimport time\nfor _ in range(600): time.sleep(0.1)",
+  ]);
+  await lab.open("killed.ipynb");
+  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
+    timeout: 60_000,
+  });
+  const cells = notebook.locator(".jp-CodeCell");
+  await cells.nth(0).click();
+  await lab.command("notebook:run-cell");
+  await expect(cells.nth(0).locator(".jp-OutputArea-output")).toContainText("tracks into experiment");
+
+  await cells.nth(1).click();
+  await lab.page.keyboard.press("Escape");
+  await lab.fire("notebook:run-cell");
+  await expect
+    .poll(async () => (await runsOf(experiment)).map((r) => r.info.status), { timeout: 30_000 })
+    .toEqual(["RUNNING"]);
+  await lab.command("kernelmenu:interrupt");
+  await expect(cells.nth(1).locator(".jp-OutputArea-output").last()).toContainText(
+    'Labtrack run "interrupted" KILLED',
+    {
+      timeout: 30_000,
+    },
+  );
+
+  await cells.nth(2).click();
+  await lab.page.keyboard.press("Escape");
+  await lab.fire("notebook:run-cell");
+  await expect
+    .poll(async () => (await runsOf(experiment)).map((r) => r.info.status), { timeout: 30_000 })
+    .toEqual(["KILLED", "RUNNING"]);
+  await lab.page.evaluate(() =>
+    (window as any).jupyterapp.shell.currentWidget.sessionContext.restartKernel(),
+  );
+  await expect
+    .poll(async () => (await runsOf(experiment)).map((r) => r.info.status), { timeout: 30_000 })
+    .toEqual(["KILLED", "KILLED"]);
+  const restarted = (await runsOf(experiment))[1]!;
+  expect(tagsOf(restarted)["labtrack.killed_reason"]).toMatch(/restarted|died/);
+});
