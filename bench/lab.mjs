@@ -37,6 +37,55 @@ async function seed(trackingUri, runs) {
   }
 }
 
+/** Runs a plain cell and the same cell under %%track, alternately, timing each in the browser. */
+async function trackedCellOverhead(browser, base, token, rounds) {
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: "python3", display_name: "Python 3 (ipykernel)", language: "python" } },
+    cells: ["x = 1", "%%track bench-cell --metrics x\nx = 1"].map((source, i) => ({
+      id: `c${i}`,
+      cell_type: "code",
+      metadata: {},
+      outputs: [],
+      execution_count: null,
+      source,
+    })),
+  };
+  const put = await fetch(`${base}/api/contents/bench-overhead.ipynb`, {
+    method: "PUT",
+    headers: { authorization: `token ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ type: "notebook", format: "json", content: notebook }),
+  });
+  if (!put.ok) throw new Error(`could not write the bench notebook: HTTP ${put.status}`);
+  const page = await browser.newPage();
+  await page.goto(`${base}/lab/workspaces/bench-overhead/tree/bench-overhead.ipynb?reset&token=${token}`);
+  await page.waitForSelector(".jp-Notebook-ExecutionIndicator[data-status='idle']", {
+    state: "attached",
+    timeout: 60_000,
+  });
+  const time = (index) =>
+    page.evaluate(async (i) => {
+      const app = window.jupyterapp;
+      app.shell.currentWidget.content.activeCellIndex = i;
+      const t0 = performance.now();
+      await app.commands.execute("notebook:run-cell");
+      return performance.now() - t0;
+    }, index);
+  await time(0);
+  await time(1);
+  const plain = [];
+  const tracked = [];
+  for (let i = 0; i < rounds; i++) {
+    plain.push(await time(0));
+    tracked.push(await time(1));
+  }
+  await page.close();
+  const plainMs = median(plain);
+  const trackedMs = median(tracked);
+  return { plainMs, trackedMs, overheadMs: trackedMs - plainMs, rounds };
+}
+
 export async function labSuite({ quick = false } = {}) {
   const rounds = quick ? 3 : 7;
   const dataDir = mkdtempSync(join(tmpdir(), "labtrack-bench-lab-"));
@@ -86,6 +135,7 @@ export async function labSuite({ quick = false } = {}) {
       extensionBytes = sizes.reduce((a, b) => a + b, 0);
       await context.close();
     }
+    const overhead = await trackedCellOverhead(browser, base, labtrack.token, quick ? 10 : 30);
     const total = median(totals);
     const own = median(afterRestore);
     return [
@@ -102,6 +152,13 @@ export async function labSuite({ quick = false } = {}) {
         value: `${own} ms`,
         pass: true,
         note: "settings, connection check through the proxy, experiments and 50 runs",
+      },
+      {
+        name: "overhead of a %%track cell over the same plain cell (Python kernel)",
+        target: "≤ 30 ms",
+        value: `${overhead.overheadMs.toFixed(1)} ms`,
+        pass: overhead.overheadMs <= 30,
+        note: `median of ${overhead.rounds} runs each: plain ${overhead.plainMs.toFixed(1)} ms, tracked ${overhead.trackedMs.toFixed(1)} ms (run created, env set, variables read, run ended)`,
       },
       {
         name: "Labtrack JavaScript fetched at page load, gzipped",

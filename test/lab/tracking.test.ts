@@ -33,8 +33,9 @@ describe("kernel languages", () => {
     const py = setEnvCode("python", { A: 'x"y', B: null });
     expect(py).toContain('_labtrack_os.environ.update({"A": "x\\"y"})');
     expect(py).toContain('for _labtrack_k in ["B"]');
+    expect(py).not.toContain("\n");
     const js = setEnvCode("javascript", { A: "1", B: null });
-    expect(js).toBe('process.env["A"] = "1";\ndelete process.env["B"];');
+    expect(js).toBe('process.env["A"] = "1"; delete process.env["B"];');
     expect(setEnvCode("other", { A: "1" })).toBeNull();
   });
 

@@ -123,10 +123,14 @@ export class CellRun {
     return true;
   }
 
-  async end(status: RunStatus, tags: Record<string, string> = {}): Promise<void> {
+  async end(
+    status: RunStatus,
+    tags: Record<string, string> = {},
+    values: { params?: Record<string, string>; metrics?: Record<string, number> } = {},
+  ): Promise<void> {
     this.stopHeartbeat();
     const endTime = Date.now();
-    await this.log({ tags: { ...tags, [TAGS.duration]: String(endTime - this.startedAt) } });
+    await this.log({ ...values, tags: { ...tags, [TAGS.duration]: String(endTime - this.startedAt) } });
     await this.client.updateRun(this.runId, { status, endTime });
   }
 

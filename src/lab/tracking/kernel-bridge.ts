@@ -53,6 +53,25 @@ export class KernelBridge {
     return reply.content.status === "ok";
   }
 
+  /**
+   * After a tracked cell, in one request where the kernel allows: the client flushed, the environment
+   * set to `env`, and the variables `names` read.
+   */
+  async afterCell(
+    env: Record<string, string | null>,
+    names: readonly string[],
+  ): Promise<Record<string, VariableValue>> {
+    const family = await this.family();
+    const prelude = [flushClientCode(family), setEnvCode(family, env)]
+      .filter((c): c is string => c !== null)
+      .join("\n");
+    if (names.length === 0) {
+      if (prelude) await this.quietly(prelude, { silent: true });
+      return {};
+    }
+    return this.readVariables(names, prelude);
+  }
+
   async flushClient(): Promise<void> {
     const code = flushClientCode(await this.family());
     if (code) await this.quietly(code, { silent: true });
@@ -62,12 +81,13 @@ export class KernelBridge {
    * Values of kernel variables: user_expressions where the kernel answers them (ipykernel), else one
    * invisible execution of a language-specific expression (tslab ignores user_expressions).
    */
-  async readVariables(names: readonly string[]): Promise<Record<string, VariableValue>> {
+  async readVariables(names: readonly string[], prelude = ""): Promise<Record<string, VariableValue>> {
     if (names.length === 0) return {};
     const out: Record<string, VariableValue> = {};
     if (!noUserExpressions.has(this.kernel.id)) {
       const expressions = Object.fromEntries(names.map((n) => [n, n]));
-      const { reply } = await this.quietly("", { silent: true, user_expressions: expressions });
+      const { reply } = await this.quietly(prelude, { silent: true, user_expressions: expressions });
+      prelude = "";
       const answered = (
         reply.content as { user_expressions?: Record<string, KernelMessage.IExecuteReplyMsg["content"]> }
       ).user_expressions;
@@ -83,7 +103,7 @@ export class KernelBridge {
     }
     const code = readVariablesCode(await this.family(), names);
     if (code === null) throw new Error(`cannot read variables from a ${this.kernel.name} kernel`);
-    const { iopub } = await this.quietly(code);
+    const { iopub } = await this.quietly(prelude ? `${prelude}\n${code}` : code);
     const stdout = iopub
       .filter((m): m is KernelMessage.IStreamMsg => m.header.msg_type === "stream")
       .map((m) => m.content.text)

@@ -10,7 +10,10 @@ export function kernelFamily(languageName: string | undefined): KernelFamily {
   return "other";
 }
 
-/** Code that sets (or, for null values, removes) environment variables in the kernel process. */
+/**
+ * One line of code that sets (or, for null values, removes) environment variables in the kernel
+ * process. One line, because it takes the place of the blanked `%%track` line.
+ */
 export function setEnvCode(family: KernelFamily, vars: Record<string, string | null>): string | null {
   const entries = Object.entries(vars);
   if (family === "python") {
@@ -19,8 +22,8 @@ export function setEnvCode(family: KernelFamily, vars: Record<string, string | n
       .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
     const unset = entries.filter(([, v]) => v === null).map(([k]) => JSON.stringify(k));
     return (
-      `import os as _labtrack_os\n_labtrack_os.environ.update({${set.join(", ")}})\n` +
-      `for _labtrack_k in [${unset.join(", ")}]: _labtrack_os.environ.pop(_labtrack_k, None)\n` +
+      `import os as _labtrack_os; _labtrack_os.environ.update({${set.join(", ")}}); ` +
+      `[_labtrack_os.environ.pop(_labtrack_k, None) for _labtrack_k in [${unset.join(", ")}]]; ` +
       "del _labtrack_os"
     );
   }
@@ -31,7 +34,7 @@ export function setEnvCode(family: KernelFamily, vars: Record<string, string | n
           ? `delete process.env[${JSON.stringify(k)}];`
           : `process.env[${JSON.stringify(k)}] = ${JSON.stringify(v)};`,
       )
-      .join("\n");
+      .join(" ");
   }
   return null;
 }

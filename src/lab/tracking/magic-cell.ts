@@ -23,7 +23,7 @@ import { runLineCommand } from "./commands.js";
 import { executeInCell } from "./execute-code.js";
 import { ensureExperiment } from "./experiments.js";
 import { KernelBridge, type VariableValue } from "./kernel-bridge.js";
-import { type KernelFamily, kernelFamily } from "./kernel-language.js";
+import { type KernelFamily, kernelFamily, setEnvCode } from "./kernel-language.js";
 import { type OpenRun, readCell, readNotebook, writeCell, writeNotebook } from "./notebook-state.js";
 import { writeBundle, writeError, writeText } from "./outputs.js";
 
@@ -122,7 +122,7 @@ export class MagicCell {
 
     let ok = true;
     if (hasCode) {
-      const outcome = await executeInCell(this.ctx.cell, this.ctx.sessionContext, parsed.code);
+      const outcome = await executeInCell(this.ctx.cell, this.ctx.sessionContext, this.prefix + parsed.code);
       ok = outcome.kind === "ok";
       if (this.cellRun) {
         const ended = await this.finishCellRun(outcome);
@@ -178,11 +178,7 @@ export class MagicCell {
 
   private async setKernelRun(run: { runId: string; experimentId: string } | null): Promise<void> {
     if (!this.bridge) return;
-    const ok = await this.bridge.setEnv({
-      MLFLOW_TRACKING_URI: this.ctx.connection.uri || null,
-      MLFLOW_EXPERIMENT_ID: run?.experimentId ?? null,
-      MLFLOW_RUN_ID: run?.runId ?? null,
-    });
+    const ok = await this.bridge.setEnv(this.envFor(run));
     if (!ok && run && this.family !== "other")
       writeText(this.model, "labtrack: could not set MLFLOW_RUN_ID in the kernel", "stderr");
   }
@@ -209,7 +205,26 @@ export class MagicCell {
       description: magic.description,
       tags: Object.fromEntries(magic.tags.map((t) => [t.key, t.value])),
     });
-    await this.setKernelRun(this.cellRun);
+    // MLFLOW_* reach the kernel on the cell's own first line (blank once its %%track is removed), in
+    // the same request as the code: no extra round trip, and line numbers stay the cell's.
+    if (!this.envPrefix(this.cellRun)) await this.setKernelRun(this.cellRun);
+  }
+
+  private prefix = "";
+
+  private envPrefix(run: { runId: string; experimentId: string }): boolean {
+    const code = setEnvCode(this.family, this.envFor(run));
+    if (code === null) return false;
+    this.prefix = code;
+    return true;
+  }
+
+  private envFor(run: { runId: string; experimentId: string } | null): Record<string, string | null> {
+    return {
+      MLFLOW_TRACKING_URI: this.ctx.connection.uri || null,
+      MLFLOW_EXPERIMENT_ID: run?.experimentId ?? null,
+      MLFLOW_RUN_ID: run?.runId ?? null,
+    };
   }
 
   private async finishCellRun(
@@ -222,30 +237,41 @@ export class MagicCell {
     const tags: Record<string, string> = {};
     const count = this.model.executionCount;
     if (count !== null) tags[TAGS.executionCount] = String(count);
+    const uploads: Promise<unknown>[] = [
+      run.uploadText(`cell/source.${extension(this.family)}`, this.model.sharedModel.getSource()),
+    ];
+    let values: { params: Record<string, string>; metrics: Record<string, number> } = {
+      params: {},
+      metrics: {},
+    };
     try {
-      await this.bridge?.flushClient();
+      // One kernel request: the client's buffer flushed, MLFLOW_* back to the notebook's run (or
+      // unset), the variables read.
+      const wanted = outcome.kind === "ok" ? [...magic.params, ...magic.metrics] : [];
+      const read = this.bridge
+        ? await this.bridge.afterCell(this.envFor(this.notebookState().openRun ?? null), wanted)
+        : {};
       if (outcome.kind === "ok") {
-        await this.logVariables(run, magic.params, magic.metrics);
-        await this.uploadArtifacts(run, magic.artifacts);
+        values = this.sortValues(read, magic.params, magic.metrics);
+        uploads.push(this.uploadArtifacts(run, magic.artifacts));
       } else if (outcome.kind === "error") {
         const interrupted = /KeyboardInterrupt|Interrupt/i.test(outcome.ename);
         status = interrupted ? "KILLED" : "FAILED";
         tags[TAGS.errorName] = outcome.ename;
         tags[TAGS.errorMessage] = outcome.evalue.slice(0, 5000);
-        await run.uploadText("error/traceback.txt", stripAnsi(outcome.traceback.join("\n")));
+        uploads.push(run.uploadText("error/traceback.txt", stripAnsi(outcome.traceback.join("\n"))));
       } else {
         status = "KILLED";
         tags[TAGS.killedReason] = outcome.kind === "lost" ? outcome.reason : "the execution was aborted";
       }
-      await run.uploadText(`cell/source.${extension(this.family)}`, this.model.sharedModel.getSource());
+      await Promise.all(uploads);
     } catch (e) {
       this.showProblem(e);
       status = outcome.kind === "ok" ? "FAILED" : status;
     }
     try {
-      await run.end(status, tags);
+      await run.end(status, tags, values);
       writeCell(this.model, { lastRunId: run.runId, lastStatus: status, experimentId: run.experimentId });
-      await this.setKernelRun(this.notebookState().openRun ?? null).catch(() => undefined);
       writeBundle(
         this.model,
         { "text/plain": `Labtrack run "${run.runName}" ${status} (${run.runId})` },
@@ -259,28 +285,24 @@ export class MagicCell {
     return status === "FINISHED";
   }
 
-  /** Reads variables and logs them: params as text, metrics as numbers (non-numbers become params). */
-  async logVariables(
-    run: CellRun,
+  /** Params as text; metrics as numbers (a non-number named as a metric is logged as a param). */
+  private sortValues(
+    values: Record<string, VariableValue>,
     params: readonly string[],
     metrics: readonly string[],
-    step?: number,
-  ): Promise<void> {
-    if (!this.bridge || params.length + metrics.length === 0) return;
-    const values = await this.bridge.readVariables([...new Set([...params, ...metrics])]);
-    const logParams: Record<string, string> = {};
-    const logMetrics: Record<string, number> = {};
+  ): { params: Record<string, string>; metrics: Record<string, number> } {
+    const out = { params: {} as Record<string, string>, metrics: {} as Record<string, number> };
     const missing: string[] = [];
     for (const name of params) {
       const v = values[name];
       if (v === null || v === undefined) missing.push(name);
-      else logParams[name] = String(v);
+      else out.params[name] = String(v);
     }
     for (const name of metrics) {
-      const v: VariableValue | undefined = values[name];
+      const v = values[name];
       if (v === null || v === undefined) missing.push(name);
-      else if (typeof v === "number") logMetrics[name] = v;
-      else logParams[name] = v;
+      else if (typeof v === "number") out.metrics[name] = v;
+      else out.params[name] = v;
     }
     if (missing.length > 0)
       writeText(
@@ -288,7 +310,14 @@ export class MagicCell {
         `labtrack: not defined in the kernel, not logged: ${missing.join(", ")}`,
         "stderr",
       );
-    await run.log({ params: logParams, metrics: logMetrics, step });
+    return out;
+  }
+
+  /** Reads variables and logs them (for %track end). */
+  async logVariables(run: CellRun, params: readonly string[], metrics: readonly string[]): Promise<void> {
+    if (!this.bridge || params.length + metrics.length === 0) return;
+    const values = await this.bridge.readVariables([...new Set([...params, ...metrics])]);
+    await run.log(this.sortValues(values, params, metrics));
   }
 
   private async uploadArtifacts(run: CellRun, paths: readonly string[]): Promise<void> {
