@@ -25,9 +25,10 @@ const themeConfigs = Build.ensureAssets({
 
 // Every core package an extension may import is offered in the share scope, singletons as JupyterLab
 // declares them; versions are the installed ones.
+// Read from disk: packages with an "exports" map (e.g. @codemirror/*) do not export package.json.
 function installedVersion(name) {
   try {
-    return require(path.join(name, "package.json")).version;
+    return JSON.parse(fs.readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8")).version;
   } catch {
     return null;
   }

@@ -48,6 +48,10 @@ export class ExperimentsModel {
   moreRuns = false;
   state: LoadState = "idle";
   error: Problem | null = null;
+  /** Only the runs of one notebook cell (its history), when set. */
+  cellFilter: { cellId: string; label: string } | null = null;
+  /** The run to bring into view and mark (opened from a cell's badge). */
+  highlightedRunId: string | null = null;
   private generation = 0;
 
   constructor(
@@ -86,9 +90,30 @@ export class ExperimentsModel {
     }
   }
 
+  /** Shows `runId` in its experiment; with `cell`, only that cell's runs (its history). */
+  async showRun(
+    experimentId: string,
+    runId: string,
+    cell: { cellId: string; label: string } | null = null,
+  ): Promise<void> {
+    this.set({ selectedId: experimentId, highlightedRunId: runId, cellFilter: cell });
+    await this.refresh();
+  }
+
+  async clearCellFilter(): Promise<void> {
+    this.set({ cellFilter: null });
+    await this.refresh();
+  }
+
   async select(experimentId: string): Promise<void> {
     if (experimentId === this.selectedId) return;
-    this.set({ selectedId: experimentId, runs: [], moreRuns: false });
+    this.set({
+      selectedId: experimentId,
+      runs: [],
+      moreRuns: false,
+      cellFilter: null,
+      highlightedRunId: null,
+    });
     await this.refresh();
   }
 
@@ -103,7 +128,9 @@ export class ExperimentsModel {
   }
 
   private async loadRuns(experimentId: string): Promise<{ rows: RunRow[]; more: boolean }> {
+    const cell = this.cellFilter?.cellId.replace(/'/g, "\\'");
     const { runs, nextPageToken } = await this.connection.client.searchRuns([experimentId], {
+      filter: cell ? `tags.\`labtrack.cell.id\` = '${cell}'` : undefined,
       orderBy: ["attributes.start_time DESC"],
       maxResults: RUNS_SHOWN,
     });
@@ -113,7 +140,17 @@ export class ExperimentsModel {
 
   private set(
     patch: Partial<
-      Pick<ExperimentsModel, "experiments" | "selectedId" | "runs" | "moreRuns" | "state" | "error">
+      Pick<
+        ExperimentsModel,
+        | "experiments"
+        | "selectedId"
+        | "runs"
+        | "moreRuns"
+        | "state"
+        | "error"
+        | "cellFilter"
+        | "highlightedRunId"
+      >
     >,
   ): void {
     Object.assign(this, patch);

@@ -128,12 +128,26 @@ export class LabtrackPanel extends Widget {
     const exp = this.model.selected;
     const section = el("section", { className: "lt-RunList" });
     section.append(el("h3", { className: "lt-RunList-title" }, exp ? `Runs of ${exp.name}` : "Runs"));
+    const cell = this.model.cellFilter;
+    if (cell) {
+      const clear = el("button", { className: "lt-Chip-clear", title: "Show all runs" }, "✕");
+      clear.setAttribute("aria-label", "Show all runs");
+      clear.addEventListener("click", () => void this.model.clearCellFilter());
+      section.append(el("div", { className: "lt-Chip" }, `History of ${cell.label}`, clear));
+    }
     if (this.model.runs.length === 0) {
       section.append(el("div", { className: "lt-Panel-empty" }, "No runs in this experiment yet."));
       return section;
     }
     const list = el("ul", { className: "lt-RunList-items" });
-    for (const run of this.model.runs) list.append(runItem(run));
+    for (const run of this.model.runs) {
+      const item = runItem(run);
+      if (run.runId === this.model.highlightedRunId) {
+        item.classList.add("lt-mod-highlighted");
+        requestAnimationFrame(() => item.scrollIntoView({ block: "nearest" }));
+      }
+      list.append(item);
+    }
     section.append(list);
     if (this.model.moreRuns)
       section.append(el("div", { className: "lt-Panel-more" }, `Showing the latest ${RUNS_SHOWN} runs.`));

@@ -6,8 +6,9 @@ import {
   type JupyterFrontEndPlugin,
 } from "@jupyterlab/application";
 import { ICommandPalette, InputDialog, showErrorMessage } from "@jupyterlab/apputils";
+import { EditorExtensionRegistry, IEditorExtensionRegistry } from "@jupyterlab/codemirror";
 import { PageConfig, URLExt } from "@jupyterlab/coreutils";
-import { INotebookCellExecutor, INotebookTracker } from "@jupyterlab/notebook";
+import { INotebookCellExecutor, INotebookTracker, type NotebookPanel } from "@jupyterlab/notebook";
 import { ServerConnection } from "@jupyterlab/services";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import { IStatusBar } from "@jupyterlab/statusbar";
@@ -18,8 +19,10 @@ import { LabtrackPanel } from "./panel.js";
 import { readSettings, trackingUriProblem } from "./settings.js";
 import { ConnectionStatusItem } from "./status-item.js";
 import { ILabtrackConnection } from "./tokens.js";
+import { renderBadge } from "./tracking/badge.js";
 import { expireAbandonedRuns } from "./tracking/cell-run.js";
 import { createCellExecutor } from "./tracking/executor.js";
+import { magicLineHighlight } from "./tracking/highlight.js";
 
 const PLUGIN_ID = "labtrack:plugin";
 
@@ -30,6 +33,7 @@ export const CommandIds = {
   setTrackingUri: "labtrack:set-tracking-uri",
   openSettings: "labtrack:open-settings",
   trackCell: "labtrack:track-cell",
+  showRun: "labtrack:show-run",
 } as const;
 
 /** fetch through ServerConnection, so the Jupyter token and XSRF header go along. */
@@ -128,11 +132,76 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       icon: labtrackIcon,
       execute: () => (app.shell as ILabShell).activateById(panel.id),
     });
+    app.commands.addCommand(CommandIds.showRun, {
+      label: "Labtrack: Show Run in the Panel",
+      describedBy: {
+        args: {
+          type: "object",
+          properties: {
+            runId: { type: "string" },
+            experimentId: { type: "string" },
+            cellId: { type: "string" },
+            label: { type: "string" },
+          },
+          required: ["runId", "experimentId"],
+        },
+      },
+      execute: async (args) => {
+        const cell =
+          typeof args.cellId === "string"
+            ? { cellId: args.cellId, label: String(args.label ?? "this cell") }
+            : null;
+        (app.shell as ILabShell).activateById(panel.id);
+        await model.showRun(String(args.experimentId), String(args.runId), cell);
+      },
+    });
     app.commands.addCommand(CommandIds.refresh, {
       label: "Labtrack: Refresh Experiments",
       execute: () => model.refresh(),
     });
     for (const command of Object.values(CommandIds)) palette?.addItem({ command, category: "Labtrack" });
+  },
+};
+
+/** Keeps each tracked cell's badge in step with its metadata (written when its run ends). */
+function watchBadges(app: JupyterFrontEnd, notebooks: INotebookTracker): void {
+  const show = (run: { runId: string; experimentId: string; cellId: string; label: string }) =>
+    void app.commands.execute(CommandIds.showRun, run);
+  const renderAll = (panel: NotebookPanel) => {
+    panel.content.widgets.forEach((cell, i) => renderBadge(cell, i, show));
+  };
+  notebooks.widgetAdded.connect((_, panel) => {
+    let scheduled = false;
+    const schedule = () => {
+      if (scheduled || panel.isDisposed) return;
+      scheduled = true;
+      requestAnimationFrame(() => {
+        scheduled = false;
+        if (!panel.isDisposed) renderAll(panel);
+      });
+    };
+    void panel.context.ready.then(() => {
+      schedule();
+      const cells = panel.content.model?.cells;
+      cells?.changed.connect(schedule);
+      for (const cell of cells ?? []) cell.metadataChanged.connect(schedule);
+      cells?.changed.connect((_, change) => {
+        for (const cell of change.newValues) cell.metadataChanged.connect(schedule);
+      });
+    });
+  });
+}
+
+const highlightPlugin: JupyterFrontEndPlugin<void> = {
+  id: "labtrack:magic-highlight",
+  description: "Marks %track and %%track lines in code editors.",
+  autoStart: true,
+  requires: [IEditorExtensionRegistry],
+  activate: (_app: JupyterFrontEnd, extensions: IEditorExtensionRegistry) => {
+    extensions.addExtension({
+      name: "labtrack:magic-lines",
+      factory: () => EditorExtensionRegistry.createImmutableExtension(magicLineHighlight()),
+    });
   },
 };
 
@@ -142,8 +211,11 @@ const cellExecutorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
   description: "Runs %track / %%track magics around cell executions; other cells run unchanged.",
   autoStart: true,
   provides: INotebookCellExecutor,
-  requires: [ILabtrackConnection],
-  activate: (app: JupyterFrontEnd, connection: TrackingConnection) => createCellExecutor(app, connection),
+  // Notebooks cannot run cells without an executor: this one must come up even if Labtrack's
+  // connection does not (magic cells then say so; other cells run as always).
+  optional: [ILabtrackConnection],
+  activate: (app: JupyterFrontEnd, connection: TrackingConnection | null) =>
+    createCellExecutor(app, connection),
 };
 
 const SWEEP_MS = 120_000;
@@ -174,6 +246,7 @@ const trackingPlugin: JupyterFrontEndPlugin<void> = {
       },
     });
     palette?.addItem({ command: CommandIds.trackCell, category: "Labtrack" });
+    if (notebooks) watchBadges(app, notebooks);
     let sweeping = false;
     const sweep = async () => {
       if (sweeping || connection.status.state !== "connected") return;
@@ -198,4 +271,5 @@ export const plugins: JupyterFrontEndPlugin<unknown>[] = [
   panelPlugin,
   cellExecutorPlugin,
   trackingPlugin,
+  highlightPlugin,
 ];

@@ -81,7 +81,22 @@ test("Python: a tracked cell logs params and metrics from variables; errors fail
   await expect.poll(async () => (await runsOf(experiment)).length).toBe(3);
   const again = (await runsOf(experiment))[2]!;
   expect(tagsOf(again)["labtrack.previous_run_id"]).toBe(first!.info.run_id);
+  // Magic lines are marked in the editor; tracked cells carry a badge with their last run's status.
+  await expect(cells.nth(1).locator(".lt-MagicLine")).toHaveCount(1);
+  await expect(cells.nth(2).locator(".lt-CellBadge")).toHaveText("FAILED");
+  const badge = cells.nth(1).locator(".lt-CellBadge");
+  await expect(badge).toHaveText("FINISHED");
   await lab.screenshot("magics-python");
+  // The badge opens the cell's history in the panel, its last run marked.
+  await badge.click();
+  const panel = lab.page.locator("#labtrack-panel");
+  await expect(panel.locator(".lt-Chip")).toContainText("History of cell 2");
+  await expect(panel.locator(".lt-RunItem")).toHaveCount(2);
+  await expect(panel.locator(".lt-RunItem.lt-mod-highlighted")).toHaveAttribute(
+    "data-run-id",
+    again.info.run_id,
+  );
+  await lab.screenshot("magics-history");
 });
 
 test("Python: %track runs prints a table; a usage error stops the cell before the kernel sees it", async ({

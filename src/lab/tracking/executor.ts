@@ -7,6 +7,7 @@ import { type INotebookCellExecutor, runCell } from "@jupyterlab/notebook";
 import { parseCell } from "../../magics/index.js";
 import type { TrackingConnection } from "../connection.js";
 import { MagicCell, type MagicContext } from "./magic-cell.js";
+import { writeError } from "./outputs.js";
 
 function base64ToBytes(b64: string): Uint8Array {
   const binary = atob(b64.replace(/\s+/g, ""));
@@ -17,7 +18,7 @@ function base64ToBytes(b64: string): Uint8Array {
 
 export function createCellExecutor(
   app: JupyterFrontEnd,
-  connection: TrackingConnection,
+  connection: TrackingConnection | null,
 ): INotebookCellExecutor {
   const contents = app.serviceManager.contents;
   const readFile: MagicContext["readFile"] = async (path) => {
@@ -73,13 +74,25 @@ export function createCellExecutor(
         return schedule(notebook, () => runCell(options), false);
       const parsed = parseCell(cell.model.sharedModel.getSource());
       if (parsed.kind === "plain") return schedule(notebook, () => runCell(options), false);
-      return schedule(notebook, () => runMagic(options, parsed), true);
+      if (!connection) {
+        const model = (cell as CodeCell).model;
+        model.sharedModel.transact(() => model.clearExecution(), false);
+        writeError(
+          model,
+          "LabtrackError",
+          "Labtrack did not start in this JupyterLab (see the browser console); this cell was not run",
+        );
+        return Promise.resolve(false);
+      }
+      const ready = connection;
+      return schedule(notebook, () => runMagic(options, parsed, ready), true);
     },
   };
 
   async function runMagic(
     options: INotebookCellExecutor.IRunCellOptions,
     parsed: Exclude<ReturnType<typeof parseCell>, { kind: "plain" }>,
+    connection: TrackingConnection,
   ): Promise<boolean> {
     const { cell } = options;
     const sessionContext = options.sessionContext as NonNullable<typeof options.sessionContext>;
