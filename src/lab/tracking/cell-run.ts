@@ -130,8 +130,11 @@ export class CellRun {
   ): Promise<void> {
     this.stopHeartbeat();
     const endTime = Date.now();
-    await this.log({ ...values, tags: { ...tags, [TAGS.duration]: String(endTime - this.startedAt) } });
-    await this.client.updateRun(this.runId, { status, endTime });
+    // MLflow accepts data for ended runs (only deleted ones refuse it): both requests go at once.
+    await Promise.all([
+      this.log({ ...values, tags: { ...tags, [TAGS.duration]: String(endTime - this.startedAt) } }),
+      this.client.updateRun(this.runId, { status, endTime }),
+    ]);
   }
 
   stopHeartbeat(): void {

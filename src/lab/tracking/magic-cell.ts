@@ -208,7 +208,17 @@ export class MagicCell {
     // MLFLOW_* reach the kernel on the cell's own first line (blank once its %%track is removed), in
     // the same request as the code: no extra round trip, and line numbers stay the cell's.
     if (!this.envPrefix(this.cellRun)) await this.setKernelRun(this.cellRun);
+    // The source is known now: upload it while the code runs.
+    // Its failure is reported when the run ends, not as an unhandled rejection meanwhile.
+    this.sourceUpload = this.cellRun
+      .uploadText(`cell/source.${extension(this.family)}`, this.model.sharedModel.getSource())
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
   }
+
+  private sourceUpload: Promise<unknown> = Promise.resolve(null);
 
   private prefix = "";
 
@@ -238,7 +248,9 @@ export class MagicCell {
     const count = this.model.executionCount;
     if (count !== null) tags[TAGS.executionCount] = String(count);
     const uploads: Promise<unknown>[] = [
-      run.uploadText(`cell/source.${extension(this.family)}`, this.model.sharedModel.getSource()),
+      this.sourceUpload.then((failure) => {
+        if (failure) throw failure;
+      }),
     ];
     let values: { params: Record<string, string>; metrics: Record<string, number> } = {
       params: {},
