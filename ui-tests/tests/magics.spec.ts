@@ -246,6 +246,9 @@ test("an interrupted tracked cell ends KILLED, and so does one whose kernel rest
   await expect
     .poll(async () => (await runsOf(experiment)).map((r) => r.info.status), { timeout: 30_000 })
     .toEqual(["RUNNING"]);
+  // Interrupt once the kernel is running the code (an interrupt before it starts is a no-op).
+  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='busy']").first()).toBeAttached();
+  await lab.page.waitForTimeout(500);
   await lab.command("kernelmenu:interrupt");
   await expect(cells.nth(1).locator(".jp-OutputArea-output").last()).toContainText(
     'Labtrack run "interrupted" KILLED',
