@@ -263,6 +263,8 @@ test("an interrupted tracked cell ends KILLED, and so does one whose kernel rest
   await expect
     .poll(async () => (await runsOf(experiment)).map((r) => r.info.status), { timeout: 30_000 })
     .toEqual(["KILLED", "RUNNING"]);
+  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='busy']").first()).toBeAttached();
+  await lab.page.waitForTimeout(500);
   await lab.page.evaluate(() =>
     (window as any).jupyterapp.shell.currentWidget.sessionContext.restartKernel(),
   );
