@@ -110,6 +110,7 @@ export async function labSuite({ quick = false } = {}) {
     await warm.close();
 
     const totals = [];
+    const warmLoads = [];
     const afterRestore = [];
     let extensionBytes = null;
     let vegaLoaded = false;
@@ -133,6 +134,11 @@ export async function labSuite({ quick = false } = {}) {
       afterRestore.push(listed - restored);
       const sizes = await Promise.all(bodies);
       extensionBytes = sizes.reduce((a, b) => a + b, 0);
+      // The same browser again: what a user sees on their next visit (HTTP cache warm).
+      const again = Date.now();
+      await page.reload();
+      await page.waitForSelector("#labtrack-panel .lt-RunItem", { timeout: 60_000 });
+      warmLoads.push(Date.now() - again);
       await context.close();
     }
     const overhead = await trackedCellOverhead(browser, base, labtrack.token, quick ? 10 : 30);
@@ -140,11 +146,18 @@ export async function labSuite({ quick = false } = {}) {
     const own = median(afterRestore);
     return [
       {
-        name: "page load → panel listing runs (JupyterLab start included)",
+        name: "page load → panel listing runs, cold browser cache (JupyterLab start included)",
         target: "≤ 1.5 s",
         value: `${(total / 1000).toFixed(2)} s`,
         pass: total <= 1500,
         note: `median of ${rounds} loads; each ${totals.map((t) => (t / 1000).toFixed(2)).join(", ")} s`,
+      },
+      {
+        name: "page load → panel listing runs, browser cache warm (a user's next visit)",
+        target: "≤ 1.5 s",
+        value: `${(median(warmLoads) / 1000).toFixed(2)} s`,
+        pass: median(warmLoads) <= 1500,
+        note: `median of ${rounds} reloads`,
       },
       {
         name: "JupyterLab restored → panel listing runs (Labtrack's part)",

@@ -109,7 +109,7 @@ test("Python: %track runs prints a table; a usage error stops the cell before th
     "%%track a --metrics loss\nloss = 0.25",
     "%track runs --max 5",
     "%track params\nx = 1",
-    "print('after')",
+    "import os\nprint('after', os.environ.get('MLFLOW_RUN_ID'))",
   ]);
   await lab.open("magics-runs.ipynb");
   const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
@@ -132,7 +132,8 @@ test("Python: %track runs prints a table; a usage error stops the cell before th
   await cells.nth(5).click();
   await lab.page.keyboard.press("Escape");
   await lab.command("notebook:run-cell");
-  await expect(cells.nth(5).locator(".jp-OutputArea-output")).toHaveText("after", { timeout: 30_000 });
+  // …and the tracked cell's MLFLOW_RUN_ID did not outlive it.
+  await expect(cells.nth(5).locator(".jp-OutputArea-output")).toHaveText("after None", { timeout: 30_000 });
   await lab.screenshot("magics-runs");
 });
 
@@ -247,7 +248,9 @@ test("an interrupted tracked cell ends KILLED, and so does one whose kernel rest
     .poll(async () => (await runsOf(experiment)).map((r) => r.info.status), { timeout: 30_000 })
     .toEqual(["RUNNING"]);
   // Interrupt once the kernel is running the code (an interrupt before it starts is a no-op).
-  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='busy']").first()).toBeAttached();
+  await expect(
+    lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='busy']").first(),
+  ).toBeAttached();
   await lab.page.waitForTimeout(500);
   await lab.command("kernelmenu:interrupt");
   await expect(cells.nth(1).locator(".jp-OutputArea-output").last()).toContainText(
@@ -263,7 +266,9 @@ test("an interrupted tracked cell ends KILLED, and so does one whose kernel rest
   await expect
     .poll(async () => (await runsOf(experiment)).map((r) => r.info.status), { timeout: 30_000 })
     .toEqual(["KILLED", "RUNNING"]);
-  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='busy']").first()).toBeAttached();
+  await expect(
+    lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='busy']").first(),
+  ).toBeAttached();
   await lab.page.waitForTimeout(500);
   await lab.page.evaluate(() =>
     (window as any).jupyterapp.shell.currentWidget.sessionContext.restartKernel(),

@@ -2,7 +2,6 @@
 // (the cell's source with its magic lines blanked, so the kernel's line numbers match the cell's).
 import type { ISessionContext } from "@jupyterlab/apputils";
 import type { CodeCell } from "@jupyterlab/cells";
-import { OutputArea } from "@jupyterlab/outputarea";
 import type { KernelMessage } from "@jupyterlab/services";
 
 export type ExecutionOutcome =
@@ -18,22 +17,33 @@ export type ExecutionOutcome =
   /** The kernel went away (restart, death, shutdown) before it answered. */
   | { kind: "lost"; reason: string };
 
+/**
+ * `userExpressions` ride along with the code (evaluated by the kernel after it, when it succeeded), so
+ * reading variables back costs no extra round trip where the kernel supports them.
+ */
 export async function executeInCell(
   cell: CodeCell,
   sessionContext: ISessionContext,
   code: string,
-  metadata: Record<string, unknown> = {},
+  userExpressions: Record<string, string> = {},
 ): Promise<ExecutionOutcome> {
   const model = cell.model;
   model.executionState = "running";
   model.trusted = true;
   try {
-    const reply = await OutputArea.execute(code, cell.outputArea, sessionContext, {
-      ...model.metadata,
-      ...metadata,
-      cellId: model.sharedModel.getId(),
-    });
-    if (!reply) return { kind: "lost", reason: "no kernel" };
+    const kernel = sessionContext.session?.kernel;
+    if (!kernel) return { kind: "lost", reason: "no kernel" };
+    const metadata = { ...model.metadata, cellId: model.sharedModel.getId() } as Record<string, unknown>;
+    const tags = metadata.tags;
+    // As OutputArea.execute: a "raises-exception" cell does not stop the queue.
+    const stopOnError = !(Array.isArray(tags) && tags.includes("raises-exception"));
+    const future = kernel.requestExecute(
+      { code, stop_on_error: stopOnError, user_expressions: userExpressions },
+      false,
+      metadata as never,
+    );
+    cell.outputArea.future = future;
+    const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
     model.executionCount = reply.content.execution_count;
     const content = reply.content;
     if (content.status === "ok") return { kind: "ok", reply };

@@ -72,6 +72,23 @@ export class KernelBridge {
     return this.readVariables(names, prelude);
   }
 
+  /** Values from an execute_reply's user_expressions; null when the kernel did not answer them all. */
+  static valuesFrom(
+    reply: KernelMessage.IExecuteReplyMsg | undefined,
+    names: readonly string[],
+  ): Record<string, VariableValue> | null {
+    const answered = (reply?.content as { user_expressions?: Record<string, unknown> } | undefined)
+      ?.user_expressions;
+    if (!answered || names.some((n) => !(n in answered))) return null;
+    const out: Record<string, VariableValue> = {};
+    for (const name of names) {
+      const r = answered[name] as { status?: string; data?: Record<string, unknown> } | undefined;
+      const text = r?.status === "ok" ? r.data?.["text/plain"] : undefined;
+      out[name] = typeof text === "string" ? parseDisplayedValue(text) : null;
+    }
+    return out;
+  }
+
   async flushClient(): Promise<void> {
     const code = flushClientCode(await this.family());
     if (code) await this.quietly(code, { silent: true });

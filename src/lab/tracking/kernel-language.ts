@@ -39,6 +39,23 @@ export function setEnvCode(family: KernelFamily, vars: Record<string, string | n
   return null;
 }
 
+/**
+ * The same as an expression, for kernels that evaluate user_expressions (Python): it runs after the
+ * cell's code, in the cell's own request.
+ */
+export function setEnvExpression(family: KernelFamily, vars: Record<string, string | null>): string | null {
+  if (family !== "python") return null;
+  const entries = Object.entries(vars);
+  const set = entries
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  const unset = entries.filter(([, v]) => v === null).map(([k]) => JSON.stringify(k));
+  return (
+    `(__import__("os").environ.update({${set.join(", ")}}), ` +
+    `[__import__("os").environ.pop(k, None) for k in [${unset.join(", ")}]])`
+  );
+}
+
 /** Marks the line carrying the variables in the kernel's stdout (kernels differ in how they echo values). */
 export const VARIABLES_MARKER = "__labtrack_variables__";
 

@@ -23,7 +23,11 @@ import { runLineCommand } from "./commands.js";
 import { executeInCell } from "./execute-code.js";
 import { ensureExperiment } from "./experiments.js";
 import { KernelBridge, type VariableValue } from "./kernel-bridge.js";
-import { type KernelFamily, kernelFamily, setEnvCode } from "./kernel-language.js";
+import { type KernelFamily, kernelFamily, setEnvCode, setEnvExpression } from "./kernel-language.js";
+
+/** The user_expressions key under which the environment is reset after a tracked cell. */
+const ENV_RESET = "__labtrack_env__";
+
 import { type OpenRun, readCell, readNotebook, writeCell, writeNotebook } from "./notebook-state.js";
 import { writeBundle, writeError, writeText } from "./outputs.js";
 
@@ -122,7 +126,12 @@ export class MagicCell {
 
     let ok = true;
     if (hasCode) {
-      const outcome = await executeInCell(this.ctx.cell, this.ctx.sessionContext, this.prefix + parsed.code);
+      const outcome = await executeInCell(
+        this.ctx.cell,
+        this.ctx.sessionContext,
+        this.prefix + parsed.code,
+        this.trailingExpressions(),
+      );
       ok = outcome.kind === "ok";
       if (this.cellRun) {
         const ended = await this.finishCellRun(outcome);
@@ -220,6 +229,16 @@ export class MagicCell {
 
   private sourceUpload: Promise<unknown> = Promise.resolve(null);
 
+  /** The env reset and the variables, as user_expressions of the cell's own request (Python). */
+  private trailingExpressions(): Record<string, string> {
+    const magic = this.parsed.cellMagic;
+    if (!magic || !this.cellRun) return {};
+    const reset = setEnvExpression(this.family, this.envFor(this.notebookState().openRun ?? null));
+    if (reset === null) return {};
+    const names = [...new Set([...magic.params, ...magic.metrics])];
+    return { ...Object.fromEntries(names.map((n) => [n, n])), [ENV_RESET]: reset };
+  }
+
   private prefix = "";
 
   private envPrefix(run: { runId: string; experimentId: string }): boolean {
@@ -259,10 +278,15 @@ export class MagicCell {
     try {
       // One kernel request: the client's buffer flushed, MLFLOW_* back to the notebook's run (or
       // unset), the variables read.
-      const wanted = outcome.kind === "ok" ? [...magic.params, ...magic.metrics] : [];
-      const read = this.bridge
-        ? await this.bridge.afterCell(this.envFor(this.notebookState().openRun ?? null), wanted)
-        : {};
+      const wanted = outcome.kind === "ok" ? [...new Set([...magic.params, ...magic.metrics])] : [];
+      const reply = outcome.kind === "ok" && "reply" in outcome ? outcome.reply : undefined;
+      // Answered with the code (ipykernel): nothing more to ask. Otherwise one more request.
+      const inline = KernelBridge.valuesFrom(reply, [...wanted, ENV_RESET]);
+      const read =
+        inline ??
+        (this.bridge
+          ? await this.bridge.afterCell(this.envFor(this.notebookState().openRun ?? null), wanted)
+          : {});
       if (outcome.kind === "ok") {
         values = this.sortValues(read, magic.params, magic.metrics);
         uploads.push(this.uploadArtifacts(run, magic.artifacts));
