@@ -3,7 +3,7 @@
 // settings editor writes them.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { expect, LAB, type Lab, TOKEN, test } from "../fixtures.js";
+import { createNotebook, expect, LAB, type Lab, PYTHON, TOKEN, test } from "../fixtures.js";
 
 async function setSettings(lab: Lab, values: Record<string, unknown>) {
   const r = await lab.page.request.put(`${LAB()}/lab/api/settings/labtrack:plugin`, {
@@ -59,6 +59,32 @@ test("an unreachable tracking server: the status bar and the panel say so, and R
   // The panel reloads by itself once the connection is back.
   await expect(alert).toHaveCount(0);
   await expect(lab.page.locator("#labtrack-panel .lt-ExperimentList")).toContainText("Default");
+});
+
+test("a tracked cell with the tracking server unreachable shows the error and does not run", async ({
+  lab,
+}) => {
+  lab.allowConsole(/Failed to load resource: the server responded with a status of 50[24]/);
+  await createNotebook(lab.page, "unreachable.ipynb", PYTHON, [
+    '%%track\nprint("ran")',
+    'print("plain cells still run")',
+  ]);
+  await lab.open();
+  await setSettings(lab, { trackingUri: closedUrl });
+  await lab.open("unreachable.ipynb");
+  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
+    timeout: 60_000,
+  });
+  const cells = notebook.locator(".jp-CodeCell");
+  await cells.nth(0).click();
+  await lab.command("notebook:run-cell");
+  await expect(cells.nth(0).locator(".jp-OutputArea-output")).toContainText("tracking server unreachable");
+  await expect(cells.nth(0).locator(".jp-OutputArea-output")).not.toContainText("ran");
+  await cells.nth(1).click();
+  await lab.command("notebook:run-cell");
+  await expect(cells.nth(1).locator(".jp-OutputArea-output")).toHaveText("plain cells still run");
+  await lab.screenshot("error-tracked-cell-unreachable");
 });
 
 test("a web page instead of a tracking server", async ({ lab }) => {

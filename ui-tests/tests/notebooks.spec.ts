@@ -1,6 +1,7 @@
 // The demo notebooks, run cell by cell in the real kernels (ipykernel and tslab), log runs that the
 // panel then shows.
-import { expect, type Lab, test } from "../fixtures.js";
+import { RestClient } from "../../lib/client/index.js";
+import { expect, type Lab, TRACKING, test } from "../fixtures.js";
 
 async function runNotebook(lab: Lab, file: string, kernelLabel: RegExp) {
   await lab.open(file);
@@ -53,4 +54,21 @@ test("the TypeScript demo notebook runs in tslab with the labtrack client", asyn
   await expect(panel.locator(".lt-RunItem-name").first()).toHaveText("ts C=0.1");
   await expect(panel.locator(".lt-RunItem").first().locator(".lt-Status")).toHaveText("FINISHED");
   await lab.screenshot("notebook-typescript");
+
+  // On the server: the params, the whole loss history, the tags of a notebook run, the artifact.
+  const client = new RestClient({ trackingUri: TRACKING() });
+  const runId = await panel.locator(".lt-RunItem").first().getAttribute("data-run-id");
+  const run = await client.getRun(runId as string);
+  expect(Object.fromEntries((run.data.params ?? []).map((p) => [p.key, p.value]))).toEqual({
+    C: "0.1",
+    lr: "0.05",
+    epochs: "20",
+  });
+  const loss = await client.getMetricHistory(run.info.run_id, "loss");
+  expect(loss.map((p) => p.step)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  const tags = Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
+  expect(tags["mlflow.source.type"]).toBe("NOTEBOOK");
+  expect(tags["mlflow.runName"]).toBe("ts C=0.1");
+  const artifacts = await client.listArtifacts(run.info.run_id, "model");
+  expect(artifacts.files.map((f) => f.path)).toEqual(["model/weights.json"]);
 });

@@ -9,6 +9,7 @@ import {
   parseDisplayedValue,
   readVariablesCode,
   setEnvCode,
+  setEnvExpression,
   variablesFromOutput,
 } from "./kernel-language.js";
 
@@ -44,6 +45,42 @@ export class KernelBridge {
     };
     const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
     return { reply, iopub };
+  }
+
+  /**
+   * Sends the request at once (before returning), so a request sent right after it is run after it;
+   * resolves with whether it worked.
+   */
+  sendEnv(family: KernelFamily, vars: Record<string, string | null>): Promise<boolean> {
+    // Python: as a user expression of an empty request, which ipykernel evaluates without running a
+    // cell (a few ms instead of a full execution). Where user expressions are not evaluated (tslab),
+    // the code itself.
+    const expression = setEnvExpression(family, vars);
+    const code = expression === null ? setEnvCode(family, vars) : "";
+    if (code === null) return Promise.resolve(false);
+    const future = this.kernel.requestExecute(
+      {
+        code,
+        silent: true,
+        store_history: false,
+        allow_stdin: false,
+        stop_on_error: false,
+        user_expressions: expression === null ? {} : { env: expression },
+      },
+      true,
+    );
+    return future.done.then(
+      (reply) => {
+        const content = (reply as KernelMessage.IExecuteReplyMsg).content as {
+          status: string;
+          user_expressions?: Record<string, { status?: string }>;
+        };
+        return (
+          content.status === "ok" && (expression === null || content.user_expressions?.env?.status === "ok")
+        );
+      },
+      () => false,
+    );
   }
 
   async setEnv(vars: Record<string, string | null>): Promise<boolean> {

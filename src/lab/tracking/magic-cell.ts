@@ -23,7 +23,7 @@ import { runLineCommand } from "./commands.js";
 import { executeInCell } from "./execute-code.js";
 import { ensureExperiment } from "./experiments.js";
 import { KernelBridge, type VariableValue } from "./kernel-bridge.js";
-import { type KernelFamily, kernelFamily, setEnvCode, setEnvExpression } from "./kernel-language.js";
+import { type KernelFamily, kernelFamily, setEnvExpression } from "./kernel-language.js";
 
 /** The user_expressions key under which the environment is reset after a tracked cell. */
 const ENV_RESET = "__labtrack_env__";
@@ -126,12 +126,15 @@ export class MagicCell {
 
     let ok = true;
     if (hasCode) {
-      const outcome = await executeInCell(
+      const outcomePromise = executeInCell(
         this.ctx.cell,
         this.ctx.sessionContext,
-        this.prefix + parsed.code,
+        parsed.code,
         this.trailingExpressions(),
       );
+      const [outcome, envOk] = await Promise.all([outcomePromise, this.envSet]);
+      if (!envOk && this.cellRun && this.family !== "other")
+        writeText(this.model, "labtrack: could not set MLFLOW_RUN_ID in the kernel", "stderr");
       ok = outcome.kind === "ok";
       if (this.cellRun) {
         const ended = await this.finishCellRun(outcome);
@@ -214,9 +217,12 @@ export class MagicCell {
       description: magic.description,
       tags: Object.fromEntries(magic.tags.map((t) => [t.key, t.value])),
     });
-    // MLFLOW_* reach the kernel on the cell's own first line (blank once its %%track is removed), in
-    // the same request as the code: no extra round trip, and line numbers stay the cell's.
-    if (!this.envPrefix(this.cellRun)) await this.setKernelRun(this.cellRun);
+    // MLFLOW_* go to the kernel in a request of their own, sent without waiting for its answer: the
+    // kernel runs requests in order, so the cell's code (sent next) sees them, at no extra round trip,
+    // and the user's tracebacks show only the user's code.
+    this.envSet = this.bridge
+      ? this.bridge.sendEnv(this.family, this.envFor(this.cellRun))
+      : Promise.resolve(false);
     // The source is known now: upload it while the code runs.
     // Its failure is reported when the run ends, not as an unhandled rejection meanwhile.
     this.sourceUpload = this.cellRun
@@ -239,14 +245,7 @@ export class MagicCell {
     return { ...Object.fromEntries(names.map((n) => [n, n])), [ENV_RESET]: reset };
   }
 
-  private prefix = "";
-
-  private envPrefix(run: { runId: string; experimentId: string }): boolean {
-    const code = setEnvCode(this.family, this.envFor(run));
-    if (code === null) return false;
-    this.prefix = code;
-    return true;
-  }
+  private envSet: Promise<boolean> = Promise.resolve(true);
 
   private envFor(run: { runId: string; experimentId: string } | null): Record<string, string | null> {
     return {
