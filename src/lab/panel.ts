@@ -1,6 +1,7 @@
 // The sidebar panel: experiments, and the latest runs of the selected one. A thin view over
 // ExperimentsModel; it re-renders from the model's state and never parses text as HTML.
 import { Widget } from "@lumino/widgets";
+import type { WireExperiment } from "../client/wire.js";
 import type { TrackingConnection } from "./connection.js";
 import { el } from "./dom.js";
 import { type ExperimentsModel, RUNS_SHOWN, type RunRow } from "./experiments-model.js";
@@ -20,6 +21,7 @@ export class LabtrackPanel extends Widget {
   constructor(
     readonly model: ExperimentsModel,
     private readonly connection: TrackingConnection,
+    private readonly openTable: (experiment: WireExperiment) => unknown = () => undefined,
   ) {
     super();
     this.id = "labtrack-panel";
@@ -127,7 +129,18 @@ export class LabtrackPanel extends Widget {
   private runList(): HTMLElement {
     const exp = this.model.selected;
     const section = el("section", { className: "lt-RunList" });
-    section.append(el("h3", { className: "lt-RunList-title" }, exp ? `Runs of ${exp.name}` : "Runs"));
+    const title = el("div", { className: "lt-RunList-head" });
+    title.append(el("h3", { className: "lt-RunList-title" }, exp ? `Runs of ${exp.name}` : "Runs"));
+    if (exp) {
+      const open = el(
+        "button",
+        { className: "lt-RunList-open jp-Button jp-mod-minimal", title: "Open all runs in a table" },
+        "Table",
+      );
+      open.addEventListener("click", () => void this.openTable(exp));
+      title.append(open);
+    }
+    section.append(title);
     const cell = this.model.cellFilter;
     if (cell) {
       const clear = el("button", { className: "lt-Chip-clear", title: "Show all runs" }, "✕");

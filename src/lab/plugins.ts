@@ -9,13 +9,16 @@ import { ICommandPalette, InputDialog, showErrorMessage } from "@jupyterlab/appu
 import { EditorExtensionRegistry, IEditorExtensionRegistry } from "@jupyterlab/codemirror";
 import { PageConfig, URLExt } from "@jupyterlab/coreutils";
 import { INotebookCellExecutor, INotebookTracker, type NotebookPanel } from "@jupyterlab/notebook";
+import { IRenderMimeRegistry } from "@jupyterlab/rendermime";
 import { ServerConnection } from "@jupyterlab/services";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import { IStatusBar } from "@jupyterlab/statusbar";
+import { liveChartFactory } from "./charts/live-chart.js";
 import { TrackingConnection } from "./connection.js";
 import { ExperimentsModel } from "./experiments-model.js";
 import { labtrackIcon } from "./icon.js";
 import { LabtrackPanel } from "./panel.js";
+import { registerRunsTable } from "./runs-table/index.js";
 import { readSettings, trackingUriProblem } from "./settings.js";
 import { ConnectionStatusItem } from "./status-item.js";
 import { ILabtrackConnection } from "./tokens.js";
@@ -123,7 +126,13 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
   ) => {
     const model = new ExperimentsModel(connection, () => connection.settings.defaultExperiment);
-    const panel = new LabtrackPanel(model, connection);
+    registerRunsTable(app, connection, palette);
+    const panel = new LabtrackPanel(model, connection, (experiment) =>
+      app.commands.execute("labtrack:open-runs-table", {
+        experimentId: experiment.experiment_id,
+        experimentName: experiment.name,
+      }),
+    );
     panel.title.icon = labtrackIcon;
     app.shell.add(panel, "left", { rank: 850 });
     restorer?.add(panel, panel.id);
@@ -168,7 +177,9 @@ function watchBadges(app: JupyterFrontEnd, notebooks: INotebookTracker): void {
   const show = (run: { runId: string; experimentId: string; cellId: string; label: string }) =>
     void app.commands.execute(CommandIds.showRun, run);
   const renderAll = (panel: NotebookPanel) => {
-    panel.content.widgets.forEach((cell, i) => renderBadge(cell, i, show));
+    panel.content.widgets.forEach((cell, i) => {
+      renderBadge(cell, i, show);
+    });
   };
   notebooks.widgetAdded.connect((_, panel) => {
     let scheduled = false;
@@ -191,6 +202,25 @@ function watchBadges(app: JupyterFrontEnd, notebooks: INotebookTracker): void {
     });
   });
 }
+
+const chartsPlugin: JupyterFrontEndPlugin<void> = {
+  id: "labtrack:charts",
+  description: "Draws %track compare outputs, live while their runs train.",
+  autoStart: true,
+  requires: [IRenderMimeRegistry],
+  optional: [ILabtrackConnection],
+  activate: (
+    app: JupyterFrontEnd,
+    rendermime: IRenderMimeRegistry,
+    connection: TrackingConnection | null,
+  ) => {
+    const factory = liveChartFactory({
+      connection,
+      showRun: (run) => void app.commands.execute(CommandIds.showRun, run),
+    });
+    rendermime.addFactory(factory, factory.defaultRank);
+  },
+};
 
 const highlightPlugin: JupyterFrontEndPlugin<void> = {
   id: "labtrack:magic-highlight",
@@ -272,4 +302,5 @@ export const plugins: JupyterFrontEndPlugin<unknown>[] = [
   cellExecutorPlugin,
   trackingPlugin,
   highlightPlugin,
+  chartsPlugin,
 ];

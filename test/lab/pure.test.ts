@@ -122,6 +122,8 @@ describe("format", () => {
     [1500, "1.5 s"],
     [42_000, "42 s"],
     [125_000, "2 min 5 s"],
+    [959_700, "16 min 0 s"],
+    [59_700, "1 min 0 s"],
     [3 * 3600_000 + 60_000, "3 h 1 min"],
     [50 * 3600_000, "2 d 2 h"],
   ])("formatDuration(%s)", (ms, text) => expect(formatDuration(ms)).toBe(text));

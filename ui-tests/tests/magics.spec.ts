@@ -279,3 +279,61 @@ test("an interrupted tracked cell ends KILLED, and so does one whose kernel rest
   const restarted = (await runsOf(experiment))[1]!;
   expect(tagsOf(restarted)["labtrack.killed_reason"]).toMatch(/restarted|died/);
 });
+
+test("a compare chart follows a running run live, then keeps its final data", async ({ lab }) => {
+  const experiment = `ui-live-chart-${Date.now()}`;
+  const c = client();
+  const experimentId = await c.createExperiment(experiment);
+  const run = await c.createRun({ experimentId, runName: "training" });
+  const log = (from: number, to: number) =>
+    c.logBatch(run.info.run_id, {
+      metrics: Array.from({ length: to - from }, (_, i) => ({
+        key: "loss",
+        value: 1 / (from + i + 1),
+        timestamp: Date.now(),
+        step: from + i,
+      })),
+    });
+  await log(0, 5);
+  await lab.page.request.put(`${LAB()}/lab/api/settings/labtrack:plugin`, {
+    headers: { authorization: `token ${TOKEN()}`, "content-type": "application/json" },
+    data: { raw: JSON.stringify({ refreshInterval: 1 }) },
+  });
+  try {
+    await createNotebook(lab.page, "live.ipynb", PYTHON, [
+      `%track experiment ${experiment}`,
+      "%track compare --metrics loss",
+    ]);
+    await lab.open("live.ipynb");
+    const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+    await expect(
+      lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first(),
+    ).toBeAttached({
+      timeout: 60_000,
+    });
+    await lab.command("notebook:run-all-cells");
+    const chart = notebook.locator(".lt-LiveChart");
+    await expect(chart).toHaveAttribute("data-live", "true", { timeout: 30_000 });
+    await expect(chart.locator("svg")).toBeVisible();
+    const stepsShown = async () => {
+      const r = await lab.page.evaluate(() => {
+        const cells = (window as any).jupyterapp.shell.currentWidget.content.model.cells;
+        const outputs = cells.get(1).outputs;
+        const bundle = outputs.get(0).data;
+        return JSON.stringify(bundle["application/vnd.vegalite.v5+json"]);
+      });
+      return r;
+    };
+    await log(5, 40);
+    await c.updateRun(run.info.run_id, { status: "FINISHED", endTime: Date.now() });
+    // Once the run has ended the chart stops following it and its output holds the final data.
+    await expect(chart).toHaveAttribute("data-live", "false", { timeout: 30_000 });
+    await expect.poll(stepsShown, { timeout: 30_000 }).toContain("39");
+    await lab.screenshot("live-chart");
+  } finally {
+    await lab.page.request.put(`${LAB()}/lab/api/settings/labtrack:plugin`, {
+      headers: { authorization: `token ${TOKEN()}`, "content-type": "application/json" },
+      data: { raw: "{}" },
+    });
+  }
+});

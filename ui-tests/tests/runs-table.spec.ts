@@ -66,7 +66,9 @@ test("the runs table stays small in the DOM on 5,000 runs, pages while scrolling
 
   await lab.open();
   await lab.fire("labtrack:open-runs-table", { experimentId, experimentName: name });
-  await expect(lab.page.locator(".lm-TabBar-tab.lm-mod-current")).toContainText(`Runs: ${name}`);
+  await expect(
+    lab.page.locator(`.lm-TabBar-tab[data-id="labtrack-runs-table-${experimentId}"]`),
+  ).toContainText(`Runs: ${name}`);
   await expect(firstRowName(lab)).toHaveText("run-4999");
   await expect(summary(lab)).toHaveText("1,000 runs loaded, more below");
   expect(await rows(lab).count()).toBeLessThan(100);

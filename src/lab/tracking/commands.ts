@@ -9,7 +9,7 @@ import type { LineCommand, MetricsCommand, ParamsCommand, RunsCommand } from "..
 import type { TrackingConnection } from "../connection.js";
 import { formatDuration, formatMetric, formatTime } from "../format.js";
 import type { CellRun } from "./cell-run.js";
-import { compareChart, renderSvg } from "./compare.js";
+import { CHART_MIME, compareChart, renderSvg } from "./compare.js";
 import type { VariableValue } from "./kernel-bridge.js";
 import type { KernelFamily } from "./kernel-language.js";
 import { readNotebook, writeNotebook } from "./notebook-state.js";
@@ -54,6 +54,7 @@ export async function runLineCommand(c: LineCommand, ctx: CommandContext): Promi
       const theme = document.body.dataset.jpThemeLight === "false" ? "dark" : "light";
       const chart = await compareChart(ctx.client, c, exp.id, theme);
       const data: Record<string, unknown> = {
+        [CHART_MIME]: { query: chart.query, running: chart.running },
         "application/vnd.vegalite.v5+json": buildChart(chart.request),
         "text/plain": chart.summary,
       };
@@ -66,9 +67,7 @@ export async function runLineCommand(c: LineCommand, ctx: CommandContext): Promi
           "stderr",
         );
       }
-      writeBundle(ctx.model, data, {
-        labtrack: { experimentId: exp.id, runIds: chart.runIds, kind: c.chart },
-      });
+      writeBundle(ctx.model, data);
       return;
     }
     case "start":

@@ -56,10 +56,27 @@ async function selectRuns(client: RestClient, c: CompareCommand, experimentId: s
   return found;
 }
 
+/** What a chart shows, kept in its output so it can be redrawn with fresh data (live charts). */
+export interface ChartQuery {
+  experimentId: string;
+  runIds: string[];
+  chart: CompareCommand["chart"];
+  metrics: string[];
+  params: string[];
+  x: CompareCommand["x"];
+  smooth: number;
+  log: boolean;
+  groupBy?: string | undefined;
+}
+
+export const CHART_MIME = "application/vnd.labtrack.chart+json";
+
 export interface CompareChart {
   request: ChartRequest;
   summary: string;
-  runIds: string[];
+  query: ChartQuery;
+  /** Some shown run is still RUNNING: the chart should follow it. */
+  running: boolean;
 }
 
 export async function compareChart(
@@ -70,37 +87,66 @@ export async function compareChart(
 ): Promise<CompareChart> {
   const wire = await selectRuns(client, c, experimentId);
   if (wire.length === 0) throw new Error("no runs to compare: the selection matched none");
+  const query: ChartQuery = {
+    experimentId,
+    runIds: wire.map((r) => r.info.run_id),
+    chart: c.chart,
+    metrics: [...c.metrics],
+    params: [...c.params],
+    x: c.x,
+    smooth: c.smooth,
+    log: c.log,
+    groupBy: c.groupBy ? `${c.groupBy.entity === "param" ? "params" : "tags"}.${c.groupBy.key}` : undefined,
+  };
+  return chartFor(client, query, theme, wire);
+}
+
+/** The chart of `query` with the server's current data (the runs are re-read unless given). */
+export async function chartFor(
+  client: RestClient,
+  query: ChartQuery,
+  theme: "light" | "dark",
+  known?: WireRun[],
+): Promise<CompareChart> {
+  const wire =
+    known ??
+    (
+      await client.searchRuns([query.experimentId], {
+        filter: `attributes.run_id IN (${query.runIds.map((id) => `'${id}'`).join(", ")})`,
+        maxResults: query.runIds.length,
+      })
+    ).runs.sort((a, b) => query.runIds.indexOf(a.info.run_id) - query.runIds.indexOf(b.info.run_id));
   const runs = wire.map(toChartRun);
   const runIds = runs.map((r) => r.runId);
-  const groupBy = c.groupBy
-    ? `${c.groupBy.entity === "param" ? "params" : "tags"}.${c.groupBy.key}`
-    : undefined;
-  const metricColumns = c.metrics.map((m) => `metrics.${m}`);
-  const paramColumns = c.params.map((p) => `params.${p}`);
+  const metricColumns = query.metrics.map((m) => `metrics.${m}`);
+  const paramColumns = query.params.map((p) => `params.${p}`);
   let request: ChartRequest;
-  if (c.chart === "curves") {
+  if (query.chart === "curves") {
     const histories: MetricHistories = {};
-    for (const key of c.metrics) {
+    for (const key of query.metrics) {
       const points = await client.getMetricHistoryBulkInterval(runIds, key, { maxResults: POINTS_PER_RUN });
       for (const p of points) {
-        const perRun = (histories[p.runId] ??= {});
-        (perRun[key] ??= []).push({ step: p.step, timestamp: p.timestamp, value: p.value });
+        const perRun = histories[p.runId] ?? {};
+        histories[p.runId] = perRun;
+        const series = perRun[key] ?? [];
+        perRun[key] = series;
+        series.push({ step: p.step, timestamp: p.timestamp, value: p.value });
       }
     }
     request = {
       kind: "curves",
       runs,
       histories,
-      metrics: [...c.metrics],
-      x: c.x,
-      smooth: c.smooth,
-      log: c.log,
-      groupBy,
+      metrics: query.metrics,
+      x: query.x,
+      smooth: query.smooth,
+      log: query.log,
+      groupBy: query.groupBy,
       theme,
     };
-  } else if (c.chart === "bar") {
-    request = { kind: "bar", runs, metrics: [...c.metrics], groupBy, theme };
-  } else if (c.chart === "scatter") {
+  } else if (query.chart === "bar") {
+    request = { kind: "bar", runs, metrics: query.metrics, groupBy: query.groupBy, theme };
+  } else if (query.chart === "scatter") {
     const columns = [...paramColumns, ...metricColumns];
     if (columns.length < 2)
       throw new Error("a scatter needs two columns: --params p --metrics m, or --metrics a,b");
@@ -114,7 +160,12 @@ export async function compareChart(
   } else {
     request = { kind: "parallel", runs, columns: [...paramColumns, ...metricColumns], theme };
   }
-  return { request, summary: textSummary(request), runIds };
+  return {
+    request,
+    summary: textSummary(request),
+    query: { ...query, runIds },
+    running: runs.some((r) => r.status === "RUNNING"),
+  };
 }
 
 /** The chart as SVG, rendered in the browser by vega itself (loaded now, on the first chart). */

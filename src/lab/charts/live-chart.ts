@@ -1,0 +1,125 @@
+// Renders `%track compare` outputs (Labtrack's chart MIME type): the Vega-Lite chart saved in the same
+// output, drawn by vega (loaded on the first chart), followed live while a shown run is RUNNING —
+// redrawn off-screen and swapped in, so it never flickers — and saved with its final data when all
+// have ended. Clicking a run's mark shows the run in the panel.
+import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import { Widget } from "@lumino/widgets";
+import { buildChart } from "../../charts/index.js";
+import type { TrackingConnection } from "../connection.js";
+import { CHART_MIME, type ChartQuery, chartFor, renderSvg } from "../tracking/compare.js";
+
+const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
+
+export interface LiveChartDeps {
+  connection: TrackingConnection | null;
+  showRun(run: { runId: string; experimentId: string }): void;
+}
+
+interface ChartData {
+  query: ChartQuery;
+  running: boolean;
+}
+
+type VegaView = import("vega").View;
+
+export class LiveChart extends Widget implements IRenderMime.IRenderer {
+  private view: VegaView | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private model: IRenderMime.IMimeModel | null = null;
+
+  constructor(private readonly deps: LiveChartDeps) {
+    super();
+    this.addClass("lt-LiveChart");
+  }
+
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    this.model = model;
+    this.stop();
+    const chart = model.data[CHART_MIME] as unknown as ChartData | undefined;
+    const spec = model.data[VEGALITE_MIME];
+    if (!spec) {
+      this.node.textContent = "This Labtrack chart has no data.";
+      return;
+    }
+    await this.draw(spec as object, chart?.query.experimentId);
+    this.node.dataset.live = String(Boolean(chart?.running && this.deps.connection));
+    if (chart?.running && this.deps.connection) this.schedule(chart.query);
+  }
+
+  private async draw(spec: object, experimentId: string | undefined): Promise<void> {
+    const [vl, vega] = await Promise.all([import("vega-lite"), import("vega")]);
+    const compiled = vl.compile(spec as Parameters<typeof vl.compile>[0]).spec;
+    const holder = document.createElement("div");
+    const view = new vega.View(vega.parse(compiled), { renderer: "svg", container: holder, hover: true });
+    await view.runAsync();
+    view.addEventListener("click", (_event, item) => {
+      const datum = (item as { datum?: { runId?: unknown } } | null | undefined)?.datum;
+      if (typeof datum?.runId === "string" && experimentId)
+        this.deps.showRun({ runId: datum.runId, experimentId });
+    });
+    if (this.isDisposed) {
+      view.finalize();
+      return;
+    }
+    this.node.replaceChildren(holder);
+    this.view?.finalize();
+    this.view = view;
+  }
+
+  private schedule(query: ChartQuery): void {
+    const seconds = this.deps.connection?.settings.refreshIntervalS || 5;
+    this.timer = setTimeout(() => void this.refresh(query), seconds * 1000);
+  }
+
+  private async refresh(query: ChartQuery): Promise<void> {
+    const connection = this.deps.connection;
+    if (!connection || this.isDisposed) return;
+    const theme = document.body.dataset.jpThemeLight === "false" ? "dark" : "light";
+    try {
+      const chart = await chartFor(connection.client, query, theme);
+      const spec = buildChart(chart.request);
+      await this.draw(spec, query.experimentId);
+      if (chart.running) {
+        this.schedule(chart.query);
+        return;
+      }
+      // All shown runs have ended: the output keeps the final data (and a matching static image).
+      const data: Record<string, unknown> = {
+        ...(this.model?.data ?? {}),
+        [CHART_MIME]: { query: chart.query, running: false },
+        [VEGALITE_MIME]: spec,
+        "text/plain": chart.summary,
+      };
+      try {
+        data["image/svg+xml"] = await renderSvg(chart.request);
+      } catch {
+        // The previous static image stays.
+      }
+      this.model?.setData({ data: data as never });
+    } catch {
+      // The server is away for a moment: keep the last drawing and try again later.
+      this.schedule(query);
+    }
+  }
+
+  private stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  override dispose(): void {
+    this.stop();
+    this.view?.finalize();
+    this.view = null;
+    super.dispose();
+  }
+}
+
+export function liveChartFactory(deps: LiveChartDeps): IRenderMime.IRendererFactory {
+  return {
+    safe: true,
+    mimeTypes: [CHART_MIME],
+    defaultRank: 40,
+    createRenderer: () => new LiveChart(deps),
+  };
+}

@@ -1,0 +1,102 @@
+// The columns of a runs table: the run attributes every table has, and one column per param, metric and
+// tag key found in the loaded runs. A column's id is the key as MLflow's search grammar writes it
+// (`metrics.loss`), so the same string names the column, sorts by it and could be typed in a filter.
+export type ColumnKind = "attribute" | "param" | "metric" | "tag";
+
+export interface Column {
+  /** `attributes.run_name`, `params.lr`, `metrics.loss`, `tags.team`; `attributes.duration` is ours. */
+  id: string;
+  kind: ColumnKind;
+  /** The param/metric/tag key, or the attribute name. */
+  key: string;
+  label: string;
+  /** The order_by term without direction; null when the server cannot sort by it (duration). */
+  orderKey: string | null;
+}
+
+export type SortDirection = "ASC" | "DESC";
+
+export interface SortSpec {
+  columnId: string;
+  direction: SortDirection;
+}
+
+export const NAME_COLUMN = "attributes.run_name";
+export const START_COLUMN = "attributes.start_time";
+
+export const ATTRIBUTE_COLUMNS: readonly Column[] = [
+  { id: NAME_COLUMN, kind: "attribute", key: "run_name", label: "Run", orderKey: NAME_COLUMN },
+  {
+    id: "attributes.status",
+    kind: "attribute",
+    key: "status",
+    label: "Status",
+    orderKey: "attributes.status",
+  },
+  { id: START_COLUMN, kind: "attribute", key: "start_time", label: "Started", orderKey: START_COLUMN },
+  // MLflow cannot order by end - start, so duration is shown but not sortable.
+  { id: "attributes.duration", kind: "attribute", key: "duration", label: "Duration", orderKey: null },
+  {
+    id: "attributes.user_id",
+    kind: "attribute",
+    key: "user_id",
+    label: "User",
+    orderKey: "attributes.user_id",
+  },
+];
+
+const PREFIX: Record<Exclude<ColumnKind, "attribute">, string> = {
+  param: "params",
+  metric: "metrics",
+  tag: "tags",
+};
+
+/**
+ * Keys with characters outside MLflow's plain identifiers (`train/loss`, `my key`) must be
+ * backtick-quoted in filters and order_by; dots are fine (`tags.mlflow.user`).
+ */
+export function quoteKey(key: string): string {
+  return /^[A-Za-z0-9_.]+$/.test(key) ? key : `\`${key}\``;
+}
+
+export function keyColumn(kind: Exclude<ColumnKind, "attribute">, key: string): Column {
+  const id = `${PREFIX[kind]}.${key}`;
+  return { id, kind, key, label: key, orderKey: `${PREFIX[kind]}.${quoteKey(key)}` };
+}
+
+/** MLflow's order_by clause for a sort. */
+export function orderByClause(column: Column, direction: SortDirection): string {
+  return `${column.orderKey ?? column.id} ${direction}`;
+}
+
+/** Which direction a first click on a header sorts by: newest first for times, else ascending. */
+export function firstDirection(column: Column): SortDirection {
+  return column.id === START_COLUMN ? "DESC" : "ASC";
+}
+
+const KIND_ORDER: Record<ColumnKind, number> = { attribute: 0, metric: 1, param: 2, tag: 3 };
+
+const ATTRIBUTE_ORDER = new Map(ATTRIBUTE_COLUMNS.map((c, i) => [c.id, i]));
+
+/** Attributes in their fixed order, then metrics, params and tags, each by key. */
+export function compareColumns(a: Column, b: Column): number {
+  return (
+    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+    (ATTRIBUTE_ORDER.get(a.id) ?? 0) - (ATTRIBUTE_ORDER.get(b.id) ?? 0) ||
+    a.key.localeCompare(b.key)
+  );
+}
+
+/** Attributes, metrics and params show until the user hides them; tags wait to be picked. */
+export function visibleByDefault(column: Column): boolean {
+  return column.kind !== "tag";
+}
+
+export function defaultWidth(column: Column): number {
+  if (column.id === NAME_COLUMN) return 200;
+  if (column.id === START_COLUMN) return 130;
+  if (column.kind === "attribute") return 90;
+  return 110;
+}
+
+export const MIN_WIDTH = 40;

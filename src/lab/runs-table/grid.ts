@@ -1,0 +1,142 @@
+// DOM builders for the grid: the header row and one body row, laid out from the visible columns and
+// their widths. Pinned columns stick to the left edge (position: sticky) at their running offset.
+// Text goes in through textContent only (el()).
+import { el } from "../dom.js";
+import type { Column } from "./columns.js";
+import type { RunsTableModel } from "./model.js";
+import { cellText, type TableRow } from "./rows.js";
+
+export const ROW_HEIGHT = 24;
+/** The selection checkbox column, always first and pinned. */
+export const SELECT_WIDTH = 28;
+
+export interface GridLayout {
+  columns: Column[];
+  widths: number[];
+  /** left offset of each pinned column (sticky), undefined for scrolling ones. */
+  stickyLeft: (number | undefined)[];
+  totalWidth: number;
+  /** Changes whenever columns, widths or pins change: rows built for another layout are rebuilt. */
+  key: string;
+}
+
+export function computeLayout(model: RunsTableModel): GridLayout {
+  const columns = model.visibleColumns;
+  const widths = columns.map((c) => model.width(c.id));
+  const stickyLeft: (number | undefined)[] = [];
+  let left = SELECT_WIDTH;
+  let pinnedRun = true;
+  columns.forEach((c, i) => {
+    // visibleColumns puts pinned columns first; only that leading run can stick.
+    pinnedRun = pinnedRun && model.isPinned(c.id);
+    stickyLeft.push(pinnedRun ? left : undefined);
+    left += widths[i] as number;
+  });
+  const key = columns.map((c, i) => `${c.id}:${widths[i]}:${stickyLeft[i] ?? ""}`).join("|");
+  return { columns, widths, stickyLeft, totalWidth: left, key };
+}
+
+function place(cell: HTMLElement, width: number, stickyLeft: number | undefined): void {
+  cell.style.width = `${width}px`;
+  if (stickyLeft !== undefined) {
+    cell.classList.add("lt-mod-pinned");
+    cell.style.left = `${stickyLeft}px`;
+  }
+}
+
+export function headerCell(
+  column: Column,
+  width: number,
+  stickyLeft: number | undefined,
+  sort: "ascending" | "descending" | "none",
+): HTMLElement {
+  const sortable = column.orderKey !== null;
+  const cell = el(
+    "div",
+    {
+      className: `lt-RunsTable-headerCell lt-RunsTable-kind-${column.kind}${sortable ? " lt-mod-sortable" : ""}`,
+      title: sortable ? `${column.id}: click to sort` : column.id,
+      dataset: { columnId: column.id },
+      attrs: { role: "columnheader", "aria-sort": sort, ...(sortable ? { tabindex: "0" } : {}) },
+    },
+    el("span", { className: "lt-RunsTable-headerLabel" }, column.label),
+    sort === "none"
+      ? null
+      : el("span", { className: "lt-RunsTable-sortMark" }, sort === "ascending" ? "▲" : "▼"),
+    el("div", { className: "lt-RunsTable-resizer", attrs: { "aria-hidden": "true" } }),
+  );
+  place(cell, width, stickyLeft);
+  return cell;
+}
+
+export function selectAllCell(checked: boolean, indeterminate: boolean): HTMLElement {
+  const box = el("input", { attrs: { type: "checkbox", "aria-label": "Select all loaded runs" } });
+  box.checked = checked;
+  box.indeterminate = indeterminate;
+  const cell = el(
+    "div",
+    { className: "lt-RunsTable-headerCell lt-RunsTable-select", attrs: { role: "columnheader" } },
+    box,
+  );
+  place(cell, SELECT_WIDTH, 0);
+  return cell;
+}
+
+export function bodyRow(
+  row: TableRow,
+  index: number,
+  layout: GridLayout,
+  selected: boolean,
+  now: number,
+): HTMLElement {
+  const node = el("div", {
+    className: `lt-RunsTable-row${selected ? " lt-mod-selected" : ""}`,
+    dataset: { runId: row.runId, index: String(index) },
+    attrs: { role: "row", "aria-rowindex": String(index + 2), "aria-selected": String(selected) },
+  });
+  node.style.top = `${index * ROW_HEIGHT}px`;
+  node.style.width = `${layout.totalWidth}px`;
+  const box = el("input", { attrs: { type: "checkbox", "aria-label": `Select ${row.name}` } });
+  box.checked = selected;
+  const select = el(
+    "div",
+    { className: "lt-RunsTable-cell lt-RunsTable-select", attrs: { role: "gridcell" } },
+    box,
+  );
+  place(select, SELECT_WIDTH, 0);
+  node.append(select);
+  layout.columns.forEach((column, i) => {
+    const text = cellText(row, column, now);
+    const cell = el("div", {
+      className: `lt-RunsTable-cell lt-RunsTable-kind-${column.kind}`,
+      attrs: { role: "gridcell" },
+    });
+    if (column.id === "attributes.status")
+      cell.append(el("span", { className: `lt-Status lt-Status-${row.status.toLowerCase()}` }, text));
+    else {
+      cell.textContent = text;
+      if (text) cell.title = text;
+    }
+    place(cell, layout.widths[i] as number, layout.stickyLeft[i]);
+    node.append(cell);
+  });
+  return node;
+}
+
+export function loadingRow(index: number, layout: GridLayout, failed: boolean): HTMLElement {
+  const node = el(
+    "div",
+    {
+      className: "lt-RunsTable-row lt-RunsTable-loadingRow",
+      attrs: { role: "row", "aria-busy": String(!failed) },
+    },
+    el(
+      "div",
+      { className: "lt-RunsTable-cell", attrs: { role: "gridcell" } },
+      failed ? "Could not load more runs." : "Loading more runs…",
+    ),
+  );
+  node.style.top = `${index * ROW_HEIGHT}px`;
+  node.style.width = `${layout.totalWidth}px`;
+  return node;
+}

@@ -1,0 +1,70 @@
+// One run as a table row, and the text of each of its cells. Built once per run when a page arrives,
+// so scrolling only reads plain objects.
+import { fromWireDouble } from "../../client/rest.js";
+import type { RunStatus, WireRun } from "../../client/wire.js";
+import { formatDuration, formatMetric, formatTime } from "../format.js";
+import type { Column } from "./columns.js";
+
+export interface TableRow {
+  runId: string;
+  name: string;
+  status: RunStatus;
+  userId: string;
+  startTime?: number | undefined;
+  endTime?: number | undefined;
+  params: Readonly<Record<string, string>>;
+  metrics: Readonly<Record<string, number>>;
+  tags: Readonly<Record<string, string>>;
+}
+
+export function toTableRow(run: WireRun): TableRow {
+  const info = run.info;
+  const params: Record<string, string> = {};
+  const metrics: Record<string, number> = {};
+  const tags: Record<string, string> = {};
+  for (const p of run.data.params ?? []) params[p.key] = p.value;
+  for (const m of run.data.metrics ?? []) metrics[m.key] = fromWireDouble(m.value);
+  for (const t of run.data.tags ?? []) tags[t.key] = t.value;
+  return {
+    runId: info.run_id,
+    name: info.run_name || tags["mlflow.runName"] || info.run_id,
+    status: info.status,
+    userId: info.user_id || tags["mlflow.user"] || "",
+    startTime: info.start_time,
+    endTime: info.end_time,
+    params,
+    metrics,
+    tags,
+  };
+}
+
+/** The text a cell shows; "" when the run has no value for the column. */
+export function cellText(row: TableRow, column: Column, now: number = Date.now()): string {
+  switch (column.kind) {
+    case "param":
+      return row.params[column.key] ?? "";
+    case "tag":
+      return row.tags[column.key] ?? "";
+    case "metric": {
+      const value = row.metrics[column.key];
+      return value === undefined ? "" : formatMetric(value);
+    }
+  }
+  switch (column.key) {
+    case "run_name":
+      return row.name;
+    case "status":
+      return row.status;
+    case "user_id":
+      return row.userId;
+    case "start_time":
+      return formatTime(row.startTime, now);
+    case "duration": {
+      // Running runs count up to now.
+      const end = row.endTime ?? (row.status === "RUNNING" ? now : undefined);
+      return row.startTime !== undefined && end !== undefined ? formatDuration(end - row.startTime) : "";
+    }
+    default:
+      return "";
+  }
+}
