@@ -8,7 +8,12 @@ import {
 import { ICommandPalette, InputDialog, showErrorMessage } from "@jupyterlab/apputils";
 import { EditorExtensionRegistry, IEditorExtensionRegistry } from "@jupyterlab/codemirror";
 import { PageConfig, URLExt } from "@jupyterlab/coreutils";
-import { INotebookCellExecutor, INotebookTracker, type NotebookPanel } from "@jupyterlab/notebook";
+import {
+  INotebookCellExecutor,
+  INotebookTracker,
+  NotebookActions,
+  type NotebookPanel,
+} from "@jupyterlab/notebook";
 import { IRenderMimeRegistry } from "@jupyterlab/rendermime";
 import { ServerConnection } from "@jupyterlab/services";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
@@ -118,15 +123,26 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   description: "The Labtrack sidebar: experiments and their runs.",
   autoStart: true,
   requires: [ILabtrackConnection],
-  optional: [ILayoutRestorer, ICommandPalette],
+  optional: [ILayoutRestorer, ICommandPalette, INotebookTracker],
   activate: (
     app: JupyterFrontEnd,
     connection: TrackingConnection,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
+    notebooks: INotebookTracker | null,
   ) => {
     const model = new ExperimentsModel(connection, () => connection.settings.defaultExperiment);
-    registerRunsTable(app, connection, palette);
+    registerRunsTable(app, connection, palette, (source) => {
+      const current = notebooks?.currentWidget;
+      if (!current) return false;
+      NotebookActions.insertBelow(current.content);
+      const cell = current.content.activeCell;
+      if (!cell) return false;
+      cell.model.sharedModel.setSource(source);
+      app.shell.activateById(current.id);
+      void NotebookActions.run(current.content, current.sessionContext);
+      return true;
+    });
     const panel = new LabtrackPanel(model, connection, (experiment) =>
       app.commands.execute("labtrack:open-runs-table", {
         experimentId: experiment.experiment_id,

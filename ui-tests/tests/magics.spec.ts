@@ -337,3 +337,53 @@ test("a compare chart follows a running run live, then keeps its final data", as
     });
   }
 });
+
+test("runs selected in the runs table become a %track compare cell in the notebook; scatter and parallel charts render", async ({
+  lab,
+}) => {
+  const experiment = `ui-table-compare-${Date.now()}`;
+  const c = client();
+  const experimentId = await c.createExperiment(experiment);
+  for (const [i, lr] of [0.1, 0.03, 0.01].entries()) {
+    const run = await c.createRun({ experimentId, runName: `lr=${lr}` });
+    await c.logBatch(run.info.run_id, {
+      params: [{ key: "lr", value: String(lr) }],
+      metrics: Array.from({ length: 10 }, (_, step) => ({
+        key: "loss",
+        value: 1 / (1 + step * (i + 1)),
+        timestamp: Date.now() + step,
+        step,
+      })),
+    });
+    await c.updateRun(run.info.run_id, { status: "FINISHED", endTime: Date.now() });
+  }
+  await createNotebook(lab.page, "table-compare.ipynb", PYTHON, [
+    `%track experiment ${experiment}`,
+    "%track compare --params lr --metrics loss --kind scatter",
+    "%track compare --params lr --metrics loss --kind parallel",
+  ]);
+  await lab.open("table-compare.ipynb");
+  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
+    timeout: 60_000,
+  });
+  await lab.command("notebook:run-all-cells");
+  const cells = notebook.locator(".jp-CodeCell");
+  await expect(cells.nth(1).locator(".lt-LiveChart svg")).toBeVisible({ timeout: 60_000 });
+  await expect(cells.nth(2).locator(".lt-LiveChart svg")).toBeVisible({ timeout: 60_000 });
+  await lab.screenshot("compare-scatter-parallel");
+
+  await lab.fire("labtrack:open-runs-table", { experimentId, experimentName: experiment });
+  const table = lab.page.locator(".lt-RunsTable");
+  const rows = table.locator(".lt-RunsTable-row:not(.lt-RunsTable-loadingRow)");
+  await expect(rows).toHaveCount(3);
+  await rows.nth(0).getByRole("checkbox").check();
+  await rows.nth(1).getByRole("checkbox").check();
+  await lab.page.locator(".lt-RunsTable-compare").click();
+  // The notebook gets the cell, runs it, and shows the chart of exactly those two runs.
+  const inserted = notebook.locator(".jp-CodeCell").nth(1);
+  await expect(inserted.locator(".jp-InputArea")).toContainText("%track compare");
+  await expect(inserted.locator(".jp-InputArea")).toContainText("--metrics loss");
+  await expect(inserted.locator(".lt-LiveChart svg")).toBeVisible({ timeout: 60_000 });
+  await expect(inserted.locator(".lt-LiveChart svg")).toContainText("lr=");
+});

@@ -41,7 +41,7 @@ export class LiveChart extends Widget implements IRenderMime.IRenderer {
       this.node.textContent = "This Labtrack chart has no data.";
       return;
     }
-    await this.draw(spec as object, chart?.query.experimentId);
+    await this.draw(spec as object, chart?.query.experimentIds[0]);
     this.node.dataset.live = String(Boolean(chart?.running && this.deps.connection));
     if (chart?.running && this.deps.connection) this.schedule(chart.query);
   }
@@ -78,7 +78,7 @@ export class LiveChart extends Widget implements IRenderMime.IRenderer {
     try {
       const chart = await chartFor(connection.client, query, theme);
       const spec = buildChart(chart.request);
-      await this.draw(spec, query.experimentId);
+      await this.draw(spec, query.experimentIds[0]);
       if (chart.running) {
         this.schedule(chart.query);
         return;

@@ -1,7 +1,14 @@
 // The command that opens an experiment's runs table in the main area: one table per experiment,
 // activated again when it is already open.
 import type { JupyterFrontEnd } from "@jupyterlab/application";
-import { type ICommandPalette, InputDialog, MainAreaWidget, showErrorMessage } from "@jupyterlab/apputils";
+import {
+  type ICommandPalette,
+  InputDialog,
+  MainAreaWidget,
+  showErrorMessage,
+  ToolbarButton,
+} from "@jupyterlab/apputils";
+import { quote } from "../../magics/index.js";
 import type { TrackingConnection } from "../connection.js";
 import { describeError } from "../describe-error.js";
 import { labtrackIcon } from "../icon.js";
@@ -13,10 +20,15 @@ export const OPEN_RUNS_TABLE = "labtrack:open-runs-table";
 export { RunsTableModel } from "./model.js";
 export { RunsTableWidget } from "./widget.js";
 
+/**
+ * `insertCell` puts a cell with the given source below the active cell of the current notebook and
+ * returns false when there is no notebook to put it in.
+ */
 export function registerRunsTable(
   app: JupyterFrontEnd,
   connection: TrackingConnection,
   palette: ICommandPalette | null,
+  insertCell: (source: string) => boolean = () => false,
 ): void {
   const open = new Map<string, MainAreaWidget<RunsTableWidget>>();
   app.commands.addCommand(OPEN_RUNS_TABLE, {
@@ -50,6 +62,36 @@ export function registerRunsTable(
       const model = new RunsTableModel(connection, experimentId);
       const table = new RunsTableWidget(model);
       const widget = new MainAreaWidget({ content: table });
+      const compare = new ToolbarButton({
+        label: "Compare in notebook",
+        tooltip: "Insert a %track compare cell for the selected runs into the current notebook",
+        onClick: () => {
+          const ids = [...model.selection];
+          if (ids.length < 1) {
+            void showErrorMessage(
+              "Labtrack",
+              "Select the runs to compare first (the boxes at the left of the rows).",
+            );
+            return;
+          }
+          const metrics = model.visibleColumns
+            .filter((c) => c.kind === "metric")
+            .map((c) => c.key)
+            .slice(0, 3);
+          if (metrics.length === 0) {
+            void showErrorMessage("Labtrack", "Show at least one metric column to compare.");
+            return;
+          }
+          const source = `%track compare ${ids.join(" ")} --metrics ${metrics.map((m) => quote(m)).join(",")}`;
+          if (!insertCell(source))
+            void showErrorMessage(
+              "Labtrack",
+              "Open a notebook first: the comparison goes into its active cell's place.",
+            );
+        },
+      });
+      compare.addClass("lt-RunsTable-compare");
+      widget.toolbar.addItem("labtrack-compare", compare);
       widget.id = `labtrack-runs-table-${experimentId}`;
       widget.title.label = `Runs: ${name ?? experimentId}`;
       widget.title.caption = `Runs of experiment ${name ?? ""} (id ${experimentId})`;

@@ -58,7 +58,8 @@ async function selectRuns(client: RestClient, c: CompareCommand, experimentId: s
 
 /** What a chart shows, kept in its output so it can be redrawn with fresh data (live charts). */
 export interface ChartQuery {
-  experimentId: string;
+  /** The experiments of the shown runs (a comparison may span several). */
+  experimentIds: string[];
   runIds: string[];
   chart: CompareCommand["chart"];
   metrics: string[];
@@ -88,7 +89,7 @@ export async function compareChart(
   const wire = await selectRuns(client, c, experimentId);
   if (wire.length === 0) throw new Error("no runs to compare: the selection matched none");
   const query: ChartQuery = {
-    experimentId,
+    experimentIds: [...new Set(wire.map((r) => r.info.experiment_id))],
     runIds: wire.map((r) => r.info.run_id),
     chart: c.chart,
     metrics: [...c.metrics],
@@ -111,7 +112,7 @@ export async function chartFor(
   const wire =
     known ??
     (
-      await client.searchRuns([query.experimentId], {
+      await client.searchRuns(query.experimentIds, {
         filter: `attributes.run_id IN (${query.runIds.map((id) => `'${id}'`).join(", ")})`,
         maxResults: query.runIds.length,
       })
