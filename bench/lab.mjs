@@ -86,6 +86,93 @@ async function trackedCellOverhead(browser, base, token, rounds) {
   return { plainMs, trackedMs, overheadMs: trackedMs - plainMs, rounds };
 }
 
+/** 20 runs × 3 metrics × 10,000 steps: the compare output's time to show, live update and size. */
+async function chartBench(browser, base, token, trackingUri, quick) {
+  const client = new RestClient({ trackingUri });
+  const experimentId = await client.createExperiment("bench-charts");
+  const steps = quick ? 2000 : 10_000;
+  const runIds = [];
+  for (let r = 0; r < 20; r++) {
+    const run = await client.createRun({ experimentId, runName: `run-${r}` });
+    runIds.push(run.info.run_id);
+    for (let from = 0; from < steps; from += 333) {
+      const metrics = [];
+      for (let step = from; step < Math.min(steps, from + 333); step++)
+        for (const key of ["loss", "acc", "lr"])
+          metrics.push({
+            key,
+            value: key === "lr" ? 0.1 / (1 + step) : Math.exp(-step / (1000 + r * 50)),
+            timestamp: 1e12 + step,
+            step,
+          });
+      await client.logBatch(run.info.run_id, { metrics });
+    }
+    // All but one ended: the chart stays live and updates.
+    if (r > 0) await client.updateRun(run.info.run_id, { status: "FINISHED", endTime: Date.now() });
+  }
+  await fetch(`${base}/lab/api/settings/labtrack:plugin`, {
+    method: "PUT",
+    headers: { authorization: `token ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ raw: JSON.stringify({ refreshInterval: 1 }) }),
+  });
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: "python3", display_name: "Python 3 (ipykernel)", language: "python" } },
+    cells: ["%track experiment bench-charts", "%track compare --metrics loss,acc,lr"].map((source, i) => ({
+      id: `c${i}`,
+      cell_type: "code",
+      metadata: {},
+      outputs: [],
+      execution_count: null,
+      source,
+    })),
+  };
+  await fetch(`${base}/api/contents/bench-charts.ipynb`, {
+    method: "PUT",
+    headers: { authorization: `token ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ type: "notebook", format: "json", content: notebook }),
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${base}/lab/workspaces/bench-charts/tree/bench-charts.ipynb?reset&token=${token}`);
+  await page.waitForSelector(".jp-Notebook-ExecutionIndicator[data-status='idle']", {
+    state: "attached",
+    timeout: 60_000,
+  });
+  await page.evaluate(async () => {
+    const app = window.jupyterapp;
+    app.shell.currentWidget.content.activeCellIndex = 0;
+    await app.commands.execute("notebook:run-cell");
+  });
+  const shownMs = await page.evaluate(async () => {
+    const app = window.jupyterapp;
+    const panel = app.shell.currentWidget;
+    panel.content.activeCellIndex = 1;
+    const t0 = performance.now();
+    void app.commands.execute("notebook:run-cell");
+    const cell = panel.content.widgets[1].node;
+    while (!cell.querySelector(".lt-LiveChart svg")) await new Promise((r) => setTimeout(r, 5));
+    return performance.now() - t0;
+  });
+  await page.waitForSelector(".lt-LiveChart[data-update-ms]", { state: "attached", timeout: 30_000 });
+  const updates = [];
+  for (let i = 0; i < (quick ? 3 : 5); i++) {
+    await page.waitForTimeout(1100);
+    updates.push(Number(await page.getAttribute(".lt-LiveChart", "data-update-ms")));
+  }
+  const bytes = await page.evaluate(() => {
+    const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+    return JSON.stringify(cells.get(1).outputs.toJSON()).length;
+  });
+  await page.close();
+  await fetch(`${base}/lab/api/settings/labtrack:plugin`, {
+    method: "PUT",
+    headers: { authorization: `token ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ raw: "{}" }),
+  });
+  return { shownMs, updateMs: median(updates), bytes, steps };
+}
+
 export async function labSuite({ quick = false } = {}) {
   const rounds = quick ? 3 : 7;
   const dataDir = mkdtempSync(join(tmpdir(), "labtrack-bench-lab-"));
@@ -142,6 +229,7 @@ export async function labSuite({ quick = false } = {}) {
       await context.close();
     }
     const overhead = await trackedCellOverhead(browser, base, labtrack.token, quick ? 10 : 30);
+    const charts = await chartBench(browser, base, labtrack.token, labtrack.trackingUri, quick);
     const total = median(totals);
     const own = median(afterRestore);
     return [
@@ -172,6 +260,27 @@ export async function labSuite({ quick = false } = {}) {
         value: `${overhead.overheadMs.toFixed(1)} ms`,
         pass: overhead.overheadMs <= 30,
         note: `median of ${overhead.rounds} runs each: plain ${overhead.plainMs.toFixed(1)} ms, tracked ${overhead.trackedMs.toFixed(1)} ms (run created, env set, variables read, run ended)`,
+      },
+      {
+        name: `%track compare of 20 runs × 3 metrics × ${charts.steps.toLocaleString("en")} steps: run → chart shown`,
+        target: "≤ 1 s",
+        value: `${(charts.shownMs / 1000).toFixed(2)} s`,
+        pass: charts.shownMs <= 1000,
+        note: "in the browser: the runs read, histories downsampled by the server (bulk interval), spec built, static SVG rendered, drawn",
+      },
+      {
+        name: "the same chart, one live update cycle (a run still RUNNING)",
+        target: "≤ 200 ms",
+        value: `${charts.updateMs.toFixed(0)} ms`,
+        pass: charts.updateMs <= 200,
+        note: "fetch, build and draw off-screen, then swap (median of the cycles seen)",
+      },
+      {
+        name: "the same chart's output in the saved notebook",
+        target: "≤ 200 kB",
+        value: `${(charts.bytes / 1024).toFixed(0)} kB`,
+        pass: charts.bytes <= 200 * 1024,
+        note: "Vega-Lite spec with its data + static SVG + text + Labtrack's chart query",
       },
       {
         name: "Labtrack JavaScript fetched at page load, gzipped",

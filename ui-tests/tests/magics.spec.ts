@@ -1,4 +1,6 @@
 // %track / %%track in real notebooks with real kernels, verified on the tracking server.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { RestClient } from "../../lib/client/index.js";
 import { createNotebook, expect, LAB, PYTHON, TOKEN, TRACKING, TYPESCRIPT, test } from "../fixtures.js";
 
@@ -222,6 +224,30 @@ test("%track compare draws metric curves and bars inline, saved with a static SV
     })
     // JupyterLab's Vega renderer adds an image/png of what it drew.
     .toEqual(expect.arrayContaining(["application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"]));
+
+  // Reopened with the tracking server gone, the notebook still shows the chart from its saved data.
+  lab.allowConsole(/Failed to load resource: the server responded with a status of 50[24]/);
+  const closed = createServer();
+  await new Promise<void>((done) => closed.listen(0, "127.0.0.1", done));
+  const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+  closed.close();
+  await lab.page.request.put(`${LAB()}/lab/api/settings/labtrack:plugin`, {
+    headers: { authorization: `token ${TOKEN()}`, "content-type": "application/json" },
+    data: { raw: JSON.stringify({ trackingUri: closedUrl }) },
+  });
+  try {
+    await lab.open("compare.ipynb");
+    await expect(lab.page.locator(".lt-StatusItem")).toHaveAttribute("data-state", "error");
+    const reopened = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell");
+    await expect(reopened.nth(1).locator(".lt-LiveChart svg")).toBeVisible({ timeout: 30_000 });
+    await expect(reopened.nth(2).locator(".lt-LiveChart svg")).toBeVisible();
+    await lab.screenshot("compare-reopened-offline");
+  } finally {
+    await lab.page.request.put(`${LAB()}/lab/api/settings/labtrack:plugin`, {
+      headers: { authorization: `token ${TOKEN()}`, "content-type": "application/json" },
+      data: { raw: "{}" },
+    });
+  }
 });
 
 test("an interrupted tracked cell ends KILLED, and so does one whose kernel restarts", async ({ lab }) => {

@@ -15,6 +15,8 @@ import type { CompareCommand } from "../../magics/types.js";
 
 const MAX_RUNS = 50;
 const POINTS_PER_RUN = 1000;
+/** src/charts' default cap on the points of one chart (maxTotalPoints). */
+const CHART_POINTS = 5000;
 
 export function toChartRun(run: WireRun): ChartRun {
   const record = (items: { key: string; value: string }[] | undefined) =>
@@ -124,16 +126,24 @@ export async function chartFor(
   let request: ChartRequest;
   if (query.chart === "curves") {
     const histories: MetricHistories = {};
-    for (const key of query.metrics) {
-      const points = await client.getMetricHistoryBulkInterval(runIds, key, { maxResults: POINTS_PER_RUN });
-      for (const p of points) {
-        const perRun = histories[p.runId] ?? {};
-        histories[p.runId] = perRun;
-        const series = perRun[key] ?? [];
-        perRun[key] = series;
+    // The chart keeps about CHART_POINTS points in all (src/charts downsamples to that), so the server
+    // is asked for no more per run than that share, with room for the downsampler to pick extremes.
+    const perRun = Math.max(
+      50,
+      Math.min(POINTS_PER_RUN, Math.ceil((2 * CHART_POINTS) / (runIds.length * query.metrics.length))),
+    );
+    const answers = await Promise.all(
+      query.metrics.map((key) => client.getMetricHistoryBulkInterval(runIds, key, { maxResults: perRun })),
+    );
+    query.metrics.forEach((key, i) => {
+      for (const p of answers[i] ?? []) {
+        const byKey = histories[p.runId] ?? {};
+        histories[p.runId] = byKey;
+        const series = byKey[key] ?? [];
+        byKey[key] = series;
         series.push({ step: p.step, timestamp: p.timestamp, value: p.value });
       }
-    }
+    });
     request = {
       kind: "curves",
       runs,
