@@ -211,6 +211,13 @@ test("%track compare draws metric curves and bars inline, saved with a static SV
     timeout: 60_000,
   });
   await lab.screenshot("compare");
+  // Charts follow the theme, saved ones included.
+  await lab.command("apputils:change-theme", { theme: "JupyterLab Dark" });
+  await expect(lab.page.locator("#jupyterlab-splash")).toHaveCount(0);
+  await expect(cells.nth(1).locator(".lt-LiveChart svg")).toBeVisible();
+  await lab.page.waitForTimeout(500);
+  await lab.screenshot("compare-dark");
+  await lab.command("apputils:change-theme", { theme: "JupyterLab Light" });
   await lab.command("docmanager:save");
   await expect
     .poll(async () => {

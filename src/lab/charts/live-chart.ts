@@ -4,7 +4,7 @@
 // have ended. Clicking a run's mark shows the run in the panel.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
-import { buildChart } from "../../charts/index.js";
+import { buildChart, themeConfig } from "../../charts/index.js";
 import type { TrackingConnection } from "../connection.js";
 import { CHART_MIME, type ChartQuery, chartFor, renderSvg } from "../tracking/compare.js";
 
@@ -27,9 +27,15 @@ export class LiveChart extends Widget implements IRenderMime.IRenderer {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private model: IRenderMime.IMimeModel | null = null;
 
+  private lastSpec: { spec: object; experimentId: string | undefined } | null = null;
+  private readonly themeWatch = new MutationObserver(() => {
+    if (this.lastSpec) void this.draw(this.lastSpec.spec, this.lastSpec.experimentId);
+  });
+
   constructor(private readonly deps: LiveChartDeps) {
     super();
     this.addClass("lt-LiveChart");
+    this.themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light"] });
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
@@ -47,8 +53,12 @@ export class LiveChart extends Widget implements IRenderMime.IRenderer {
   }
 
   private async draw(spec: object, experimentId: string | undefined): Promise<void> {
+    this.lastSpec = { spec, experimentId };
     const [vl, vega] = await Promise.all([import("vega-lite"), import("vega")]);
-    const compiled = vl.compile(spec as Parameters<typeof vl.compile>[0]).spec;
+    // The theme of now, not of when the chart was made: saved charts follow light and dark too.
+    const theme = document.body.dataset.jpThemeLight === "false" ? "dark" : "light";
+    const themed = { ...spec, config: { ...(spec as { config?: object }).config, ...themeConfig(theme) } };
+    const compiled = vl.compile(themed as Parameters<typeof vl.compile>[0]).spec;
     const holder = document.createElement("div");
     const view = new vega.View(vega.parse(compiled), { renderer: "svg", container: holder, hover: true });
     await view.runAsync();
@@ -111,6 +121,7 @@ export class LiveChart extends Widget implements IRenderMime.IRenderer {
   }
 
   override dispose(): void {
+    this.themeWatch.disconnect();
     this.stop();
     this.view?.finalize();
     this.view = null;
