@@ -209,7 +209,14 @@ export async function labSuite({ quick = false } = {}) {
         const u = r.url();
         if (/vega/.test(u)) vegaLoaded = true;
         if (u.includes("/lab/extensions/labtrack/") && u.split("?")[0].endsWith(".js"))
-          bodies.push(r.body().then((b) => gzipSync(b).length));
+          bodies.push(
+            r.status() >= 300
+              ? Promise.resolve(0)
+              : r.body().then(
+                  (b) => gzipSync(b).length,
+                  () => 0,
+                ),
+          );
       });
       const started = Date.now();
       await page.goto(url);

@@ -6,7 +6,13 @@ import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
 import { buildChart, themeConfig } from "../../charts/index.js";
 import type { TrackingConnection } from "../connection.js";
-import { CHART_MIME, type ChartQuery, chartFor, renderSvg } from "../tracking/compare.js";
+import {
+  CHART_MIME,
+  type ChartQuery,
+  chartFor,
+  type EndedHistories,
+  renderSvg,
+} from "../tracking/compare.js";
 
 const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
 
@@ -28,6 +34,7 @@ export class LiveChart extends Widget implements IRenderMime.IRenderer {
   private model: IRenderMime.IMimeModel | null = null;
 
   private lastSpec: { spec: object; experimentId: string | undefined } | null = null;
+  private readonly ended: EndedHistories = new Map();
   private readonly themeWatch = new MutationObserver(() => {
     if (this.lastSpec) void this.draw(this.lastSpec.spec, this.lastSpec.experimentId);
   });
@@ -87,7 +94,7 @@ export class LiveChart extends Widget implements IRenderMime.IRenderer {
     const theme = document.body.dataset.jpThemeLight === "false" ? "dark" : "light";
     try {
       const started = performance.now();
-      const chart = await chartFor(connection.client, query, theme);
+      const chart = await chartFor(connection.client, query, theme, undefined, this.ended);
       const spec = buildChart(chart.request);
       await this.draw(spec, query.experimentIds[0]);
       // How long one live update took (fetch, build, draw): read by the benchmark.

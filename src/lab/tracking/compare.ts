@@ -105,11 +105,18 @@ export async function compareChart(
 }
 
 /** The chart of `query` with the server's current data (the runs are re-read unless given). */
+/**
+ * Histories of runs that had ended when they were read: they cannot change, so a live chart reads
+ * again only the runs still running.
+ */
+export type EndedHistories = Map<string, Record<string, MetricHistories[string][string]>>;
+
 export async function chartFor(
   client: RestClient,
   query: ChartQuery,
   theme: "light" | "dark",
   known?: WireRun[],
+  ended?: EndedHistories,
 ): Promise<CompareChart> {
   const wire =
     known ??
@@ -132,9 +139,16 @@ export async function chartFor(
       50,
       Math.min(POINTS_PER_RUN, Math.ceil((2 * CHART_POINTS) / (runIds.length * query.metrics.length))),
     );
+    const toRead = runIds.filter((id) => !ended?.has(id));
     const answers = await Promise.all(
-      query.metrics.map((key) => client.getMetricHistoryBulkInterval(runIds, key, { maxResults: perRun })),
+      query.metrics.map((key) =>
+        toRead.length ? client.getMetricHistoryBulkInterval(toRead, key, { maxResults: perRun }) : [],
+      ),
     );
+    for (const id of runIds) {
+      const saved = ended?.get(id);
+      if (saved) histories[id] = { ...saved };
+    }
     query.metrics.forEach((key, i) => {
       for (const p of answers[i] ?? []) {
         const byKey = histories[p.runId] ?? {};
@@ -144,6 +158,10 @@ export async function chartFor(
         series.push({ step: p.step, timestamp: p.timestamp, value: p.value });
       }
     });
+    if (ended)
+      for (const run of runs)
+        if (run.status !== "RUNNING" && !ended.has(run.runId))
+          ended.set(run.runId, histories[run.runId] ?? {});
     request = {
       kind: "curves",
       runs,
@@ -182,7 +200,9 @@ export async function chartFor(
 /** The chart as SVG, rendered in the browser by vega itself (loaded now, on the first chart). */
 export async function renderSvg(request: ChartRequest): Promise<string> {
   const [vl, vega] = await Promise.all([import("vega-lite"), import("vega")]);
-  const compiled = vl.compile(buildChart({ ...request, static: true } as ChartRequest)).spec;
+  // The picture keeps fewer points than the interactive chart: it stays small in the saved notebook.
+  const lean = request.kind === "curves" ? { ...request, maxTotalPoints: 2000 } : request;
+  const compiled = vl.compile(buildChart({ ...lean, static: true } as ChartRequest)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   try {
     return await view.toSVG();
