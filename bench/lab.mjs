@@ -37,13 +37,13 @@ async function seed(trackingUri, runs) {
   }
 }
 
-/** Runs a plain cell and the same cell under %%track, alternately, timing each in the browser. */
-async function trackedCellOverhead(browser, base, token, rounds) {
-  const notebook = {
+/** Writes a Python notebook of code cells into the Lab's root through the contents API. */
+async function putNotebook(base, token, name, sources) {
+  const content = {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: { kernelspec: { name: "python3", display_name: "Python 3 (ipykernel)", language: "python" } },
-    cells: ["x = 1", "%%track bench-cell --metrics x\nx = 1"].map((source, i) => ({
+    cells: sources.map((source, i) => ({
       id: `c${i}`,
       cell_type: "code",
       metadata: {},
@@ -52,12 +52,26 @@ async function trackedCellOverhead(browser, base, token, rounds) {
       source,
     })),
   };
-  const put = await fetch(`${base}/api/contents/bench-overhead.ipynb`, {
+  const r = await fetch(`${base}/api/contents/${name}`, {
     method: "PUT",
     headers: { authorization: `token ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ type: "notebook", format: "json", content: notebook }),
+    body: JSON.stringify({ type: "notebook", format: "json", content }),
   });
-  if (!put.ok) throw new Error(`could not write the bench notebook: HTTP ${put.status}`);
+  if (!r.ok) throw new Error(`could not write ${name}: HTTP ${r.status}`);
+}
+
+/** Labtrack's settings, as the settings editor writes them. */
+function putSettings(base, token, values) {
+  return fetch(`${base}/lab/api/settings/labtrack:plugin`, {
+    method: "PUT",
+    headers: { authorization: `token ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ raw: JSON.stringify(values) }),
+  });
+}
+
+/** Runs a plain cell and the same cell under %%track, alternately, timing each in the browser. */
+async function trackedCellOverhead(browser, base, token, rounds) {
+  await putNotebook(base, token, "bench-overhead.ipynb", ["x = 1", "%%track bench-cell --metrics x\nx = 1"]);
   const page = await browser.newPage();
   await page.goto(`${base}/lab/workspaces/bench-overhead/tree/bench-overhead.ipynb?reset&token=${token}`);
   await page.waitForSelector(".jp-Notebook-ExecutionIndicator[data-status='idle']", {
@@ -110,29 +124,11 @@ async function chartBench(browser, base, token, trackingUri, quick) {
     // All but one ended: the chart stays live and updates.
     if (r > 0) await client.updateRun(run.info.run_id, { status: "FINISHED", endTime: Date.now() });
   }
-  await fetch(`${base}/lab/api/settings/labtrack:plugin`, {
-    method: "PUT",
-    headers: { authorization: `token ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ raw: JSON.stringify({ refreshInterval: 1 }) }),
-  });
-  const notebook = {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: "python3", display_name: "Python 3 (ipykernel)", language: "python" } },
-    cells: ["%track experiment bench-charts", "%track compare --metrics loss,acc,lr"].map((source, i) => ({
-      id: `c${i}`,
-      cell_type: "code",
-      metadata: {},
-      outputs: [],
-      execution_count: null,
-      source,
-    })),
-  };
-  await fetch(`${base}/api/contents/bench-charts.ipynb`, {
-    method: "PUT",
-    headers: { authorization: `token ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ type: "notebook", format: "json", content: notebook }),
-  });
+  await putSettings(base, token, { refreshInterval: 1 });
+  await putNotebook(base, token, "bench-charts.ipynb", [
+    "%track experiment bench-charts",
+    "%track compare --metrics loss,acc,lr",
+  ]);
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(`${base}/lab/workspaces/bench-charts/tree/bench-charts.ipynb?reset&token=${token}`);
   await page.waitForSelector(".jp-Notebook-ExecutionIndicator[data-status='idle']", {
@@ -165,11 +161,7 @@ async function chartBench(browser, base, token, trackingUri, quick) {
     return JSON.stringify(cells.get(1).outputs.toJSON()).length;
   });
   await page.close();
-  await fetch(`${base}/lab/api/settings/labtrack:plugin`, {
-    method: "PUT",
-    headers: { authorization: `token ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ raw: "{}" }),
-  });
+  await putSettings(base, token, {});
   return { shownMs, updateMs: median(updates), bytes, steps };
 }
 

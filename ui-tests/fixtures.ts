@@ -1,6 +1,8 @@
 // The `lab` fixture: a page on a fresh JupyterLab workspace, with the console watched. A test fails if
 // the page logs an error it did not expect (`allowConsole`).
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test as base, expect, type Page } from "@playwright/test";
 
@@ -107,4 +109,22 @@ export async function runAll(lab: Lab): Promise<ReturnType<Page["locator"]>> {
   });
   await lab.command("notebook:run-all-cells");
   return notebook;
+}
+
+/** Writes Labtrack's settings through JupyterLab's settings API, as the settings editor does. */
+export async function putSettings(page: Page, values: Record<string, unknown>): Promise<void> {
+  const r = await page.request.put(`${LAB()}/lab/api/settings/labtrack:plugin`, {
+    headers: { authorization: `token ${TOKEN()}`, "content-type": "application/json" },
+    data: { raw: JSON.stringify(values) },
+  });
+  expect(r.status(), await r.text()).toBe(204);
+}
+
+/** A loopback URL where nothing listens. */
+export async function closedUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((done) => server.close(() => done()));
+  return url;
 }

@@ -3,15 +3,9 @@
 // settings editor writes them.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createNotebook, expect, LAB, type Lab, PYTHON, TOKEN, test } from "../fixtures.js";
+import { createNotebook, expect, LAB, type Lab, PYTHON, putSettings, TOKEN, test } from "../fixtures.js";
 
-async function setSettings(lab: Lab, values: Record<string, unknown>) {
-  const r = await lab.page.request.put(`${LAB()}/lab/api/settings/labtrack:plugin`, {
-    headers: { authorization: `token ${TOKEN()}`, "content-type": "application/json" },
-    data: { raw: JSON.stringify(values) },
-  });
-  expect(r.status(), await r.text()).toBe(204);
-}
+const setSettings = (lab: Lab, values: Record<string, unknown>) => putSettings(lab.page, values);
 
 let html: Server;
 let htmlUrl: string;

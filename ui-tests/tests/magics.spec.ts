@@ -1,8 +1,17 @@
 // %track / %%track in real notebooks with real kernels, verified on the tracking server.
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { RestClient } from "../../lib/client/index.js";
-import { createNotebook, expect, LAB, PYTHON, TOKEN, TRACKING, TYPESCRIPT, test } from "../fixtures.js";
+import {
+  closedUrl,
+  createNotebook,
+  expect,
+  LAB,
+  PYTHON,
+  putSettings,
+  TOKEN,
+  TRACKING,
+  TYPESCRIPT,
+  test,
+} from "../fixtures.js";
 
 const client = () => new RestClient({ trackingUri: TRACKING() });
 
@@ -234,14 +243,7 @@ test("%track compare draws metric curves and bars inline, saved with a static SV
 
   // Reopened with the tracking server gone, the notebook still shows the chart from its saved data.
   lab.allowConsole(/Failed to load resource: the server responded with a status of 50[24]/);
-  const closed = createServer();
-  await new Promise<void>((done) => closed.listen(0, "127.0.0.1", done));
-  const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
-  closed.close();
-  await lab.page.request.put(`${LAB()}/lab/api/settings/labtrack:plugin`, {
-    headers: { authorization: `token ${TOKEN()}`, "content-type": "application/json" },
-    data: { raw: JSON.stringify({ trackingUri: closedUrl }) },
-  });
+  await putSettings(lab.page, { trackingUri: await closedUrl() });
   try {
     await lab.open("compare.ipynb");
     await expect(lab.page.locator(".lt-StatusItem")).toHaveAttribute("data-state", "error");
@@ -250,10 +252,7 @@ test("%track compare draws metric curves and bars inline, saved with a static SV
     await expect(reopened.nth(2).locator(".lt-LiveChart svg")).toBeVisible();
     await lab.screenshot("compare-reopened-offline");
   } finally {
-    await lab.page.request.put(`${LAB()}/lab/api/settings/labtrack:plugin`, {
-      headers: { authorization: `token ${TOKEN()}`, "content-type": "application/json" },
-      data: { raw: "{}" },
-    });
+    await putSettings(lab.page, {});
   }
 });
 
@@ -328,10 +327,7 @@ test("a compare chart follows a running run live, then keeps its final data", as
       })),
     });
   await log(0, 5);
-  await lab.page.request.put(`${LAB()}/lab/api/settings/labtrack:plugin`, {
-    headers: { authorization: `token ${TOKEN()}`, "content-type": "application/json" },
-    data: { raw: JSON.stringify({ refreshInterval: 1 }) },
-  });
+  await putSettings(lab.page, { refreshInterval: 1 });
   try {
     await createNotebook(lab.page, "live.ipynb", PYTHON, [
       `%track experiment ${experiment}`,
@@ -364,10 +360,7 @@ test("a compare chart follows a running run live, then keeps its final data", as
     await expect.poll(stepsShown, { timeout: 30_000 }).toContain("39");
     await lab.screenshot("live-chart");
   } finally {
-    await lab.page.request.put(`${LAB()}/lab/api/settings/labtrack:plugin`, {
-      headers: { authorization: `token ${TOKEN()}`, "content-type": "application/json" },
-      data: { raw: "{}" },
-    });
+    await putSettings(lab.page, {});
   }
 });
 
