@@ -97,7 +97,7 @@ ${table(rows, [
   },
   {
     id: "lab",
-    title: "JupyterLab: page load and the extension's size (issue 4)",
+    title: "JupyterLab: page load, tracked cells, inline charts (issues 4, 6, 9)",
     async run() {
       console.log("== JupyterLab with Labtrack in chromium");
       const rows = await labSuite({ quick });
