@@ -53,25 +53,12 @@ export function createCellExecutor(
   // cell talks to the tracking server before its code goes to the kernel, so the cells scheduled after
   // it wait for it to finish, or they would overtake it; if it fails they do not run, as a kernel
   // aborts the requests queued behind an error. Plain cells never wait for each other.
-  // A magic cell's promise resolves when the kernel is done with it; the queue also waits for its run
-  // to be closed on the server (`hold`), so the next cell's run never overlaps it.
   const pending = new WeakMap<object, Promise<boolean>>();
-  type Work = (hold: (closing: Promise<unknown>) => void) => Promise<boolean>;
-  const schedule = (notebook: object, work: Work, holds: boolean): Promise<boolean> => {
+  const schedule = (notebook: object, work: () => Promise<boolean>, holds: boolean): Promise<boolean> => {
     const previous = pending.get(notebook);
-    let closing: Promise<unknown> = Promise.resolve();
-    const hold = (p: Promise<unknown>) => {
-      closing = p;
-    };
-    const result = previous ? previous.then((ok) => (ok ? work(hold) : false)) : work(hold);
+    const result = previous ? previous.then((ok) => (ok ? work() : false)) : work();
     if (holds) {
-      const settled = result.then(
-        async (ok) => {
-          await closing.catch(() => undefined);
-          return ok;
-        },
-        () => false,
-      );
+      const settled = result.catch(() => false);
       pending.set(notebook, settled);
       void settled.then(() => {
         if (pending.get(notebook) === settled) pending.delete(notebook);
@@ -98,7 +85,7 @@ export function createCellExecutor(
         return Promise.resolve(false);
       }
       const ready = connection;
-      return schedule(notebook, (hold) => runMagic(options, parsed, ready, hold), true);
+      return schedule(notebook, () => runMagic(options, parsed, ready), true);
     },
   };
 
@@ -106,7 +93,6 @@ export function createCellExecutor(
     options: INotebookCellExecutor.IRunCellOptions,
     parsed: Exclude<ReturnType<typeof parseCell>, { kind: "plain" }>,
     connection: TrackingConnection,
-    hold: (closing: Promise<unknown>) => void,
   ): Promise<boolean> {
     const { cell } = options;
     const sessionContext = options.sessionContext as NonNullable<typeof options.sessionContext>;
@@ -116,7 +102,7 @@ export function createCellExecutor(
     codeCell.outputHidden = false;
     let ok = false;
     try {
-      const magic = new MagicCell(
+      ok = await new MagicCell(
         {
           cell: codeCell,
           notebook: options.notebook,
@@ -127,9 +113,7 @@ export function createCellExecutor(
           listDir,
         },
         parsed,
-      );
-      ok = await magic.run();
-      hold(magic.settled());
+      ).run();
     } finally {
       options.onCellExecuted({ cell, success: ok });
     }

@@ -137,7 +137,7 @@ export class MagicCell {
         writeText(this.model, "labtrack: could not set MLFLOW_RUN_ID in the kernel", "stderr");
       ok = outcome.kind === "ok";
       if (this.cellRun) {
-        const ended = await this.finishCellRun(outcome, after.length === 0);
+        const ended = await this.finishCellRun(outcome);
         if (!ended) ok = false;
       }
       if (!ok) return false;
@@ -255,21 +255,8 @@ export class MagicCell {
     };
   }
 
-  /** Resolves when the cell's run is closed on the server (after run() may have returned). */
-  settled(): Promise<void> {
-    return this.closing;
-  }
-
-  private closing: Promise<void> = Promise.resolve();
-
-  /**
-   * Reads what the kernel must give (variables, env reset) and closes the run. With `deferClose`, the
-   * server side (uploads, final log-batch, update-run, the status line) finishes after this returns:
-   * the cell is done for the user as soon as the kernel is.
-   */
   private async finishCellRun(
     outcome: Awaited<ReturnType<typeof executeInCell>> | { kind: "ok" },
-    deferClose = false,
   ): Promise<boolean> {
     const run = this.cellRun;
     const magic = this.parsed.cellMagic;
@@ -312,38 +299,25 @@ export class MagicCell {
         status = "KILLED";
         tags[TAGS.killedReason] = outcome.kind === "lost" ? outcome.reason : "the execution was aborted";
       }
+      await Promise.all(uploads);
     } catch (e) {
       this.showProblem(e);
       status = outcome.kind === "ok" ? "FAILED" : status;
     }
-    const close = async (): Promise<boolean> => {
-      try {
-        await Promise.all(uploads);
-      } catch (e) {
-        this.showProblem(e);
-        if (status === "FINISHED") status = "FAILED";
-      }
-      try {
-        await run.end(status, tags, values);
-        writeCell(this.model, { lastRunId: run.runId, lastStatus: status, experimentId: run.experimentId });
-        writeBundle(
-          this.model,
-          { "text/plain": `Labtrack run "${run.runName}" ${status} (${run.runId})` },
-          { labtrack: { runId: run.runId, experimentId: run.experimentId, status } },
-        );
-        return true;
-      } catch (e) {
-        run.stopHeartbeat();
-        this.showProblem(e);
-        return false;
-      }
-    };
-    if (deferClose) {
-      const finished = status === "FINISHED";
-      this.closing = close().then(() => undefined);
-      return finished;
+    try {
+      await run.end(status, tags, values);
+      writeCell(this.model, { lastRunId: run.runId, lastStatus: status, experimentId: run.experimentId });
+      writeBundle(
+        this.model,
+        { "text/plain": `Labtrack run "${run.runName}" ${status} (${run.runId})` },
+        { labtrack: { runId: run.runId, experimentId: run.experimentId, status } },
+      );
+    } catch (e) {
+      run.stopHeartbeat();
+      this.showProblem(e);
+      return false;
     }
-    return (await close()) && status === "FINISHED";
+    return status === "FINISHED";
   }
 
   /** Params as text; metrics as numbers (a non-number named as a metric is logged as a param). */
