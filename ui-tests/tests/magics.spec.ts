@@ -55,6 +55,8 @@ test("Python: a tracked cell logs params and metrics from variables; errors fail
   await expect(cells.nth(2).locator(".jp-OutputArea-output").last()).toContainText(
     'Labtrack run "broken" FAILED',
   );
+  // The user's traceback shows the user's code only.
+  await expect(cells.nth(2).locator(".jp-OutputArea-output").first()).not.toContainText("labtrack");
 
   const runs = await runsOf(experiment);
   expect(runs.map((r) => [r.info.run_name, r.info.status])).toEqual([
@@ -117,7 +119,7 @@ test("Python: %track runs prints a table; a usage error stops the cell before th
   await createNotebook(lab.page, "magics-runs.ipynb", PYTHON, [
     `%track experiment ${experiment}\n%%track`,
     `%track experiment ${experiment}`,
-    "%%track a --metrics loss\nloss = 0.25",
+    "%%track a --metrics loss\nimport os\nloss = 0.25\nprint('run', os.environ['MLFLOW_RUN_ID'])",
     "%track runs --max 5",
     "%track params\nx = 1",
     "import os\nprint('after', os.environ.get('MLFLOW_RUN_ID'))",
@@ -135,6 +137,12 @@ test("Python: %track runs prints a table; a usage error stops the cell before th
   }
   await expect(cells.nth(0).locator(".jp-OutputArea-output")).toContainText("UsageError");
   await expect(cells.nth(0).locator(".jp-OutputArea-output")).toContainText("line 2");
+  // Code in the tracked cell saw its own run in MLFLOW_RUN_ID.
+  const seen = (await cells.nth(2).locator(".jp-OutputArea-output").first().textContent())
+    ?.replace("run ", "")
+    .trim();
+  expect(seen).toMatch(/^[0-9a-f]{32}$/);
+  await expect(cells.nth(2).locator(".jp-OutputArea-output").last()).toContainText(`(${seen})`);
   await expect(cells.nth(3).locator(".jp-OutputArea-output")).toContainText(`Runs of "${experiment}"`);
   await expect(cells.nth(3).locator(".jp-OutputArea-output")).toContainText("metrics.loss");
   await expect(cells.nth(3).locator(".jp-OutputArea-output")).toContainText("0.25");

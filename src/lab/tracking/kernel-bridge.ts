@@ -6,6 +6,7 @@ import {
   fromJsonValue,
   type KernelFamily,
   kernelFamily,
+  PYTHON_ENV_SETUP,
   parseDisplayedValue,
   readVariablesCode,
   setEnvCode,
@@ -17,6 +18,9 @@ export type VariableValue = number | string | null;
 
 /** Kernels found not to answer user_expressions (by kernel id), so the fallback is used at once. */
 const noUserExpressions = new Set<string>();
+
+/** Kernels (by connection) where the IPython env transformer is installed; a restart forgets it. */
+const transformerInstalled = new WeakMap<Kernel.IKernelConnection, Promise<boolean>>();
 
 export class KernelBridge {
   constructor(private readonly kernel: Kernel.IKernelConnection) {}
@@ -81,6 +85,42 @@ export class KernelBridge {
       },
       () => false,
     );
+  }
+
+  /**
+   * Makes sure the IPython env transformer is in the kernel: sent at once (before returning) when it
+   * is not, so that a cell sent right after finds it. Resolves with whether it is installed.
+   */
+  ensurePythonEnvTransformer(): Promise<boolean> {
+    const kernel = this.kernel;
+    const known = transformerInstalled.get(kernel);
+    if (known) return known;
+    const future = kernel.requestExecute(
+      {
+        code: PYTHON_ENV_SETUP,
+        silent: true,
+        store_history: false,
+        allow_stdin: false,
+        stop_on_error: false,
+      },
+      true,
+    );
+    const installed = future.done.then(
+      (reply) => (reply as KernelMessage.IExecuteReplyMsg).content.status === "ok",
+      () => false,
+    );
+    transformerInstalled.set(kernel, installed);
+    const forget = (_: unknown, status: Kernel.Status) => {
+      if (status === "restarting" || status === "autorestarting" || status === "dead") {
+        transformerInstalled.delete(kernel);
+        kernel.statusChanged.disconnect(forget);
+      }
+    };
+    kernel.statusChanged.connect(forget);
+    void installed.then((ok) => {
+      if (!ok) transformerInstalled.delete(kernel);
+    });
+    return installed;
   }
 
   async setEnv(vars: Record<string, string | null>): Promise<boolean> {

@@ -56,6 +56,33 @@ export function setEnvExpression(family: KernelFamily, vars: Record<string, stri
   );
 }
 
+/**
+ * IPython kernels: a marker line in place of the blanked `%%track` line carries MLFLOW_*; an input
+ * transformer (installed once per kernel by PYTHON_ENV_SETUP) applies it and blanks the line before
+ * the cell is compiled, so the cell's own request sets the environment, and tracebacks show only the
+ * user's code.
+ */
+export const PYTHON_ENV_MARKER = "# labtrack:env ";
+
+export function pythonEnvLine(vars: Record<string, string | null>): string {
+  return PYTHON_ENV_MARKER + JSON.stringify(vars);
+}
+
+export const PYTHON_ENV_SETUP = `def _labtrack_install():
+    import json, os
+    ip = get_ipython()
+    def _labtrack_env(lines):
+        if lines and lines[0].startswith(${JSON.stringify(PYTHON_ENV_MARKER)}):
+            for k, v in json.loads(lines[0][${PYTHON_ENV_MARKER.length}:]).items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            return ["\\n"] + lines[1:]
+        return lines
+    ip.input_transformers_cleanup[:] = [t for t in ip.input_transformers_cleanup if getattr(t, "__name__", "") != "_labtrack_env"] + [_labtrack_env]
+_labtrack_install(); del _labtrack_install`;
+
 /** Marks the line carrying the variables in the kernel's stdout (kernels differ in how they echo values). */
 export const VARIABLES_MARKER = "__labtrack_variables__";
 

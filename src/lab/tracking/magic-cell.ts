@@ -23,7 +23,7 @@ import { runLineCommand } from "./commands.js";
 import { executeInCell } from "./execute-code.js";
 import { ensureExperiment } from "./experiments.js";
 import { KernelBridge, type VariableValue } from "./kernel-bridge.js";
-import { type KernelFamily, kernelFamily, setEnvExpression } from "./kernel-language.js";
+import { type KernelFamily, kernelFamily, pythonEnvLine, setEnvExpression } from "./kernel-language.js";
 
 /** The user_expressions key under which the environment is reset after a tracked cell. */
 const ENV_RESET = "__labtrack_env__";
@@ -129,7 +129,7 @@ export class MagicCell {
       const outcomePromise = executeInCell(
         this.ctx.cell,
         this.ctx.sessionContext,
-        parsed.code,
+        this.prefix + parsed.code,
         this.trailingExpressions(),
       );
       const [outcome, envOk] = await Promise.all([outcomePromise, this.envSet]);
@@ -217,12 +217,19 @@ export class MagicCell {
       description: magic.description,
       tags: Object.fromEntries(magic.tags.map((t) => [t.key, t.value])),
     });
-    // MLFLOW_* go to the kernel in a request of their own, sent without waiting for its answer: the
-    // kernel runs requests in order, so the cell's code (sent next) sees them, at no extra round trip,
-    // and the user's tracebacks show only the user's code.
-    this.envSet = this.bridge
-      ? this.bridge.sendEnv(this.family, this.envFor(this.cellRun))
-      : Promise.resolve(false);
+    if (this.bridge && this.family === "python") {
+      // IPython: the cell's own request carries MLFLOW_* on its blank first line, applied and blanked
+      // again by Labtrack's input transformer (installed once per kernel): no extra request, and the
+      // user's tracebacks show only the user's code (see PYTHON_ENV_MARKER).
+      this.prefix = pythonEnvLine(this.envFor(this.cellRun));
+      this.envSet = this.bridge.ensurePythonEnvTransformer();
+    } else {
+      // Other kernels: a request of its own, sent without waiting for its answer; the kernel runs
+      // requests in order, so the cell's code (sent next) sees the variables.
+      this.envSet = this.bridge
+        ? this.bridge.sendEnv(this.family, this.envFor(this.cellRun))
+        : Promise.resolve(false);
+    }
     // The source is known now: upload it while the code runs.
     // Its failure is reported when the run ends, not as an unhandled rejection meanwhile.
     this.sourceUpload = this.cellRun
@@ -246,6 +253,7 @@ export class MagicCell {
   }
 
   private envSet: Promise<boolean> = Promise.resolve(true);
+  private prefix = "";
 
   private envFor(run: { runId: string; experimentId: string } | null): Record<string, string | null> {
     return {
