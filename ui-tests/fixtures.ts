@@ -101,14 +101,13 @@ export async function createNotebook(
 export const PYTHON = { name: "python3", display_name: "Python 3 (ipykernel)", language: "python" };
 export const TYPESCRIPT = { name: "tslab", display_name: "TypeScript", language: "typescript" };
 
-/** Runs every cell and waits until each shows an execution count or an error output. */
-export async function runAll(lab: Lab): Promise<ReturnType<Page["locator"]>> {
-  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+/** Opens a notebook in a fresh workspace and waits for its kernel to be idle; the notebook's locator. */
+export async function openNotebook(lab: Lab, file: string): Promise<ReturnType<Page["locator"]>> {
+  await lab.open(file);
   await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
     timeout: 60_000,
   });
-  await lab.command("notebook:run-all-cells");
-  return notebook;
+  return lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
 }
 
 /** Writes Labtrack's settings through JupyterLab's settings API, as the settings editor does. */

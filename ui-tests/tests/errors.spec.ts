@@ -3,7 +3,17 @@
 // settings editor writes them.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createNotebook, expect, LAB, type Lab, PYTHON, putSettings, TOKEN, test } from "../fixtures.js";
+import {
+  createNotebook,
+  expect,
+  LAB,
+  type Lab,
+  openNotebook,
+  PYTHON,
+  putSettings,
+  TOKEN,
+  test,
+} from "../fixtures.js";
 
 const setSettings = (lab: Lab, values: Record<string, unknown>) => putSettings(lab.page, values);
 
@@ -65,11 +75,7 @@ test("a tracked cell with the tracking server unreachable shows the error and do
   ]);
   await lab.open();
   await setSettings(lab, { trackingUri: closedUrl });
-  await lab.open("unreachable.ipynb");
-  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
-  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
-    timeout: 60_000,
-  });
+  const notebook = await openNotebook(lab, "unreachable.ipynb");
   const cells = notebook.locator(".jp-CodeCell");
   await cells.nth(0).click();
   await lab.command("notebook:run-cell");

@@ -5,6 +5,7 @@ import {
   createNotebook,
   expect,
   LAB,
+  openNotebook,
   PYTHON,
   putSettings,
   TOKEN,
@@ -33,11 +34,7 @@ test("Python: a tracked cell logs params and metrics from variables; errors fail
     '%%track first-run --params lr,optimizer --metrics acc --tags team=vision\nlr = 0.1\noptimizer = "adam"\nacc = 0.93\nprint("trained")',
     '%%track broken\nraise ValueError("bad input")',
   ]);
-  await lab.open("magics-python.ipynb");
-  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
-  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
-    timeout: 60_000,
-  });
+  const notebook = await openNotebook(lab, "magics-python.ipynb");
   await lab.command("notebook:run-all-cells");
   const cells = notebook.locator(".jp-CodeCell");
   await expect(cells.nth(0).locator(".jp-OutputArea-output")).toContainText(
@@ -124,11 +121,7 @@ test("Python: %track runs prints a table; a usage error stops the cell before th
     "%track params\nx = 1",
     "import os\nprint('after', os.environ.get('MLFLOW_RUN_ID'))",
   ]);
-  await lab.open("magics-runs.ipynb");
-  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
-  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
-    timeout: 60_000,
-  });
+  const notebook = await openNotebook(lab, "magics-runs.ipynb");
   const cells = notebook.locator(".jp-CodeCell");
   for (const i of [0, 1, 2, 3, 4]) {
     await cells.nth(i).click();
@@ -162,11 +155,7 @@ test("TypeScript: code in a tracked cell logs per-epoch metrics into the cell's 
     `%track experiment ${experiment}`,
     '%%track ts-cell --metrics acc --params epochs\nimport { logMetric } from "labtrack";\nconst epochs = 5;\nfor (let i = 0; i < epochs; i++) logMetric("loss", 1 / (i + 1), i);\nconst acc = 0.9;',
   ]);
-  await lab.open("magics-typescript.ipynb");
-  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
-  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
-    timeout: 60_000,
-  });
+  const notebook = await openNotebook(lab, "magics-typescript.ipynb");
   await lab.command("notebook:run-all-cells");
   const cells = notebook.locator(".jp-CodeCell");
   await expect(cells.nth(1).locator(".jp-OutputArea-output").last()).toContainText(
@@ -210,11 +199,7 @@ test("%track compare draws metric curves and bars inline, saved with a static SV
     "%track compare --metrics loss,acc",
     "%track compare --metrics acc --kind bar",
   ]);
-  await lab.open("compare.ipynb");
-  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
-  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
-    timeout: 60_000,
-  });
+  const notebook = await openNotebook(lab, "compare.ipynb");
   await lab.command("notebook:run-all-cells");
   const cells = notebook.locator(".jp-CodeCell");
   await expect(
@@ -271,11 +256,7 @@ test("an interrupted tracked cell ends KILLED, and so does one whose kernel rest
     "%%track interrupted\nimport time\nfor _ in range(600): time.sleep(0.1)",
     "%%track restarted\nimport time\nfor _ in range(600): time.sleep(0.1)",
   ]);
-  await lab.open("killed.ipynb");
-  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
-  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
-    timeout: 60_000,
-  });
+  const notebook = await openNotebook(lab, "killed.ipynb");
   const cells = notebook.locator(".jp-CodeCell");
   await cells.nth(0).click();
   await lab.command("notebook:run-cell");
@@ -396,11 +377,7 @@ test("runs selected in the runs table become a %track compare cell in the notebo
     "%track compare --params lr --metrics loss --kind scatter",
     "%track compare --params lr --metrics loss --kind parallel",
   ]);
-  await lab.open("table-compare.ipynb");
-  const notebook = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
-  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
-    timeout: 60_000,
-  });
+  const notebook = await openNotebook(lab, "table-compare.ipynb");
   await lab.command("notebook:run-all-cells");
   const cells = notebook.locator(".jp-CodeCell");
   await expect(cells.nth(1).locator(".lt-LiveChart svg")).toBeVisible({ timeout: 60_000 });
