@@ -307,6 +307,28 @@ describe("params, tags and metrics", () => {
     expect(forA.at(-1).step).toBe(999);
     // b's own last step is kept even though it is not on a's grid.
     expect(sampled.metrics.filter((m: Body) => m.run_id === b).at(-1).step).toBe(299);
+    // A run logging every 10th step (not dense): sampled among the steps it has.
+    const c = (await newRun()).info.run_id;
+    await ok("POST", "/runs/log-batch", {
+      run_id: c,
+      metrics: Array.from({ length: 100 }, (_, i) => ({
+        key: "curve",
+        value: i,
+        timestamp: i,
+        step: i * 10,
+      })),
+    });
+    const sparse = await ok("GET", "/metrics/get-history-bulk-interval", {
+      run_ids: [c],
+      metric_key: "curve",
+      max_results: 10,
+    });
+    const sparseSteps = sparse.metrics.map((m: Body) => m.step);
+    expect(sparseSteps.every((st: number) => st % 10 === 0)).toBe(true);
+    expect(sparseSteps[0]).toBe(0);
+    expect(sparseSteps.at(-1)).toBe(990);
+    expect(sparseSteps.length).toBeGreaterThanOrEqual(10);
+    expect(sparseSteps.length).toBeLessThanOrEqual(12);
     const ranged = await ok("GET", "/metrics/get-history-bulk-interval", {
       run_ids: [a],
       metric_key: "curve",
