@@ -150,7 +150,7 @@ async function chartBench(browser, base, token, trackingUri, quick) {
     const t0 = performance.now();
     void app.commands.execute("notebook:run-cell");
     const cell = panel.content.widgets[1].node;
-    while (!cell.querySelector(".lt-LiveChart svg")) await new Promise((r) => setTimeout(r, 5));
+    while (!cell.querySelector(".lt-LiveChart canvas")) await new Promise((r) => setTimeout(r, 5));
     return performance.now() - t0;
   });
   await page.waitForSelector(".lt-LiveChart[data-update-ms]", { state: "attached", timeout: 30_000 });

@@ -216,7 +216,7 @@ test("%track compare draws metric curves and bars inline, saved with a static SV
   // Charts follow the theme, saved ones included.
   await lab.command("apputils:change-theme", { theme: "JupyterLab Dark" });
   await expect(lab.page.locator("#jupyterlab-splash")).toHaveCount(0);
-  await expect(cells.nth(1).locator(".lt-LiveChart svg")).toBeVisible();
+  await expect(cells.nth(1).locator(".lt-LiveChart canvas")).toBeVisible();
   await lab.page.waitForTimeout(500);
   await lab.screenshot("compare-dark");
   await lab.command("apputils:change-theme", { theme: "JupyterLab Light" });
@@ -241,8 +241,8 @@ test("%track compare draws metric curves and bars inline, saved with a static SV
     await lab.open("compare.ipynb");
     await expect(lab.page.locator(".lt-StatusItem")).toHaveAttribute("data-state", "error");
     const reopened = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell");
-    await expect(reopened.nth(1).locator(".lt-LiveChart svg")).toBeVisible({ timeout: 30_000 });
-    await expect(reopened.nth(2).locator(".lt-LiveChart svg")).toBeVisible();
+    await expect(reopened.nth(1).locator(".lt-LiveChart canvas")).toBeVisible({ timeout: 30_000 });
+    await expect(reopened.nth(2).locator(".lt-LiveChart canvas")).toBeVisible();
     await lab.screenshot("compare-reopened-offline");
   } finally {
     await putSettings(lab.page, {});
@@ -332,7 +332,7 @@ test("a compare chart follows a running run live, then keeps its final data", as
     await lab.command("notebook:run-all-cells");
     const chart = notebook.locator(".lt-LiveChart");
     await expect(chart).toHaveAttribute("data-live", "true", { timeout: 30_000 });
-    await expect(chart.locator("svg")).toBeVisible();
+    await expect(chart.locator("canvas")).toBeVisible();
     const stepsShown = async () => {
       const r = await lab.page.evaluate(() => {
         const cells = (window as any).jupyterapp.shell.currentWidget.content.model.cells;
@@ -380,8 +380,8 @@ test("runs selected in the runs table become a %track compare cell in the notebo
   const notebook = await openNotebook(lab, "table-compare.ipynb");
   await lab.command("notebook:run-all-cells");
   const cells = notebook.locator(".jp-CodeCell");
-  await expect(cells.nth(1).locator(".lt-LiveChart svg")).toBeVisible({ timeout: 60_000 });
-  await expect(cells.nth(2).locator(".lt-LiveChart svg")).toBeVisible({ timeout: 60_000 });
+  await expect(cells.nth(1).locator(".lt-LiveChart canvas")).toBeVisible({ timeout: 60_000 });
+  await expect(cells.nth(2).locator(".lt-LiveChart canvas")).toBeVisible({ timeout: 60_000 });
   await lab.screenshot("compare-scatter-parallel");
 
   await lab.fire("labtrack:open-runs-table", { experimentId, experimentName: experiment });
@@ -392,9 +392,23 @@ test("runs selected in the runs table become a %track compare cell in the notebo
   await rows.nth(1).getByRole("checkbox").check();
   await lab.page.locator(".lt-RunsTable-compare").click();
   // The notebook gets the cell, runs it, and shows the chart of exactly those two runs.
-  const inserted = notebook.locator(".jp-CodeCell").nth(1);
+  const inserted = notebook.locator(".jp-CodeCell").filter({ hasText: /%track compare [0-9a-f]{32} / });
   await expect(inserted.locator(".jp-InputArea")).toContainText("%track compare");
   await expect(inserted.locator(".jp-InputArea")).toContainText("--metrics loss");
-  await expect(inserted.locator(".lt-LiveChart svg")).toBeVisible({ timeout: 60_000 });
-  await expect(inserted.locator(".lt-LiveChart svg")).toContainText("lr=");
+  await expect(inserted.locator(".lt-LiveChart canvas")).toBeVisible({ timeout: 60_000 });
+  // …of exactly the two selected runs.
+  await expect
+    .poll(() =>
+      lab.page.evaluate(() => {
+        const cells = (window as any).jupyterapp.shell.currentWidget.content.model.cells;
+        for (let i = 0; i < cells.length; i++) {
+          const cell = cells.get(i);
+          if (!/^%track compare [0-9a-f]{32} /.test(cell.sharedModel.getSource())) continue;
+          const data = cell.outputs.length ? cell.outputs.get(0).data : {};
+          return data["application/vnd.labtrack.chart+json"]?.query.runIds.length ?? null;
+        }
+        return null;
+      }),
+    )
+    .toBe(2);
 });

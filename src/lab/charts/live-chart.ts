@@ -67,7 +67,7 @@ export class LiveChart extends Widget implements IRenderMime.IRenderer {
     const themed = { ...spec, config: { ...(spec as { config?: object }).config, ...themeConfig(theme) } };
     const compiled = vl.compile(themed as Parameters<typeof vl.compile>[0]).spec;
     const holder = document.createElement("div");
-    const view = new vega.View(vega.parse(compiled), { renderer: "svg", container: holder, hover: true });
+    const view = new vega.View(vega.parse(compiled), { renderer: "canvas", container: holder, hover: true });
     await view.runAsync();
     view.addEventListener("click", (_event, item) => {
       const datum = (item as { datum?: { runId?: unknown } } | null | undefined)?.datum;

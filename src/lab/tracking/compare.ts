@@ -111,6 +111,29 @@ export async function compareChart(
  */
 export type EndedHistories = Map<string, Record<string, MetricHistories[string][string]>>;
 
+/** Ended runs (their metadata) as last read: like their histories, they no longer change. */
+const endedRuns = new WeakMap<EndedHistories, Map<string, WireRun>>();
+
+async function readRuns(client: RestClient, query: ChartQuery, ended?: EndedHistories): Promise<WireRun[]> {
+  const cache = ended ? (endedRuns.get(ended) ?? new Map<string, WireRun>()) : new Map<string, WireRun>();
+  if (ended) endedRuns.set(ended, cache);
+  const missing = query.runIds.filter((id) => !cache.has(id));
+  const fetched = missing.length
+    ? (
+        await client.searchRuns(query.experimentIds, {
+          filter: `attributes.run_id IN (${missing.map((id) => `'${id}'`).join(", ")})`,
+          maxResults: missing.length,
+        })
+      ).runs
+    : [];
+  const byId = new Map([...cache, ...fetched.map((r) => [r.info.run_id, r] as const)]);
+  if (ended) for (const r of fetched) if (r.info.status !== "RUNNING") cache.set(r.info.run_id, r);
+  return query.runIds.flatMap((id) => {
+    const run = byId.get(id);
+    return run ? [run] : [];
+  });
+}
+
 export async function chartFor(
   client: RestClient,
   query: ChartQuery,
@@ -118,14 +141,7 @@ export async function chartFor(
   known?: WireRun[],
   ended?: EndedHistories,
 ): Promise<CompareChart> {
-  const wire =
-    known ??
-    (
-      await client.searchRuns(query.experimentIds, {
-        filter: `attributes.run_id IN (${query.runIds.map((id) => `'${id}'`).join(", ")})`,
-        maxResults: query.runIds.length,
-      })
-    ).runs.sort((a, b) => query.runIds.indexOf(a.info.run_id) - query.runIds.indexOf(b.info.run_id));
+  const wire = known ?? (await readRuns(client, query, ended));
   const runs = wire.map(toChartRun);
   const runIds = runs.map((r) => r.runId);
   const metricColumns = query.metrics.map((m) => `metrics.${m}`);
