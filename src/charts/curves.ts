@@ -224,6 +224,37 @@ export function groupLabels(runs: readonly ChartRun[], groupBy: string): string[
   });
 }
 
+/**
+ * The line of each series (selectable from the legend) and, in interactive charts, the invisible
+ * points that show a tooltip under the pointer: the same for runs and for groups.
+ */
+function seriesLayers(o: {
+  selectBy: "run" | "group";
+  strokeWidth: number;
+  yScale: object;
+  live: boolean;
+  hover: object;
+  tooltip: unknown;
+}): unknown[] {
+  const y = { field: "v", type: "quantitative", title: null, scale: o.yScale };
+  const line = {
+    mark: { type: "line", strokeWidth: o.strokeWidth },
+    ...(o.live ? { params: [legendSelection(o.selectBy)] } : {}),
+    encoding: { y, ...(o.live ? { opacity: selectedOpacity() } : {}) },
+  };
+  if (!o.live) return [line];
+  const points = {
+    mark: { type: "point", filled: true, size: 40 },
+    params: [o.hover],
+    encoding: {
+      y,
+      opacity: { condition: { param: "hover", empty: false, value: 1 }, value: 0 },
+      tooltip: o.tooltip,
+    },
+  };
+  return [line, points];
+}
+
 export function curvesSpec(opts: CurvesOptions): TopLevelSpec {
   const prep = prepareCurves(opts);
   if (prep.runs.length === 0) return noDataSpec(opts, "curves", "No data: no runs");
@@ -348,26 +379,8 @@ export function curvesSpec(opts: CurvesOptions): TopLevelSpec {
           ...(live ? { opacity: selectedOpacity(0.2, 0.03) } : {}),
         },
       },
-      {
-        mark: { type: "line", strokeWidth: 2 },
-        ...(live ? { params: [legendSelection("group")] } : {}),
-        encoding: {
-          y: { field: "v", type: "quantitative", title: null, scale: yScale },
-          ...(live ? { opacity: selectedOpacity() } : {}),
-        },
-      },
+      ...seriesLayers({ selectBy: "group", strokeWidth: 2, yScale, live, hover, tooltip }),
     ];
-    if (live) {
-      layer.push({
-        mark: { type: "point", filled: true, size: 40 },
-        params: [hover],
-        encoding: {
-          y: { field: "v", type: "quantitative", title: null, scale: yScale },
-          opacity: { condition: { param: "hover", empty: false, value: 1 }, value: 0 },
-          tooltip,
-        },
-      });
-    }
     return {
       ...topLevel(opts, "curves", { ...meta, groups: groups.length, pointsPerSeries: per }),
       data: { values },
@@ -433,25 +446,7 @@ export function curvesSpec(opts: CurvesOptions): TopLevelSpec {
       },
     });
   }
-  layer.push({
-    mark: { type: "line", strokeWidth: 1.6 },
-    ...(live ? { params: [legendSelection("run")] } : {}),
-    encoding: {
-      y: { field: "v", type: "quantitative", title: null, scale: yScale },
-      ...(live ? { opacity: selectedOpacity() } : {}),
-    },
-  });
-  if (live) {
-    layer.push({
-      mark: { type: "point", filled: true, size: 40 },
-      params: [hover],
-      encoding: {
-        y: { field: "v", type: "quantitative", title: null, scale: yScale },
-        opacity: { condition: { param: "hover", empty: false, value: 1 }, value: 0 },
-        tooltip,
-      },
-    });
-  }
+  layer.push(...seriesLayers({ selectBy: "run", strokeWidth: 1.6, yScale, live, hover, tooltip }));
   return {
     ...topLevel(opts, "curves", { ...meta, pointsPerSeries: per, selection: live ? RUN_SELECTION : null }),
     data: { values },
