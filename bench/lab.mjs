@@ -6,19 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../app/chromium.mjs";
 import { startLabtrack } from "../app/launch.mjs";
 import { RestClient } from "../lib/client/index.js";
 import { median } from "./lib/stats.mjs";
-
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 async function seed(trackingUri, runs) {
   const client = new RestClient({ trackingUri });
@@ -173,7 +164,7 @@ export async function labSuite({ quick = false } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "labtrack-bench-lab-"));
   const labtrack = await startLabtrack({ dataDir, trackingPort: 0, labPort: 0, quiet: true });
   const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
+    executablePath: CHROMIUM_PATH,
     headless: true,
     args: CHROMIUM_ARGS,
   });

@@ -1,6 +1,8 @@
 // UI tests: Debian's chromium (never a downloaded browser) against the real app — the tracking server
 // and JupyterLab with Labtrack — started once by global-setup.ts, as `npm start` starts it.
 import { defineConfig } from "@playwright/test";
+// @ts-expect-error -- plain ESM module without types
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../app/chromium.mjs";
 
 export default defineConfig({
   testDir: "./tests",
@@ -15,16 +17,8 @@ export default defineConfig({
   use: {
     viewport: { width: 1400, height: 900 },
     launchOptions: {
-      executablePath: process.env.LABTRACK_CHROMIUM ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
     },
     trace: "off",
     screenshot: "only-on-failure",
