@@ -19,6 +19,7 @@ import { ServerConnection } from "@jupyterlab/services";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import { IStatusBar } from "@jupyterlab/statusbar";
 import { liveChartFactory } from "./charts/live-chart.js";
+import { CommandIds } from "./command-ids.js";
 import { TrackingConnection } from "./connection.js";
 import { ExperimentsModel } from "./experiments-model.js";
 import { labtrackIcon } from "./icon.js";
@@ -34,15 +35,7 @@ import { magicLineHighlight } from "./tracking/highlight.js";
 
 const PLUGIN_ID = "labtrack:plugin";
 
-export const CommandIds = {
-  openPanel: "labtrack:open-panel",
-  refresh: "labtrack:refresh",
-  checkConnection: "labtrack:check-connection",
-  setTrackingUri: "labtrack:set-tracking-uri",
-  openSettings: "labtrack:open-settings",
-  trackCell: "labtrack:track-cell",
-  showRun: "labtrack:show-run",
-} as const;
+export { CommandIds };
 
 /** fetch through ServerConnection, so the Jupyter token and XSRF header go along. */
 function jupyterFetch(settings: ServerConnection.ISettings): typeof fetch {
@@ -184,7 +177,15 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       label: "Labtrack: Refresh Experiments",
       execute: () => model.refresh(),
     });
-    for (const command of Object.values(CommandIds)) palette?.addItem({ command, category: "Labtrack" });
+    for (const command of [
+      CommandIds.openPanel,
+      CommandIds.refresh,
+      CommandIds.checkConnection,
+      CommandIds.setTrackingUri,
+      CommandIds.openSettings,
+      CommandIds.showRun,
+    ])
+      palette?.addItem({ command, category: "Labtrack" });
   },
 };
 

@@ -9,13 +9,14 @@ import {
   ToolbarButton,
 } from "@jupyterlab/apputils";
 import { quote } from "../../magics/index.js";
+import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
 import { describeError } from "../describe-error.js";
 import { labtrackIcon } from "../icon.js";
 import { RunsTableModel } from "./model.js";
 import { RunsTableWidget } from "./widget.js";
 
-export const OPEN_RUNS_TABLE = "labtrack:open-runs-table";
+export const OPEN_RUNS_TABLE = CommandIds.openRunsTable;
 
 export { RunsTableModel } from "./model.js";
 export { RunsTableWidget } from "./widget.js";
