@@ -128,8 +128,20 @@ export function themeConfig(theme: ChartTheme = "light", override?: Config): Con
   return override ? deepMerge(base, override) : base;
 }
 
+export interface TopLevelProps {
+  $schema: string;
+  title?: string;
+  background: string;
+  config: Config;
+  usermeta: { labtrack: Record<string, unknown> };
+}
+
 /** Top-level properties every spec shares. */
-export function topLevel(opts: ChartOptions, kind: string, extra: Record<string, unknown> = {}) {
+export function topLevel(
+  opts: ChartOptions,
+  kind: string,
+  extra: Record<string, unknown> = {},
+): TopLevelProps {
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...(opts.title ? { title: opts.title } : {}),
