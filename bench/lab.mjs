@@ -95,7 +95,7 @@ async function trackedCellOverhead(browser, base, token, rounds) {
 }
 
 /** 20 runs × 3 metrics × 10,000 steps: the compare output's time to show, live update and size. */
-async function chartBench(browser, base, token, trackingUri, quick) {
+export async function chartBench(browser, base, token, trackingUri, quick) {
   const client = new RestClient({ trackingUri });
   const experimentId = await client.createExperiment("bench-charts");
   const steps = quick ? 2000 : 10_000;
@@ -145,18 +145,43 @@ async function chartBench(browser, base, token, trackingUri, quick) {
     return performance.now() - t0;
   });
   await page.waitForSelector(".lt-LiveChart[data-update-ms]", { state: "attached", timeout: 30_000 });
+  // The running run keeps training: each cycle has new points to show.
+  let step = steps;
+  let training = true;
+  const trainer = (async () => {
+    while (training) {
+      const metrics = [];
+      for (const key of ["loss", "acc", "lr"])
+        for (let k = 0; k < 20; k++)
+          metrics.push({ key, value: Math.exp(-(step + k) / 1000), timestamp: 1e12 + step + k, step: step + k });
+      step += 20;
+      await client.logBatch(runIds[0], { metrics });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
   const updates = [];
+  const parts = [];
+  let seen = await page.getAttribute(".lt-LiveChart", "data-update-ms");
   for (let i = 0; i < (quick ? 3 : 5); i++) {
-    await page.waitForTimeout(1100);
-    updates.push(Number(await page.getAttribute(".lt-LiveChart", "data-update-ms")));
+    // The next cycle's figure (each cycle writes its own).
+    await page.waitForFunction(
+      (before) => document.querySelector(".lt-LiveChart")?.getAttribute("data-update-ms") !== before,
+      seen,
+      { timeout: 10_000, polling: 50 },
+    );
+    seen = await page.getAttribute(".lt-LiveChart", "data-update-ms");
+    updates.push(Number(seen));
+    parts.push(await page.getAttribute(".lt-LiveChart", "data-update-parts"));
   }
+  training = false;
+  await trainer;
   const bytes = await page.evaluate(() => {
     const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
     return JSON.stringify(cells.get(1).outputs.toJSON()).length;
   });
   await page.close();
   await putSettings(base, token, {});
-  return { shownMs, updateMs: median(updates), bytes, steps };
+  return { shownMs, updateMs: median(updates), bytes, steps, parts };
 }
 
 export async function labSuite({ quick = false } = {}) {
@@ -266,7 +291,7 @@ export async function labSuite({ quick = false } = {}) {
         target: "≤ 200 ms",
         value: `${charts.updateMs.toFixed(0)} ms`,
         pass: charts.updateMs <= 200,
-        note: "fetch, build and draw off-screen, then swap (median of the cycles seen)",
+        note: `the running run logs 20 steps × 3 metrics every 250 ms; one cycle re-reads the running run, rebuilds the spec and hands vega only the rows that changed (median of ${charts.parts.length} cycles; last: ${charts.parts.at(-1)})`,
       },
       {
         name: "the same chart's output in the saved notebook",

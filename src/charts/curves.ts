@@ -18,6 +18,17 @@ import type { ChartRun, CurvesOptions, CurveX, MetricPoint } from "./types.js";
 
 export const DEFAULT_MAX_POINTS = 1000;
 export const DEFAULT_MAX_TOTAL_POINTS = 5000;
+/**
+ * Most points that answer the pointer (tooltips). Finding the nearest point costs a voronoi diagram of
+ * them, redone on every live update when the x axis grows; beyond this many, every k-th point per
+ * series answers (the lines keep all their points).
+ */
+export const MAX_HOVER_POINTS = 2500;
+
+/** Every how many points of a series one answers the pointer, for a chart of `total` points. */
+export function hoverStride(total: number): number {
+  return Math.max(1, Math.ceil(total / MAX_HOVER_POINTS));
+}
 
 /** One run's usable points of one metric, sorted by step (then time). */
 export interface CurveSeries {
@@ -235,6 +246,10 @@ function seriesLayers(o: {
   live: boolean;
   hover: object;
   tooltip: unknown;
+  /** Every how many points of a series one answers the pointer (see MAX_HOVER_POINTS). */
+  hoverStride: number;
+  /** The field that tells the series apart (the row of the inline data). */
+  seriesKey: string;
 }): unknown[] {
   const y = { field: "v", type: "quantitative", title: null, scale: o.yScale };
   const line = {
@@ -245,6 +260,14 @@ function seriesLayers(o: {
   if (!o.live) return [line];
   const points = {
     mark: { type: "point", filled: true, size: 40 },
+    ...(o.hoverStride > 1
+      ? {
+          transform: [
+            { window: [{ op: "row_number", as: "k" }], groupby: [o.seriesKey, "m"] },
+            { filter: `datum.k % ${o.hoverStride} === 1` },
+          ],
+        }
+      : {}),
     params: [o.hover],
     encoding: {
       y,
@@ -379,7 +402,16 @@ export function curvesSpec(opts: CurvesOptions): TopLevelSpec {
           ...(live ? { opacity: selectedOpacity(0.2, 0.03) } : {}),
         },
       },
-      ...seriesLayers({ selectBy: "group", strokeWidth: 2, yScale, live, hover, tooltip }),
+      ...seriesLayers({
+        selectBy: "group",
+        strokeWidth: 2,
+        yScale,
+        live,
+        hover,
+        tooltip,
+        hoverStride: hoverStride(values.reduce((n, row) => n + row.x.length, 0)),
+        seriesKey: "g",
+      }),
     ];
     return {
       ...topLevel(opts, "curves", { ...meta, groups: groups.length, pointsPerSeries: per }),
@@ -446,7 +478,18 @@ export function curvesSpec(opts: CurvesOptions): TopLevelSpec {
       },
     });
   }
-  layer.push(...seriesLayers({ selectBy: "run", strokeWidth: 1.6, yScale, live, hover, tooltip }));
+  layer.push(
+    ...seriesLayers({
+      selectBy: "run",
+      strokeWidth: 1.6,
+      yScale,
+      live,
+      hover,
+      tooltip,
+      hoverStride: hoverStride(values.reduce((n, row) => n + row.x.length, 0)),
+      seriesKey: "i",
+    }),
+  );
   return {
     ...topLevel(opts, "curves", { ...meta, pointsPerSeries: per, selection: live ? RUN_SELECTION : null }),
     data: { values },

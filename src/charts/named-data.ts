@@ -46,3 +46,28 @@ export function withNamedData(spec: TopLevelSpec): NamedData {
     shape,
   };
 }
+
+/**
+ * What turns the rows a view holds into `next`: the rows to remove (the view's own objects) and those to
+ * insert. Rows are compared by value, so a live update touches only the series that changed (the
+ * running runs') and vega redoes only their share of the dataflow.
+ */
+export function datasetChanges<T extends object>(
+  current: readonly T[],
+  next: readonly T[],
+): { remove: T[]; insert: T[] } {
+  const held = new Map<string, T[]>();
+  for (const row of current) {
+    const key = JSON.stringify(row);
+    const same = held.get(key);
+    if (same) same.push(row);
+    else held.set(key, [row]);
+  }
+  const insert: T[] = [];
+  for (const row of next) {
+    const same = held.get(JSON.stringify(row));
+    if (same?.length) same.pop();
+    else insert.push(row);
+  }
+  return { remove: [...held.values()].flat(), insert };
+}

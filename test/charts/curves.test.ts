@@ -208,6 +208,33 @@ describe("curvesSpec", () => {
   });
 });
 
+describe("points that answer the pointer", () => {
+  it("are every point of small charts, every k-th point per series of big ones (all lines stay whole)", async () => {
+    const few = makeRuns(3);
+    const small = await check(
+      curvesSpec({ runs: few, histories: makeHistories(few, 100), metrics: ["loss"] }),
+    );
+    const hover = (view: any) => itemsOf(view, "symbol").filter((i) => i.datum?.m !== undefined);
+    expect(hover(small.view)).toHaveLength(300);
+    const many = makeRuns(20);
+    const big = curvesSpec({
+      runs: many,
+      histories: makeHistories(many, 400),
+      metrics: ["loss", "acc", "lr"],
+    });
+    const { view } = await check(big);
+    const lines = marksOf(view, "line").filter((m) => m.items.length > 0);
+    const drawn = lines.reduce((n, m) => n + m.items.length, 0);
+    expect(drawn).toBeGreaterThan(60 * 80);
+    const answering = hover(view);
+    expect(answering.length).toBeLessThanOrEqual(2500);
+    expect(answering.length).toBeGreaterThanOrEqual(2000);
+    // Every series still answers, from its first point on.
+    expect(new Set(answering.map((p: any) => `${p.datum.runId}/${p.datum.m}`)).size).toBe(60);
+    expect(answering.some((p: any) => p.datum.x === 0)).toBe(true);
+  });
+});
+
 describe("size of the inlined data", () => {
   it("keeps 20 runs × 3 metrics × 10,000 steps under 200 kB", async () => {
     const runs = makeRuns(20);

@@ -2,7 +2,7 @@ import * as vega from "vega";
 import { compile } from "vega-lite";
 import { describe, expect, it } from "vitest";
 import { buildChart, type ChartRequest } from "../../src/charts/index.js";
-import { withNamedData } from "../../src/charts/named-data.js";
+import { datasetChanges, withNamedData } from "../../src/charts/named-data.js";
 import { makeHistories, makeRuns } from "./fixtures.js";
 import { marksOf } from "./render.js";
 
@@ -68,5 +68,37 @@ describe("withNamedData", () => {
       encoding: { x: { field: "a", type: "quantitative" } },
     });
     expect(named.datasets).toEqual({ given: [{ a: 1 }] });
+  });
+});
+
+describe("datasetChanges", () => {
+  it("removes the rows that changed and inserts their new values, leaving equal rows alone", () => {
+    const a = { i: 0, v: [1, 2] };
+    const b = { i: 1, v: [3] };
+    const b2 = { i: 1, v: [3, 4] };
+    const { remove, insert } = datasetChanges([a, b], [{ i: 0, v: [1, 2] }, b2]);
+    expect(remove).toEqual([b]);
+    expect(remove[0]).toBe(b);
+    expect(insert).toEqual([b2]);
+  });
+
+  it("counts duplicates and handles empty sides", () => {
+    const row = { x: 1 };
+    expect(datasetChanges([row, { x: 1 }], [{ x: 1 }])).toEqual({ remove: [{ x: 1 }], insert: [] });
+    expect(datasetChanges([], [row])).toEqual({ remove: [], insert: [row] });
+    expect(datasetChanges([row], [])).toEqual({ remove: [row], insert: [] });
+  });
+
+  it("brings a drawn view to the new data through a changeset", async () => {
+    const view = await draw(withNamedData(curves(10)).spec);
+    const next = withNamedData(curves(25));
+    for (const [name, values] of Object.entries(next.datasets)) {
+      const { remove, insert } = datasetChanges(view.data(name) as object[], values as object[]);
+      view.change(name, vega.changeset().remove(remove).insert(insert));
+    }
+    await view.runAsync();
+    const lines = marksOf(view, "line").filter((m) => m.items.length > 0);
+    expect(lines.map((m) => m.items.length)).toEqual([25, 25, 25, 25, 25, 25]);
+    view.finalize();
   });
 });

@@ -1,11 +1,11 @@
 // Renders `%track compare` outputs (Labtrack's chart MIME type): the Vega-Lite chart saved in the same
-// output, drawn by vega (loaded on the first chart), followed live while a shown run is RUNNING —
-// redrawn off-screen and swapped in, so it never flickers — and saved with its final data when all
-// have ended. Clicking a run's mark shows the run in the panel.
+// output, drawn by vega (loaded on the first chart), followed live while a shown run is RUNNING — the
+// drawn view takes only the rows that changed, in place, so it never flickers and keeps the legend
+// selection — and saved with its final data when all have ended. Clicking a run's mark shows the run in the panel.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
 import { buildChart, themeConfig } from "../../charts/index.js";
-import { type NamedData, withNamedData } from "../../charts/named-data.js";
+import { datasetChanges, type NamedData, withNamedData } from "../../charts/named-data.js";
 import type { TrackingConnection } from "../connection.js";
 import {
   CHART_MIME,
@@ -78,14 +78,17 @@ export class LiveChart extends Widget implements IRenderMime.IRenderer {
     const view = new vega.View(vega.parse(compiled), { renderer: "canvas", container: holder, hover: true });
     await view.runAsync();
     view.addEventListener("click", (_event, item) => {
-      const datum = (item as { datum?: { runId?: unknown } } | null | undefined)?.datum;
-      if (typeof datum?.runId === "string" && experimentId)
-        this.deps.showRun({ runId: datum.runId, experimentId });
+      const runId = runIdOf(item);
+      if (runId && experimentId) this.deps.showRun({ runId, experimentId });
     });
     if (this.isDisposed) {
       view.finalize();
       return;
     }
+    // The view is reachable from its element, as vega-embed's result.view is: for debugging in the
+    // browser's console and for the UI tests, which click the canvas where vega drew a legend entry.
+    Object.defineProperty(holder, "vegaView", { value: view, configurable: true });
+    holder.className = "lt-LiveChart-view";
     this.node.replaceChildren(holder);
     this.view?.finalize();
     this.view = view;
@@ -104,7 +107,12 @@ export class LiveChart extends Widget implements IRenderMime.IRenderer {
       return "redrawn";
     }
     this.lastSpec = { spec, experimentId };
-    for (const [name, values] of Object.entries(named.datasets)) view.data(name, values);
+    const vega = await import("vega");
+    for (const [name, values] of Object.entries(named.datasets)) {
+      const { remove, insert } = datasetChanges(view.data(name) as object[], values as object[]);
+      if (remove.length > 0 || insert.length > 0)
+        view.change(name, vega.changeset().remove(remove).insert(insert));
+    }
     await view.runAsync();
     return "in-place";
   }
@@ -121,11 +129,14 @@ export class LiveChart extends Widget implements IRenderMime.IRenderer {
     try {
       const started = performance.now();
       const chart = await chartFor(connection.client, query, theme, undefined, this.ended);
+      const fetched = performance.now();
       const spec = buildChart(chart.request);
+      const built = performance.now();
       const how = await this.present(spec, query.experimentIds[0]);
       // How long one live update took (fetch, build, draw) and how it was drawn: read by the benchmark.
       this.node.dataset.updateMs = (performance.now() - started).toFixed(1);
       this.node.dataset.update = how;
+      this.node.dataset.updateParts = `fetch ${(fetched - started).toFixed(0)} ms, build ${(built - fetched).toFixed(0)} ms, draw ${(performance.now() - built).toFixed(0)} ms`;
       if (chart.running) {
         this.schedule(chart.query);
         return;
@@ -161,6 +172,16 @@ export class LiveChart extends Widget implements IRenderMime.IRenderer {
     this.view = null;
     super.dispose();
   }
+}
+
+/**
+ * The run under the pointer: a mark's datum, or — where the pointer finds the nearest point through a
+ * voronoi cell — the datum of the point item the cell stands for.
+ */
+function runIdOf(item: unknown): string | null {
+  const datum = (item as { datum?: { runId?: unknown; datum?: { runId?: unknown } } } | null)?.datum;
+  const runId = datum?.runId ?? datum?.datum?.runId;
+  return typeof runId === "string" ? runId : null;
 }
 
 export function liveChartFactory(deps: LiveChartDeps): IRenderMime.IRendererFactory {
