@@ -153,7 +153,12 @@ export async function chartBench(browser, base, token, trackingUri, quick) {
       const metrics = [];
       for (const key of ["loss", "acc", "lr"])
         for (let k = 0; k < 20; k++)
-          metrics.push({ key, value: Math.exp(-(step + k) / 1000), timestamp: 1e12 + step + k, step: step + k });
+          metrics.push({
+            key,
+            value: Math.exp(-(step + k) / 1000),
+            timestamp: 1e12 + step + k,
+            step: step + k,
+          });
       step += 20;
       await client.logBatch(runIds[0], { metrics });
       await new Promise((r) => setTimeout(r, 250));

@@ -48,14 +48,15 @@ export function scaleRun(i, { params = 10, metrics = 10, tags = 5 } = {}) {
 /** The id a seeded run gets: 32 hex digits, like the API's. */
 export const seededRunId = (i) => i.toString(16).padStart(32, "0");
 
-export async function seedRuns(location, { runs, experimentName = "scale", ...shape }) {
+/** Seeds runs `first` … `first + runs - 1` (distinct ranges for experiments sharing a store). */
+export async function seedRuns(location, { runs, first = 0, experimentName = "scale", ...shape }) {
   const stores = await openStores(location, "mlflow-artifacts:/");
   try {
     const experimentId = await stores.tracking.createExperiment(experimentName, undefined, []);
     const { artifactLocation } = await stores.tracking.getExperiment(experimentId);
-    for (let start = 0; start < runs; start += RUNS_PER_TRANSACTION) {
+    for (let start = first; start < first + runs; start += RUNS_PER_TRANSACTION) {
       const rows = { runs: [], params: [], tags: [], metrics: [] };
-      for (let i = start; i < Math.min(runs, start + RUNS_PER_TRANSACTION); i++) {
+      for (let i = start; i < Math.min(first + runs, start + RUNS_PER_TRANSACTION); i++) {
         const id = seededRunId(i);
         const run = scaleRun(i, shape);
         rows.runs.push([
