@@ -20,6 +20,7 @@ import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import { IStatusBar } from "@jupyterlab/statusbar";
 import { liveChartFactory } from "./charts/live-chart.js";
 import { CommandIds } from "./command-ids.js";
+import { comparePlugin } from "./compare/plugin.js";
 import { TrackingConnection } from "./connection.js";
 import { ExperimentsModel } from "./experiments-model.js";
 import { labtrackIcon } from "./icon.js";
@@ -320,4 +321,5 @@ export const plugins: JupyterFrontEndPlugin<unknown>[] = [
   trackingPlugin,
   highlightPlugin,
   chartsPlugin,
+  comparePlugin,
 ];
