@@ -1,11 +1,7 @@
 // The Compare view's plugin: the command that opens a comparison of 2..N runs in the main area (one
 // view per set of runs, activated again when open), its palette entry, and the tracker that restores
 // open comparisons after a reload.
-import {
-  ILayoutRestorer,
-  type JupyterFrontEnd,
-  type JupyterFrontEndPlugin,
-} from "@jupyterlab/application";
+import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
 import { ICommandPalette, InputDialog, MainAreaWidget, WidgetTracker } from "@jupyterlab/apputils";
 import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
 import { CommandIds } from "../command-ids.js";
@@ -13,16 +9,10 @@ import type { TrackingConnection } from "../connection.js";
 import { labtrackIcon } from "../icon.js";
 import { ILabtrackConnection } from "../tokens.js";
 import { CompareModel } from "./model.js";
+import { runIdsOf } from "./run-ids.js";
 import { CompareWidget } from "./widget.js";
 
 export type CompareView = MainAreaWidget<CompareWidget>;
-
-/** The run ids of the command's args: strings only, each once, in the given order. */
-export function runIdsOf(args: unknown): string[] {
-  const ids = (args as { runIds?: unknown } | null)?.runIds;
-  if (!Array.isArray(ids)) return [];
-  return [...new Set(ids.filter((id): id is string => typeof id === "string" && id.trim() !== ""))];
-}
 
 async function askRunIds(): Promise<string[]> {
   const answer = await InputDialog.getText({

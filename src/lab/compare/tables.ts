@@ -35,7 +35,8 @@ export function metricRows(runs: readonly ChartRun[], goals?: Record<string, Goa
     const values = runs.map((r) => r.metrics[key]);
     const goal = metricGoal(key, goals);
     const finite = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
-    const target = finite.length === 0 ? undefined : goal === "min" ? Math.min(...finite) : Math.max(...finite);
+    const target =
+      finite.length === 0 ? undefined : goal === "min" ? Math.min(...finite) : Math.max(...finite);
     const best = target === undefined ? [] : values.flatMap((v, i) => (v === target ? [i] : []));
     // NaN ≠ NaN would make two NaN runs "differ": compare their text instead.
     const differs = new Set(values.map((v) => (v === undefined ? "" : String(v)))).size > 1;
@@ -44,7 +45,10 @@ export function metricRows(runs: readonly ChartRun[], goals?: Record<string, Goa
 }
 
 /** Rows the "only differences" toggle keeps (all of them when it is off). */
-export function visibleRows<T extends { differs: boolean }>(rows: readonly T[], onlyDifferences: boolean): T[] {
+export function visibleRows<T extends { differs: boolean }>(
+  rows: readonly T[],
+  onlyDifferences: boolean,
+): T[] {
   return onlyDifferences ? rows.filter((r) => r.differs) : [...rows];
 }
 

@@ -4,7 +4,7 @@
 // select keeps its focus while the model changes; tables are rebuilt (they are small).
 import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
-import { type ChartRequest, type ChartTheme, columnLabel, type CurveX } from "../../charts/index.js";
+import { type ChartRequest, type ChartTheme, type CurveX, columnLabel } from "../../charts/index.js";
 import { el } from "../dom.js";
 import { formatMetric } from "../format.js";
 import { ChartView } from "./chart-view.js";
@@ -116,11 +116,7 @@ export class CompareWidget extends Widget {
           { className: "lt-Compare-controls" },
           this.curveMetrics,
           this.curveX.label,
-          el(
-            "label",
-            { className: "lt-Compare-smoothLabel", attrs: { for: this.smooth.id } },
-            "Smoothing ",
-          ),
+          el("label", { className: "lt-Compare-smoothLabel", attrs: { for: this.smooth.id } }, "Smoothing "),
           this.smooth,
           this.smoothValue,
           this.log.label,
@@ -162,7 +158,11 @@ export class CompareWidget extends Widget {
   }
 
   private section(name: string, title: string, controls: HTMLElement | null, body: HTMLElement): HTMLElement {
-    const heading = el("h2", { className: "lt-Compare-heading", attrs: { id: `${this.uid}-${name}` } }, title);
+    const heading = el(
+      "h2",
+      { className: "lt-Compare-heading", attrs: { id: `${this.uid}-${name}` } },
+      title,
+    );
     return el(
       "section",
       {
@@ -208,12 +208,12 @@ export class CompareWidget extends Widget {
       texts.push(`Comparing ${m.runs.length} runs.`);
       if (m.runs.length < 2) texts.push("Choose at least two runs to compare.");
     }
-    if (m.missing.length)
-      texts.push(`Not found on the server (deleted?): ${m.missing.join(", ")}.`);
+    if (m.missing.length) texts.push(`Not found on the server (deleted?): ${m.missing.join(", ")}.`);
     this.status.textContent = texts.join(" ");
     this.problem.hidden = m.error === null;
     const text = this.problem.querySelector(".lt-Compare-problemText");
-    if (text) text.textContent = m.error ? `Cannot load the runs: ${m.error.summary}. ${m.error.detail} ` : "";
+    if (text)
+      text.textContent = m.error ? `Cannot load the runs: ${m.error.summary}. ${m.error.detail} ` : "";
   }
 
   private runHeader(runId: string, index: number): HTMLElement {
@@ -287,7 +287,11 @@ export class CompareWidget extends Widget {
     const m = this.model;
     const rows = visibleRows(m.metricRows, m.onlyDifferences);
     if (rows.length === 0)
-      return el("p", { className: "lt-Compare-note" }, m.metricRows.length ? "All metrics are equal." : "These runs have no metrics.");
+      return el(
+        "p",
+        { className: "lt-Compare-note" },
+        m.metricRows.length ? "All metrics are equal." : "These runs have no metrics.",
+      );
     return el(
       "table",
       { className: "lt-Compare-table lt-Compare-metricsTable" },
@@ -311,12 +315,16 @@ export class CompareWidget extends Widget {
               return el(
                 "td",
                 {
-                  className: [best ? "lt-mod-best" : "", v === undefined ? "lt-mod-missing" : ""].join(" ").trim(),
+                  className: [best ? "lt-mod-best" : "", v === undefined ? "lt-mod-missing" : ""]
+                    .join(" ")
+                    .trim(),
                   title: best ? `best (${goal})` : "",
                   attrs: v === undefined ? {} : { "data-value": String(v) },
                 },
                 v === undefined ? "—" : formatMetric(v),
-                best ? el("span", { className: "lt-Compare-bestMark", attrs: { "aria-label": "best" } }, " ★") : null,
+                best
+                  ? el("span", { className: "lt-Compare-bestMark", attrs: { "aria-label": "best" } }, " ★")
+                  : null,
               );
             }),
           );
@@ -342,7 +350,11 @@ export class CompareWidget extends Widget {
           { title: column },
           el("input", { attrs: { type: "checkbox", value: column } }),
           ` ${columnLabel(column)}`,
-          el("span", { className: "lt-Compare-kind" }, column.startsWith("metrics.") ? " (metric)" : " (param)"),
+          el(
+            "span",
+            { className: "lt-Compare-kind" },
+            column.startsWith("metrics.") ? " (metric)" : " (param)",
+          ),
         ),
       ),
     );
