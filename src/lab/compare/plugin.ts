@@ -5,6 +5,9 @@ import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } fro
 import { ICommandPalette, InputDialog, MainAreaWidget, WidgetTracker } from "@jupyterlab/apputils";
 import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
 import { CommandIds } from "../command-ids.js";
+// style/index.js (the bundled styleModule) imports base.css only, not style/index.css's @imports:
+// the view brings its own stylesheet until index.js imports index.css.
+import "../../../style/compare.css";
 import type { TrackingConnection } from "../connection.js";
 import { labtrackIcon } from "../icon.js";
 import { ILabtrackConnection } from "../tokens.js";
@@ -37,7 +40,16 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
   ) => {
     const tracker = new WidgetTracker<CompareView>({ namespace: "labtrack-compare" });
-    const openRun = (runId: string) => void app.commands.execute(CommandIds.openRun, { runId });
+    const openRun = (runId: string) => {
+      // The run details view is another plugin's: without it, a click does nothing rather than fail.
+      if (!app.commands.hasCommand(CommandIds.openRun)) {
+        console.warn(`Labtrack: no ${CommandIds.openRun} command to open run ${runId}`);
+        return;
+      }
+      app.commands.execute(CommandIds.openRun, { runId }).catch((e: unknown) => {
+        console.warn(`Labtrack: run ${runId} could not be opened`, e);
+      });
+    };
     app.commands.addCommand(CommandIds.compareRuns, {
       label: (args) => {
         const n = runIdsOf(args).length;

@@ -30,7 +30,7 @@ function checkbox(label: string, className: string, onChange: (checked: boolean)
 }
 
 function select(label: string, className: string, onChange: (value: string) => void) {
-  const input = el("select", { className: "jp-mod-styled" });
+  const input = el("select", { className: "lt-Compare-select" });
   input.addEventListener("change", () => onChange(input.value));
   return { input, label: el("label", { className }, `${label} `, input) };
 }
@@ -227,7 +227,7 @@ export class CompareWidget extends Widget {
         dataset: { runId },
       },
       el("span", { className: "lt-Compare-swatch", attrs: { "aria-hidden": "true" } }),
-      run?.runName ?? runId,
+      el("span", { className: "lt-Compare-runName" }, run?.runName ?? runId),
     );
     (button.firstChild as HTMLElement).style.background = color;
     button.style.borderBottomColor = color;
