@@ -24,6 +24,7 @@ import { comparePlugin } from "./compare/plugin.js";
 import { TrackingConnection } from "./connection.js";
 import { ExperimentsModel } from "./experiments-model.js";
 import { labtrackIcon } from "./icon.js";
+import { modelsPlugin } from "./models/plugin.js";
 import { LabtrackPanel } from "./panel.js";
 import { registerRunsTable } from "./runs-table/index.js";
 import { readSettings, trackingUriProblem } from "./settings.js";
@@ -322,4 +323,5 @@ export const plugins: JupyterFrontEndPlugin<unknown>[] = [
   highlightPlugin,
   chartsPlugin,
   comparePlugin,
+  modelsPlugin,
 ];
