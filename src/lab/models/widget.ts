@@ -35,7 +35,7 @@ function chip(text: string, removeLabel: string, focusKey: string, onRemove: () 
   return el(
     "span",
     { className: `lt-Models-chip ${className}` },
-    el("span", {}, text),
+    el("span", { title: text }, text),
     button("×", focusKey, onRemove, { title: removeLabel, className: "lt-Models-chipRemove" }),
   );
 }
@@ -349,7 +349,7 @@ export class ModelsWidget extends Widget {
     const aliases = aliasesByVersion(m.detail, m.versions);
     if (m.versions.length === 0)
       return this.section("Versions", el("p", { className: "lt-Models-note" }, "No versions yet."));
-    const head = ["Version", "Stage", "Status", "Aliases", "Source run", "Created", "Tags", "Change stage"];
+    const head = ["Version", "Stage", "Change stage", "Status", "Aliases", "Source run", "Created", "Tags"];
     const table = el(
       "table",
       { className: "lt-Models-versions" },
@@ -416,6 +416,17 @@ export class ModelsWidget extends Widget {
         { className: `lt-Models-stage lt-mod-${(v.current_stage ?? "None").toLowerCase()}` },
         v.current_stage ?? "None",
       ),
+      el(
+        "td",
+        { className: "lt-Models-transition" },
+        el(
+          "div",
+          { className: "lt-Models-transitionControls" },
+          stage,
+          apply,
+          el("label", { title: "Archive the versions now in the chosen stage" }, archive, " archive others"),
+        ),
+      ),
       el("td", {}, v.status ?? ""),
       el(
         "td",
@@ -448,13 +459,6 @@ export class ModelsWidget extends Widget {
             "lt-Models-tag",
           ),
         ),
-      ),
-      el(
-        "td",
-        { className: "lt-Models-transition" },
-        stage,
-        el("label", { title: "Archive the versions now in the chosen stage" }, archive, " archive others"),
-        apply,
       ),
     );
   }
