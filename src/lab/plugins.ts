@@ -20,9 +20,11 @@ import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import { IStatusBar } from "@jupyterlab/statusbar";
 import { liveChartFactory } from "./charts/live-chart.js";
 import { CommandIds } from "./command-ids.js";
+import { comparePlugin } from "./compare/plugin.js";
 import { TrackingConnection } from "./connection.js";
 import { ExperimentsModel } from "./experiments-model.js";
 import { labtrackIcon } from "./icon.js";
+import { modelsPlugin } from "./models/plugin.js";
 import { LabtrackPanel } from "./panel.js";
 import { registerRunsTable } from "./runs-table/index.js";
 import { readSettings, trackingUriProblem } from "./settings.js";
@@ -320,4 +322,6 @@ export const plugins: JupyterFrontEndPlugin<unknown>[] = [
   trackingPlugin,
   highlightPlugin,
   chartsPlugin,
+  comparePlugin,
+  modelsPlugin,
 ];

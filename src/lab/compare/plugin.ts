@@ -1,0 +1,111 @@
+// The Compare view's plugin: the command that opens a comparison of 2..N runs in the main area (one
+// view per set of runs, activated again when open), its palette entry, and the tracker that restores
+// open comparisons after a reload.
+import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
+import { ICommandPalette, InputDialog, MainAreaWidget, WidgetTracker } from "@jupyterlab/apputils";
+import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
+import { CommandIds } from "../command-ids.js";
+// style/index.js (the bundled styleModule) imports base.css only, not style/index.css's @imports:
+// the view brings its own stylesheet until index.js imports index.css.
+import "../../../style/compare.css";
+import type { TrackingConnection } from "../connection.js";
+import { labtrackIcon } from "../icon.js";
+import { ILabtrackConnection } from "../tokens.js";
+import { CompareModel } from "./model.js";
+import { runIdsOf } from "./run-ids.js";
+import { CompareWidget } from "./widget.js";
+
+export type CompareView = MainAreaWidget<CompareWidget>;
+
+async function askRunIds(): Promise<string[]> {
+  const answer = await InputDialog.getText({
+    title: "Compare runs",
+    label: "Run ids, separated by spaces or commas (two or more)",
+    placeholder: "3f2a… 9b1c…",
+  });
+  if (!answer.button.accept) return [];
+  return runIdsOf({ runIds: (answer.value ?? "").split(/[\s,]+/) });
+}
+
+export const comparePlugin: JupyterFrontEndPlugin<void> = {
+  id: "labtrack:compare",
+  description: "Compares runs side by side: params, metrics, curves, parallel coordinates, scatter.",
+  autoStart: true,
+  requires: [ILabtrackConnection],
+  optional: [ILayoutRestorer, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    connection: TrackingConnection,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null,
+  ) => {
+    const tracker = new WidgetTracker<CompareView>({ namespace: "labtrack-compare" });
+    const openRun = (runId: string) => {
+      // The run details view is another plugin's: without it, a click does nothing rather than fail.
+      if (!app.commands.hasCommand(CommandIds.openRun)) {
+        console.warn(`Labtrack: no ${CommandIds.openRun} command to open run ${runId}`);
+        return;
+      }
+      app.commands.execute(CommandIds.openRun, { runId }).catch((e: unknown) => {
+        console.warn(`Labtrack: run ${runId} could not be opened`, e);
+      });
+    };
+    app.commands.addCommand(CommandIds.compareRuns, {
+      label: (args) => {
+        const n = runIdsOf(args).length;
+        return n ? `Labtrack: Compare ${n} Runs` : "Labtrack: Compare Runs…";
+      },
+      caption: "Compare runs side by side: params, metrics, curves, parallel coordinates, scatter",
+      icon: labtrackIcon,
+      describedBy: {
+        args: {
+          type: "object",
+          properties: { runIds: { type: "array", items: { type: "string" }, minItems: 2 } },
+          required: ["runIds"],
+        },
+      },
+      execute: async (args) => {
+        let runIds = runIdsOf(args);
+        if (runIds.length === 0) runIds = await askRunIds();
+        if (runIds.length === 0) return;
+        const id = `labtrack-compare-${[...runIds].sort().join("-")}`.slice(0, 200);
+        const existing = tracker.find((w) => w.id === id);
+        if (existing) {
+          app.shell.activateById(existing.id);
+          return existing;
+        }
+        const model = new CompareModel(connection, runIds);
+        const content = new CompareWidget(model, openRun);
+        const widget = new MainAreaWidget({ content });
+        const refresh = new ToolbarButton({
+          icon: refreshIcon,
+          tooltip: "Read the runs and their histories again",
+          onClick: () => void model.load(),
+        });
+        widget.toolbar.addItem("labtrack-compare-refresh", refresh);
+        widget.id = id;
+        widget.title.label = `Compare ${runIds.length} runs`;
+        widget.title.caption = `Comparison of runs ${runIds.join(", ")}`;
+        widget.title.icon = labtrackIcon;
+        widget.title.closable = true;
+        widget.disposed.connect(() => model.dispose());
+        model.changed.connect(() => {
+          if (model.state !== "ready" || widget.isDisposed) return;
+          const names = model.runs.map((r) => r.runName);
+          widget.title.caption = `Comparison of ${names.join(", ")}`;
+        });
+        app.shell.add(widget, "main");
+        await tracker.add(widget);
+        app.shell.activateById(widget.id);
+        return widget;
+      },
+    });
+    palette?.addItem({ command: CommandIds.compareRuns, category: "Labtrack" });
+    if (restorer)
+      void restorer.restore(tracker, {
+        command: CommandIds.compareRuns,
+        args: (widget) => ({ runIds: [...widget.content.model.runIds] }),
+        name: (widget) => widget.content.model.runIds.join(","),
+      });
+  },
+};
