@@ -4,9 +4,6 @@ import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } fro
 import { ICommandPalette, MainAreaWidget, WidgetTracker } from "@jupyterlab/apputils";
 import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
 import { CommandIds } from "../command-ids.js";
-// style/index.js (the bundled styleModule) imports base.css only, not style/index.css's @imports:
-// the view brings its own stylesheet until index.js imports index.css.
-import "../../../style/models.css";
 import type { TrackingConnection } from "../connection.js";
 import { labtrackIcon } from "../icon.js";
 import { ILabtrackConnection } from "../tokens.js";
