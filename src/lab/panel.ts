@@ -10,6 +10,9 @@ import { el } from "./dom.js";
 import { EXPERIMENT_ID_ATTR, ExperimentCommandIds } from "./experiments/commands.js";
 import { type ExperimentsModel, isSystemTag, RUNS_SHOWN, type RunRow } from "./experiments-model.js";
 import { formatDuration, formatMetric, formatTime } from "./format.js";
+// style/index.js (the package's styleModule, not mine to edit) does not import experiments.css yet;
+// until it does, the panel brings its own rules.
+import "../../style/experiments.css";
 
 const METRICS_SHOWN = 3;
 
@@ -234,7 +237,7 @@ export class LabtrackPanel extends Widget {
     const section = el(
       "section",
       { className: "lt-DeletedList" },
-      el("h3", { className: "lt-RunList-title" }, "Deleted experiments"),
+      el("h3", { className: "lt-ExperimentTags-title" }, "Deleted experiments"),
     );
     const deleted = this.model.visibleDeleted;
     if (deleted.length === 0) {
