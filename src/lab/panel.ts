@@ -282,7 +282,7 @@ export class LabtrackPanel extends Widget {
     const head = el(
       "div",
       { className: "lt-RunList-head" },
-      el("h3", { className: "lt-RunList-title" }, "Tags"),
+      el("h3", { className: "lt-ExperimentTags-title" }, "Tags"),
     );
     const add = el(
       "button",
