@@ -135,6 +135,7 @@ test("experiments: create (a duplicate name is refused in the dialog), rename, d
   await dialog(lab).getByRole("textbox", { name: "Name" }).fill(name);
   await dialog(lab).getByRole("textbox", { name: "Name" }).press("Enter");
   await expect(dialog(lab).getByRole("alert")).toContainText("already exists");
+  await expect(panel.locator(".lt-Panel-actionError")).toHaveCount(0);
   await expect(dialog(lab).getByRole("textbox", { name: "Name" })).toHaveValue(name);
   await lab.screenshot("experiments-duplicate-name");
   await dialog(lab).getByRole("button", { name: "Cancel" }).click();
@@ -303,6 +304,11 @@ test("the current notebook's experiment is marked, following %track experiment a
 
   await lab.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", { hasText: "current-a.ipynb" }).click();
   await expect(current.locator(".lt-ExperimentList-name")).toHaveText(`${stem}-a`);
+  await lab.command("apputils:change-theme", { theme: "JupyterLab Dark" });
+  await expect(lab.page.locator("body")).toHaveAttribute("data-jp-theme-light", "false");
+  await expect(lab.page.locator("#jupyterlab-splash")).toHaveCount(0);
+  await lab.screenshot("experiments-current-dark");
+  await lab.command("apputils:change-theme", { theme: "JupyterLab Light" });
   // Shut both kernels down: the machine running the tests is small.
   for (const left of [1, 0]) {
     await lab.fire("notebook:close-and-shutdown");
@@ -355,6 +361,7 @@ test("experiments panel in the dark theme: current mark, tags, deleted list", as
   await lab.screenshot("experiments-light");
   await lab.command("apputils:change-theme", { theme: "JupyterLab Dark" });
   await expect(lab.page.locator("body")).toHaveAttribute("data-jp-theme-light", "false");
+  await expect(lab.page.locator("#jupyterlab-splash")).toHaveCount(0);
   await lab.screenshot("experiments-dark");
   await lab.command("apputils:change-theme", { theme: "JupyterLab Light" });
 });

@@ -6,7 +6,7 @@ import { Clipboard, type ICommandPalette } from "@jupyterlab/apputils";
 import type { ReadonlyPartialJSONObject } from "@lumino/coreutils";
 import type { WireExperiment } from "../../client/wire.js";
 import { CommandIds } from "../command-ids.js";
-import type { ExperimentsModel } from "../experiments-model.js";
+import type { ActionResult, ExperimentsModel } from "../experiments-model.js";
 import { askUntilDone, confirm } from "./dialogs.js";
 
 export const ExperimentCommandIds = {
@@ -48,6 +48,12 @@ export function registerExperimentCommands(
     }
     return model.selected;
   };
+  // The dialog shows a failure itself; the panel need not repeat it behind the dialog.
+  const inDialog = async (edit: Promise<ActionResult>) => {
+    const result = await edit;
+    model.dismissActionError();
+    return result;
+  };
   const active = (args: Args) => target(args)?.lifecycle_stage === "active";
   const idArgs = { type: "object", properties: { experimentId: { type: "string" } } } as const;
 
@@ -59,9 +65,8 @@ export function registerExperimentCommands(
         title: "New experiment",
         accept: "Create",
         fields: [{ label: "Name", value: "", placeholder: "my-experiment" }],
-        submit: ([name]) => model.create(name ?? ""),
+        submit: ([name]) => inDialog(model.create(name ?? "")),
       });
-      model.dismissActionError();
     },
   });
 
@@ -76,9 +81,8 @@ export function registerExperimentCommands(
         title: "Rename experiment",
         accept: "Rename",
         fields: [{ label: "New name", value: exp.name }],
-        submit: ([name]) => model.rename(exp.experiment_id, name ?? ""),
+        submit: ([name]) => inDialog(model.rename(exp.experiment_id, name ?? "")),
       });
-      model.dismissActionError();
     },
   });
 
@@ -158,9 +162,8 @@ export function registerExperimentCommands(
           { label: "Key", value: key ?? "", placeholder: "team" },
           { label: "Value", value, placeholder: "vision" },
         ],
-        submit: ([k, v]) => model.setTag(exp.experiment_id, k ?? "", v ?? "", key),
+        submit: ([k, v]) => inDialog(model.setTag(exp.experiment_id, k ?? "", v ?? "", key)),
       });
-      model.dismissActionError();
     },
   });
 
