@@ -72,6 +72,7 @@ type State = Pick<
   | "filterText"
   | "selectedId"
   | "runs"
+  | "runsLoading"
   | "moreRuns"
   | "state"
   | "error"
@@ -90,6 +91,8 @@ export class ExperimentsModel {
   filterText = "";
   selectedId: string | null = null;
   runs: RunRow[] = [];
+  /** The selection changed and its runs are on their way (`runs` is empty meanwhile). */
+  runsLoading = false;
   /** More runs exist than RUNS_SHOWN. */
   moreRuns = false;
   state: LoadState = "idle";
@@ -203,6 +206,7 @@ export class ExperimentsModel {
         deleted,
         selectedId,
         runs: runs.rows,
+        runsLoading: false,
         moreRuns: runs.more,
         state: "ready",
         error: null,
@@ -210,7 +214,7 @@ export class ExperimentsModel {
     } catch (e) {
       if (generation !== this.generation) return;
       this.connection.report(e);
-      this.set({ state: "error", error: describeError(e, this.connection.uri) });
+      this.set({ state: "error", runsLoading: false, error: describeError(e, this.connection.uri) });
     }
   }
 
@@ -234,6 +238,7 @@ export class ExperimentsModel {
     this.set({
       selectedId: experimentId,
       runs: [],
+      runsLoading: true,
       moreRuns: false,
       cellFilter: null,
       highlightedRunId: null,
@@ -251,7 +256,14 @@ export class ExperimentsModel {
     if (!trimmed) return this.invalid("Cannot create an experiment", "Give the experiment a name.");
     return this.edit(action, async () => {
       const id = await this.connection.client.createExperiment(trimmed);
-      this.set({ selectedId: id, runs: [], moreRuns: false, cellFilter: null, highlightedRunId: null });
+      this.set({
+        selectedId: id,
+        runs: [],
+        runsLoading: true,
+        moreRuns: false,
+        cellFilter: null,
+        highlightedRunId: null,
+      });
     });
   }
 

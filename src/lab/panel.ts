@@ -350,7 +350,8 @@ export class LabtrackPanel extends Widget {
       section.append(el("div", { className: "lt-Chip" }, `History of ${cell.label}`, clear));
     }
     if (this.model.runs.length === 0) {
-      section.append(el("div", { className: "lt-Panel-empty" }, "No runs in this experiment yet."));
+      const text = this.model.runsLoading ? "Loading runs…" : "No runs in this experiment yet.";
+      section.append(el("div", { className: "lt-Panel-empty" }, text));
       return section;
     }
     const list = el("ul", { className: "lt-RunList-items" });

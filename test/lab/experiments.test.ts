@@ -184,3 +184,16 @@ describe("ExperimentsModel current experiment and navigation", () => {
     expect(matchesFilter(exp, "y")).toBe(false);
   });
 });
+
+describe("ExperimentsModel loading", () => {
+  it("says its runs are loading between a selection and their answer", async () => {
+    const model = await ready();
+    const id = await direct.createExperiment(`loading-${Date.now()}`);
+    await model.refresh();
+    const seen: boolean[] = [];
+    model.changed.connect(() => seen.push(model.runsLoading));
+    await model.select(id);
+    expect(seen[0]).toBe(true);
+    expect(model.runsLoading).toBe(false);
+  });
+});

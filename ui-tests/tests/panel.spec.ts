@@ -252,6 +252,7 @@ test("experiments: keyboard navigation, runs open their view, the model registry
   await expect(option(lab, `${stem}-c`)).toHaveAttribute("aria-selected", "true");
   await lab.page.keyboard.press("ArrowUp");
   await expect(option(lab, `${stem}-b`)).toBeFocused();
+  await expect(panel.locator(".lt-RunItem-name")).toHaveText(["keyboard-run"]);
   await lab.screenshot("experiments-keyboard");
 
   // F2 renames, Delete asks first (cancelled here), Enter opens the runs table.
