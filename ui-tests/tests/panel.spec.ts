@@ -160,6 +160,17 @@ test("experiments: create (a duplicate name is refused in the dialog), rename, d
   await expect(option(lab, `${name}-renamed`)).toHaveAttribute("aria-selected", "true");
   await expect(option(lab, name)).toHaveCount(0);
 
+  // Copy Experiment ID puts the id on the clipboard (read back from the copy event).
+  await lab.page.evaluate(() =>
+    window.addEventListener("copy", (e) => {
+      (window as any).__copied = e.clipboardData?.getData("text/plain");
+    }),
+  );
+  await option(lab, `${name}-renamed`).click({ button: "right" });
+  await menu.getByRole("menuitem", { name: "Copy Experiment ID" }).click();
+  const created = await new RestClient({ trackingUri: TRACKING() }).getExperimentByName(`${name}-renamed`);
+  await expect.poll(() => lab.page.evaluate(() => (window as any).__copied)).toBe(created?.experiment_id);
+
   // Delete from the context menu, confirmed; then "Show deleted" lists it with Restore.
   await option(lab, `${name}-renamed`).click({ button: "right" });
   await menu.getByRole("menuitem", { name: "Delete" }).click();
