@@ -48,9 +48,12 @@ export class LabtrackPanel extends Widget {
     const actions = el(
       "div",
       { className: "lt-Panel-actions" },
-      this.button("+", "New experiment", "lt-Panel-new", () => this.exec(ExperimentCommandIds.create)),
-      this.button("Models", "Model registry", "lt-Panel-models", () =>
-        this.exec(CommandIds.openModels, {}, "Cannot open the model registry"),
+      this.button("+", "New experiment", "lt-Panel-new", () => void this.exec(ExperimentCommandIds.create)),
+      this.button(
+        "Models",
+        "Model registry",
+        "lt-Panel-models",
+        () => void this.exec(CommandIds.openModels, {}, "Cannot open the model registry"),
       ),
       this.button("⟳", "Refresh", "lt-Panel-refresh", () => void this.model.refresh()),
     );
@@ -76,8 +79,17 @@ export class LabtrackPanel extends Widget {
   }
 
   /** Runs a command; a failure (e.g. a view that is not installed) is shown in the panel. */
-  private exec(id: string, args: ReadonlyPartialJSONObject = {}, failure = "Cannot do that"): void {
-    this.commands.execute(id, args).catch((e: unknown) => this.model.fail(failure, e));
+  private exec(id: string, args: ReadonlyPartialJSONObject = {}, failure = "Cannot do that"): Promise<void> {
+    return this.commands.execute(id, args).then(
+      () => undefined,
+      (e: unknown) => void this.model.fail(failure, e),
+    );
+  }
+
+  /** After a dialog opened from the list, the keyboard goes back to the list (re-rendered meanwhile). */
+  private refocusList(): void {
+    if (this.isVisible)
+      this.body.querySelector<HTMLElement>(".lt-ExperimentList-item[tabindex='0']")?.focus();
   }
 
   /** Polls while visible, at the interval from the settings (0: never). */
@@ -206,7 +218,10 @@ export class LabtrackPanel extends Widget {
         item.focus();
         void m.select(id);
       });
-      item.addEventListener("dblclick", () => this.exec(ExperimentCommandIds.openRuns, { experimentId: id }));
+      item.addEventListener(
+        "dblclick",
+        () => void this.exec(ExperimentCommandIds.openRuns, { experimentId: id }),
+      );
       // The context menu acts on what it was opened on; selecting it too keeps the view in step.
       item.addEventListener("contextmenu", () => void m.select(id));
       list.append(item);
@@ -225,9 +240,11 @@ export class LabtrackPanel extends Widget {
       const delta = step[e.key] as number;
       const next = Number.isFinite(delta) ? m.neighbour(delta) : m.visibleExperiments.at(delta < 0 ? 0 : -1);
       if (next) void m.select(next.experiment_id);
-    } else if (e.key === "Enter" && id) this.exec(ExperimentCommandIds.openRuns, { experimentId: id });
-    else if (e.key === "F2" && id) this.exec(ExperimentCommandIds.rename, { experimentId: id });
-    else if (e.key === "Delete" && id) this.exec(ExperimentCommandIds.remove, { experimentId: id });
+    } else if (e.key === "Enter" && id) void this.exec(ExperimentCommandIds.openRuns, { experimentId: id });
+    else if (e.key === "F2" && id)
+      void this.exec(ExperimentCommandIds.rename, { experimentId: id }).then(() => this.refocusList());
+    else if (e.key === "Delete" && id)
+      void this.exec(ExperimentCommandIds.remove, { experimentId: id }).then(() => this.refocusList());
     else return;
     e.preventDefault();
     e.stopPropagation();
@@ -255,8 +272,9 @@ export class LabtrackPanel extends Widget {
         "Restore",
       );
       restore.setAttribute("aria-label", `Restore ${exp.name}`);
-      restore.addEventListener("click", () =>
-        this.exec(ExperimentCommandIds.restore, { experimentId: exp.experiment_id }),
+      restore.addEventListener(
+        "click",
+        () => void this.exec(ExperimentCommandIds.restore, { experimentId: exp.experiment_id }),
       );
       list.append(
         el(
@@ -289,8 +307,9 @@ export class LabtrackPanel extends Widget {
       { className: "lt-RunList-open jp-Button jp-mod-minimal", title: `Add a tag to ${exp.name}` },
       "Add tag",
     );
-    add.addEventListener("click", () =>
-      this.exec(ExperimentCommandIds.addTag, { experimentId: exp.experiment_id }),
+    add.addEventListener(
+      "click",
+      () => void this.exec(ExperimentCommandIds.addTag, { experimentId: exp.experiment_id }),
     );
     head.append(add);
     section.append(head);
@@ -304,11 +323,17 @@ export class LabtrackPanel extends Widget {
     const list = el("ul", { className: "lt-TagList", attrs: { "aria-label": `Tags of ${exp.name}` } });
     for (const tag of tags) {
       const args = { experimentId: exp.experiment_id, key: tag.key };
-      const edit = this.button("✎", `Edit tag ${tag.key}`, "lt-TagList-edit", () =>
-        this.exec(ExperimentCommandIds.editTag, args),
+      const edit = this.button(
+        "✎",
+        `Edit tag ${tag.key}`,
+        "lt-TagList-edit",
+        () => void this.exec(ExperimentCommandIds.editTag, args),
       );
-      const remove = this.button("✕", `Delete tag ${tag.key}`, "lt-TagList-delete", () =>
-        this.exec(ExperimentCommandIds.removeTag, args),
+      const remove = this.button(
+        "✕",
+        `Delete tag ${tag.key}`,
+        "lt-TagList-delete",
+        () => void this.exec(ExperimentCommandIds.removeTag, args),
       );
       list.append(
         el(
@@ -336,8 +361,9 @@ export class LabtrackPanel extends Widget {
         { className: "lt-RunList-open jp-Button jp-mod-minimal", title: "Open all runs in a table" },
         "Table",
       );
-      open.addEventListener("click", () =>
-        this.exec(ExperimentCommandIds.openRuns, { experimentId: exp.experiment_id }),
+      open.addEventListener(
+        "click",
+        () => void this.exec(ExperimentCommandIds.openRuns, { experimentId: exp.experiment_id }),
       );
       title.append(open);
     }
@@ -357,7 +383,8 @@ export class LabtrackPanel extends Widget {
     const list = el("ul", { className: "lt-RunList-items" });
     for (const run of this.model.runs) {
       const item = runItem(run);
-      const open = () => this.exec(CommandIds.openRun, { runId: run.runId }, `Cannot open run "${run.name}"`);
+      const open = () =>
+        void this.exec(CommandIds.openRun, { runId: run.runId }, `Cannot open run "${run.name}"`);
       item.addEventListener("click", open);
       item.addEventListener("keydown", (e) => {
         if (e.key !== "Enter" && e.key !== " ") return;

@@ -270,12 +270,11 @@ test("experiments: keyboard navigation, runs open their view, the model registry
   await lab.page.keyboard.press("F2");
   await expect(dialog(lab).getByRole("textbox", { name: "New name" })).toHaveValue(`${stem}-b`);
   await dialog(lab).getByRole("button", { name: "Cancel" }).click();
-  await option(lab, `${stem}-b`).focus();
+  await expect(option(lab, `${stem}-b`)).toBeFocused();
   await lab.page.keyboard.press("Delete");
   await expect(dialog(lab)).toContainText(`Delete the experiment "${stem}-b"`);
   await dialog(lab).getByRole("button", { name: "Cancel" }).click();
-  await expect(option(lab, `${stem}-b`)).toBeVisible();
-  await option(lab, `${stem}-b`).focus();
+  await expect(option(lab, `${stem}-b`)).toBeFocused();
   await lab.page.keyboard.press("Enter");
   await expect(lab.page.locator(".lt-RunsTable")).toBeVisible();
   expect(await executed(lab, "labtrack:open-runs-table")).toEqual([
@@ -288,6 +287,19 @@ test("experiments: keyboard navigation, runs open their view, the model registry
   ]);
   await panel.getByRole("button", { name: "Model registry" }).click();
   expect(await executed(lab, "labtrack:open-models")).toHaveLength(1);
+
+  // The palette has the experiment commands; Restore from there lists the deleted experiments.
+  await lab.command("apputils:activate-command-palette");
+  await lab.page.locator(".lm-CommandPalette-input").fill("experiment");
+  const items = lab.page.locator(".lm-CommandPalette-item:visible .lm-CommandPalette-itemLabel");
+  await expect(items.filter({ hasText: /^New Experiment…$/ })).toHaveCount(1);
+  await expect(items.filter({ hasText: /^Rename Experiment…$/ })).toHaveCount(1);
+  await expect(items.filter({ hasText: /^Delete Experiment$/ })).toHaveCount(1);
+  await expect(items.filter({ hasText: /^Copy Experiment ID$/ })).toHaveCount(1);
+  await lab.screenshot("experiments-palette");
+  await lab.page.keyboard.press("Escape");
+  await lab.command("labtrack:restore-experiment");
+  await expect(panel.getByRole("checkbox", { name: "Show deleted" })).toBeChecked();
 });
 
 test("the current notebook's experiment is marked, following %track experiment and notebook switches", async ({

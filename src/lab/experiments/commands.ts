@@ -105,10 +105,19 @@ export function registerExperimentCommands(
   commands.addCommand(ExperimentCommandIds.restore, {
     label: (args) => (fromMenu(args) ? "Restore" : "Restore Experiment"),
     describedBy: { args: idArgs },
-    isEnabled: (args) => target(args)?.lifecycle_stage === "deleted",
+    // From the palette nothing deleted is selected: it then lists the deleted experiments to pick from.
+    isEnabled: (args) =>
+      fromMenu(args) || typeof args.experimentId === "string"
+        ? target(args)?.lifecycle_stage === "deleted"
+        : true,
     execute: async (args) => {
       const exp = target(args);
-      if (exp) await model.restore(exp.experiment_id);
+      if (exp?.lifecycle_stage === "deleted") {
+        await model.restore(exp.experiment_id);
+        return;
+      }
+      await commands.execute(CommandIds.openPanel);
+      await model.setShowDeleted(true);
     },
   });
 
