@@ -243,6 +243,8 @@ test("experiments: keyboard navigation, runs open their view, the model registry
   for (const n of ["a", "b", "c"]) ids.push(await client.createExperiment(`${stem}-${n}`));
   const run = await client.createRun({ experimentId: ids[1] as string, runName: "keyboard-run" });
   await lab.open();
+  // The launcher opens a moment after the page and takes the keyboard focus: let it come first.
+  await expect(lab.page.locator(".jp-Launcher")).toBeVisible();
   await recordCommands(lab, ["labtrack:open-run", "labtrack:open-models"]);
   await lab.openPanel();
   const panel = panelOf(lab);
