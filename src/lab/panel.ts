@@ -48,7 +48,12 @@ export class LabtrackPanel extends Widget {
     const actions = el(
       "div",
       { className: "lt-Panel-actions" },
-      this.button("+", "New experiment", "lt-Panel-new", () => void this.exec(ExperimentCommandIds.create)),
+      this.button(
+        "+",
+        "New experiment",
+        "lt-Panel-new",
+        () => void this.exec(ExperimentCommandIds.create, {}, "Cannot create an experiment"),
+      ),
       this.button(
         "Models",
         "Model registry",
