@@ -1,6 +1,7 @@
-// State of the sidebar panel: the experiments, the selected one and its latest runs. Views render it;
-// every request's failure becomes `error` (never an unhandled rejection), and answers that arrive after
-// a newer request started are dropped so a slow server cannot show stale runs.
+// State of the sidebar panel: the experiments (and, on request, the deleted ones), the selected one and
+// its latest runs, the current notebook's experiment, and the outcome of the last edit. Views render it;
+// every request's failure becomes `error` or `actionError` (never an unhandled rejection), and answers
+// that arrive after a newer request started are dropped so a slow server cannot show stale runs.
 import { Signal } from "@lumino/signaling";
 import { fromWireDouble } from "../client/rest.js";
 import type { RunStatus, WireExperiment, WireRun } from "../client/wire.js";
@@ -20,7 +21,21 @@ export interface RunRow {
 
 export type LoadState = "idle" | "loading" | "ready" | "error";
 
+/** An edit that failed: what the user tried, and why it failed. */
+export interface ActionError {
+  action: string;
+  problem: Problem;
+}
+
+export type ActionResult = { ok: true } | { ok: false; error: ActionError };
+
+/** Where the current experiment comes from: the notebook's `%track experiment`, or the settings. */
+export type CurrentSource = "notebook" | "default";
+
 export const RUNS_SHOWN = 50;
+
+/** Tags MLflow itself writes (mlflow.note.content and the like): shown, but not edited here. */
+export const isSystemTag = (key: string): boolean => key.startsWith("mlflow.");
 
 export function toRunRow(run: WireRun, now: number = Date.now()): RunRow {
   const info = run.info;
@@ -39,19 +54,58 @@ export function toRunRow(run: WireRun, now: number = Date.now()): RunRow {
   };
 }
 
+/** Case-insensitive: the name, or any tag's key or value, contains the text. */
+export function matchesFilter(experiment: WireExperiment, text: string): boolean {
+  const needle = text.trim().toLowerCase();
+  if (!needle) return true;
+  if (experiment.name.toLowerCase().includes(needle)) return true;
+  return (experiment.tags ?? []).some(
+    (t) => t.key.toLowerCase().includes(needle) || t.value.toLowerCase().includes(needle),
+  );
+}
+
+type State = Pick<
+  ExperimentsModel,
+  | "experiments"
+  | "deleted"
+  | "showDeleted"
+  | "filterText"
+  | "selectedId"
+  | "runs"
+  | "runsLoading"
+  | "moreRuns"
+  | "state"
+  | "error"
+  | "actionError"
+  | "cellFilter"
+  | "highlightedRunId"
+  | "current"
+>;
+
 export class ExperimentsModel {
   readonly changed = new Signal<this, void>(this);
   experiments: WireExperiment[] = [];
+  /** Deleted experiments; loaded only while `showDeleted`. */
+  deleted: WireExperiment[] = [];
+  showDeleted = false;
+  filterText = "";
   selectedId: string | null = null;
   runs: RunRow[] = [];
+  /** The selection changed and its runs are on their way (`runs` is empty meanwhile). */
+  runsLoading = false;
   /** More runs exist than RUNS_SHOWN. */
   moreRuns = false;
   state: LoadState = "idle";
+  /** Why the list could not be loaded. */
   error: Problem | null = null;
+  /** Why the last edit (create, rename, delete, restore, tag, open) failed; until dismissed. */
+  actionError: ActionError | null = null;
   /** Only the runs of one notebook cell (its history), when set. */
   cellFilter: { cellId: string; label: string } | null = null;
   /** The run to bring into view and mark (opened from a cell's badge). */
   highlightedRunId: string | null = null;
+  /** The name of the experiment the current notebook tracks into. */
+  current: { name: string; source: CurrentSource } | null = null;
   private generation = 0;
 
   constructor(
@@ -63,13 +117,85 @@ export class ExperimentsModel {
     return this.experiments.find((e) => e.experiment_id === this.selectedId);
   }
 
+  /** The experiments the filter lets through, in list order. */
+  get visibleExperiments(): WireExperiment[] {
+    return this.experiments.filter((e) => matchesFilter(e, this.filterText));
+  }
+
+  get visibleDeleted(): WireExperiment[] {
+    return this.showDeleted ? this.deleted.filter((e) => matchesFilter(e, this.filterText)) : [];
+  }
+
+  /** The current notebook's experiment, when it exists (and is not deleted). */
+  get currentExperiment(): WireExperiment | undefined {
+    const name = this.current?.name;
+    return name ? this.experiments.find((e) => e.name === name) : undefined;
+  }
+
+  /** An active or deleted experiment by id. */
+  find(experimentId: string): WireExperiment | undefined {
+    return (
+      this.experiments.find((e) => e.experiment_id === experimentId) ??
+      this.deleted.find((e) => e.experiment_id === experimentId)
+    );
+  }
+
+  /** The visible experiment `delta` places from the selected one (clamped), for arrow keys. */
+  neighbour(delta: number): WireExperiment | undefined {
+    const list = this.visibleExperiments;
+    if (list.length === 0) return undefined;
+    const at = list.findIndex((e) => e.experiment_id === this.selectedId);
+    if (at < 0) return delta >= 0 ? list[0] : list[list.length - 1];
+    return list[Math.min(list.length - 1, Math.max(0, at + delta))];
+  }
+
+  setFilter(text: string): void {
+    if (text !== this.filterText) this.set({ filterText: text });
+  }
+
+  /**
+   * Follows the current notebook. A name not listed yet (`%track experiment` just created it) makes
+   * the list reload once.
+   */
+  setCurrent(name: string | null, source: CurrentSource = "notebook"): void {
+    const next = name ? { name, source } : null;
+    if (next?.name === this.current?.name && next?.source === this.current?.source) return;
+    this.set({ current: next });
+    if (next && this.state === "ready" && !this.experiments.some((e) => e.name === next.name))
+      void this.refresh();
+  }
+
+  async setShowDeleted(show: boolean): Promise<void> {
+    if (show === this.showDeleted) return;
+    this.set({ showDeleted: show, deleted: show ? this.deleted : [] });
+    await this.refresh();
+  }
+
+  dismissActionError(): void {
+    if (this.actionError) this.set({ actionError: null });
+  }
+
+  /** Shows a failure of something done outside the model (a command of another view). */
+  fail(action: string, error: unknown): ActionError {
+    const actionError = { action, problem: describeError(error, this.connection.uri) };
+    this.set({ actionError });
+    return actionError;
+  }
+
   /** Reloads experiments and the selected experiment's runs. Never rejects. */
   async refresh(): Promise<void> {
     const generation = ++this.generation;
     if (this.state !== "ready") this.set({ state: "loading" });
     try {
       const client = this.connection.client;
-      const { experiments } = await client.searchExperiments({ orderBy: ["name ASC"], maxResults: 1000 });
+      const [{ experiments }, deleted] = await Promise.all([
+        client.searchExperiments({ orderBy: ["name ASC"], maxResults: 1000 }),
+        this.showDeleted
+          ? client
+              .searchExperiments({ orderBy: ["name ASC"], maxResults: 1000, viewType: "DELETED_ONLY" })
+              .then((r) => r.experiments)
+          : Promise.resolve([]),
+      ]);
       if (generation !== this.generation) return;
       const selectedId = this.pickSelection(experiments);
       const runs = selectedId ? await this.loadRuns(selectedId) : { rows: [], more: false };
@@ -77,8 +203,10 @@ export class ExperimentsModel {
       this.connection.report(null);
       this.set({
         experiments,
+        deleted,
         selectedId,
         runs: runs.rows,
+        runsLoading: false,
         moreRuns: runs.more,
         state: "ready",
         error: null,
@@ -86,7 +214,7 @@ export class ExperimentsModel {
     } catch (e) {
       if (generation !== this.generation) return;
       this.connection.report(e);
-      this.set({ state: "error", error: describeError(e, this.connection.uri) });
+      this.set({ state: "error", runsLoading: false, error: describeError(e, this.connection.uri) });
     }
   }
 
@@ -110,6 +238,7 @@ export class ExperimentsModel {
     this.set({
       selectedId: experimentId,
       runs: [],
+      runsLoading: true,
       moreRuns: false,
       cellFilter: null,
       highlightedRunId: null,
@@ -117,12 +246,100 @@ export class ExperimentsModel {
     await this.refresh();
   }
 
+  // ------------------------------------------------------------------ edits
+  // Each edit resolves to its outcome (also kept in `actionError` for the panel) and never rejects.
+
+  /** Creates an experiment and selects it. */
+  async create(name: string): Promise<ActionResult> {
+    const trimmed = name.trim();
+    const action = `Cannot create experiment "${trimmed}"`;
+    if (!trimmed) return this.invalid("Cannot create an experiment", "Give the experiment a name.");
+    return this.edit(action, async () => {
+      const id = await this.connection.client.createExperiment(trimmed);
+      this.set({
+        selectedId: id,
+        runs: [],
+        runsLoading: true,
+        moreRuns: false,
+        cellFilter: null,
+        highlightedRunId: null,
+      });
+    });
+  }
+
+  async rename(experimentId: string, newName: string): Promise<ActionResult> {
+    const trimmed = newName.trim();
+    const old = this.find(experimentId)?.name ?? experimentId;
+    if (!trimmed) return this.invalid(`Cannot rename experiment "${old}"`, "Give the experiment a name.");
+    if (trimmed === old) return { ok: true };
+    return this.edit(`Cannot rename experiment "${old}" to "${trimmed}"`, () =>
+      this.connection.client.renameExperiment(experimentId, trimmed),
+    );
+  }
+
+  async remove(experimentId: string): Promise<ActionResult> {
+    const name = this.find(experimentId)?.name ?? experimentId;
+    return this.edit(`Cannot delete experiment "${name}"`, () =>
+      this.connection.client.deleteExperiment(experimentId),
+    );
+  }
+
+  async restore(experimentId: string): Promise<ActionResult> {
+    const name = this.find(experimentId)?.name ?? experimentId;
+    return this.edit(`Cannot restore experiment "${name}"`, () =>
+      this.connection.client.restoreExperiment(experimentId),
+    );
+  }
+
+  /** Sets a tag; with `previousKey` (an edit that renamed the key) the old key goes away. */
+  async setTag(
+    experimentId: string,
+    key: string,
+    value: string,
+    previousKey?: string,
+  ): Promise<ActionResult> {
+    const k = key.trim();
+    if (!k) return this.invalid("Cannot set the tag", "Give the tag a key.");
+    return this.edit(`Cannot set tag "${k}"`, async () => {
+      const client = this.connection.client;
+      await client.setExperimentTag(experimentId, k, value);
+      if (previousKey !== undefined && previousKey !== k)
+        await client.deleteExperimentTag(experimentId, previousKey);
+    });
+  }
+
+  async deleteTag(experimentId: string, key: string): Promise<ActionResult> {
+    return this.edit(`Cannot delete tag "${key}"`, () =>
+      this.connection.client.deleteExperimentTag(experimentId, key),
+    );
+  }
+
+  private invalid(action: string, detail: string): ActionResult {
+    const error = { action, problem: { summary: "invalid", detail } };
+    this.set({ actionError: error });
+    return { ok: false, error };
+  }
+
+  private async edit(action: string, request: () => Promise<void>): Promise<ActionResult> {
+    try {
+      await request();
+    } catch (e) {
+      const error = { action, problem: describeError(e, this.connection.uri) };
+      this.set({ actionError: error });
+      return { ok: false, error };
+    }
+    this.set({ actionError: null });
+    await this.refresh();
+    return { ok: true };
+  }
+
   private pickSelection(experiments: WireExperiment[]): string | null {
     const ids = new Set(experiments.map((e) => e.experiment_id));
     if (this.selectedId && ids.has(this.selectedId)) return this.selectedId;
-    const preferred = this.preferredExperiment();
-    const byName = experiments.find((e) => e.name === preferred);
-    if (byName) return byName.experiment_id;
+    for (const preferred of [this.current?.name, this.preferredExperiment()]) {
+      const byName = preferred ? experiments.find((e) => e.name === preferred) : undefined;
+      if (byName) return byName.experiment_id;
+    }
     const recent = [...experiments].sort((a, b) => (b.last_update_time ?? 0) - (a.last_update_time ?? 0))[0];
     return recent?.experiment_id ?? null;
   }
@@ -138,21 +355,7 @@ export class ExperimentsModel {
     return { rows: runs.map((r) => toRunRow(r, now)), more: nextPageToken !== undefined };
   }
 
-  private set(
-    patch: Partial<
-      Pick<
-        ExperimentsModel,
-        | "experiments"
-        | "selectedId"
-        | "runs"
-        | "moreRuns"
-        | "state"
-        | "error"
-        | "cellFilter"
-        | "highlightedRunId"
-      >
-    >,
-  ): void {
+  private set(patch: Partial<State>): void {
     Object.assign(this, patch);
     this.changed.emit();
   }

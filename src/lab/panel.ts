@@ -1,19 +1,34 @@
-// The sidebar panel: experiments, and the latest runs of the selected one. A thin view over
-// ExperimentsModel; it re-renders from the model's state and never parses text as HTML.
+// The sidebar panel: experiments (filter, current notebook's mark, deleted ones on request), the tags
+// of the selected one, and its latest runs. A thin view over ExperimentsModel: it re-renders from the
+// model's state, acts only through commands, and never parses text as HTML.
+import type { CommandRegistry } from "@lumino/commands";
+import type { ReadonlyPartialJSONObject } from "@lumino/coreutils";
 import { Widget } from "@lumino/widgets";
-import type { WireExperiment } from "../client/wire.js";
+import { CommandIds } from "./command-ids.js";
 import type { TrackingConnection } from "./connection.js";
 import { el } from "./dom.js";
-import { type ExperimentsModel, RUNS_SHOWN, type RunRow } from "./experiments-model.js";
+import { EXPERIMENT_ID_ATTR, ExperimentCommandIds } from "./experiments/commands.js";
+import { type ExperimentsModel, isSystemTag, RUNS_SHOWN, type RunRow } from "./experiments-model.js";
 import { formatDuration, formatMetric, formatTime } from "./format.js";
 
 const METRICS_SHOWN = 3;
+
+/** What had the keyboard focus before a render, to give it back afterwards. */
+type Focus = { selector: string } | null;
 
 export class LabtrackPanel extends Widget {
   private readonly header = el("div", { className: "lt-Panel-header" });
   private readonly filter = el("input", {
     className: "lt-Panel-filter jp-mod-styled",
-    attrs: { type: "search", placeholder: "Filter experiments", "aria-label": "Filter experiments" },
+    attrs: {
+      type: "search",
+      placeholder: "Filter by name or tag",
+      "aria-label": "Filter experiments",
+    },
+  });
+  private readonly showDeleted = el("input", {
+    className: "lt-Panel-showDeleted",
+    attrs: { type: "checkbox" },
   });
   private readonly body = el("div", { className: "lt-Panel-body" });
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -21,25 +36,62 @@ export class LabtrackPanel extends Widget {
   constructor(
     readonly model: ExperimentsModel,
     private readonly connection: TrackingConnection,
-    private readonly openTable: (experiment: WireExperiment) => unknown = () => undefined,
+    private readonly commands: CommandRegistry,
   ) {
     super();
     this.id = "labtrack-panel";
     this.addClass("lt-Panel");
     this.title.caption = "Labtrack experiments";
-    const refresh = el(
-      "button",
-      { className: "lt-Panel-refresh jp-Button jp-mod-minimal", title: "Refresh" },
-      "⟳",
+    const actions = el(
+      "div",
+      { className: "lt-Panel-actions" },
+      this.button(
+        "+",
+        "New experiment",
+        "lt-Panel-new",
+        () => void this.exec(ExperimentCommandIds.create, {}, "Cannot create an experiment"),
+      ),
+      this.button(
+        "Models",
+        "Model registry",
+        "lt-Panel-models",
+        () => void this.exec(CommandIds.openModels, {}, "Cannot open the model registry"),
+      ),
+      this.button("⟳", "Refresh", "lt-Panel-refresh", () => void this.model.refresh()),
     );
-    refresh.setAttribute("aria-label", "Refresh");
-    refresh.addEventListener("click", () => void this.model.refresh());
-    this.header.append(el("h2", { className: "lt-Panel-title" }, "Experiments"), refresh);
-    this.filter.addEventListener("input", () => this.render());
-    this.node.append(this.header, this.filter, this.body);
+    this.header.append(el("h2", { className: "lt-Panel-title" }, "Experiments"), actions);
+    this.filter.addEventListener("input", () => this.model.setFilter(this.filter.value));
+    this.showDeleted.addEventListener(
+      "change",
+      () => void this.model.setShowDeleted(this.showDeleted.checked),
+    );
+    const toggle = el("label", { className: "lt-Panel-toggle" }, "Show deleted");
+    toggle.prepend(this.showDeleted);
+    this.node.append(this.header, this.filter, toggle, this.body);
     model.changed.connect(this.render, this);
     connection.changed.connect(this.onConnection, this);
     this.render();
+  }
+
+  private button(text: string, label: string, className: string, click: () => void): HTMLButtonElement {
+    const b = el("button", { className: `${className} jp-Button jp-mod-minimal`, title: label }, text);
+    b.setAttribute("aria-label", label);
+    b.addEventListener("click", click);
+    return b;
+  }
+
+  /** Runs a command; a failure (e.g. a view that is not installed) is shown in the panel. */
+  private exec(id: string, args: ReadonlyPartialJSONObject = {}, failure = "Cannot do that"): Promise<void> {
+    return this.commands.execute(id, args).then(
+      () => undefined,
+      (e: unknown) => void this.model.fail(failure, e),
+    );
+  }
+
+  /** After a dialog opened from the list, the keyboard goes back to the list (re-rendered meanwhile). */
+  private refocusList(): void {
+    if (this.isVisible)
+      this.body.querySelector<HTMLElement>(".lt-ExperimentList-item[tabindex='0']")?.focus();
   }
 
   /** Polls while visible, at the interval from the settings (0: never). */
@@ -66,9 +118,35 @@ export class LabtrackPanel extends Widget {
     if (this.isVisible && state === "connected" && this.model.state === "error") void this.model.refresh();
   }
 
+  private focused(): Focus {
+    const active = document.activeElement;
+    if (!(active instanceof HTMLElement) || !this.body.contains(active)) return null;
+    if (active.closest(".lt-ExperimentList")) return { selector: ".lt-ExperimentList-item[tabindex='0']" };
+    const run = active.closest<HTMLElement>(".lt-RunItem");
+    if (run?.dataset.runId)
+      return { selector: `.lt-RunItem[data-run-id="${CSS.escape(run.dataset.runId)}"]` };
+    return null;
+  }
+
   private render(): void {
     const m = this.model;
+    const focus = this.focused();
+    this.showDeleted.checked = m.showDeleted;
+    if (this.filter.value !== m.filterText) this.filter.value = m.filterText;
     const content: Node[] = [];
+    if (m.actionError) {
+      const dismiss = el("button", { className: "lt-Chip-clear", title: "Dismiss" }, "✕");
+      dismiss.setAttribute("aria-label", "Dismiss");
+      dismiss.addEventListener("click", () => m.dismissActionError());
+      content.push(
+        el(
+          "div",
+          { className: "lt-Panel-error lt-Panel-actionError", attrs: { role: "alert" } },
+          el("div", { className: "lt-Panel-errorHead" }, el("strong", {}, m.actionError.action), dismiss),
+          el("p", {}, m.actionError.problem.detail),
+        ),
+      );
+    }
     if (m.state === "error" && m.error) {
       const retry = el("button", { className: "jp-Button jp-mod-styled jp-mod-accept" }, "Retry");
       retry.addEventListener("click", () => void m.refresh());
@@ -92,38 +170,186 @@ export class LabtrackPanel extends Widget {
           "No experiments yet. Log a run from a notebook (the client library, or %%track in a cell) and it appears here.",
         ),
       );
-    if (m.experiments.length > 0) content.push(this.experimentList(), this.runList());
+    if (m.experiments.length > 0) content.push(this.experimentList());
+    if (m.showDeleted) content.push(this.deletedList());
+    if (m.experiments.length > 0) content.push(this.tagList(), this.runList());
     this.body.replaceChildren(...content);
+    if (focus) this.body.querySelector<HTMLElement>(focus.selector)?.focus();
   }
 
   private experimentList(): HTMLElement {
-    const needle = this.filter.value.trim().toLowerCase();
+    const m = this.model;
     const list = el("ul", {
       className: "lt-ExperimentList",
       attrs: { role: "listbox", "aria-label": "Experiments" },
     });
-    for (const exp of this.model.experiments) {
-      if (needle && !exp.name.toLowerCase().includes(needle)) continue;
-      const selected = exp.experiment_id === this.model.selectedId;
+    const visible = m.visibleExperiments;
+    const current = m.currentExperiment?.experiment_id;
+    const focusable = visible.some((e) => e.experiment_id === m.selectedId)
+      ? m.selectedId
+      : visible[0]?.experiment_id;
+    for (const exp of visible) {
+      const id = exp.experiment_id;
+      const selected = id === m.selectedId;
+      const isCurrent = id === current;
+      const why =
+        m.current?.source === "notebook" ? "the current notebook's experiment" : "the default experiment";
       const item = el(
         "li",
         {
-          className: `lt-ExperimentList-item${selected ? " lt-mod-selected" : ""}`,
-          title: `${exp.name} (id ${exp.experiment_id})`,
-          dataset: { experimentId: exp.experiment_id },
-          attrs: { role: "option", "aria-selected": String(selected), tabindex: "0" },
+          className: `lt-ExperimentList-item${selected ? " lt-mod-selected" : ""}${isCurrent ? " lt-mod-current" : ""}`,
+          title: `${exp.name} (id ${id})${isCurrent ? `: ${why}` : ""}`,
+          attrs: {
+            role: "option",
+            "aria-selected": String(selected),
+            tabindex: id === focusable ? "0" : "-1",
+            [EXPERIMENT_ID_ATTR]: id,
+          },
         },
-        exp.name,
+        el("span", { className: "lt-ExperimentList-name" }, exp.name),
+        isCurrent
+          ? el(
+              "span",
+              { className: "lt-ExperimentList-current", attrs: { "aria-hidden": "true" } },
+              "current",
+            )
+          : null,
       );
-      item.addEventListener("click", () => void this.model.select(exp.experiment_id));
-      item.addEventListener("keydown", (e) => {
-        if (e.key === "Enter" || e.key === " ") void this.model.select(exp.experiment_id);
+      if (isCurrent) item.setAttribute("aria-description", why);
+      item.addEventListener("click", () => {
+        item.focus();
+        void m.select(id);
       });
+      item.addEventListener(
+        "dblclick",
+        () => void this.exec(ExperimentCommandIds.openRuns, { experimentId: id }),
+      );
+      // The context menu acts on what it was opened on; selecting it too keeps the view in step.
+      item.addEventListener("contextmenu", () => void m.select(id));
       list.append(item);
     }
+    list.addEventListener("keydown", (e) => this.onListKey(e));
     if (!list.childElementCount)
       list.append(el("li", { className: "lt-Panel-empty" }, "No experiment matches."));
     return list;
+  }
+
+  private onListKey(e: KeyboardEvent): void {
+    const m = this.model;
+    const step: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, Home: -Infinity, End: Infinity };
+    const id = m.selectedId;
+    if (e.key in step) {
+      const delta = step[e.key] as number;
+      const next = Number.isFinite(delta) ? m.neighbour(delta) : m.visibleExperiments.at(delta < 0 ? 0 : -1);
+      if (next) void m.select(next.experiment_id);
+    } else if (e.key === "Enter" && id) void this.exec(ExperimentCommandIds.openRuns, { experimentId: id });
+    else if (e.key === "F2" && id)
+      void this.exec(ExperimentCommandIds.rename, { experimentId: id }).then(() => this.refocusList());
+    else if (e.key === "Delete" && id)
+      void this.exec(ExperimentCommandIds.remove, { experimentId: id }).then(() => this.refocusList());
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
+  }
+
+  private deletedList(): HTMLElement {
+    const section = el(
+      "section",
+      { className: "lt-DeletedList" },
+      el("h3", { className: "lt-ExperimentTags-title" }, "Deleted experiments"),
+    );
+    const deleted = this.model.visibleDeleted;
+    if (deleted.length === 0) {
+      section.append(el("div", { className: "lt-Panel-empty" }, "No deleted experiments."));
+      return section;
+    }
+    const list = el("ul", {
+      className: "lt-DeletedList-items",
+      attrs: { "aria-label": "Deleted experiments" },
+    });
+    for (const exp of deleted) {
+      const restore = el(
+        "button",
+        { className: "lt-DeletedList-restore jp-Button jp-mod-minimal", title: `Restore ${exp.name}` },
+        "Restore",
+      );
+      restore.setAttribute("aria-label", `Restore ${exp.name}`);
+      restore.addEventListener(
+        "click",
+        () => void this.exec(ExperimentCommandIds.restore, { experimentId: exp.experiment_id }),
+      );
+      list.append(
+        el(
+          "li",
+          {
+            className: "lt-DeletedList-item",
+            title: `${exp.name} (id ${exp.experiment_id}, deleted)`,
+            attrs: { [EXPERIMENT_ID_ATTR]: exp.experiment_id },
+          },
+          el("span", { className: "lt-DeletedList-name" }, exp.name),
+          restore,
+        ),
+      );
+    }
+    section.append(list);
+    return section;
+  }
+
+  private tagList(): HTMLElement {
+    const exp = this.model.selected;
+    const section = el("section", { className: "lt-ExperimentTags" });
+    if (!exp) return section;
+    const head = el(
+      "div",
+      { className: "lt-RunList-head" },
+      el("h3", { className: "lt-ExperimentTags-title" }, "Tags"),
+    );
+    const add = el(
+      "button",
+      { className: "lt-RunList-open jp-Button jp-mod-minimal", title: `Add a tag to ${exp.name}` },
+      "Add tag",
+    );
+    add.addEventListener(
+      "click",
+      () => void this.exec(ExperimentCommandIds.addTag, { experimentId: exp.experiment_id }),
+    );
+    head.append(add);
+    section.append(head);
+    const tags = (exp.tags ?? [])
+      .filter((t) => !isSystemTag(t.key))
+      .sort((a, b) => a.key.localeCompare(b.key));
+    if (tags.length === 0) {
+      section.append(el("div", { className: "lt-Panel-empty" }, "No tags."));
+      return section;
+    }
+    const list = el("ul", { className: "lt-TagList", attrs: { "aria-label": `Tags of ${exp.name}` } });
+    for (const tag of tags) {
+      const args = { experimentId: exp.experiment_id, key: tag.key };
+      const edit = this.button(
+        "✎",
+        `Edit tag ${tag.key}`,
+        "lt-TagList-edit",
+        () => void this.exec(ExperimentCommandIds.editTag, args),
+      );
+      const remove = this.button(
+        "✕",
+        `Delete tag ${tag.key}`,
+        "lt-TagList-delete",
+        () => void this.exec(ExperimentCommandIds.removeTag, args),
+      );
+      list.append(
+        el(
+          "li",
+          { className: "lt-TagList-item", dataset: { key: tag.key } },
+          el("span", { className: "lt-TagList-key" }, tag.key),
+          el("span", { className: "lt-TagList-value", title: tag.value }, tag.value),
+          edit,
+          remove,
+        ),
+      );
+    }
+    section.append(list);
+    return section;
   }
 
   private runList(): HTMLElement {
@@ -137,7 +363,10 @@ export class LabtrackPanel extends Widget {
         { className: "lt-RunList-open jp-Button jp-mod-minimal", title: "Open all runs in a table" },
         "Table",
       );
-      open.addEventListener("click", () => void this.openTable(exp));
+      open.addEventListener(
+        "click",
+        () => void this.exec(ExperimentCommandIds.openRuns, { experimentId: exp.experiment_id }),
+      );
       title.append(open);
     }
     section.append(title);
@@ -149,12 +378,21 @@ export class LabtrackPanel extends Widget {
       section.append(el("div", { className: "lt-Chip" }, `History of ${cell.label}`, clear));
     }
     if (this.model.runs.length === 0) {
-      section.append(el("div", { className: "lt-Panel-empty" }, "No runs in this experiment yet."));
+      const text = this.model.runsLoading ? "Loading runs…" : "No runs in this experiment yet.";
+      section.append(el("div", { className: "lt-Panel-empty" }, text));
       return section;
     }
     const list = el("ul", { className: "lt-RunList-items" });
     for (const run of this.model.runs) {
       const item = runItem(run);
+      const open = () =>
+        void this.exec(CommandIds.openRun, { runId: run.runId }, `Cannot open run "${run.name}"`);
+      item.addEventListener("click", open);
+      item.addEventListener("keydown", (e) => {
+        if (e.key !== "Enter" && e.key !== " ") return;
+        e.preventDefault();
+        open();
+      });
       if (run.runId === this.model.highlightedRunId) {
         item.classList.add("lt-mod-highlighted");
         requestAnimationFrame(() => item.scrollIntoView({ block: "nearest" }));
@@ -180,7 +418,12 @@ function runItem(run: RunRow): HTMLElement {
   if (run.metrics.length > METRICS_SHOWN) metrics.push(`+${run.metrics.length - METRICS_SHOWN}`);
   return el(
     "li",
-    { className: "lt-RunItem", dataset: { runId: run.runId, status: run.status }, title: `Run ${run.runId}` },
+    {
+      className: "lt-RunItem",
+      dataset: { runId: run.runId, status: run.status },
+      title: `Open run ${run.name} (${run.runId})`,
+      attrs: { tabindex: "0", role: "button" },
+    },
     el(
       "div",
       { className: "lt-RunItem-head" },

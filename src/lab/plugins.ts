@@ -22,6 +22,8 @@ import { liveChartFactory } from "./charts/live-chart.js";
 import { CommandIds } from "./command-ids.js";
 import { comparePlugin } from "./compare/plugin.js";
 import { TrackingConnection } from "./connection.js";
+import { registerExperimentCommands } from "./experiments/commands.js";
+import { followCurrentNotebook } from "./experiments/current-notebook.js";
 import { ExperimentsModel } from "./experiments-model.js";
 import { labtrackIcon } from "./icon.js";
 import { modelsPlugin } from "./models/plugin.js";
@@ -138,12 +140,9 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       void NotebookActions.run(current.content, current.sessionContext);
       return true;
     });
-    const panel = new LabtrackPanel(model, connection, (experiment) =>
-      app.commands.execute("labtrack:open-runs-table", {
-        experimentId: experiment.experiment_id,
-        experimentName: experiment.name,
-      }),
-    );
+    registerExperimentCommands(app, model, palette);
+    followCurrentNotebook(notebooks, connection, model);
+    const panel = new LabtrackPanel(model, connection, app.commands);
     panel.title.icon = labtrackIcon;
     app.shell.add(panel, "left", { rank: 850 });
     restorer?.add(panel, panel.id);
