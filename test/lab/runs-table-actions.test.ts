@@ -249,8 +249,8 @@ describe("export, quick filters, grouping", () => {
     await model.reload();
     model.setGroupBy("params.opt", "metrics.loss");
     const groups = model.display.filter((d) => d.kind === "group");
-    // Newest first: r-1199 (sgd), r-1198 (rms), r-1197 (adam) open the groups in that order.
-    expect(groups.map((g) => g.kind === "group" && g.group.value)).toEqual(["sgd", "rms", "adam"]);
+    // Newest first: r-1199 (rms), r-1198 (sgd), r-1197 (adam) open the groups in that order.
+    expect(groups.map((g) => g.kind === "group" && g.group.value)).toEqual(["rms", "sgd", "adam"]);
     expect(groups.reduce((n, g) => n + (g.kind === "group" ? g.group.rows.length : 0), 0)).toBe(PAGE_SIZE);
     expect(model.display).toHaveLength(3);
     const first = groups[0];
