@@ -41,9 +41,17 @@ export function registerRunsTable(
   store: ViewStateStore | null = defaultStore(),
 ): void {
   const open = new Map<string, MainAreaWidget<RunsTableWidget>>();
+  // Run details and comparison are other views' commands; when one is missing the user hears why.
+  const run = (id: string, args: { runId: string } | { runIds: string[] }) => {
+    app.commands
+      .execute(id, args)
+      .catch((e: unknown) =>
+        showErrorMessage("Labtrack", `Cannot run ${id}: ${e instanceof Error ? e.message : String(e)}`),
+      );
+  };
   const actions: RunsTableActions = {
-    openRun: (runId) => void app.commands.execute(CommandIds.openRun, { runId }),
-    compareRuns: (runIds) => void app.commands.execute(CommandIds.compareRuns, { runIds }),
+    openRun: (runId) => run(CommandIds.openRun, { runId }),
+    compareRuns: (runIds) => run(CommandIds.compareRuns, { runIds }),
     confirm: async (title, body, accept) => {
       const answer = await showDialog({
         title,
