@@ -409,6 +409,7 @@ test("the runs table's actions: live updates, pins kept across reloads, completi
   await lab.screenshot("runs-table-grouped");
   await lab.command("apputils:change-theme", { theme: "JupyterLab Dark" });
   await expect(lab.page.locator("body")).toHaveAttribute("data-jp-theme-light", "false");
+  await expect(lab.page.locator("#jupyterlab-splash")).toHaveCount(0);
   await lab.screenshot("runs-table-grouped-dark");
   await lab.command("apputils:change-theme", { theme: "JupyterLab Light" });
   await table(lab).getByRole("combobox", { name: "Group by" }).selectOption("");

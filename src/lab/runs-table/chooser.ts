@@ -113,7 +113,7 @@ export class ColumnChooser {
           "aria-pressed": String(this.model.isPinned(column.id)),
         },
       },
-      "📌",
+      "⇤",
     );
     pin.addEventListener("click", () => {
       const pinned = !this.model.isPinned(column.id);

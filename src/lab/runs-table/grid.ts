@@ -64,7 +64,7 @@ export function headerCell(
       dataset: { columnId: column.id },
       attrs: { role: "columnheader", "aria-sort": sort, ...(sortable ? { tabindex: "0" } : {}) },
     },
-    pinned ? el("span", { className: "lt-RunsTable-pinMark", title: "Pinned" }, "📌") : null,
+    pinned ? el("span", { className: "lt-RunsTable-pinMark", title: "Pinned" }, "⇤") : null,
     el("span", { className: "lt-RunsTable-headerLabel" }, column.label),
     sort === "none"
       ? null
