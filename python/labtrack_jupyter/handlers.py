@@ -1,5 +1,6 @@
 """Tornado handlers: /labtrack/config and /labtrack/proxy/<path> (forwarded to the tracking server)."""
 
+import getpass
 import json
 
 import tornado.web
@@ -28,19 +29,28 @@ def mlflow_error(handler, status, code, message):
     handler.finish(json.dumps({"error_code": code, "message": message}))
 
 
+def current_user():
+    """The OS user the Jupyter server runs as: what MLflow's Python client records as mlflow.user."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry (some containers): the table just has no "Mine"
+        return None
+
+
+def config_payload():
+    configured = target.default_tracking_uri()
+    return {
+        "trackingUri": target.redact(configured) or target.DEFAULT_URI,
+        "fromEnvironment": bool(configured),
+        "credentials": bool(target.auth_headers()),
+        "user": current_user(),
+    }
+
+
 class ConfigHandler(APIHandler):
     @tornado.web.authenticated
     def get(self):
-        configured = target.default_tracking_uri()
-        self.finish(
-            json.dumps(
-                {
-                    "trackingUri": target.redact(configured) or target.DEFAULT_URI,
-                    "fromEnvironment": bool(configured),
-                    "credentials": bool(target.auth_headers()),
-                }
-            )
-        )
+        self.finish(json.dumps(config_payload()))
 
 
 class ProxyHandler(APIHandler):

@@ -76,6 +76,8 @@ function source(delays: Record<number, number> = {}) {
         if (delay) await sleep(delay);
         return client.searchRuns(...args);
       },
+      deleteRun: (runId: string) => client.deleteRun(runId),
+      restoreRun: (runId: string) => client.restoreRun(runId),
     },
   } satisfies RunsSource & Record<string, unknown>;
   return s;

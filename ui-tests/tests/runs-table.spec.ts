@@ -1,7 +1,9 @@
 // The runs table on 5,000 runs logged through the REST API: virtualized rows, pages loaded while
 // scrolling, server-side sort and filter, filter errors, the column chooser, selection, themes.
+import { readFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import { RestClient } from "../../lib/client/index.js";
-import { expect, type Lab, TRACKING, test } from "../fixtures.js";
+import { expect, type Lab, putSettings, TRACKING, test } from "../fixtures.js";
 
 const RUNS = 5000;
 const lossOf = (i: number) => ((i * 37) % RUNS) / RUNS;
@@ -111,7 +113,8 @@ test("the runs table stays small in the DOM on 5,000 runs, pages while scrolling
   await lab.screenshot("runs-table-sorted");
 
   // A filter in MLflow's grammar, applied with Enter.
-  const filter = table(lab).getByRole("textbox", { name: "Filter runs" });
+  // A combobox: it offers completions as the user types.
+  const filter = table(lab).getByRole("combobox", { name: "Filter runs" });
   await filter.fill("metrics.loss < 0.01 AND params.optimizer = 'adam'");
   await filter.press("Enter");
   await expect(summary(lab)).toHaveText("25 runs");
@@ -180,4 +183,261 @@ test("the runs table stays small in the DOM on 5,000 runs, pages while scrolling
   await expect(lab.page.locator("#jupyterlab-splash")).toHaveCount(0);
   await lab.screenshot("runs-table-dark");
   await lab.command("apputils:change-theme", { theme: "JupyterLab Light" });
+});
+
+const XSS = `<img src=x onerror="window.__xss=1">`;
+
+test("the runs table's actions: live updates, pins kept across reloads, completion, quick filters, group-by, nested runs, open/compare, delete + restore, CSV", async ({
+  lab,
+}) => {
+  test.setTimeout(240_000);
+  const client = new RestClient({ trackingUri: TRACKING() });
+  const name = `ui-table-actions-${Date.now()}`;
+  const experimentId = await client.createExperiment(name);
+  const me = userInfo().username;
+  // 40 finished runs three days old; a quarter are "mine".
+  const old = Date.now() - 3 * 86_400_000;
+  for (let i = 0; i < 40; i++) {
+    const run = await client.createRun({
+      experimentId,
+      runName: `old-${String(i).padStart(2, "0")}`,
+      startTime: old + i * 1000,
+    });
+    await client.logBatch(run.info.run_id, {
+      params: [{ key: "opt", value: i % 2 ? "adam" : "sgd" }],
+      metrics: [{ key: "loss", value: i / 40, timestamp: old, step: 0 }],
+      tags: [{ key: "mlflow.user", value: i % 4 === 0 ? me : "someone-else" }],
+    });
+    await client.updateRun(run.info.run_id, { status: "FINISHED", endTime: old + i * 1000 + 9000 });
+  }
+  const now = Date.now() - 60_000;
+  const parent = await client.createRun({ experimentId, runName: "parent", startTime: now });
+  await client.updateRun(parent.info.run_id, { status: "FINISHED", endTime: now + 5000 });
+  for (const [i, child] of ["child-a", "child-b"].entries()) {
+    const c = await client.createRun({ experimentId, runName: child, startTime: now + 1000 + i });
+    await client.setTag(c.info.run_id, "mlflow.parentRunId", parent.info.run_id);
+    await client.updateRun(c.info.run_id, { status: "FINISHED", endTime: now + 4000 });
+  }
+  const xss = await client.createRun({ experimentId, runName: XSS, startTime: now + 2000 });
+  await client.logBatch(xss.info.run_id, {
+    params: [{ key: "opt", value: XSS }],
+    metrics: [],
+    tags: [{ key: "note", value: XSS }],
+  });
+  await client.updateRun(xss.info.run_id, { status: "FINISHED", endTime: now + 3000 });
+  const live = await client.createRun({ experimentId, runName: "live", startTime: now + 3000 });
+  await client.logMetric(live.info.run_id, "loss", 0.5, { step: 0 });
+
+  await lab.open();
+  await putSettings(lab.page, { refreshInterval: 1 });
+  // Other engineers' views answer these commands; here they only record what they were asked.
+  await lab.page.evaluate(() => {
+    const app = (window as any).jupyterapp;
+    for (const [id, key] of [
+      ["labtrack:open-run", "__opened"],
+      ["labtrack:compare-runs", "__compared"],
+    ])
+      if (!app.commands.hasCommand(id))
+        app.commands.addCommand(id, { execute: (args: unknown) => ((window as any)[key] = args) });
+  });
+  const openTable = async () => {
+    await lab.fire("labtrack:open-runs-table", { experimentId, experimentName: name });
+    await expect(nameOf(lab, 0)).toHaveText("live");
+  };
+  await openTable();
+  await expect(summary(lab)).toHaveText("45 runs");
+  const scroller = table(lab).locator(".lt-RunsTable-scroller");
+
+  // Live: the running run's metric changes in place, a new run goes on top, the scroll stays put.
+  await scroller.evaluate((n) => (n.scrollTop = 30));
+  // Header and body lines have the same cells (the selection box first).
+  const metricColumn = () =>
+    table(lab)
+      .locator(".lt-RunsTable-header .lt-RunsTable-headerCell")
+      .evaluateAll((cells) => cells.findIndex((c) => (c as HTMLElement).dataset.columnId === "metrics.loss"));
+  const lossCell = async (i: number) =>
+    row(lab, i)
+      .locator(".lt-RunsTable-cell")
+      .nth(await metricColumn());
+  await expect(await lossCell(0)).toHaveText("0.5");
+  await client.logMetric(live.info.run_id, "loss", 0.125, { step: 1 });
+  await expect(await lossCell(0)).toHaveText("0.125", { timeout: 10_000 });
+  expect(await scroller.evaluate((n) => n.scrollTop)).toBe(30);
+  await client.createRun({ experimentId, runName: "newer", startTime: Date.now() + 1000 });
+  await expect(nameOf(lab, 0)).toHaveText("newer", { timeout: 10_000 });
+  await expect(nameOf(lab, 1)).toHaveText("live");
+  // The rows the user was looking at stayed where they were: one row lower in the list, one row further down.
+  expect(await scroller.evaluate((n) => n.scrollTop)).toBe(54);
+  await expect(table(lab).locator(".lt-RunsTable-newRuns")).toHaveText("↑ 1 new run");
+  await table(lab).locator(".lt-RunsTable-newRuns").click();
+  await expect(table(lab).locator(".lt-RunsTable-newRuns")).toBeHidden();
+  await putSettings(lab.page, { refreshInterval: 0 });
+
+  // Pin a column from the header's context menu; it stays at the left while scrolling sideways.
+  await table(lab)
+    .locator('.lt-RunsTable-headerCell[data-column-id="params.opt"]')
+    .click({ button: "right" });
+  await lab.page.locator(".lm-Menu-item", { hasText: "Pin Column" }).click();
+  const optHeader = table(lab).locator('.lt-RunsTable-headerCell[data-column-id="params.opt"]');
+  await expect(optHeader).toHaveClass(/lt-mod-pinned/);
+  const x0 = (await optHeader.boundingBox())?.x;
+  await scroller.evaluate((n) => (n.scrollLeft = 400));
+  expect((await optHeader.boundingBox())?.x).toBe(x0);
+  await lab.screenshot("runs-table-pinned");
+  await scroller.evaluate((n) => (n.scrollLeft = 0));
+
+  // The view is kept: after a reload the pin is still there.
+  await lab.page.waitForTimeout(500);
+  await lab.page.reload();
+  await lab.page.waitForSelector("body[data-labtrack-restored]", { state: "attached", timeout: 60_000 });
+  await lab.page.evaluate(() => {
+    const app = (window as any).jupyterapp;
+    for (const [id, key] of [
+      ["labtrack:open-run", "__opened"],
+      ["labtrack:compare-runs", "__compared"],
+    ])
+      if (!app.commands.hasCommand(id))
+        app.commands.addCommand(id, { execute: (args: unknown) => ((window as any)[key] = args) });
+  });
+  if ((await table(lab).count()) === 0)
+    await lab.fire("labtrack:open-runs-table", { experimentId, experimentName: name });
+  await expect(nameOf(lab, 0)).toHaveText("newer");
+  await expect(optHeader).toHaveClass(/lt-mod-pinned/);
+
+  // Completion: keys, then operators, then values seen in the loaded runs; keyboard only.
+  const filter = table(lab).getByRole("combobox", { name: "Filter runs" });
+  const list = table(lab).getByRole("listbox", { name: "Filter suggestions" });
+  await filter.click();
+  await filter.pressSequentially("params.o");
+  await expect(list.getByRole("option").first()).toContainText("params.opt");
+  await filter.press("ArrowDown");
+  await filter.press("Enter");
+  await expect(filter).toHaveValue("params.opt ");
+  await expect(list.getByRole("option").first()).toContainText("=");
+  await filter.press("Tab");
+  await expect(filter).toHaveValue("params.opt = ");
+  await expect(list.getByRole("option", { name: /adam/ })).toBeVisible();
+  await expect(list.getByRole("option", { name: /onerror/ })).toHaveCount(1);
+  await lab.screenshot("runs-table-completion");
+  await filter.pressSequentially("ad");
+  await filter.press("ArrowDown");
+  await filter.press("Enter");
+  await expect(filter).toHaveValue("params.opt = 'adam' ");
+  await filter.press("Escape");
+  await expect(list).toBeHidden();
+  await filter.press("Enter");
+  await expect(summary(lab)).toHaveText("20 runs");
+  await filter.fill("");
+  await filter.press("Enter");
+  await expect(summary(lab)).toHaveText("46 runs");
+
+  // Quick filters: started in the last 24 hours; mine.
+  await table(lab).getByRole("combobox", { name: "Started" }).selectOption("24h");
+  await expect(summary(lab)).toHaveText("6 runs");
+  await table(lab).getByRole("combobox", { name: "Started" }).selectOption("");
+  await table(lab).getByRole("checkbox", { name: "Mine" }).check();
+  await expect(summary(lab)).toHaveText("10 runs");
+  await table(lab).getByRole("checkbox", { name: "Mine" }).uncheck();
+  await expect(summary(lab)).toHaveText("46 runs");
+
+  // Nested runs: the children wait under their parent.
+  const parentRow = table(lab).locator(`.lt-RunsTable-row[data-run-id="${parent.info.run_id}"]`);
+  await expect(table(lab).getByRole("gridcell", { name: "child-a" })).toHaveCount(0);
+  await parentRow.getByRole("button", { name: "Expand" }).click();
+  await expect(table(lab).locator('.lt-RunsTable-row[aria-level="2"]')).toHaveCount(2);
+  await lab.screenshot("runs-table-tree");
+  await parentRow.getByRole("button", { name: "Collapse" }).click();
+  await expect(table(lab).locator('.lt-RunsTable-row[aria-level="2"]')).toHaveCount(0);
+
+  // Keyboard: focus a row, move down, Space selects, Enter opens; double-click opens; Compare.
+  await nameOf(lab, 2).click();
+  await lab.page.keyboard.press("ArrowDown");
+  await lab.page.keyboard.press("Space");
+  await expect(row(lab, 3)).toHaveAttribute("aria-selected", "true");
+  const third = await row(lab, 3).getAttribute("data-run-id");
+  await lab.page.keyboard.press("Enter");
+  expect(await lab.page.evaluate(() => (window as any).__opened)).toEqual({ runId: third });
+  await nameOf(lab, 0).dblclick();
+  expect(await lab.page.evaluate(() => (window as any).__opened)).toEqual({
+    runId: await row(lab, 0).getAttribute("data-run-id"),
+  });
+  // Shift+click selects the range from the last clicked row.
+  await row(lab, 5).getByRole("checkbox").check();
+  await row(lab, 8)
+    .getByRole("checkbox")
+    .click({ modifiers: ["Shift"] });
+  await expect(summary(lab)).toHaveText("46 runs · 5 selected");
+  await table(lab).getByRole("button", { name: "Compare", exact: true }).click();
+  expect(
+    ((await lab.page.evaluate(() => (window as any).__compared)) as { runIds: string[] }).runIds,
+  ).toHaveLength(5);
+  // The row context menu.
+  await nameOf(lab, 1).click({ button: "right" });
+  const menu = lab.page.locator(".lm-Menu");
+  for (const item of ["Open Run", "Compare", "Delete", "Restore", "Copy Run ID"])
+    await expect(menu.locator(".lm-Menu-item", { hasText: item }).first()).toBeVisible();
+  await lab.screenshot("runs-table-context-menu");
+  await menu.locator(".lm-Menu-item", { hasText: "Open Run" }).click();
+  expect(await lab.page.evaluate(() => (window as any).__opened)).toEqual({
+    runId: await row(lab, 1).getAttribute("data-run-id"),
+  });
+
+  // Delete the 5 selected (one confirmation), see them in the trash, restore them.
+  await table(lab).getByRole("button", { name: "Delete (5)" }).click();
+  await lab.page.locator(".jp-Dialog").getByRole("button", { name: "Delete" }).click();
+  await expect(summary(lab)).toHaveText("41 runs");
+  const show = table(lab).getByRole("combobox", { name: "Show" });
+  await show.selectOption("DELETED_ONLY");
+  await expect(summary(lab)).toHaveText("5 runs");
+  await table(lab).getByRole("checkbox", { name: "Select all loaded runs" }).check();
+  await lab.screenshot("runs-table-trash");
+  await table(lab).getByRole("button", { name: "Restore (5)" }).click();
+  // Restored runs leave the trash view, and the selection with them.
+  await expect(summary(lab)).toHaveText("0 runs");
+  await show.selectOption("ACTIVE_ONLY");
+  await expect(summary(lab)).toHaveText("46 runs");
+
+  // Group by a param with the loss aggregated, over the loaded runs.
+  await table(lab).getByRole("combobox", { name: "Group by" }).selectOption("params.opt");
+  await table(lab).getByRole("combobox", { name: "Aggregate" }).selectOption("metrics.loss");
+  const groups = table(lab).locator(".lt-RunsTable-groupRow");
+  await expect(groups).toHaveCount(4);
+  await expect(groups.filter({ hasText: "adam" })).toContainText("20 runs · metrics.loss: min 0.025");
+  await expect(table(lab).locator(".lt-RunsTable-groupNote")).toHaveText("over the 46 loaded runs");
+  await groups.filter({ hasText: "adam" }).getByRole("button", { name: "Expand group" }).click();
+  await expect(table(lab).locator(".lt-RunsTable-row[data-run-id]")).toHaveCount(20);
+  await lab.screenshot("runs-table-grouped");
+  await lab.command("apputils:change-theme", { theme: "JupyterLab Dark" });
+  await expect(lab.page.locator("body")).toHaveAttribute("data-jp-theme-light", "false");
+  await expect(lab.page.locator("#jupyterlab-splash")).toHaveCount(0);
+  await lab.screenshot("runs-table-grouped-dark");
+  await lab.command("apputils:change-theme", { theme: "JupyterLab Light" });
+  await table(lab).getByRole("combobox", { name: "Group by" }).selectOption("");
+
+  // CSV of every matching run, values quoted, nothing interpreted.
+  await filter.fill("attributes.run_name LIKE '%onerror%'");
+  await filter.press("Enter");
+  await expect(summary(lab)).toHaveText("1 run");
+  const [download] = await Promise.all([
+    lab.page.waitForEvent("download"),
+    table(lab).getByRole("button", { name: "Export CSV" }).click(),
+  ]);
+  const csv = readFileSync((await download.path()) as string, "utf8");
+  const lines = csv.trimEnd().split("\r\n");
+  expect(lines).toHaveLength(2);
+  expect(lines[0]?.startsWith("run_id,attributes.run_name,")).toBe(true);
+  expect(lines[1]).toContain(`"<img src=x onerror=""window.__xss=1"">"`);
+
+  // User data is text everywhere: names, params, tags, completion.
+  await table(lab).getByRole("button", { name: "Columns" }).click();
+  await table(lab)
+    .getByRole("dialog", { name: "Choose columns" })
+    .getByRole("checkbox", { name: "note" })
+    .check();
+  await lab.page.keyboard.press("Escape");
+  // Name, opt, note and the mlflow.runName tag.
+  await expect(table(lab).getByRole("gridcell", { name: XSS })).toHaveCount(4);
+  await expect(table(lab).locator("img, script")).toHaveCount(0);
+  expect(await lab.page.evaluate(() => (window as any).__xss)).toBeUndefined();
+  await putSettings(lab.page, {});
 });

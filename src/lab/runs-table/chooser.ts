@@ -1,5 +1,5 @@
 // The column chooser: a button opening a list of the metric, param and tag columns found so far, each
-// with a checkbox, and a box to find a key among hundreds.
+// with a checkbox and a pin, and a box to find a key among hundreds.
 import { el } from "../dom.js";
 import type { Column, ColumnKind } from "./columns.js";
 import type { RunsTableModel } from "./model.js";
@@ -78,6 +78,8 @@ export class ColumnChooser {
       // Same list: update the boxes in place so the focused one keeps focus.
       for (const box of this.list.querySelectorAll<HTMLInputElement>("input[data-column-id]"))
         box.checked = this.model.isVisible(box.dataset.columnId ?? "");
+      for (const pin of this.list.querySelectorAll<HTMLButtonElement>("button[data-column-id]"))
+        pin.setAttribute("aria-pressed", String(this.model.isPinned(pin.dataset.columnId ?? "")));
       return;
     }
     this.renderedKey = key;
@@ -100,11 +102,35 @@ export class ColumnChooser {
     box.checked = this.model.isVisible(column.id);
     box.disabled = column.id === "attributes.run_name";
     box.addEventListener("change", () => this.model.setVisible(column.id, box.checked));
+    const pin = el(
+      "button",
+      {
+        className: "lt-RunsTable-chooserPin",
+        title: "Pin: keep at the left while scrolling sideways",
+        dataset: { columnId: column.id },
+        attrs: {
+          "aria-label": `Pin ${column.label}`,
+          "aria-pressed": String(this.model.isPinned(column.id)),
+        },
+      },
+      "⇤",
+    );
+    pin.addEventListener("click", () => {
+      const pinned = !this.model.isPinned(column.id);
+      // Pinning a hidden column shows it: a pin nobody sees is a surprise later.
+      if (pinned) this.model.setVisible(column.id, true);
+      this.model.setPinned(column.id, pinned);
+    });
     return el(
-      "label",
-      { className: "lt-RunsTable-chooserItem", title: column.id },
-      box,
-      el("span", {}, column.label),
+      "div",
+      { className: "lt-RunsTable-chooserRow" },
+      el(
+        "label",
+        { className: "lt-RunsTable-chooserItem", title: column.id },
+        box,
+        el("span", {}, column.label),
+      ),
+      pin,
     );
   }
 

@@ -1,9 +1,11 @@
 // DOM builders for the grid: the header row and one body row, laid out from the visible columns and
 // their widths. Pinned columns stick to the left edge (position: sticky) at their running offset.
 // Text goes in through textContent only (el()).
+
 import { el } from "../dom.js";
+import { formatMetric } from "../format.js";
 import type { Column } from "./columns.js";
-import type { RunsTableModel } from "./model.js";
+import type { DisplayItem, RunsTableModel } from "./model.js";
 import { cellText, type TableRow } from "./rows.js";
 
 export const ROW_HEIGHT = 24;
@@ -49,16 +51,20 @@ export function headerCell(
   width: number,
   stickyLeft: number | undefined,
   sort: "ascending" | "descending" | "none",
+  pinned = false,
 ): HTMLElement {
   const sortable = column.orderKey !== null;
   const cell = el(
     "div",
     {
       className: `lt-RunsTable-headerCell lt-RunsTable-kind-${column.kind}${sortable ? " lt-mod-sortable" : ""}`,
-      title: sortable ? `${column.id}: click to sort` : column.id,
+      title: sortable
+        ? `${column.id}: click to sort, right-click to pin`
+        : `${column.id}: right-click to pin`,
       dataset: { columnId: column.id },
       attrs: { role: "columnheader", "aria-sort": sort, ...(sortable ? { tabindex: "0" } : {}) },
     },
+    pinned ? el("span", { className: "lt-RunsTable-pinMark", title: "Pinned" }, "⇤") : null,
     el("span", { className: "lt-RunsTable-headerLabel" }, column.label),
     sort === "none"
       ? null
@@ -82,17 +88,31 @@ export function selectAllCell(checked: boolean, indeterminate: boolean): HTMLEle
   return cell;
 }
 
+/** Nested runs: how far a child is indented, per level. */
+const INDENT = 14;
+
 export function bodyRow(
   row: TableRow,
   index: number,
   layout: GridLayout,
   selected: boolean,
   now: number,
+  tree: { depth: number; childCount: number; expanded: boolean } = {
+    depth: 0,
+    childCount: 0,
+    expanded: false,
+  },
 ): HTMLElement {
   const node = el("div", {
-    className: `lt-RunsTable-row${selected ? " lt-mod-selected" : ""}`,
+    className: `lt-RunsTable-row${selected ? " lt-mod-selected" : ""}${row.deleted ? " lt-mod-deleted" : ""}`,
     dataset: { runId: row.runId, index: String(index) },
-    attrs: { role: "row", "aria-rowindex": String(index + 2), "aria-selected": String(selected) },
+    attrs: {
+      role: "row",
+      "aria-rowindex": String(index + 2),
+      "aria-selected": String(selected),
+      ...(tree.childCount ? { "aria-expanded": String(tree.expanded) } : {}),
+      ...(tree.depth ? { "aria-level": String(tree.depth + 1) } : {}),
+    },
   });
   node.style.top = `${index * ROW_HEIGHT}px`;
   node.style.width = `${layout.totalWidth}px`;
@@ -111,9 +131,27 @@ export function bodyRow(
       className: `lt-RunsTable-cell lt-RunsTable-kind-${column.kind}`,
       attrs: { role: "gridcell" },
     });
-    if (column.id === "attributes.status")
+    if (column.id === "attributes.status") {
       cell.append(el("span", { className: `lt-Status lt-Status-${row.status.toLowerCase()}` }, text));
-    else {
+      if (row.deleted) cell.append(el("span", { className: "lt-RunsTable-deletedMark" }, " deleted"));
+    } else if (column.id === "attributes.run_name" && (tree.depth || tree.childCount)) {
+      cell.style.paddingLeft = `${6 + tree.depth * INDENT}px`;
+      cell.append(
+        tree.childCount
+          ? el(
+              "button",
+              {
+                className: "lt-RunsTable-toggle",
+                title: `${tree.expanded ? "Hide" : "Show"} ${tree.childCount} nested ${tree.childCount === 1 ? "run" : "runs"}`,
+                attrs: { "aria-label": tree.expanded ? "Collapse" : "Expand", tabindex: "-1" },
+              },
+              tree.expanded ? "▾" : "▸",
+            )
+          : el("span", { className: "lt-RunsTable-toggleSpace" }),
+        el("span", { className: "lt-RunsTable-name" }, text),
+      );
+      cell.title = text;
+    } else {
       cell.textContent = text;
       if (text) cell.title = text;
     }
@@ -134,6 +172,57 @@ export function loadingRow(index: number, layout: GridLayout, failed: boolean): 
       "div",
       { className: "lt-RunsTable-cell", attrs: { role: "gridcell" } },
       failed ? "Could not load more runs." : "Loading more runs…",
+    ),
+  );
+  node.style.top = `${index * ROW_HEIGHT}px`;
+  node.style.width = `${layout.totalWidth}px`;
+  return node;
+}
+
+/** The head line of a group: its value, how many loaded runs, and the aggregates of the metric. */
+export function groupRow(
+  item: Extract<DisplayItem, { kind: "group" }>,
+  index: number,
+  layout: GridLayout,
+  by: string,
+  metric: string | null,
+): HTMLElement {
+  const { group, expanded } = item;
+  const n = group.rows.length;
+  const parts = [`${n.toLocaleString()} ${n === 1 ? "run" : "runs"}`];
+  if (metric) {
+    const s = group.stats;
+    parts.push(
+      s
+        ? `${metric}: min ${formatMetric(s.min)} · mean ${formatMetric(s.mean)} · max ${formatMetric(s.max)}${s.count < n ? ` (${s.count} with it)` : ""}`
+        : `no ${metric}`,
+    );
+  }
+  const node = el(
+    "div",
+    {
+      className: "lt-RunsTable-row lt-RunsTable-groupRow",
+      dataset: { groupKey: item.key, index: String(index) },
+      attrs: { role: "row", "aria-rowindex": String(index + 2), "aria-expanded": String(expanded) },
+    },
+    el(
+      "div",
+      { className: "lt-RunsTable-cell lt-RunsTable-groupCell", attrs: { role: "gridcell" } },
+      el(
+        "button",
+        {
+          className: "lt-RunsTable-toggle",
+          attrs: { "aria-label": expanded ? "Collapse group" : "Expand group", tabindex: "-1" },
+        },
+        expanded ? "▾" : "▸",
+      ),
+      el("span", { className: "lt-RunsTable-groupKey" }, `${by} = `),
+      el(
+        "span",
+        { className: `lt-RunsTable-groupValue${group.value === null ? " lt-mod-none" : ""}` },
+        group.value ?? "(none)",
+      ),
+      el("span", { className: "lt-RunsTable-groupStats" }, parts.join(" · ")),
     ),
   );
   node.style.top = `${index * ROW_HEIGHT}px`;

@@ -1,19 +1,27 @@
 // The command that opens an experiment's runs table in the main area: one table per experiment,
-// activated again when it is already open.
+// activated again when it is already open. The table's view is kept in the browser's localStorage,
+// per tracking server and experiment; "Mine" is the OS user the Jupyter server names.
 import type { JupyterFrontEnd } from "@jupyterlab/application";
 import {
+  Clipboard,
+  Dialog,
   type ICommandPalette,
   InputDialog,
   MainAreaWidget,
+  showDialog,
   showErrorMessage,
   ToolbarButton,
 } from "@jupyterlab/apputils";
+import { URLExt } from "@jupyterlab/coreutils";
+import { ServerConnection } from "@jupyterlab/services";
 import { quote } from "../../magics/index.js";
 import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
 import { describeError } from "../describe-error.js";
 import { labtrackIcon } from "../icon.js";
+import type { RunsTableActions } from "./actions.js";
 import { RunsTableModel } from "./model.js";
+import { type ViewStateStore, webStorageStore } from "./view-state.js";
 import { RunsTableWidget } from "./widget.js";
 
 export const OPEN_RUNS_TABLE = CommandIds.openRunsTable;
@@ -30,8 +38,33 @@ export function registerRunsTable(
   connection: TrackingConnection,
   palette: ICommandPalette | null,
   insertCell: (source: string) => boolean = () => false,
+  store: ViewStateStore | null = defaultStore(),
 ): void {
   const open = new Map<string, MainAreaWidget<RunsTableWidget>>();
+  // Run details and comparison are other views' commands; when one is missing the user hears why.
+  const run = (id: string, args: { runId: string } | { runIds: string[] }) => {
+    app.commands
+      .execute(id, args)
+      .catch((e: unknown) =>
+        showErrorMessage("Labtrack", `Cannot run ${id}: ${e instanceof Error ? e.message : String(e)}`),
+      );
+  };
+  const actions: RunsTableActions = {
+    openRun: (runId) => run(CommandIds.openRun, { runId }),
+    compareRuns: (runIds) => run(CommandIds.compareRuns, { runIds }),
+    confirm: async (title, body, accept) => {
+      const answer = await showDialog({
+        title,
+        body,
+        buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: accept })],
+      });
+      return answer.button.accept;
+    },
+    showError: (title, message) => void showErrorMessage(title, message),
+    refreshIntervalS: () => connection.settings.refreshIntervalS,
+  };
+  const user = once(jupyterUser);
+  registerContextMenus(app, open);
   app.commands.addCommand(OPEN_RUNS_TABLE, {
     label: (args) =>
       typeof args.experimentName === "string" && args.experimentName
@@ -60,8 +93,8 @@ export function registerRunsTable(
         app.shell.activateById(existing.id);
         return existing;
       }
-      const model = new RunsTableModel(connection, experimentId);
-      const table = new RunsTableWidget(model);
+      const model = new RunsTableModel(connection, experimentId, { store, user });
+      const table = new RunsTableWidget(model, actions);
       const widget = new MainAreaWidget({ content: table });
       const compare = new ToolbarButton({
         label: "Compare in notebook",
@@ -154,4 +187,167 @@ async function pickExperiment(
   });
   const chosen = answer.button.accept ? experiments.find((e) => e.name === answer.value) : undefined;
   return chosen ? { experimentId: chosen.experiment_id, name: chosen.name } : null;
+}
+
+function defaultStore(): ViewStateStore | null {
+  try {
+    return typeof localStorage === "undefined" ? null : webStorageStore(localStorage);
+  } catch {
+    // Storage disabled by the browser: views start fresh.
+    return null;
+  }
+}
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | null = null;
+  return () => {
+    promise ??= make();
+    return promise;
+  };
+}
+
+/** The OS user the Jupyter server runs as (GET /labtrack/config), which MLflow clients record as mlflow.user. */
+async function jupyterUser(): Promise<string | null> {
+  const settings = ServerConnection.makeSettings();
+  const response = await ServerConnection.makeRequest(
+    URLExt.join(settings.baseUrl, "labtrack", "config"),
+    { method: "GET" },
+    settings,
+  );
+  if (!response.ok) return null;
+  const body = (await response.json()) as { user?: unknown };
+  return typeof body.user === "string" && body.user ? body.user : null;
+}
+
+const MENU = {
+  open: "labtrack:runs-table-open-run",
+  compare: "labtrack:runs-table-compare",
+  delete: "labtrack:runs-table-delete",
+  restore: "labtrack:runs-table-restore",
+  copyId: "labtrack:runs-table-copy-run-id",
+  pin: "labtrack:runs-table-pin-column",
+  hide: "labtrack:runs-table-hide-column",
+  left: "labtrack:runs-table-move-column-left",
+  right: "labtrack:runs-table-move-column-right",
+  groupBy: "labtrack:runs-table-group-by-column",
+} as const;
+
+/**
+ * Right-click menus of rows and header cells, through JupyterLab's context menu (so they look and
+ * behave like every other menu of the Lab). Their commands find the table and the run or column from
+ * the node that was clicked.
+ */
+function registerContextMenus(
+  app: JupyterFrontEnd,
+  open: Map<string, MainAreaWidget<RunsTableWidget>>,
+): void {
+  const tableOf = (node: HTMLElement | undefined): RunsTableWidget | null => {
+    if (!node) return null;
+    for (const w of open.values()) if (w.content.node.contains(node)) return w.content;
+    return null;
+  };
+  const rowTarget = () => {
+    const node = app.contextMenuHitTest((n) => n.classList.contains("lt-RunsTable-row") && !!n.dataset.runId);
+    const table = tableOf(node);
+    const runId = node?.dataset.runId;
+    return table && runId ? { table, runId, runIds: table.runsFor(runId) } : null;
+  };
+  const columnTarget = () => {
+    const node = app.contextMenuHitTest(
+      (n) => n.classList.contains("lt-RunsTable-headerCell") && !!n.dataset.columnId,
+    );
+    const table = tableOf(node);
+    const id = node?.dataset.columnId;
+    const column = id ? table?.model.column(id) : undefined;
+    return table && column ? { model: table.model, column } : null;
+  };
+  const plural = (n: number, one: string) => (n === 1 ? one : `${n} Runs`);
+  const c = app.commands;
+  c.addCommand(MENU.open, {
+    label: "Open Run",
+    execute: () => {
+      const t = rowTarget();
+      if (t) void c.execute(CommandIds.openRun, { runId: t.runId });
+    },
+  });
+  c.addCommand(MENU.compare, {
+    label: () => `Compare ${rowTarget()?.runIds.length ?? ""} Selected Runs`.replace("  ", " "),
+    isEnabled: () => (rowTarget()?.runIds.length ?? 0) >= 2,
+    execute: () => {
+      const t = rowTarget();
+      if (t && t.runIds.length >= 2) void c.execute(CommandIds.compareRuns, { runIds: t.runIds });
+    },
+  });
+  c.addCommand(MENU.delete, {
+    label: () => `Delete ${plural(rowTarget()?.runIds.length ?? 1, "Run")}…`,
+    execute: () => {
+      const t = rowTarget();
+      if (t) return t.table.deleteRuns(t.runIds);
+    },
+  });
+  c.addCommand(MENU.restore, {
+    label: () => `Restore ${plural(rowTarget()?.runIds.length ?? 1, "Run")}`,
+    isEnabled: () => {
+      const t = rowTarget();
+      return !!t && t.runIds.some((id) => t.table.model.rows.find((r) => r.runId === id)?.deleted);
+    },
+    execute: () => {
+      const t = rowTarget();
+      if (t) return t.table.restoreRuns(t.runIds);
+    },
+  });
+  c.addCommand(MENU.copyId, {
+    label: "Copy Run ID",
+    execute: () => {
+      const t = rowTarget();
+      if (t) Clipboard.copyToSystem(t.runId);
+    },
+  });
+  c.addCommand(MENU.pin, {
+    label: () =>
+      columnTarget()?.model.isPinned(columnTarget()?.column.id ?? "") ? "Unpin Column" : "Pin Column",
+    execute: () => {
+      const t = columnTarget();
+      if (t) t.model.setPinned(t.column.id, !t.model.isPinned(t.column.id));
+    },
+  });
+  c.addCommand(MENU.left, {
+    label: "Move Column Left",
+    execute: () => {
+      const t = columnTarget();
+      if (t) t.model.moveColumn(t.column.id, -1);
+    },
+  });
+  c.addCommand(MENU.right, {
+    label: "Move Column Right",
+    execute: () => {
+      const t = columnTarget();
+      if (t) t.model.moveColumn(t.column.id, 1);
+    },
+  });
+  c.addCommand(MENU.hide, {
+    label: "Hide Column",
+    isEnabled: () => columnTarget()?.column.id !== "attributes.run_name",
+    execute: () => {
+      const t = columnTarget();
+      if (t) t.model.setVisible(t.column.id, false);
+    },
+  });
+  c.addCommand(MENU.groupBy, {
+    label: () => `Group by ${columnTarget()?.column.label ?? "Column"}`,
+    isVisible: () => {
+      const kind = columnTarget()?.column.kind;
+      return kind === "param" || kind === "tag";
+    },
+    execute: () => {
+      const t = columnTarget();
+      if (t) t.model.setGroupBy(t.column.id);
+    },
+  });
+  const rows = ".lt-RunsTable-body .lt-RunsTable-row[data-run-id]";
+  for (const [i, command] of [MENU.open, MENU.compare, MENU.delete, MENU.restore, MENU.copyId].entries())
+    app.contextMenu.addItem({ command, selector: rows, rank: 10 + i });
+  const headers = ".lt-RunsTable-header .lt-RunsTable-headerCell[data-column-id]";
+  for (const [i, command] of [MENU.pin, MENU.left, MENU.right, MENU.hide, MENU.groupBy].entries())
+    app.contextMenu.addItem({ command, selector: headers, rank: 10 + i });
 }

@@ -5,10 +5,15 @@
 // comes near the end of what is loaded, so 100,000 runs cost what the user scrolls through. Sorting and
 // filtering happen on the server. Every failure becomes state (`error`, `filterError`), never a
 // rejection, and answers to a request that a newer one superseded are dropped (generation counter).
+//
+// Live updates (`poll`) re-read only the running runs with one search and patch those rows, and put
+// runs started since the newest loaded one on top: nothing is reloaded, rows keep their identity
+// otherwise, so views re-render only what changed. Grouping and the tree of nested runs are views of
+// the loaded rows (`display`), computed by pure modules.
 import { Signal } from "@lumino/signaling";
 import { MlflowApiError } from "../../client/errors.js";
 import type { RestClient } from "../../client/rest.js";
-import type { RunStatus } from "../../client/wire.js";
+import type { RunStatus, ViewType } from "../../client/wire.js";
 import { describeError, type Problem } from "../describe-error.js";
 import {
   ATTRIBUTE_COLUMNS,
@@ -25,13 +30,28 @@ import {
   START_COLUMN,
   visibleByDefault,
 } from "./columns.js";
+import { type CompletionSource, FILTER_ATTRIBUTES } from "./completion.js";
+import { toCsv } from "./csv.js";
+import { groupRows, type RunGroup } from "./grouping.js";
+import { combineFilter, quickClauses, quoteValue, type TimeRange } from "./quick-filters.js";
 import { type TableRow, toTableRow } from "./rows.js";
+import { buildTree, parentLinks } from "./tree.js";
+import { parseViewState, toJson, type ViewState, type ViewStateStore, viewStateKey } from "./view-state.js";
 
 export const PAGE_SIZE = 1000;
+/** Pages asked for by an export: fewer round trips, within what MLflow allows (50,000). */
+export const EXPORT_PAGE_SIZE = 5000;
+export const EXPORT_CAP = 100_000;
+/** "Load all" for grouping stops here: grouping runs in the browser. */
+export const LOAD_ALL_CAP = 20_000;
+/** Run ids per `attributes.run_id IN (...)` of a live update; one search for up to this many running runs. */
+export const POLL_CHUNK = 500;
+/** At most this many new runs are put on top per live update; more wait for the next one. */
+export const NEW_RUNS_MAX = 200;
 
 /** What the model needs of a TrackingConnection (which fits as is); tests pass a plain RestClient. */
 export interface RunsSource {
-  readonly client: Pick<RestClient, "searchRuns">;
+  readonly client: Pick<RestClient, "searchRuns" | "deleteRun" | "restoreRun">;
   readonly uri: string;
   /** Told the outcome of each request, so the status bar follows reality. */
   report?(error: unknown | null): void;
@@ -44,6 +64,23 @@ export interface FilterError {
 }
 
 export type TableState = "idle" | "loading" | "ready" | "error";
+
+export interface RunsTableOptions {
+  /** Where the view (columns, sort, quick filters) is kept; none: the view starts fresh each time. */
+  store?: ViewStateStore | null | undefined;
+  /** The user "Mine" stands for (as MLflow clients record it in mlflow.user); null when unknown. */
+  user?: (() => Promise<string | null>) | undefined;
+}
+
+/** One line of the table body: a run (maybe nested), or the head of a group. */
+export type DisplayItem =
+  | { kind: "run"; row: TableRow; depth: number; childCount: number; expanded: boolean }
+  | { kind: "group"; key: string; group: RunGroup; expanded: boolean };
+
+export interface BulkOutcome {
+  done: string[];
+  failed: { runId: string; problem: Problem }[];
+}
 
 export const STATUS_CHOICES: readonly RunStatus[] = ["RUNNING", "FINISHED", "FAILED", "KILLED", "SCHEDULED"];
 
@@ -64,21 +101,45 @@ export class RunsTableModel {
   /** The filter text in effect (what the last load sent). */
   filter = "";
   statusFilter: RunStatus | "" = "";
+  timeRange: TimeRange = "";
+  /** "Mine" is on (it filters only once the user is known). */
+  mine = false;
+  /** The user "Mine" stands for; null until known (or when the server cannot say). */
+  user: string | null = null;
+  viewType: ViewType = "ACTIVE_ONLY";
   sort: SortSpec = { columnId: START_COLUMN, direction: "DESC" };
+  /** A `params.`/`tags.` column to group the loaded runs by, and the `metrics.` column aggregated. */
+  groupBy: string | null = null;
+  groupMetric: string | null = null;
   /** Counts the times the rows were replaced by a new first page (new sort or filter): views scroll to the top. */
   resets = 0;
+  /** Runs put on top by the last live update (views keep their scroll position by that many rows). */
+  prepended = 0;
+  /** Counts live updates that put runs on top, so a view shifts its scroll once per update. */
+  prepends = 0;
+  /** New runs put on top since the user last looked at the top (the "N new runs" notice). */
+  newRuns = 0;
   private _selection = new Set<string>();
   private readonly discovered = new Map<string, Column>(ATTRIBUTE_COLUMNS.map((c) => [c.id, c]));
   private readonly visibility = new Map<string, boolean>();
   private readonly widths = new Map<string, number>();
   private readonly pinned = new Set<string>([NAME_COLUMN]);
+  private order: string[] = [];
+  private readonly expandedGroups = new Set<string>();
+  private readonly expandedRuns = new Set<string>();
+  private displayCache: DisplayItem[] | null = null;
+  private displayRows: TableRow[] | null = null;
   private nextPageToken: string | undefined;
   private generation = 0;
   private disposed = false;
+  private polling = false;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private restored = false;
 
   constructor(
     private readonly source: RunsSource,
     readonly experimentId: string,
+    private readonly options: RunsTableOptions = {},
   ) {}
 
   /** More runs exist on the server than are loaded. */
@@ -95,10 +156,75 @@ export class RunsTableModel {
     return [...this.discovered.values()].sort(compareColumns);
   }
 
-  /** The columns shown, pinned ones first (in column order). */
+  /** The columns shown, pinned ones first, each part in the user's order (then the natural one). */
   get visibleColumns(): Column[] {
-    const shown = this.columns.filter((c) => this.isVisible(c.id));
+    const rank = new Map(this.order.map((id, i) => [id, i]));
+    const shown = this.columns
+      .filter((c) => this.isVisible(c.id))
+      .sort(
+        (a, b) =>
+          (rank.get(a.id) ?? Number.MAX_SAFE_INTEGER) - (rank.get(b.id) ?? Number.MAX_SAFE_INTEGER) ||
+          compareColumns(a, b),
+      );
     return [...shown.filter((c) => this.isPinned(c.id)), ...shown.filter((c) => !this.isPinned(c.id))];
+  }
+
+  /**
+   * The body's lines: groups (with their runs when expanded) when grouping, else the runs with
+   * expanded children under their parents. Recomputed only when rows, grouping or expansion change.
+   */
+  get display(): readonly DisplayItem[] {
+    if (this.displayCache && this.displayRows === this.rows) return this.displayCache;
+    this.displayRows = this.rows;
+    const items: DisplayItem[] = [];
+    if (this.groupBy) {
+      for (const group of groupRows(this.rows, this.groupBy, this.groupMetric)) {
+        const key = group.value === null ? "\u0000none" : group.value;
+        const expanded = this.expandedGroups.has(key);
+        items.push({ kind: "group", key, group, expanded });
+        if (expanded)
+          for (const row of group.rows)
+            items.push({ kind: "run", row, depth: 1, childCount: 0, expanded: false });
+      }
+    } else if (parentLinks(this.rows).size === 0) {
+      for (const row of this.rows) items.push({ kind: "run", row, depth: 0, childCount: 0, expanded: false });
+    } else {
+      for (const t of buildTree(this.rows, this.expandedRuns)) items.push({ kind: "run", ...t });
+    }
+    this.displayCache = items;
+    return items;
+  }
+
+  /** Keys, and values seen in the loaded runs, for the filter box's completion. */
+  get completionSource(): CompletionSource {
+    return {
+      keys: [...FILTER_ATTRIBUTES, ...this.columns.filter((c) => c.kind !== "attribute").map((c) => c.id)],
+      values: (key) => this.valuesOf(key),
+    };
+  }
+
+  /** Distinct values of a param, tag or string attribute in the loaded runs, most frequent first. */
+  valuesOf(key: string, limit = 100): string[] {
+    if (key === "attributes.status") return [...STATUS_CHOICES];
+    const pick: ((r: TableRow) => string | undefined) | null = key.startsWith("params.")
+      ? (r) => r.params[key.slice(7)]
+      : key.startsWith("tags.")
+        ? (r) => r.tags[key.slice(5)]
+        : key === "attributes.user_id"
+          ? (r) => r.userId || undefined
+          : key === "attributes.run_name"
+            ? (r) => r.name
+            : null;
+    if (!pick) return [];
+    const counts = new Map<string, number>();
+    for (const row of this.rows) {
+      const v = pick(row);
+      if (v !== undefined) counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    return [...counts]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, limit)
+      .map(([v]) => v);
   }
 
   column(id: string): Column | undefined {
@@ -124,18 +250,31 @@ export class RunsTableModel {
     // The run name identifies a row; it cannot be hidden.
     if (id === NAME_COLUMN || !this.discovered.has(id)) return;
     this.visibility.set(id, visible);
-    this.emit();
+    this.viewChanged();
   }
 
   setPinned(id: string, pinned: boolean): void {
     if (pinned) this.pinned.add(id);
-    else if (id !== NAME_COLUMN) this.pinned.delete(id);
-    this.emit();
+    else this.pinned.delete(id);
+    this.viewChanged();
   }
 
   setWidth(id: string, px: number): void {
     this.widths.set(id, Math.max(MIN_WIDTH, Math.round(px)));
-    this.emit();
+    this.viewChanged();
+  }
+
+  /** Moves a shown column one place left (-1) or right (+1) among the shown ones (pins stay first). */
+  moveColumn(id: string, step: -1 | 1): void {
+    const ids = this.visibleColumns.map((c) => c.id);
+    const at = ids.indexOf(id);
+    const to = at + step;
+    if (at < 0 || to < 0 || to >= ids.length) return;
+    if (this.isPinned(id) !== this.isPinned(ids[to] as string)) return;
+    [ids[at], ids[to]] = [ids[to] as string, ids[at] as string];
+    // Hidden columns keep their earlier place after the shown ones.
+    this.order = [...ids, ...this.order.filter((o) => !ids.includes(o))];
+    this.viewChanged();
   }
 
   /** The order_by sent to runs/search. */
@@ -144,11 +283,19 @@ export class RunsTableModel {
     return column?.orderKey ? [orderByClause(column, this.sort.direction)] : [];
   }
 
-  /** The filter sent: the user's text, then the quick filter (MLflow has AND only, and no parentheses). */
+  /** The filter sent: the user's text, then the quick filters (MLflow has AND only, and no parentheses). */
   get effectiveFilter(): string {
-    const parts = [this.filter.trim()];
-    if (this.statusFilter) parts.push(`attributes.status = '${this.statusFilter}'`);
-    return parts.filter((p) => p).join(" AND ");
+    return combineFilter(
+      this.filter,
+      quickClauses(
+        {
+          status: this.statusFilter,
+          timeRange: this.timeRange,
+          user: this.mine && this.user !== null ? this.user : null,
+        },
+        Date.now(),
+      ),
+    );
   }
 
   // ------------------------------------------------------------------ actions (none reject)
@@ -160,13 +307,75 @@ export class RunsTableModel {
 
   setStatusFilter(status: RunStatus | ""): Promise<void> {
     this.statusFilter = status;
+    this.scheduleSave();
+    return this.reload();
+  }
+
+  setTimeRange(range: TimeRange): Promise<void> {
+    this.timeRange = range;
+    this.scheduleSave();
+    return this.reload();
+  }
+
+  setMine(mine: boolean): Promise<void> {
+    this.mine = mine;
+    this.scheduleSave();
+    return this.reload();
+  }
+
+  /** Active runs, the trash, or both. */
+  setViewType(viewType: ViewType): Promise<void> {
+    this.viewType = viewType;
+    this.scheduleSave();
     return this.reload();
   }
 
   setSort(columnId: string, direction: SortDirection): Promise<void> {
     if (!this.sortable(columnId)) return Promise.resolve();
     this.sort = { columnId, direction };
+    this.scheduleSave();
     return this.reload();
+  }
+
+  /** Groups the loaded runs by a `params.`/`tags.` column (null: no grouping), aggregating a metric. */
+  setGroupBy(by: string | null, metric: string | null = this.groupMetric): void {
+    this.groupBy = by && /^(params|tags)\./.test(by) ? by : null;
+    this.groupMetric = metric?.startsWith("metrics.") ? metric : null;
+    this.expandedGroups.clear();
+    this.invalidateDisplay();
+    this.viewChanged();
+  }
+
+  toggleGroup(key: string): void {
+    if (!this.expandedGroups.delete(key)) this.expandedGroups.add(key);
+    this.invalidateDisplay();
+    this.emit();
+  }
+
+  /** Shows or hides the loaded children of a run. */
+  toggleExpanded(runId: string): void {
+    if (!this.expandedRuns.delete(runId)) this.expandedRuns.add(runId);
+    this.invalidateDisplay();
+    this.emit();
+  }
+
+  /** Selects the runs of display lines `from`..`to` (either order), as a Shift+click does. */
+  selectRange(from: number, to: number, selected = true): void {
+    const items = this.display;
+    for (let i = Math.max(0, Math.min(from, to)); i <= Math.min(items.length - 1, Math.max(from, to)); i++) {
+      const item = items[i];
+      if (item?.kind !== "run") continue;
+      if (selected) this._selection.add(item.row.runId);
+      else this._selection.delete(item.row.runId);
+    }
+    this.emit();
+  }
+
+  /** The user has seen the top: the "N new runs" notice goes. */
+  acknowledgeNew(): void {
+    if (this.newRuns === 0) return;
+    this.newRuns = 0;
+    this.emit();
   }
 
   /** A header click: the other direction on the sorted column, else the column's first direction. */
@@ -199,6 +408,50 @@ export class RunsTableModel {
   clearSelection(): void {
     this._selection.clear();
     this.emit();
+  }
+
+  /**
+   * The first load: the kept view (and the user, when "Mine" needs it) first, then the first page.
+   * Views call it once; calling it again only reloads.
+   */
+  async open(): Promise<void> {
+    if (!this.restored) {
+      this.restored = true;
+      const [stored, user] = await Promise.all([
+        this.options.store
+          ? this.options.store.fetch(this.stateKey).catch(() => undefined)
+          : Promise.resolve(undefined),
+        this.options.user ? this.options.user().catch(() => null) : Promise.resolve(null),
+      ]);
+      if (this.disposed) return;
+      this.user = user;
+      if (stored !== undefined) this.applyView(parseViewState(stored, this.viewState));
+    }
+    await this.reload();
+  }
+
+  /** What is kept across reloads. */
+  get viewState(): ViewState {
+    return {
+      visible: Object.fromEntries(this.visibility),
+      order: [...this.order],
+      widths: Object.fromEntries(this.widths),
+      pinned: [...this.pinned],
+      sort: { ...this.sort },
+      status: this.statusFilter,
+      timeRange: this.timeRange,
+      mine: this.mine,
+      viewType: this.viewType,
+      groupBy: this.groupBy,
+      groupMetric: this.groupMetric,
+    };
+  }
+
+  /** Writes the view to the store now (views call it on a timer after each change). */
+  async saveView(): Promise<void> {
+    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    await this.options.store?.save(this.stateKey, toJson(this.viewState)).catch(() => undefined);
   }
 
   /** Loads the first page again, with the current sort and filter. The selection stays. */
@@ -239,6 +492,108 @@ export class RunsTableModel {
     await this.fetch(this.generation, this.nextPageToken);
   }
 
+  /** Loads pages until every matching run or `cap` runs are loaded (for grouping over all of them). */
+  async loadAll(cap = LOAD_ALL_CAP): Promise<void> {
+    while (this.hasMore && this.rows.length < cap && this.state === "ready" && !this.disposed) {
+      const before = this.rows.length;
+      await this.loadMore();
+      if (this.rows.length === before) return;
+    }
+  }
+
+  /**
+   * A live update: one search re-reads the loaded runs that are RUNNING (in chunks of POLL_CHUNK ids)
+   * and patches their rows; when sorted newest first, runs started after the newest loaded one go on
+   * top. No-op while a load is on its way or another update runs.
+   */
+  async poll(): Promise<void> {
+    if (this.state !== "ready" || this.loadingMore || this.polling || this.disposed) return;
+    const generation = this.generation;
+    const running = this.rows.filter((r) => r.status === "RUNNING").map((r) => r.runId);
+    const newestFirst = this.sort.columnId === START_COLUMN && this.sort.direction === "DESC";
+    if (!running.length && !newestFirst) return;
+    this.polling = true;
+    try {
+      const updated = new Map<string, TableRow>();
+      for (let i = 0; i < running.length; i += POLL_CHUNK) {
+        const ids = running.slice(i, i + POLL_CHUNK);
+        const { runs } = await this.source.client.searchRuns([this.experimentId], {
+          filter: `attributes.run_id IN (${ids.map(quoteValue).join(", ")})`,
+          maxResults: ids.length,
+          viewType: "ALL",
+        });
+        for (const run of runs) updated.set(run.info.run_id, toTableRow(run));
+      }
+      let fresh: TableRow[] = [];
+      if (newestFirst) {
+        const newest = this.rows.reduce((t, r) => Math.max(t, r.startTime ?? 0), 0);
+        const filter = combineFilter(this.effectiveFilter, [`attributes.start_time > ${newest}`]);
+        const { runs } = await this.source.client.searchRuns([this.experimentId], {
+          filter,
+          orderBy: this.orderBy,
+          maxResults: NEW_RUNS_MAX,
+          viewType: this.viewType,
+        });
+        const loaded = new Set(this.rows.map((r) => r.runId));
+        fresh = runs.map(toTableRow).filter((r) => !loaded.has(r.runId));
+      }
+      if (generation !== this.generation || this.disposed) return;
+      this.source.report?.(null);
+      if (!updated.size && !fresh.length) return;
+      // Only the changed runs get new row objects: views re-render exactly those.
+      let rows = updated.size ? this.rows.map((r) => updated.get(r.runId) ?? r) : this.rows;
+      if (fresh.length) {
+        this.discover(fresh);
+        rows = fresh.concat(rows);
+        this.prepended = fresh.length;
+        this.prepends++;
+        this.newRuns += fresh.length;
+      }
+      this.discover([...updated.values()]);
+      this.set({ rows });
+    } catch (e) {
+      // A failed live update changes nothing on screen; the status bar says the server is gone.
+      if (generation === this.generation) this.source.report?.(e);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Moves runs to the trash, a few requests at a time (MLflow has no bulk delete); rows follow. */
+  deleteRuns(runIds: readonly string[]): Promise<BulkOutcome> {
+    return this.lifecycle(runIds, true);
+  }
+
+  restoreRuns(runIds: readonly string[]): Promise<BulkOutcome> {
+    return this.lifecycle(runIds, false);
+  }
+
+  /**
+   * Every run matching the current filter (sort, quick filters and active/deleted included), page by
+   * page up to `cap`, as CSV of the shown columns. Rejects when a page fails: an export is all or nothing.
+   */
+  async exportCsv(
+    cap = EXPORT_CAP,
+    onProgress?: (loaded: number) => void,
+  ): Promise<{ csv: string; count: number; truncated: boolean }> {
+    const filter = this.effectiveFilter;
+    const rows: TableRow[] = [];
+    let token: string | undefined;
+    do {
+      const { runs, nextPageToken } = await this.source.client.searchRuns([this.experimentId], {
+        ...(filter ? { filter } : {}),
+        orderBy: this.orderBy,
+        maxResults: Math.min(EXPORT_PAGE_SIZE, cap - rows.length),
+        pageToken: token,
+        viewType: this.viewType,
+      });
+      for (const run of runs) rows.push(toTableRow(run));
+      token = nextPageToken;
+      onProgress?.(rows.length);
+    } while (token && rows.length < cap);
+    return { csv: toCsv(rows, this.visibleColumns), count: rows.length, truncated: token !== undefined };
+  }
+
   /** After a failure: the next page again when the first ones are there, else the first page. */
   retry(): Promise<void> {
     if (this.rows.length > 0 && this.nextPageToken && this.error) {
@@ -249,6 +604,7 @@ export class RunsTableModel {
   }
 
   dispose(): void {
+    if (this.saveTimer !== undefined) void this.saveView();
     this.disposed = true;
     this.generation++;
     Signal.clearData(this);
@@ -266,13 +622,87 @@ export class RunsTableModel {
     return keyColumn(kind, m[2] as string);
   }
 
+  private get stateKey(): string {
+    return viewStateKey(this.source.uri, this.experimentId);
+  }
+
+  private applyView(v: ViewState): void {
+    this.visibility.clear();
+    for (const [k, on] of Object.entries(v.visible)) this.visibility.set(k, on);
+    this.widths.clear();
+    for (const [k, w] of Object.entries(v.widths)) this.widths.set(k, Math.max(MIN_WIDTH, Math.round(w)));
+    this.pinned.clear();
+    for (const id of v.pinned) this.pinned.add(id);
+    this.order = v.order;
+    this.sort = v.sort;
+    this.statusFilter = v.status;
+    this.timeRange = v.timeRange;
+    this.mine = v.mine;
+    this.viewType = v.viewType;
+    this.groupBy = v.groupBy;
+    this.groupMetric = v.groupMetric;
+    this.invalidateDisplay();
+  }
+
+  /** A change of columns or grouping: views re-render, the store hears of it shortly. */
+  private viewChanged(): void {
+    this.scheduleSave();
+    this.emit();
+  }
+
+  private scheduleSave(): void {
+    if (!this.options.store || this.disposed) return;
+    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
+    // Dragging a column's width changes it every frame; one write when the drag settles.
+    this.saveTimer = setTimeout(() => void this.saveView(), 300);
+  }
+
+  private invalidateDisplay(): void {
+    this.displayCache = null;
+  }
+
+  private async lifecycle(runIds: readonly string[], remove: boolean): Promise<BulkOutcome> {
+    const outcome: BulkOutcome = { done: [], failed: [] };
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(6, runIds.length) }, async () => {
+        while (next < runIds.length) {
+          const runId = runIds[next++] as string;
+          try {
+            if (remove) await this.source.client.deleteRun(runId);
+            else await this.source.client.restoreRun(runId);
+            outcome.done.push(runId);
+          } catch (e) {
+            outcome.failed.push({ runId, problem: describeError(e, this.source.uri) });
+          }
+        }
+      }),
+    );
+    if (this.disposed || !outcome.done.length) return outcome;
+    const done = new Set(outcome.done);
+    // Runs that left what is shown (deleted from the active view, restored from the trash) go;
+    // with "all" they stay, marked.
+    const leaves = this.viewType === (remove ? "ACTIVE_ONLY" : "DELETED_ONLY");
+    const rows = leaves
+      ? this.rows.filter((r) => !done.has(r.runId))
+      : this.rows.map((r) => (done.has(r.runId) ? { ...r, deleted: remove } : r));
+    if (leaves) for (const id of done) this._selection.delete(id);
+    this.set({ rows });
+    return outcome;
+  }
+
   private async fetch(generation: number, pageToken: string | undefined): Promise<void> {
     const answer = await this.request(generation, pageToken);
     if (!answer) return;
     this.nextPageToken = answer.nextPageToken;
-    if (!pageToken) this.resets++;
+    if (!pageToken) {
+      this.resets++;
+      this.newRuns = 0;
+    }
+    // Runs put on top by live updates shift the server's pages: a page may repeat some of them.
+    const loaded = pageToken ? new Set(this.rows.map((r) => r.runId)) : null;
     this.set({
-      rows: pageToken ? this.rows.concat(answer.rows) : answer.rows,
+      rows: loaded ? this.rows.concat(answer.rows.filter((r) => !loaded.has(r.runId))) : answer.rows,
       state: "ready",
       loadingMore: false,
       error: null,
@@ -292,6 +722,7 @@ export class RunsTableModel {
         orderBy: this.orderBy,
         maxResults: PAGE_SIZE,
         pageToken,
+        viewType: this.viewType,
       });
       if (generation !== this.generation) return null;
       this.source.report?.(null);

@@ -9,6 +9,8 @@ export interface TableRow {
   runId: string;
   name: string;
   status: RunStatus;
+  /** In the trash (lifecycle_stage "deleted"): restorable until the server purges it. */
+  deleted: boolean;
   userId: string;
   startTime?: number | undefined;
   endTime?: number | undefined;
@@ -29,6 +31,7 @@ export function toTableRow(run: WireRun): TableRow {
     runId: info.run_id,
     name: info.run_name || tags["mlflow.runName"] || info.run_id,
     status: info.status,
+    deleted: info.lifecycle_stage === "deleted",
     userId: info.user_id || tags["mlflow.user"] || "",
     startTime: info.start_time,
     endTime: info.end_time,

@@ -1,32 +1,49 @@
-// The runs table: toolbar, a sticky header and a virtualized body. Only the rows in view (plus a few
-// above and below) exist in the DOM; a body of rows × ROW_HEIGHT gives the scroller its height, and
-// rows are placed absolutely. Scrolling renders on the next animation frame, and coming within
-// LOAD_AHEAD rows of the end of what is loaded asks the model for the next page.
+// The runs table: toolbars, a sticky header and a virtualized body. Only the lines in view (plus a few
+// above and below) exist in the DOM; a body of lines × ROW_HEIGHT gives the scroller its height, and
+// lines are placed absolutely. Scrolling renders on the next animation frame, and coming within
+// LOAD_AHEAD lines of the end of what is loaded asks the model for the next page.
+//
+// Keyboard: the grid is one tab stop; ↑/↓ (Home/End, PageUp/PageDown) move the focused line, Space
+// toggles its selection, Enter opens the run (or a group), ←/→ collapse/expand nested runs. Shift+click
+// selects a range, a double-click opens a run. While a loaded run is RUNNING, a live update runs every
+// refresh interval (model.poll) and the scroll position stays where the user left it.
 import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
 import { el } from "../dom.js";
+import { NO_ACTIONS, type RunsTableActions } from "./actions.js";
 import {
   bodyRow,
   computeLayout,
   type GridLayout,
+  groupRow,
   headerCell,
   loadingRow,
   ROW_HEIGHT,
   selectAllCell,
 } from "./grid.js";
-import type { RunsTableModel } from "./model.js";
-import type { TableRow } from "./rows.js";
+import type { DisplayItem, RunsTableModel } from "./model.js";
 import { RunsTableToolbar } from "./toolbar.js";
 
 const OVERSCAN = 8;
 const LOAD_AHEAD = 200;
+
+/** The same line can stay in the DOM: the same run in the same place of the tree, or the same group. */
+function sameItem(a: DisplayItem | undefined, b: DisplayItem | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  if (a.kind === "run" && b.kind === "run")
+    return (
+      a.row === b.row && a.depth === b.depth && a.childCount === b.childCount && a.expanded === b.expanded
+    );
+  return a.kind === "group" && b.kind === "group" && a.group === b.group && a.expanded === b.expanded;
+}
 
 export class RunsTableWidget extends Widget {
   private readonly toolbar: RunsTableToolbar;
   private readonly problem = el("div", { className: "lt-RunsTable-problem", attrs: { role: "alert" } });
   private readonly scroller = el("div", {
     className: "lt-RunsTable-scroller",
-    attrs: { role: "grid", "aria-label": "Runs", "aria-multiselectable": "true" },
+    attrs: { role: "grid", "aria-label": "Runs", "aria-multiselectable": "true", tabindex: "0" },
   });
   private readonly header = el("div", {
     className: "lt-RunsTable-header",
@@ -34,18 +51,35 @@ export class RunsTableWidget extends Widget {
   });
   private readonly body = el("div", { className: "lt-RunsTable-body", attrs: { role: "rowgroup" } });
   private readonly empty = el("div", { className: "lt-RunsTable-empty" });
-  /** Rendered body rows by index, with the row each shows: reused while layout and row are the same. */
-  private rendered = new Map<number, { node: HTMLElement; row: TableRow | undefined }>();
+  /** Rendered body lines by index, with the item each shows: reused while layout and item are the same. */
+  private rendered = new Map<number, { node: HTMLElement; item: DisplayItem | undefined }>();
   private gridLayout: GridLayout | null = null;
-  private renderedSort = "";
+  private renderedHeader = "";
   private resets = -1;
+  private prepends = 0;
   private frame = 0;
   private resizing = false;
+  /** The line keyboard actions apply to, and where a Shift+click range starts. */
+  private focusIndex = -1;
+  private anchorIndex = -1;
+  private pollTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(readonly model: RunsTableModel) {
+  constructor(
+    readonly model: RunsTableModel,
+    private readonly actions: RunsTableActions = NO_ACTIONS,
+  ) {
     super();
     this.addClass("lt-RunsTable");
-    this.toolbar = new RunsTableToolbar(model);
+    this.toolbar = new RunsTableToolbar(model, {
+      compare: () => this.compareSelected(),
+      remove: () => void this.deleteRuns([...model.selection]),
+      restore: () => void this.restoreRuns([...model.selection]),
+      exportCsv: () => void this.exportCsv(),
+      showNew: () => {
+        this.scroller.scrollTop = 0;
+        model.acknowledgeNew();
+      },
+    });
     this.scroller.append(this.header, this.body, this.empty);
     this.node.append(this.toolbar.node, this.toolbar.errorNode, this.problem, this.scroller);
     this.scroller.addEventListener("scroll", () => this.schedule(), { passive: true });
@@ -53,19 +87,91 @@ export class RunsTableWidget extends Widget {
     this.header.addEventListener("keydown", (e) => {
       if ((e.key === "Enter" || e.key === " ") && !(e.target instanceof HTMLInputElement)) {
         e.preventDefault();
+        e.stopPropagation();
         this.onHeaderClick(e);
       }
     });
     this.header.addEventListener("pointerdown", (e) => this.onResizeStart(e));
-    this.body.addEventListener("change", (e) => this.onRowCheck(e));
+    this.body.addEventListener("click", (e) => this.onBodyClick(e));
+    this.body.addEventListener("dblclick", (e) => this.onBodyDoubleClick(e));
+    this.body.addEventListener("contextmenu", (e) => this.onBodyContextMenu(e));
+    this.scroller.addEventListener("keydown", (e) => this.onKey(e));
     model.changed.connect(this.onModelChanged, this);
     this.onModelChanged();
   }
 
+  /** The runs a row's context menu acts on: the selection when the row is in it, else that row. */
+  runsFor(runId: string): string[] {
+    return this.model.selection.has(runId) ? [...this.model.selection] : [runId];
+  }
+
+  compareSelected(): void {
+    const ids = [...this.model.selection];
+    if (ids.length >= 2) this.actions.compareRuns(ids);
+  }
+
+  /** Asks once, then moves the runs to the trash and reports what failed. */
+  async deleteRuns(runIds: string[]): Promise<void> {
+    if (!runIds.length) return;
+    const n = runIds.length;
+    const ok = await this.actions.confirm(
+      `Delete ${n === 1 ? "run" : `${n} runs`}?`,
+      `${n === 1 ? "The run moves" : `The ${n} runs move`} to the trash. Show “Deleted” to restore ${n === 1 ? "it" : "them"}.`,
+      "Delete",
+    );
+    if (!ok) return;
+    this.report("delete", await this.model.deleteRuns(runIds));
+  }
+
+  async restoreRuns(runIds: string[]): Promise<void> {
+    if (!runIds.length) return;
+    this.report("restore", await this.model.restoreRuns(runIds));
+  }
+
+  /** Every run the view matches, as CSV, downloaded by the browser. */
+  async exportCsv(): Promise<void> {
+    this.toolbar.exporting = "Exporting…";
+    this.toolbar.render();
+    try {
+      const { csv, count, truncated } = await this.model.exportCsv(undefined, (n) => {
+        this.toolbar.exporting = `Exporting ${n.toLocaleString()}…`;
+        this.toolbar.render();
+      });
+      const blob = new Blob([csv], { type: "text/csv;charset=utf-8" });
+      const url = URL.createObjectURL(blob);
+      const link = el("a", { attrs: { href: url, download: `runs-${this.model.experimentId}.csv` } });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      if (truncated)
+        this.actions.showError(
+          "Labtrack: export cut short",
+          `Only the first ${count.toLocaleString()} matching runs were exported. Narrow the filter to export the rest.`,
+        );
+    } catch (e) {
+      this.actions.showError("Labtrack: export failed", e instanceof Error ? e.message : String(e));
+    } finally {
+      this.toolbar.exporting = null;
+      this.toolbar.render();
+    }
+  }
+
+  get filterInput(): HTMLInputElement {
+    return this.toolbar.filterInput;
+  }
+
   protected override onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    if (this.model.state === "idle") void this.model.reload();
+    if (this.model.state === "idle") void this.model.open();
     this.schedule();
+    this.schedulePoll();
+  }
+
+  protected override onBeforeDetach(msg: Message): void {
+    if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+    super.onBeforeDetach(msg);
   }
 
   protected override onResize(msg: Widget.ResizeMessage): void {
@@ -76,6 +182,20 @@ export class RunsTableWidget extends Widget {
   protected override onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this.schedule();
+  }
+
+  /** The next live update, after the interval the settings name (re-read each time: it may change). */
+  private schedulePoll(): void {
+    if (this.pollTimer !== undefined || this.isDisposed) return;
+    const seconds = this.actions.refreshIntervalS();
+    // Off (0): look again in a while in case the setting changes.
+    const delay = seconds > 0 ? seconds * 1000 : 10_000;
+    this.pollTimer = setTimeout(async () => {
+      this.pollTimer = undefined;
+      if (!this.isAttached || this.isDisposed) return;
+      if (seconds > 0 && this.isVisible) await this.model.poll();
+      this.schedulePoll();
+    }, delay);
   }
 
   private onModelChanged(): void {
@@ -113,30 +233,43 @@ export class RunsTableWidget extends Widget {
     if (this.isDisposed) return;
     const m = this.model;
     const layout = computeLayout(m);
-    const sortKey = `${m.sort.columnId} ${m.sort.direction}`;
+    const headerKey = `${layout.key}\n${m.sort.columnId} ${m.sort.direction}`;
     const layoutChanged = layout.key !== this.gridLayout?.key;
     if (layoutChanged) this.clearRows();
-    if (layoutChanged || sortKey !== this.renderedSort || !this.gridLayout) {
+    if (headerKey !== this.renderedHeader) {
       this.renderHeader(layout);
-      this.renderedSort = sortKey;
+      this.renderedHeader = headerKey;
     }
     this.updateSelectAll();
     this.gridLayout = layout;
     if (m.resets !== this.resets) {
       // A new sort or filter: start at the top.
       this.resets = m.resets;
+      this.prepends = m.prepends;
       this.scroller.scrollTop = 0;
+      this.focusIndex = -1;
+      this.anchorIndex = -1;
+    } else if (m.prepends !== this.prepends) {
+      // New runs went on top: keep the rows the user looks at in place (unless at the very top).
+      this.prepends = m.prepends;
+      if (this.scroller.scrollTop > 0 && !m.groupBy) {
+        this.scroller.scrollTop += m.prepended * ROW_HEIGHT;
+        if (this.focusIndex >= 0) this.focusIndex += m.prepended;
+        if (this.anchorIndex >= 0) this.anchorIndex += m.prepended;
+      } else m.acknowledgeNew();
     }
-    const total = m.rows.length + (m.hasMore || (m.error && m.rows.length) ? 1 : 0);
+    if (this.scroller.scrollTop === 0 && m.newRuns > 0) queueMicrotask(() => m.acknowledgeNew());
+    const items = m.display;
+    const total = items.length + (m.hasMore || (m.error && m.rows.length) ? 1 : 0);
     this.body.style.height = `${total * ROW_HEIGHT}px`;
     this.body.style.width = `${layout.totalWidth}px`;
     this.renderEmpty();
     const view = Math.max(0, this.scroller.clientHeight - ROW_HEIGHT);
     const first = Math.max(0, Math.floor(this.scroller.scrollTop / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(total - 1, Math.ceil((this.scroller.scrollTop + view) / ROW_HEIGHT) + OVERSCAN);
-    // Rows out of view, or showing another run than now (a page appended, a refresh), go.
+    // Lines out of view, or showing another item than now (a page appended, a live update), go.
     for (const [i, entry] of this.rendered)
-      if (i < first || i > last || entry.row !== m.rows[i]) {
+      if (i < first || i > last || !sameItem(entry.item, items[i])) {
         entry.node.remove();
         this.rendered.delete(i);
       }
@@ -144,16 +277,17 @@ export class RunsTableWidget extends Widget {
     const fresh: HTMLElement[] = [];
     for (let i = first; i <= last; i++) {
       if (this.rendered.has(i)) continue;
-      const row = m.rows[i];
-      const node = row
-        ? bodyRow(row, i, layout, m.selection.has(row.runId), now)
-        : loadingRow(i, layout, m.error !== null);
-      this.rendered.set(i, { node, row });
+      const item = items[i];
+      let node: HTMLElement;
+      if (!item) node = loadingRow(i, layout, m.error !== null);
+      else if (item.kind === "group") node = groupRow(item, i, layout, m.groupBy ?? "", m.groupMetric);
+      else node = bodyRow(item.row, i, layout, m.selection.has(item.row.runId), now, item);
+      this.rendered.set(i, { node, item });
       fresh.push(node);
     }
     if (fresh.length) this.body.append(...fresh);
     this.syncSelection();
-    if (m.hasMore && !m.error && last >= m.rows.length - LOAD_AHEAD) void m.loadMore();
+    if (m.hasMore && !m.error && last >= items.length - LOAD_AHEAD && !m.groupBy) void m.loadMore();
   }
 
   private clearRows(): void {
@@ -166,7 +300,7 @@ export class RunsTableWidget extends Widget {
     const cells = layout.columns.map((c, i) => {
       const sort =
         m.sort.columnId === c.id ? (m.sort.direction === "ASC" ? "ascending" : "descending") : "none";
-      return headerCell(c, layout.widths[i] as number, layout.stickyLeft[i], sort);
+      return headerCell(c, layout.widths[i] as number, layout.stickyLeft[i], sort, m.isPinned(c.id));
     });
     this.header.style.width = `${layout.totalWidth}px`;
     this.header.replaceChildren(selectAllCell(false, false), ...cells);
@@ -181,9 +315,10 @@ export class RunsTableWidget extends Widget {
     box.indeterminate = selectedLoaded > 0 && selectedLoaded < m.rows.length;
   }
 
-  /** Selection changes update rendered rows in place, so a clicked checkbox keeps focus. */
+  /** Selection and focus change rendered lines in place, so a clicked checkbox keeps focus. */
   private syncSelection(): void {
-    for (const { node } of this.rendered.values()) {
+    for (const [i, { node }] of this.rendered) {
+      node.classList.toggle("lt-mod-focused", i === this.focusIndex);
       const runId = node.dataset.runId;
       if (!runId) continue;
       const selected = this.model.selection.has(runId);
@@ -192,6 +327,8 @@ export class RunsTableWidget extends Widget {
       const box = node.querySelector<HTMLInputElement>(".lt-RunsTable-select input");
       if (box) box.checked = selected;
     }
+    const focused = this.rendered.get(this.focusIndex)?.node;
+    if (focused?.id) this.scroller.setAttribute("aria-activedescendant", focused.id);
   }
 
   private renderEmpty(): void {
@@ -201,12 +338,16 @@ export class RunsTableWidget extends Widget {
       if (m.state === "loading" || m.state === "idle") text = "Loading runs…";
       else if (m.filterError) text = "Fix the filter to see runs.";
       else if (m.state === "ready")
-        text = m.effectiveFilter ? "No run matches the filter." : "No runs in this experiment yet.";
+        text = m.effectiveFilter
+          ? "No run matches the filter."
+          : m.viewType === "DELETED_ONLY"
+            ? "No deleted runs in this experiment."
+            : "No runs in this experiment yet.";
     }
     this.empty.textContent = text;
     this.empty.hidden = text === "";
     this.scroller.setAttribute("aria-busy", String(m.state === "loading" || m.loadingMore));
-    this.scroller.setAttribute("aria-rowcount", m.hasMore ? "-1" : String(m.rows.length + 1));
+    this.scroller.setAttribute("aria-rowcount", m.hasMore ? "-1" : String(m.display.length + 1));
   }
 
   private onHeaderClick(e: Event): void {
@@ -220,10 +361,137 @@ export class RunsTableWidget extends Widget {
     if (id) void this.model.toggleSort(id);
   }
 
-  private onRowCheck(e: Event): void {
-    const box = e.target as HTMLInputElement;
-    const runId = box.closest<HTMLElement>(".lt-RunsTable-row")?.dataset.runId;
-    if (runId) this.model.setSelected(runId, box.checked);
+  private lineIndex(target: EventTarget | null): number {
+    const line = (target as HTMLElement | null)?.closest<HTMLElement>(".lt-RunsTable-row");
+    return line?.dataset.index === undefined ? -1 : Number(line.dataset.index);
+  }
+
+  private onBodyClick(e: MouseEvent): void {
+    const target = e.target as HTMLElement;
+    const index = this.lineIndex(target);
+    const item = this.model.display[index];
+    if (!item) return;
+    if (target.closest(".lt-RunsTable-toggle")) {
+      if (item.kind === "group") this.model.toggleGroup(item.key);
+      else this.model.toggleExpanded(item.row.runId);
+      this.setFocus(index);
+      return;
+    }
+    if (item.kind === "group") {
+      this.setFocus(index);
+      return;
+    }
+    const box = target instanceof HTMLInputElement && target.type === "checkbox" ? target : null;
+    if (e.shiftKey && this.anchorIndex >= 0) {
+      // A range from where the last click was, to here; the range takes the anchor's state.
+      const anchor = this.model.display[this.anchorIndex];
+      const on = anchor?.kind === "run" ? this.model.selection.has(anchor.row.runId) || !!box?.checked : true;
+      this.model.selectRange(this.anchorIndex, index, on);
+      if (!box) window.getSelection()?.removeAllRanges();
+    } else if (box) {
+      this.model.setSelected(item.row.runId, box.checked);
+      this.anchorIndex = index;
+    } else if (e.ctrlKey || e.metaKey) {
+      this.model.setSelected(item.row.runId, !this.model.selection.has(item.row.runId));
+      this.anchorIndex = index;
+    } else this.anchorIndex = index;
+    this.setFocus(index, !box);
+  }
+
+  private onBodyDoubleClick(e: MouseEvent): void {
+    const target = e.target as HTMLElement;
+    if (target.closest(".lt-RunsTable-toggle, .lt-RunsTable-select")) return;
+    const item = this.model.display[this.lineIndex(target)];
+    if (item?.kind === "run") this.actions.openRun(item.row.runId);
+  }
+
+  /** A right-click focuses the line, so the menu's commands know which run is meant. */
+  private onBodyContextMenu(e: MouseEvent): void {
+    const index = this.lineIndex(e.target);
+    if (index >= 0) this.setFocus(index, false);
+  }
+
+  private setFocus(index: number, focusGrid = true): void {
+    const items = this.model.display;
+    if (!items.length) return;
+    this.focusIndex = Math.max(0, Math.min(items.length - 1, index));
+    // Keep the focused line in view, below the sticky header.
+    const top = this.focusIndex * ROW_HEIGHT;
+    const viewTop = this.scroller.scrollTop;
+    const viewBottom = viewTop + this.scroller.clientHeight - 2 * ROW_HEIGHT;
+    if (top < viewTop) this.scroller.scrollTop = top;
+    else if (top > viewBottom) this.scroller.scrollTop = top - this.scroller.clientHeight + 2 * ROW_HEIGHT;
+    if (focusGrid && document.activeElement !== this.scroller) this.scroller.focus({ preventScroll: true });
+    this.syncSelection();
+    this.schedule();
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if (e.target !== this.scroller) return;
+    const m = this.model;
+    const items = m.display;
+    if (!items.length) return;
+    const page = Math.max(1, Math.floor(this.scroller.clientHeight / ROW_HEIGHT) - 2);
+    const at = this.focusIndex;
+    const item = items[at];
+    const move = (to: number) => {
+      e.preventDefault();
+      this.setFocus(to);
+      if (e.shiftKey && this.anchorIndex >= 0) m.selectRange(this.anchorIndex, this.focusIndex, true);
+      else this.anchorIndex = this.focusIndex;
+    };
+    switch (e.key) {
+      case "ArrowDown":
+        move(at < 0 ? 0 : at + 1);
+        return;
+      case "ArrowUp":
+        move(at < 0 ? 0 : at - 1);
+        return;
+      case "PageDown":
+        move(at + page);
+        return;
+      case "PageUp":
+        move(at - page);
+        return;
+      case "Home":
+        move(0);
+        return;
+      case "End":
+        move(items.length - 1);
+        return;
+      case " ":
+        e.preventDefault();
+        if (item?.kind === "run") m.setSelected(item.row.runId, !m.selection.has(item.row.runId));
+        else if (item?.kind === "group") m.toggleGroup(item.key);
+        return;
+      case "Enter":
+        e.preventDefault();
+        if (item?.kind === "run") this.actions.openRun(item.row.runId);
+        else if (item?.kind === "group") m.toggleGroup(item.key);
+        return;
+      case "ArrowRight":
+      case "ArrowLeft": {
+        const open = e.key === "ArrowRight";
+        if (item?.kind === "group" && item.expanded !== open) m.toggleGroup(item.key);
+        else if (item?.kind === "run" && item.childCount && item.expanded !== open)
+          m.toggleExpanded(item.row.runId);
+        else return;
+        e.preventDefault();
+        return;
+      }
+      case "a":
+        if (e.ctrlKey || e.metaKey) {
+          e.preventDefault();
+          m.toggleSelectAll();
+        }
+        return;
+      case "Escape":
+        if (m.selection.size) {
+          e.preventDefault();
+          m.clearSelection();
+        }
+        return;
+    }
   }
 
   /** Dragging a header's right edge sets the column's width (kept in the model). */
@@ -251,9 +519,22 @@ export class RunsTableWidget extends Widget {
     window.addEventListener("pointerup", up);
   }
 
+  private report(
+    what: "delete" | "restore",
+    outcome: { done: string[]; failed: { runId: string; problem: { summary: string; detail: string } }[] },
+  ): void {
+    if (!outcome.failed.length) return;
+    const first = outcome.failed[0];
+    this.actions.showError(
+      `Labtrack: could not ${what} ${outcome.failed.length} of ${outcome.done.length + outcome.failed.length} runs`,
+      first ? `${first.runId}: ${first.problem.summary}. ${first.problem.detail}` : "",
+    );
+  }
+
   override dispose(): void {
     if (this.isDisposed) return;
     if (this.frame) cancelAnimationFrame(this.frame);
+    if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
     this.model.changed.disconnect(this.onModelChanged, this);
     this.toolbar.dispose();
     super.dispose();
