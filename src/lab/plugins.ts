@@ -25,6 +25,7 @@ import { ExperimentsModel } from "./experiments-model.js";
 import { labtrackIcon } from "./icon.js";
 import { LabtrackPanel } from "./panel.js";
 import { registerRunsTable } from "./runs-table/index.js";
+import { runDetailsPlugin } from "./run-details/plugin.js";
 import { readSettings, trackingUriProblem } from "./settings.js";
 import { ConnectionStatusItem } from "./status-item.js";
 import { ILabtrackConnection } from "./tokens.js";
@@ -320,4 +321,5 @@ export const plugins: JupyterFrontEndPlugin<unknown>[] = [
   trackingPlugin,
   highlightPlugin,
   chartsPlugin,
+  runDetailsPlugin,
 ];
