@@ -18,6 +18,9 @@ import { ILabtrackConnection } from "../tokens.js";
 import { RunDetailsModel } from "./model.js";
 import type { MarkdownRenderer } from "./note.js";
 import { type RunDetailsActions, RunDetailsWidget } from "./view.js";
+// The extension's styleModule (style/index.js) imports base.css only, so style/index.css's @import of
+// this file does not reach the built extension: the view brings its styles itself.
+import "../../../style/run-details.css";
 
 type DetailsPanel = MainAreaWidget<RunDetailsWidget>;
 
@@ -27,6 +30,8 @@ function markdownRenderer(rendermime: IRenderMimeRegistry | null): MarkdownRende
   return async (markdown, host) => {
     const renderer = rendermime.createRenderer("text/markdown");
     await renderer.renderModel(new MimeModel({ data: { "text/markdown": markdown }, trusted: false }));
+    // Heading anchors point into a notebook's table of contents: in a note they lead nowhere.
+    for (const anchor of renderer.node.querySelectorAll(".jp-InternalAnchorLink")) anchor.remove();
     host.replaceChildren(renderer.node);
   };
 }
