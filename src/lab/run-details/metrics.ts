@@ -116,7 +116,8 @@ export class MetricsSection {
       histories: { [this.model.runId]: { [key]: history.value } },
       metrics: [key],
       theme: currentTheme(),
-      width: Math.max(320, Math.min(900, this.node.clientWidth - 80)),
+      // Room for the y axis and the legend beside the plot.
+      width: Math.max(320, Math.min(900, this.node.clientWidth - 240)),
       height: 240,
     });
     try {
