@@ -338,6 +338,12 @@ test("run details: user data never runs as HTML", async ({ lab }) => {
   expect(await lab.page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
   expect(await lab.page.locator(".lt-RunDetails [onerror], .lt-RunDetails script").count()).toBe(0);
   await lab.screenshot("run-details-xss");
+
+  // The run is RUNNING: the view follows it at the refresh interval, and sees it end.
+  await client.logMetric(runId, "late", 0.5, { step: 7 });
+  await expect(section(lab, "metrics").locator('tr[data-metric="late"]')).toContainText("0.5");
+  await client.updateRun(runId, { status: "KILLED", endTime: Date.now() });
+  await expect(view(lab).locator(".lt-RunDetails-status")).toHaveText("KILLED");
 });
 
 test("run details: a run that does not exist is a message in the view", async ({ lab }) => {

@@ -19,15 +19,33 @@ const fullTime = (ms: number | undefined): string =>
 export class DetailsHeader {
   readonly node = el("header", { className: "lt-RunDetails-header" });
   private duration: HTMLElement | null = null;
+  private signature = "";
 
   constructor(
     private readonly model: RunDetailsModel,
     private readonly actions: HeaderActions,
   ) {}
 
+  /** Renders when something shown changed: a running run's refreshes must not take focus away. */
   render(): void {
     const m = this.model;
     const info = m.run?.info;
+    const notebook = m.tag(TAG.notebook) ?? m.tag(TAG.sourceName);
+    const cellId = m.tag(TAG.cellId);
+    const signature = JSON.stringify([
+      m.name,
+      info?.status,
+      info?.start_time,
+      info?.end_time,
+      m.user,
+      notebook,
+      cellId,
+      m.tag(TAG.gitCommit),
+      m.tag(TAG.parentRunId),
+      Boolean(notebook && cellId && this.actions.cellOpener(notebook, cellId)),
+    ]);
+    if (signature === this.signature) return;
+    this.signature = signature;
     const status = m.status ?? "UNKNOWN";
     const title = el(
       "div",
@@ -63,7 +81,13 @@ export class DetailsHeader {
       { className: "lt-RunDetails-linkButton", title: "Copy the run id", attrs: { type: "button" } },
       "Copy",
     );
-    copy.addEventListener("click", () => this.actions.copy(m.runId));
+    copy.addEventListener("click", () => {
+      this.actions.copy(m.runId);
+      copy.textContent = "Copied";
+      setTimeout(() => {
+        copy.textContent = "Copy";
+      }, 1500);
+    });
     fact("Run id", el("code", { className: "lt-RunDetails-runId" }, m.runId), " ", copy);
     const parent = m.tag(TAG.parentRunId);
     if (parent) {

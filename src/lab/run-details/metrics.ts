@@ -38,6 +38,10 @@ export class MetricsSection {
   update(): void {
     const metrics = this.model.metrics;
     this.empty.hidden = metrics.length > 0;
+    // A refresh replaces the rows: the metric that had the focus keeps it.
+    const focused = this.body.contains(document.activeElement)
+      ? (document.activeElement as HTMLElement).closest<HTMLElement>("tr")?.dataset.metric
+      : undefined;
     this.body.replaceChildren(
       ...metrics.map((m) => {
         const open = el(
@@ -61,6 +65,9 @@ export class MetricsSection {
         );
       }),
     );
+    if (focused !== undefined)
+      for (const row of this.body.rows)
+        if (row.dataset.metric === focused) row.querySelector("button")?.focus();
     const latest = metrics.find((m) => m.key === this.selected);
     // A running run's chart follows its new steps.
     if (latest && `${latest.key} ${latest.step} ${latest.timestamp}` !== this.chartSignature)
