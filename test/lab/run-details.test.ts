@@ -149,6 +149,38 @@ describe("RunDetailsModel", () => {
     m.dispose();
   });
 
+  it("fetches again only the sparklines of metrics that moved", async () => {
+    let bulk = 0;
+    const counting: RunDetailsSource = {
+      ...source(),
+      client: {
+        ...pick(client),
+        getMetricHistoryBulkInterval: (...a) => {
+          bulk++;
+          return client.getMetricHistoryBulkInterval(...a);
+        },
+      },
+    };
+    const run = await client.createRun({ experimentId, runName: "many" });
+    const id = run.info.run_id;
+    await client.logBatch(id, {
+      metrics: ["a", "b", "c"].map((key) => ({ key, value: 1, step: 0, timestamp: 1000 })),
+    });
+    const m = new RunDetailsModel(counting, id);
+    await m.start();
+    expect(bulk).toBe(3);
+    await m.reload();
+    expect(bulk).toBe(3);
+    await client.logMetric(id, "b", 2, { step: 1, timestamp: 2000 });
+    await m.reload();
+    expect(bulk).toBe(4);
+    expect(m.sparklines.get("b")).toEqual([
+      { step: 0, value: 1 },
+      { step: 1, value: 2 },
+    ]);
+    m.dispose();
+  });
+
   it("sets, changes and deletes tags and the note on the server", async () => {
     const m = new RunDetailsModel(source(), runId);
     await m.start();

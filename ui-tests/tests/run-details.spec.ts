@@ -354,4 +354,14 @@ test("run details: a run that does not exist is a message in the view", async ({
   await expect(view(lab).locator(".lt-RunDetails-problem")).toContainText("has no run");
   await expect(view(lab).getByRole("button", { name: "Retry" })).toBeVisible();
   await lab.screenshot("run-details-missing");
+
+  // From the palette, without a run id: the command asks for one.
+  await lab.fire("labtrack:open-run");
+  const dialog = lab.page.locator(".jp-Dialog");
+  await dialog.locator("input").fill("e".repeat(32));
+  await dialog.locator("input").press("Enter");
+  await expect(
+    lab.page.locator(`.lm-TabBar-tab[data-id="labtrack-run-details-${"e".repeat(32)}"]`),
+  ).toBeVisible();
+  await expect(view(lab).locator(".lt-RunDetails-problem")).toContainText("has no run");
 });

@@ -182,6 +182,10 @@ export class ArtifactsBrowser {
     e.stopPropagation();
   }
 
+  retheme(): void {
+    this.preview.retheme();
+  }
+
   dispose(): void {
     this.preview.dispose();
   }

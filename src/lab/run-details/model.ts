@@ -61,6 +61,8 @@ export class RunDetailsModel {
   /** Why the last edit (tag, note) failed. */
   actionError: Problem | null = null;
   readonly sparklines = new Map<string, SparkPoint[]>();
+  /** The latest step and time of each metric when its sparkline was fetched. */
+  private readonly sparkSeen = new Map<string, string>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private generation = 0;
   private disposed = false;
@@ -175,7 +177,13 @@ export class RunDetailsModel {
 
   /** Every metric's recent shape, a few at a time; the server downsamples long histories. */
   private async loadSparklines(generation: number): Promise<void> {
-    const keys = this.metrics.slice(0, MAX_SPARKLINES).map((m) => m.key);
+    // Only metrics with new points since their sparkline was fetched: a live run with many metrics
+    // costs a request per metric that moved, not one per metric.
+    const latest = this.metrics.slice(0, MAX_SPARKLINES);
+    const keys = latest
+      .filter((m) => this.sparkSeen.get(m.key) !== `${m.step} ${m.timestamp}` || !this.sparklines.has(m.key))
+      .map((m) => m.key);
+    const seen = new Map(latest.map((m) => [m.key, `${m.step} ${m.timestamp}`]));
     let next = 0;
     let changed = false;
     const worker = async () => {
@@ -189,6 +197,7 @@ export class RunDetailsModel {
           key,
           points.map((p) => ({ step: p.step, value: p.value })),
         );
+        this.sparkSeen.set(key, seen.get(key) ?? "");
         changed = true;
       }
     };

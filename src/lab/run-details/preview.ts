@@ -22,6 +22,7 @@ export class ArtifactPreview {
   readonly node = el("div", { className: "lt-RunDetails-preview", attrs: { "aria-live": "polite" } });
   private objectUrl: string | null = null;
   private drawn: Drawn | null = null;
+  private shown: { path: string; size: number | undefined } | null = null;
   private generation = 0;
 
   constructor(private readonly model: RunDetailsModel) {
@@ -33,8 +34,14 @@ export class ArtifactPreview {
     this.node.replaceChildren(el("p", { className: "lt-RunDetails-muted" }, "Select a file to preview it."));
   }
 
+  /** Draws a shown chart again in the new theme. */
+  retheme(): void {
+    if (this.drawn && this.shown) void this.show(this.shown.path, this.shown.size);
+  }
+
   async show(path: string, size: number | undefined): Promise<void> {
     const generation = ++this.generation;
+    this.shown = { path, size };
     this.clear();
     const download = el(
       "button",

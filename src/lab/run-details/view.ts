@@ -27,7 +27,10 @@ export class RunDetailsWidget extends Widget {
   private readonly sections = el("div", { className: "lt-RunDetails-sections" });
   private ticker: ReturnType<typeof setInterval> | null = null;
   private started = false;
-  private readonly themeWatch = new MutationObserver(() => this.metrics.redraw());
+  private readonly themeWatch = new MutationObserver(() => {
+    this.metrics.redraw();
+    this.artifacts.retheme();
+  });
 
   constructor(
     readonly model: RunDetailsModel,
