@@ -28,6 +28,7 @@ import { ExperimentsModel } from "./experiments-model.js";
 import { labtrackIcon } from "./icon.js";
 import { modelsPlugin } from "./models/plugin.js";
 import { LabtrackPanel } from "./panel.js";
+import { runDetailsPlugin } from "./run-details/plugin.js";
 import { registerRunsTable } from "./runs-table/index.js";
 import { readSettings, trackingUriProblem } from "./settings.js";
 import { ConnectionStatusItem } from "./status-item.js";
@@ -321,6 +322,7 @@ export const plugins: JupyterFrontEndPlugin<unknown>[] = [
   trackingPlugin,
   highlightPlugin,
   chartsPlugin,
+  runDetailsPlugin,
   comparePlugin,
   modelsPlugin,
 ];

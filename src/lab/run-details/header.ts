@@ -1,0 +1,138 @@
+// The head of the details: name, status, times, who and where from (notebook cell, git commit), the
+// run id to copy and the parent run to open.
+import { el } from "../dom.js";
+import { formatDuration } from "../format.js";
+import { type RunDetailsModel, TAG } from "./model.js";
+
+export interface HeaderActions {
+  openRun(runId: string): void;
+  /** Going to the cell, when its notebook is open; null otherwise. */
+  cellOpener(notebookPath: string, cellId: string): (() => void) | null;
+  copy(text: string): void;
+}
+
+const fullTime = (ms: number | undefined): string =>
+  ms === undefined
+    ? ""
+    : new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+export class DetailsHeader {
+  readonly node = el("header", { className: "lt-RunDetails-header" });
+  private duration: HTMLElement | null = null;
+  private signature = "";
+
+  constructor(
+    private readonly model: RunDetailsModel,
+    private readonly actions: HeaderActions,
+  ) {}
+
+  /** Renders when something shown changed: a running run's refreshes must not take focus away. */
+  render(): void {
+    const m = this.model;
+    const info = m.run?.info;
+    const notebook = m.tag(TAG.notebook) ?? m.tag(TAG.sourceName);
+    const cellId = m.tag(TAG.cellId);
+    const signature = JSON.stringify([
+      m.name,
+      info?.status,
+      info?.start_time,
+      info?.end_time,
+      m.user,
+      notebook,
+      cellId,
+      m.tag(TAG.gitCommit),
+      m.tag(TAG.parentRunId),
+      Boolean(notebook && cellId && this.actions.cellOpener(notebook, cellId)),
+    ]);
+    if (signature === this.signature) return;
+    this.signature = signature;
+    const status = m.status ?? "UNKNOWN";
+    const title = el(
+      "div",
+      { className: "lt-RunDetails-titleRow" },
+      el("h1", { className: "lt-RunDetails-name", title: m.name }, m.name),
+      info
+        ? el(
+            "span",
+            {
+              className: `lt-RunDetails-status lt-mod-${status.toLowerCase()}`,
+              attrs: { "aria-label": `Status: ${status}` },
+            },
+            status,
+          )
+        : null,
+    );
+    this.duration = el("dd", { className: "lt-RunDetails-duration" }, formatDuration(m.durationMs()));
+    const facts = el("dl", { className: "lt-RunDetails-facts" });
+    const fact = (label: string, ...value: (Node | string | null)[]) => {
+      if (value.every((v) => v === null || v === "")) return;
+      facts.append(el("dt", {}, label), el("dd", {}, ...value));
+    };
+    if (info) {
+      fact("Started", fullTime(info.start_time));
+      facts.append(el("dt", {}, m.running ? "Running for" : "Duration"), this.duration);
+      fact("User", m.user);
+      this.source(fact);
+      const commit = m.tag(TAG.gitCommit);
+      if (commit) fact("Git commit", el("code", { title: commit }, commit.slice(0, 12)));
+    }
+    const copy = el(
+      "button",
+      { className: "lt-RunDetails-linkButton", title: "Copy the run id", attrs: { type: "button" } },
+      "Copy",
+    );
+    copy.addEventListener("click", () => {
+      this.actions.copy(m.runId);
+      copy.textContent = "Copied";
+      setTimeout(() => {
+        copy.textContent = "Copy";
+      }, 1500);
+    });
+    fact("Run id", el("code", { className: "lt-RunDetails-runId" }, m.runId), " ", copy);
+    const parent = m.tag(TAG.parentRunId);
+    if (parent) {
+      const link = el(
+        "button",
+        { className: "lt-RunDetails-linkButton", title: "Open the parent run", attrs: { type: "button" } },
+        parent,
+      );
+      link.addEventListener("click", () => this.actions.openRun(parent));
+      fact("Parent run", link);
+    }
+    this.node.replaceChildren(title, facts);
+  }
+
+  private source(fact: (label: string, ...value: (Node | string | null)[]) => void): void {
+    const m = this.model;
+    const notebook = m.tag(TAG.notebook) ?? m.tag(TAG.sourceName);
+    if (!notebook) return;
+    const cellId = m.tag(TAG.cellId);
+    const open = cellId ? this.actions.cellOpener(notebook, cellId) : null;
+    let go: HTMLButtonElement | null = null;
+    if (open) {
+      go = el(
+        "button",
+        {
+          className: "jp-Button jp-mod-styled lt-RunDetails-goToCell",
+          attrs: { type: "button" },
+          title: "Show this run's cell in its notebook",
+        },
+        "Go to cell",
+      );
+      go.addEventListener("click", open);
+    }
+    fact(
+      "Source",
+      el("span", { className: "lt-RunDetails-source", title: notebook }, notebook),
+      cellId ? el("span", { className: "lt-RunDetails-muted" }, ` cell ${cellId}`) : null,
+      go ? " " : null,
+      go,
+    );
+  }
+
+  /** Advances the live duration of a running run. */
+  tick(): void {
+    if (this.duration && this.model.running)
+      this.duration.textContent = formatDuration(this.model.durationMs());
+  }
+}

@@ -1,0 +1,317 @@
+// State of one run's details view: the run, the latest sparkline histories, and the actions on it
+// (tags, note, artifacts, histories). No DOM: the view renders it and the unit tests drive it against a
+// real server. Every failure becomes state or an Outcome, never a rejection: a deleted run, a server
+// that went away or a 403 are things to show, not exceptions.
+import { Signal } from "@lumino/signaling";
+import { MlflowApiError } from "../../client/errors.js";
+import { fromWireDouble, type MetricPoint, RestClient } from "../../client/rest.js";
+import type { RunStatus, WireFileInfo, WireRun, WireTag } from "../../client/wire.js";
+import { describeError, type Problem } from "../describe-error.js";
+import type { SparkPoint } from "./sparkline.js";
+
+export const TAG = {
+  user: "mlflow.user",
+  sourceName: "mlflow.source.name",
+  gitCommit: "mlflow.source.git.commit",
+  note: "mlflow.note.content",
+  parentRunId: "mlflow.parentRunId",
+  runName: "mlflow.runName",
+  notebook: "labtrack.notebook.path",
+  cellId: "labtrack.cell.id",
+} as const;
+
+/** Points per sparkline and per full history chart, downsampled by the server. */
+export const SPARK_POINTS = 100;
+export const CHART_POINTS = 1000;
+/** Sparklines fetched at most: beyond, the table shows values only. */
+export const MAX_SPARKLINES = 200;
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; problem: Problem };
+
+/** What the model needs of a TrackingConnection (which fits as is); tests pass a plain RestClient. */
+export interface RunDetailsSource {
+  readonly client: Pick<
+    RestClient,
+    "getRun" | "setTag" | "deleteTag" | "getMetricHistoryBulkInterval" | "listArtifacts" | "downloadArtifact"
+  >;
+  readonly uri: string;
+  readonly settings?: { readonly refreshIntervalS: number };
+  report?(error: unknown | null): void;
+}
+
+export interface LatestMetric {
+  key: string;
+  value: number;
+  step: number;
+  timestamp: number;
+}
+
+export type DetailsState = "loading" | "ready" | "error";
+
+export const isSystemTag = (key: string): boolean => key.startsWith("mlflow.") || key.startsWith("labtrack.");
+
+export class RunDetailsModel {
+  readonly changed = new Signal<this, void>(this);
+  run: WireRun | null = null;
+  state: DetailsState = "loading";
+  /** Why the run could not be (re)loaded; the last loaded run stays shown meanwhile. */
+  error: Problem | null = null;
+  /** The server says there is no such run (any more), or it is in the trash. */
+  gone = false;
+  /** Why the last edit (tag, note) failed. */
+  actionError: Problem | null = null;
+  readonly sparklines = new Map<string, SparkPoint[]>();
+  /** The latest step and time of each metric when its sparkline was fetched. */
+  private readonly sparkSeen = new Map<string, string>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private generation = 0;
+  private disposed = false;
+  private loading: Promise<void> | null = null;
+
+  constructor(
+    private readonly source: RunDetailsSource,
+    readonly runId: string,
+  ) {}
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  get status(): RunStatus | null {
+    return this.run?.info.status ?? null;
+  }
+
+  get running(): boolean {
+    return this.status === "RUNNING";
+  }
+
+  get name(): string {
+    return this.run?.info.run_name || this.tag(TAG.runName) || this.runId;
+  }
+
+  /** Milliseconds from start to end, or to `now` while running. */
+  durationMs(now = Date.now()): number | undefined {
+    const info = this.run?.info;
+    if (info?.start_time === undefined) return undefined;
+    const end = info.end_time ?? (info.status === "RUNNING" ? now : undefined);
+    return end === undefined ? undefined : Math.max(0, end - info.start_time);
+  }
+
+  tag(key: string): string | undefined {
+    return this.run?.data.tags?.find((t) => t.key === key)?.value;
+  }
+
+  get user(): string {
+    return this.run?.info.user_id || this.tag(TAG.user) || "";
+  }
+
+  get params(): WireTag[] {
+    return [...(this.run?.data.params ?? [])].sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  get metrics(): LatestMetric[] {
+    return (this.run?.data.metrics ?? [])
+      .map((m) => ({ key: m.key, value: fromWireDouble(m.value), step: m.step, timestamp: m.timestamp }))
+      .sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  /** Tags the user set: editable. */
+  get userTags(): WireTag[] {
+    return this.sortedTags().filter((t) => !isSystemTag(t.key));
+  }
+
+  /** mlflow.* and labtrack.* tags (but the note, which has its own section): read-only. */
+  get systemTags(): WireTag[] {
+    return this.sortedTags().filter((t) => isSystemTag(t.key) && t.key !== TAG.note);
+  }
+
+  get note(): string {
+    return this.tag(TAG.note) ?? "";
+  }
+
+  private sortedTags(): WireTag[] {
+    return [...(this.run?.data.tags ?? [])].sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  /** Loads the run (and its sparklines), then keeps reloading at the refresh interval while it runs. */
+  start(): Promise<void> {
+    return this.reload();
+  }
+
+  reload(): Promise<void> {
+    if (this.loading) return this.loading;
+    this.stopTimer();
+    this.loading = this.load().finally(() => {
+      this.loading = null;
+      this.schedule();
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    const generation = ++this.generation;
+    try {
+      const run = await this.source.client.getRun(this.runId);
+      this.source.report?.(null);
+      if (generation !== this.generation || this.disposed) return;
+      this.run = run;
+      this.gone = run.info.lifecycle_stage === "deleted";
+      this.error = this.gone
+        ? { summary: "deleted", detail: "This run is in the trash: restore it to see it again." }
+        : null;
+      this.state = "ready";
+      this.emit();
+      await this.loadSparklines(generation);
+    } catch (e) {
+      if (generation !== this.generation || this.disposed) return;
+      const missing = e instanceof MlflowApiError && e.errorCode === "RESOURCE_DOES_NOT_EXIST";
+      if (!missing) this.source.report?.(e);
+      this.gone = missing;
+      this.error = missing
+        ? { summary: "not found", detail: `The tracking server has no run ${this.runId} (was it deleted?).` }
+        : describeError(e, this.source.uri);
+      this.state = this.run ? "ready" : "error";
+      this.emit();
+    }
+  }
+
+  /** Every metric's recent shape, a few at a time; the server downsamples long histories. */
+  private async loadSparklines(generation: number): Promise<void> {
+    // Only metrics with new points since their sparkline was fetched: a live run with many metrics
+    // costs a request per metric that moved, not one per metric.
+    const latest = this.metrics.slice(0, MAX_SPARKLINES);
+    const keys = latest
+      .filter((m) => this.sparkSeen.get(m.key) !== `${m.step} ${m.timestamp}` || !this.sparklines.has(m.key))
+      .map((m) => m.key);
+    const seen = new Map(latest.map((m) => [m.key, `${m.step} ${m.timestamp}`]));
+    let next = 0;
+    let changed = false;
+    const worker = async () => {
+      while (next < keys.length) {
+        const key = keys[next++] as string;
+        const points = await this.source.client.getMetricHistoryBulkInterval([this.runId], key, {
+          maxResults: SPARK_POINTS,
+        });
+        if (generation !== this.generation) return;
+        this.sparklines.set(
+          key,
+          points.map((p) => ({ step: p.step, value: p.value })),
+        );
+        this.sparkSeen.set(key, seen.get(key) ?? "");
+        changed = true;
+      }
+    };
+    try {
+      await Promise.all([worker(), worker(), worker(), worker()]);
+    } catch {
+      // Sparklines are a nicety: the values stay shown without them, and the next refresh tries again.
+    }
+    if (changed && generation === this.generation && !this.disposed) this.emit();
+  }
+
+  private schedule(): void {
+    if (this.disposed || !this.running) return;
+    const seconds = this.source.settings?.refreshIntervalS ?? 5;
+    if (!(seconds > 0)) return;
+    this.timer = setTimeout(() => void this.reload(), seconds * 1000);
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  // ---------------------------------------------------------------- edits
+
+  setTag(key: string, value: string): Promise<boolean> {
+    return this.edit(() => this.source.client.setTag(this.runId, key, value));
+  }
+
+  deleteTag(key: string): Promise<boolean> {
+    return this.edit(() => this.source.client.deleteTag(this.runId, key));
+  }
+
+  setNote(text: string): Promise<boolean> {
+    return this.setTag(TAG.note, text);
+  }
+
+  /** Tag keys the user may set here: not system ones (those belong to MLflow and Labtrack). */
+  static tagKeyProblem(key: string): string | null {
+    if (!key.trim()) return "A tag needs a name.";
+    if (key !== key.trim()) return "A tag name cannot start or end with spaces.";
+    if (isSystemTag(key)) return "Names starting with mlflow. or labtrack. are reserved for the system.";
+    if (key.length > 250) return "A tag name can have at most 250 characters.";
+    return null;
+  }
+
+  private async edit(action: () => Promise<void>): Promise<boolean> {
+    try {
+      await action();
+      this.source.report?.(null);
+      this.actionError = null;
+    } catch (e) {
+      this.actionError = describeError(e, this.source.uri);
+      this.emit();
+      return false;
+    }
+    await this.reload();
+    return true;
+  }
+
+  // ---------------------------------------------------------------- histories and artifacts
+
+  /** One metric's history for the full chart, downsampled by the server to at most `maxResults` steps. */
+  async history(key: string, maxResults = CHART_POINTS): Promise<Outcome<MetricPoint[]>> {
+    return this.attempt(async () =>
+      (await this.source.client.getMetricHistoryBulkInterval([this.runId], key, { maxResults })).map(
+        ({ key: k, value, step, timestamp }) => ({ key: k, value, step, timestamp }),
+      ),
+    );
+  }
+
+  /** The files and folders directly under `path` ("" for the root), folders first. */
+  async listArtifacts(path = ""): Promise<Outcome<WireFileInfo[]>> {
+    return this.attempt(async () => {
+      const { files } = await this.source.client.listArtifacts(this.runId, path || undefined);
+      return [...files].sort(
+        (a, b) => Number(Boolean(b.is_dir)) - Number(Boolean(a.is_dir)) || a.path.localeCompare(b.path),
+      );
+    });
+  }
+
+  /** An artifact's bytes, through the same connection (the Jupyter proxy in the Lab). */
+  async downloadArtifact(path: string): Promise<Outcome<Blob>> {
+    const uri = this.run?.info.artifact_uri ?? "";
+    const proxyPath = RestClient.proxyPath(uri, path);
+    if (proxyPath === null)
+      return {
+        ok: false,
+        problem: {
+          summary: "not served",
+          detail: `This run's artifacts are stored at ${uri || "an unknown place"}, which the tracking server does not serve: open them there.`,
+        },
+      };
+    return this.attempt(async () => (await this.source.client.downloadArtifact(proxyPath)).blob());
+  }
+
+  private async attempt<T>(work: () => Promise<T>): Promise<Outcome<T>> {
+    try {
+      const value = await work();
+      this.source.report?.(null);
+      return { ok: true, value };
+    } catch (e) {
+      return { ok: false, problem: describeError(e, this.source.uri) };
+    }
+  }
+
+  private emit(): void {
+    if (!this.disposed) this.changed.emit();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.stopTimer();
+    Signal.clearData(this);
+  }
+}

@@ -1,0 +1,130 @@
+// The run details view in the main area: opened by the labtrack:open-run command, one per run
+// (opening it again activates it), tracked and restored after a reload.
+import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
+import {
+  Clipboard,
+  ICommandPalette,
+  InputDialog,
+  MainAreaWidget,
+  showErrorMessage,
+  WidgetTracker,
+} from "@jupyterlab/apputils";
+import { INotebookTracker } from "@jupyterlab/notebook";
+import { IRenderMimeRegistry, MimeModel } from "@jupyterlab/rendermime";
+import { CommandIds } from "../command-ids.js";
+import type { TrackingConnection } from "../connection.js";
+import { labtrackIcon } from "../icon.js";
+import { ILabtrackConnection } from "../tokens.js";
+import { RunDetailsModel } from "./model.js";
+import type { MarkdownRenderer } from "./note.js";
+import { type RunDetailsActions, RunDetailsWidget } from "./view.js";
+
+type DetailsPanel = MainAreaWidget<RunDetailsWidget>;
+
+/** The note goes through JupyterLab's markdown renderer as untrusted content: it sanitizes the HTML. */
+function markdownRenderer(rendermime: IRenderMimeRegistry | null): MarkdownRenderer | null {
+  if (!rendermime) return null;
+  return async (markdown, host) => {
+    const renderer = rendermime.createRenderer("text/markdown");
+    await renderer.renderModel(new MimeModel({ data: { "text/markdown": markdown }, trusted: false }));
+    // Heading anchors point into a notebook's table of contents: in a note they lead nowhere.
+    for (const anchor of renderer.node.querySelectorAll(".jp-InternalAnchorLink")) anchor.remove();
+    host.replaceChildren(renderer.node);
+  };
+}
+
+export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
+  id: "labtrack:run-details",
+  description: "A run's details in the main area: params, metrics, tags, note and artifacts.",
+  autoStart: true,
+  requires: [ILabtrackConnection],
+  optional: [INotebookTracker, ILayoutRestorer, ICommandPalette, IRenderMimeRegistry],
+  activate: (
+    app: JupyterFrontEnd,
+    connection: TrackingConnection,
+    notebooks: INotebookTracker | null,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null,
+    rendermime: IRenderMimeRegistry | null,
+  ) => {
+    const tracker = new WidgetTracker<DetailsPanel>({ namespace: "labtrack-run" });
+    const actions: RunDetailsActions = {
+      openRun: (runId) => void app.commands.execute(CommandIds.openRun, { runId }),
+      copy: (text) => Clipboard.copyToSystem(text),
+      renderMarkdown: markdownRenderer(rendermime),
+      cellOpener: (path, cellId) => {
+        const panel = notebooks?.find((p) => p.context.path === path);
+        if (!panel) return null;
+        return () => {
+          if (panel.isDisposed) return;
+          const notebook = panel.content;
+          const index = notebook.widgets.findIndex((c) => c.model.id === cellId);
+          if (index < 0) {
+            void showErrorMessage("Labtrack", `The notebook ${path} no longer has this run's cell.`);
+            return;
+          }
+          app.shell.activateById(panel.id);
+          notebook.activeCellIndex = index;
+          const cell = notebook.widgets[index];
+          if (cell) void notebook.scrollToCell(cell, "center");
+        };
+      },
+    };
+    const refreshHeaders = () => {
+      tracker.forEach((w) => {
+        w.content.renderHeader();
+      });
+    };
+    notebooks?.widgetAdded.connect((_, panel) => {
+      void panel.context.ready.then(refreshHeaders);
+      panel.disposed.connect(() => requestAnimationFrame(refreshHeaders));
+    });
+
+    app.commands.addCommand(CommandIds.openRun, {
+      label: (args) => (typeof args.runId === "string" ? "Open Run Details" : "Labtrack: Open Run Details…"),
+      caption: "Show a run's params, metrics, tags, note and artifacts",
+      icon: labtrackIcon,
+      describedBy: {
+        args: { type: "object", properties: { runId: { type: "string" } }, required: ["runId"] },
+      },
+      execute: async (args) => {
+        let runId = typeof args.runId === "string" ? args.runId.trim() : "";
+        if (!runId) {
+          const answer = await InputDialog.getText({
+            title: "Open run details",
+            label: "Run id",
+            placeholder: "run id",
+          });
+          if (!answer.button.accept || !answer.value?.trim()) return;
+          runId = answer.value.trim();
+        }
+        const existing = tracker.find((w) => w.content.model.runId === runId);
+        if (existing) {
+          app.shell.activateById(existing.id);
+          return existing;
+        }
+        const content = new RunDetailsWidget(new RunDetailsModel(connection, runId), actions);
+        const widget = new MainAreaWidget({ content });
+        widget.id = `labtrack-run-details-${runId}`;
+        widget.title.icon = labtrackIcon;
+        widget.title.closable = true;
+        widget.title.label = `Run: ${runId.slice(0, 8)}`;
+        // The content names itself once the run is loaded.
+        content.title.changed.connect(() => {
+          widget.title.label = content.title.label;
+          widget.title.caption = content.title.caption;
+        });
+        await tracker.add(widget);
+        app.shell.add(widget, "main");
+        app.shell.activateById(widget.id);
+        return widget;
+      },
+    });
+    palette?.addItem({ command: CommandIds.openRun, category: "Labtrack" });
+    void restorer?.restore(tracker, {
+      command: CommandIds.openRun,
+      args: (w) => ({ runId: w.content.model.runId }),
+      name: (w) => w.content.model.runId,
+    });
+  },
+};

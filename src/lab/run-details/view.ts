@@ -1,0 +1,157 @@
+// The run details widget: header, then params, metrics, tags, note and artifacts, each a section of
+// its own. It re-renders from the model on every change; sections skip work when their data did not
+// change and leave an edit in progress alone.
+import type { Message } from "@lumino/messaging";
+import { Widget } from "@lumino/widgets";
+import { el } from "../dom.js";
+import { ArtifactsBrowser } from "./artifacts.js";
+import { DetailsHeader, type HeaderActions } from "./header.js";
+import { MetricsSection } from "./metrics.js";
+import type { RunDetailsModel } from "./model.js";
+import { type MarkdownRenderer, NoteSection } from "./note.js";
+import { KeyValueTable } from "./params.js";
+import { TagsSection } from "./tags.js";
+
+export interface RunDetailsActions extends HeaderActions {
+  renderMarkdown: MarkdownRenderer | null;
+}
+
+export class RunDetailsWidget extends Widget {
+  private readonly problem = el("div", { className: "lt-RunDetails-problem", attrs: { role: "alert" } });
+  private readonly header: DetailsHeader;
+  private readonly params = new KeyValueTable("params", "lt-RunDetails-params");
+  private readonly metrics: MetricsSection;
+  private readonly tags: TagsSection;
+  private readonly note: NoteSection;
+  private readonly artifacts: ArtifactsBrowser;
+  private readonly sections = el("div", { className: "lt-RunDetails-sections" });
+  private ticker: ReturnType<typeof setInterval> | null = null;
+  private started = false;
+  private readonly themeWatch = new MutationObserver(() => {
+    this.metrics.redraw();
+    this.artifacts.retheme();
+  });
+
+  constructor(
+    readonly model: RunDetailsModel,
+    actions: RunDetailsActions,
+  ) {
+    super();
+    this.addClass("lt-RunDetails");
+    this.id = `labtrack-run-${model.runId}`;
+    this.header = new DetailsHeader(model, actions);
+    this.metrics = new MetricsSection(model);
+    this.tags = new TagsSection(model);
+    this.note = new NoteSection(model, actions.renderMarkdown);
+    this.artifacts = new ArtifactsBrowser(model);
+    const refresh = el(
+      "button",
+      { className: "jp-Button jp-mod-styled lt-RunDetails-refresh", attrs: { type: "button" } },
+      "Refresh",
+    );
+    refresh.addEventListener("click", () => {
+      void this.model.reload();
+      void this.artifacts.load(true);
+    });
+    this.sections.append(
+      section("Params", "params", this.params.node),
+      section("Metrics", "metrics", this.metrics.node),
+      section("Tags", "tags", this.tags.node),
+      section("Note", "note", this.note.node),
+      section("Artifacts", "artifacts", this.artifacts.node),
+    );
+    this.node.append(
+      el("div", { className: "lt-RunDetails-top" }, this.header.node, refresh),
+      this.problem,
+      this.sections,
+    );
+    this.node.tabIndex = -1;
+    model.changed.connect(this.render, this);
+    this.themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light"] });
+    this.render();
+  }
+
+  protected override onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    if (!this.started) {
+      this.started = true;
+      void this.model.start();
+    }
+  }
+
+  protected override onActivateRequest(msg: Message): void {
+    super.onActivateRequest(msg);
+    if (!this.node.contains(document.activeElement)) this.node.focus();
+  }
+
+  /** Renders the header again: whether the run's notebook is open may have changed. */
+  renderHeader(): void {
+    this.header.render();
+  }
+
+  private render(): void {
+    const m = this.model;
+    this.header.render();
+    this.title.label = `Run: ${m.name}`;
+    this.title.caption = `Run ${m.name} (id ${m.runId})`;
+    this.renderProblem();
+    this.sections.hidden = m.run === null;
+    if (m.run) {
+      this.params.update(m.params);
+      this.metrics.update();
+      this.tags.update();
+      this.note.update();
+      void this.artifacts.load();
+    }
+    this.node.dataset.state = m.state;
+    this.node.dataset.status = m.status ?? "";
+    if (m.running && this.ticker === null) this.ticker = setInterval(() => this.header.tick(), 1000);
+    if (!m.running && this.ticker !== null) {
+      clearInterval(this.ticker);
+      this.ticker = null;
+    }
+  }
+
+  private renderProblem(): void {
+    const m = this.model;
+    const error = m.error;
+    this.problem.hidden = error === null && m.state !== "loading";
+    if (m.state === "loading" && !error) {
+      this.problem.className = "lt-RunDetails-loading";
+      this.problem.replaceChildren("Loading the run…");
+      return;
+    }
+    this.problem.className = "lt-RunDetails-problem";
+    if (!error) {
+      this.problem.replaceChildren();
+      return;
+    }
+    const retry = el("button", { className: "jp-Button jp-mod-styled", attrs: { type: "button" } }, "Retry");
+    retry.addEventListener("click", () => void m.reload());
+    this.problem.replaceChildren(
+      el("strong", {}, m.gone ? `Run ${error.summary}.` : `Cannot load the run: ${error.summary}.`),
+      el("span", {}, ` ${error.detail} `),
+      retry,
+    );
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    if (this.ticker !== null) clearInterval(this.ticker);
+    this.themeWatch.disconnect();
+    this.metrics.dispose();
+    this.artifacts.dispose();
+    this.model.dispose();
+    super.dispose();
+  }
+}
+
+function section(title: string, name: string, content: HTMLElement): HTMLElement {
+  const id = `lt-RunDetails-${name}-${Math.random().toString(36).slice(2, 8)}`;
+  return el(
+    "section",
+    { className: "lt-RunDetails-section", dataset: { section: name }, attrs: { "aria-labelledby": id } },
+    el("h2", { attrs: { id } }, title),
+    content,
+  );
+}
