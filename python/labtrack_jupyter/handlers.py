@@ -2,6 +2,7 @@
 
 import getpass
 import json
+from urllib.parse import quote
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
@@ -53,6 +54,10 @@ class ConfigHandler(APIHandler):
         self.finish(json.dumps(config_payload()))
 
 
+# RFC 3986 path characters that need no escaping (unreserved, sub-delims, ":", "@", "/").
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
 class ProxyHandler(APIHandler):
     """Streams the tracking server's answer back, so artifact downloads never sit whole in memory."""
 
@@ -63,7 +68,9 @@ class ProxyHandler(APIHandler):
             base, auth = target.resolve(self.request.headers.get("X-Labtrack-Tracking-Uri"))
         except target.TargetError as e:
             return mlflow_error(self, 400, "INVALID_PARAMETER_VALUE", str(e))
-        url = f"{base}/{path}"
+        # Tornado hands over the path decoded: encoded again, an artifact named "a b <1>.txt" or
+        # "50%.csv" reaches the server as the name it is, not as a malformed URL.
+        url = f"{base}/{quote(path, safe=PATH_SAFE)}"
         if self.request.query:
             url += "?" + self.request.query
         headers = {k: v for k, v in self.request.headers.get_all() if k.lower() not in DROPPED_REQUEST}

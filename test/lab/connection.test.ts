@@ -129,6 +129,22 @@ describe("TrackingConnection through the Jupyter server's proxy", () => {
     expect(body.message).toMatch(/http:\/\/ or https:\/\//);
   });
 
+  it("passes artifact names with spaces, <, ?, parentheses and non-ASCII letters through as they are", async () => {
+    const direct = new RestClient({ trackingUri: lab.trackingUri });
+    const experiment_id = await direct.createExperiment(`proxy-names-${Date.now()}`);
+    const run = await direct.createRun({ experimentId: experiment_id, runName: "a" });
+    const root = `${experiment_id}/${run.info.run_id}/artifacts`;
+    for (const name of ["a b <1>.txt", "run (1)?.csv", "ünï cødé.json"]) {
+      await direct.uploadArtifact(`${root}/odd/${name}`, `content of ${name}`);
+      const r = await connection().client.downloadArtifact(`${root}/odd/${name}`);
+      expect(await r.text()).toBe(`content of ${name}`);
+    }
+    const listing = await connection().client.listArtifacts(run.info.run_id, "odd");
+    expect(listing.files.map((f) => f.path).sort()).toEqual(
+      ["odd/run (1)?.csv", "odd/a b <1>.txt", "odd/ünï cødé.json"].sort(),
+    );
+  });
+
   it("streams artifacts with their content type", async () => {
     const direct = new RestClient({ trackingUri: lab.trackingUri });
     const experiment_id = await direct.createExperiment(`proxy-artifacts-${Date.now()}`);
@@ -213,7 +229,7 @@ describe("credentials from the Jupyter server's environment", () => {
         string,
         unknown
       >;
-      expect(config).toEqual({ trackingUri: authServer.url, fromEnvironment: true, credentials: true });
+      expect(config).toMatchObject({ trackingUri: authServer.url, fromEnvironment: true, credentials: true });
       expect(JSON.stringify(config)).not.toContain(PASSWORD);
     } finally {
       await withCreds.dispose();
