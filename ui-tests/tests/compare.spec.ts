@@ -157,9 +157,17 @@ test("compare: params and metrics side by side, curves, parallel coordinates, sc
   await expect(chart(lab, "parallel").locator("canvas")).toBeVisible();
 
   // A run's header opens it (keyboard: a real button).
-  await params.locator("thead .lt-Compare-run").nth(2).focus();
-  await lab.page.keyboard.press("Enter");
+  // locator.press focuses and presses at once: JupyterLab's launcher may take the focus meanwhile.
+  await params.locator("thead .lt-Compare-run").nth(2).press("Enter");
   await expect.poll(() => lab.page.evaluate(() => (window as any).__opened)).toEqual([runIds[2]]);
+  // The run's details opened for real; back to the comparison.
+  await expect(lab.page.locator(`#labtrack-run-${runIds[2]}:visible`)).toHaveCount(1);
+  await lab.page.evaluate(() => {
+    const app = (window as any).jupyterapp;
+    const compare = [...app.shell.widgets("main")].find((w: any) => w.node.querySelector(".lt-Compare"));
+    app.shell.activateById(compare.id);
+  });
+  await expect(view(lab)).toHaveCount(1);
 
   // User data stayed text.
   await expect(view(lab).locator("img")).toHaveCount(0);

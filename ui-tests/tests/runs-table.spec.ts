@@ -50,6 +50,26 @@ async function seed(name: string): Promise<string> {
 const table = (lab: Lab) => lab.page.locator(".lt-RunsTable");
 const rows = (lab: Lab) => table(lab).locator(".lt-RunsTable-row:not(.lt-RunsTable-loadingRow)");
 /** Row i of the loaded rows (DOM order is not row order: rows come and go as they scroll by). */
+/** Records what the open-run and compare-runs commands are asked (their views open for real). */
+const watchOpens = (lab: Lab) =>
+  lab.page.evaluate(() => {
+    const w = window as any;
+    w.jupyterapp.commands.commandExecuted.connect((_: unknown, e: { id: string; args: unknown }) => {
+      if (e.id === "labtrack:open-run") w.__opened = e.args;
+      if (e.id === "labtrack:compare-runs") w.__compared = e.args;
+    });
+  });
+
+/** The view a command opened is shown, then the runs table comes to the front again. */
+async function sawViewThenBack(lab: Lab, view: string, experimentId: string): Promise<void> {
+  await expect(lab.page.locator(`${view}:visible`)).toHaveCount(1);
+  await lab.page.evaluate(
+    (id) => (window as any).jupyterapp.shell.activateById(id),
+    `labtrack-runs-table-${experimentId}`,
+  );
+  await expect(lab.page.locator(".lt-RunsTable:visible")).toHaveCount(1);
+}
+
 const row = (lab: Lab, i: number) => table(lab).locator(`.lt-RunsTable-row[data-index="${i}"]`);
 const nameOf = (lab: Lab, i: number) => row(lab, i).locator(".lt-RunsTable-cell").nth(1);
 const firstRowName = (lab: Lab) => nameOf(lab, 0);
@@ -230,16 +250,7 @@ test("the runs table's actions: live updates, pins kept across reloads, completi
 
   await lab.open();
   await putSettings(lab.page, { refreshInterval: 1 });
-  // Other engineers' views answer these commands; here they only record what they were asked.
-  await lab.page.evaluate(() => {
-    const app = (window as any).jupyterapp;
-    for (const [id, key] of [
-      ["labtrack:open-run", "__opened"],
-      ["labtrack:compare-runs", "__compared"],
-    ])
-      if (!app.commands.hasCommand(id))
-        app.commands.addCommand(id, { execute: (args: unknown) => ((window as any)[key] = args) });
-  });
+  await watchOpens(lab);
   const openTable = async () => {
     await lab.fire("labtrack:open-runs-table", { experimentId, experimentName: name });
     await expect(nameOf(lab, 0)).toHaveText("live");
@@ -290,15 +301,7 @@ test("the runs table's actions: live updates, pins kept across reloads, completi
   await lab.page.waitForTimeout(500);
   await lab.page.reload();
   await lab.page.waitForSelector("body[data-labtrack-restored]", { state: "attached", timeout: 60_000 });
-  await lab.page.evaluate(() => {
-    const app = (window as any).jupyterapp;
-    for (const [id, key] of [
-      ["labtrack:open-run", "__opened"],
-      ["labtrack:compare-runs", "__compared"],
-    ])
-      if (!app.commands.hasCommand(id))
-        app.commands.addCommand(id, { execute: (args: unknown) => ((window as any)[key] = args) });
-  });
+  await watchOpens(lab);
   if ((await table(lab).count()) === 0)
     await lab.fire("labtrack:open-runs-table", { experimentId, experimentName: name });
   await expect(nameOf(lab, 0)).toHaveText("newer");
@@ -357,10 +360,11 @@ test("the runs table's actions: live updates, pins kept across reloads, completi
   const third = await row(lab, 3).getAttribute("data-run-id");
   await lab.page.keyboard.press("Enter");
   expect(await lab.page.evaluate(() => (window as any).__opened)).toEqual({ runId: third });
+  await sawViewThenBack(lab, `#labtrack-run-${third}`, experimentId);
   await nameOf(lab, 0).dblclick();
-  expect(await lab.page.evaluate(() => (window as any).__opened)).toEqual({
-    runId: await row(lab, 0).getAttribute("data-run-id"),
-  });
+  const first = await row(lab, 0).getAttribute("data-run-id");
+  expect(await lab.page.evaluate(() => (window as any).__opened)).toEqual({ runId: first });
+  await sawViewThenBack(lab, `#labtrack-run-${first}`, experimentId);
   // Shift+click selects the range from the last clicked row.
   await row(lab, 5).getByRole("checkbox").check();
   await row(lab, 8)
@@ -371,6 +375,7 @@ test("the runs table's actions: live updates, pins kept across reloads, completi
   expect(
     ((await lab.page.evaluate(() => (window as any).__compared)) as { runIds: string[] }).runIds,
   ).toHaveLength(5);
+  await sawViewThenBack(lab, ".lt-Compare", experimentId);
   // The row context menu.
   await nameOf(lab, 1).click({ button: "right" });
   const menu = lab.page.locator(".lm-Menu");
@@ -378,9 +383,9 @@ test("the runs table's actions: live updates, pins kept across reloads, completi
     await expect(menu.locator(".lm-Menu-item", { hasText: item }).first()).toBeVisible();
   await lab.screenshot("runs-table-context-menu");
   await menu.locator(".lm-Menu-item", { hasText: "Open Run" }).click();
-  expect(await lab.page.evaluate(() => (window as any).__opened)).toEqual({
-    runId: await row(lab, 1).getAttribute("data-run-id"),
-  });
+  const second = await row(lab, 1).getAttribute("data-run-id");
+  expect(await lab.page.evaluate(() => (window as any).__opened)).toEqual({ runId: second });
+  await sawViewThenBack(lab, `#labtrack-run-${second}`, experimentId);
 
   // Delete the 5 selected (one confirmation), see them in the trash, restore them.
   await table(lab).getByRole("button", { name: "Delete (5)" }).click();
