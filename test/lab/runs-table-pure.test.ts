@@ -11,6 +11,7 @@ import {
   writeKey,
 } from "../../src/lab/runs-table/completion.js";
 import { csvField, csvValue, toCsv } from "../../src/lab/runs-table/csv.js";
+import { columnWindow, type GridLayout, SELECT_WIDTH } from "../../src/lab/runs-table/grid.js";
 import { groupRows, metricStats } from "../../src/lab/runs-table/grouping.js";
 import { combineFilter, quickClauses, quoteValue } from "../../src/lab/runs-table/quick-filters.js";
 import type { TableRow } from "../../src/lab/runs-table/rows.js";
@@ -364,5 +365,43 @@ describe("kept view state", () => {
       },
     });
     await expect(full.save("k", {})).resolves.toBeUndefined();
+  });
+});
+
+describe("columnWindow", () => {
+  // Two pinned columns, then 60 scrolling ones, all 100 px wide.
+  const columns = Array.from({ length: 62 }, (_, i) => keyColumn("metric", `m${i}`));
+  const layout: GridLayout = {
+    columns,
+    widths: columns.map(() => 100),
+    stickyLeft: columns.map((_, i) => (i < 2 ? SELECT_WIDTH + i * 100 : undefined)),
+    totalWidth: SELECT_WIDTH + 62 * 100,
+    key: "k",
+  };
+
+  it("holds the columns in view and a viewport's width on each side, in chunks of 6", () => {
+    const start = columnWindow(layout, 0, 1000);
+    // In view: x 0..1000; kept: up to 3000 → columns 2..19, rounded out to the chunk 2..20.
+    expect(start).toEqual({ from: 2, to: 20, skipped: 0 });
+    const middle = columnWindow(layout, 3000, 1000);
+    // In view: x 3000..4000; kept: 2000..5000 → columns 19..49, rounded out to chunks: 14..50.
+    expect(middle.from).toBe(14);
+    expect(middle.to).toBe(50);
+    expect(middle.skipped).toBe((middle.from - 2) * 100);
+    const lefts = (i: number) => SELECT_WIDTH + i * 100;
+    expect(lefts(middle.from)).toBeLessThanOrEqual(2000);
+    expect(lefts(middle.to - 1) + 100).toBeGreaterThanOrEqual(5000);
+  });
+
+  it("scrolling within a chunk keeps the same window (rows are not rebuilt)", () => {
+    expect(columnWindow(layout, 3000, 1000)).toEqual(columnWindow(layout, 3010, 1000));
+    expect(columnWindow(layout, 3000, 1000)).toEqual(columnWindow(layout, 2950, 1000));
+  });
+
+  it("copes with no scrolling columns and with every column pinned", () => {
+    const pinnedOnly: GridLayout = { ...layout, stickyLeft: columns.map((_, i) => SELECT_WIDTH + i * 100) };
+    expect(columnWindow(pinnedOnly, 500, 1000)).toEqual({ from: 62, to: 62, skipped: 0 });
+    const none: GridLayout = { ...layout, columns: [], widths: [], stickyLeft: [] };
+    expect(columnWindow(none, 0, 1000)).toEqual({ from: 0, to: 0, skipped: 0 });
   });
 });

@@ -1,5 +1,5 @@
 // DOM builders for the grid: the header row and one body row, laid out from the visible columns and
-// their widths. Pinned columns stick to the left edge (position: sticky) at their running offset.
+// their widths. Pinned columns lead and are shifted back by the horizontal scroll (see base.css).
 // Text goes in through textContent only (el()).
 
 import { el } from "../dom.js";
@@ -38,12 +38,48 @@ export function computeLayout(model: RunsTableModel): GridLayout {
   return { columns, widths, stickyLeft, totalWidth: left, key };
 }
 
+/** The scrolling columns a body row holds: [from, to), after the pinned ones and a spacer. */
+export interface ColumnWindow {
+  from: number;
+  to: number;
+  /** Width of the scrolling columns left out before `from`. */
+  skipped: number;
+}
+
+/** Columns are added and dropped in chunks, so sideways scrolling rebuilds rows now and then only. */
+const WINDOW_CHUNK = 6;
+
+/**
+ * The columns in view when scrolled `scrollLeft` into a viewport `viewWidth` wide, with a viewport's
+ * width to spare on each side (rounded out to chunks). Rows hold only those and the pinned ones: text
+ * out of view still costs paint.
+ */
+export function columnWindow(layout: GridLayout, scrollLeft: number, viewWidth: number): ColumnWindow {
+  const n = layout.columns.length;
+  let firstScrolling = 0;
+  while (firstScrolling < n && layout.stickyLeft[firstScrolling] !== undefined) firstScrolling++;
+  const lefts: number[] = [];
+  let x = SELECT_WIDTH;
+  for (let i = 0; i < n; i++) {
+    lefts.push(x);
+    x += layout.widths[i] as number;
+  }
+  const start = scrollLeft - viewWidth;
+  const end = scrollLeft + 2 * viewWidth;
+  let from = firstScrolling;
+  while (from < n && (lefts[from] as number) + (layout.widths[from] as number) < start) from++;
+  let to = from;
+  while (to < n && (lefts[to] as number) < end) to++;
+  from = firstScrolling + Math.floor((from - firstScrolling) / WINDOW_CHUNK) * WINDOW_CHUNK;
+  to = Math.min(n, firstScrolling + Math.ceil((to - firstScrolling) / WINDOW_CHUNK) * WINDOW_CHUNK);
+  const skipped = from < n ? (lefts[from] as number) - (lefts[firstScrolling] ?? x) : 0;
+  return { from, to: Math.max(from, to), skipped };
+}
+
 function place(cell: HTMLElement, width: number, stickyLeft: number | undefined): void {
   cell.style.width = `${width}px`;
-  if (stickyLeft !== undefined) {
-    cell.classList.add("lt-mod-pinned");
-    cell.style.left = `${stickyLeft}px`;
-  }
+  // Pinned columns lead the row: shifted by the horizontal scroll (--lt-pinned-shift), they stay put.
+  if (stickyLeft !== undefined) cell.classList.add("lt-mod-pinned");
 }
 
 export function headerCell(
@@ -102,6 +138,7 @@ export function bodyRow(
     childCount: 0,
     expanded: false,
   },
+  window: ColumnWindow = { from: 0, to: layout.columns.length, skipped: 0 },
 ): HTMLElement {
   const node = el("div", {
     className: `lt-RunsTable-row${selected ? " lt-mod-selected" : ""}${row.deleted ? " lt-mod-deleted" : ""}`,
@@ -125,7 +162,19 @@ export function bodyRow(
   );
   place(select, SELECT_WIDTH, 0);
   node.append(select);
+  let spaced = false;
   layout.columns.forEach((column, i) => {
+    const pinned = layout.stickyLeft[i] !== undefined;
+    if (!pinned && (i < window.from || i >= window.to)) return;
+    if (!pinned && !spaced) {
+      spaced = true;
+      if (window.skipped > 0) {
+        const spacer = el("div", { className: "lt-RunsTable-spacer", attrs: { "aria-hidden": "true" } });
+        spacer.style.width = `${window.skipped}px`;
+        spacer.style.flex = "none";
+        node.append(spacer);
+      }
+    }
     const text = cellText(row, column, now);
     const cell = el("div", {
       className: `lt-RunsTable-cell lt-RunsTable-kind-${column.kind}`,

@@ -13,6 +13,7 @@ import { el } from "../dom.js";
 import { NO_ACTIONS, type RunsTableActions } from "./actions.js";
 import {
   bodyRow,
+  columnWindow,
   computeLayout,
   type GridLayout,
   groupRow,
@@ -53,8 +54,11 @@ export class RunsTableWidget extends Widget {
   private readonly empty = el("div", { className: "lt-RunsTable-empty" });
   /** Rendered body lines by index, with the item each shows: reused while layout and item are the same. */
   private rendered = new Map<number, { node: HTMLElement; item: DisplayItem | undefined }>();
-  private gridLayout: GridLayout | null = null;
+  /** Layout and column window the rendered rows were built for. */
+  private windowKey = "";
   private renderedHeader = "";
+  /** The horizontal scroll that pinned cells are shifted back by, as last set. */
+  private pinnedShift = "0px";
   private resets = -1;
   private prepends = 0;
   private frame = 0;
@@ -82,7 +86,18 @@ export class RunsTableWidget extends Widget {
     });
     this.scroller.append(this.header, this.body, this.empty);
     this.node.append(this.toolbar.node, this.toolbar.errorNode, this.problem, this.scroller);
-    this.scroller.addEventListener("scroll", () => this.schedule(), { passive: true });
+    this.scroller.addEventListener(
+      "scroll",
+      () => {
+        const shift = `${this.scroller.scrollLeft}px`;
+        if (shift !== this.pinnedShift) {
+          this.pinnedShift = shift;
+          this.scroller.style.setProperty("--lt-pinned-shift", shift);
+        }
+        this.schedule();
+      },
+      { passive: true },
+    );
     this.header.addEventListener("click", (e) => this.onHeaderClick(e));
     this.header.addEventListener("keydown", (e) => {
       if ((e.key === "Enter" || e.key === " ") && !(e.target instanceof HTMLInputElement)) {
@@ -234,14 +249,15 @@ export class RunsTableWidget extends Widget {
     const m = this.model;
     const layout = computeLayout(m);
     const headerKey = `${layout.key}\n${m.sort.columnId} ${m.sort.direction}`;
-    const layoutChanged = layout.key !== this.gridLayout?.key;
-    if (layoutChanged) this.clearRows();
+    const columns = columnWindow(layout, this.scroller.scrollLeft, this.scroller.clientWidth || 1200);
+    const windowKey = `${layout.key}\n${columns.from}:${columns.to}`;
+    if (windowKey !== this.windowKey) this.clearRows();
+    this.windowKey = windowKey;
     if (headerKey !== this.renderedHeader) {
       this.renderHeader(layout);
       this.renderedHeader = headerKey;
     }
     this.updateSelectAll();
-    this.gridLayout = layout;
     if (m.resets !== this.resets) {
       // A new sort or filter: start at the top.
       this.resets = m.resets;
@@ -281,7 +297,7 @@ export class RunsTableWidget extends Widget {
       let node: HTMLElement;
       if (!item) node = loadingRow(i, layout, m.error !== null);
       else if (item.kind === "group") node = groupRow(item, i, layout, m.groupBy ?? "", m.groupMetric);
-      else node = bodyRow(item.row, i, layout, m.selection.has(item.row.runId), now, item);
+      else node = bodyRow(item.row, i, layout, m.selection.has(item.row.runId), now, item, columns);
       this.rendered.set(i, { node, item });
       fresh.push(node);
     }
