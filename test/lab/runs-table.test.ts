@@ -85,7 +85,7 @@ function source(delays: Record<number, number> = {}) {
 }
 
 describe("RunsTableModel against a tracking server with 2,500 runs", () => {
-  it("loads a first page of 100, then pages of 500 only when asked, newest first, and discovers the key columns", async () => {
+  it("loads a first page of 100, then pages of 250 only when asked, newest first, and discovers the key columns", async () => {
     const src = source();
     const model = new RunsTableModel(src, experimentId);
     let changes = 0;

@@ -43,8 +43,8 @@ import { parseViewState, toJson, type ViewState, type ViewStateStore, viewStateK
  * params, metrics and tags are ~180 kB where 1,000 are ~1.8 MB to send, parse and index.
  */
 export const FIRST_PAGE_SIZE = 100;
-/** Later pages, fetched ahead of the scroll position. */
-export const PAGE_SIZE = 500;
+/** Later pages, fetched ahead of the scroll position: small enough to be taken in under a frame budget. */
+export const PAGE_SIZE = 250;
 /** Requests of a refresh, which re-reads everything loaded at once. */
 const REFRESH_PAGE_SIZE = 5000;
 /** Pages asked for by an export: fewer round trips, within what MLflow allows (50,000). */
@@ -129,6 +129,7 @@ export class RunsTableModel {
   newRuns = 0;
   private _selection = new Set<string>();
   private readonly discovered = new Map<string, Column>(ATTRIBUTE_COLUMNS.map((c) => [c.id, c]));
+  private readonly seenKeys = new Set<string>();
   private readonly visibility = new Map<string, boolean>();
   private readonly widths = new Map<string, number>();
   private readonly pinned = new Set<string>([NAME_COLUMN]);
@@ -767,7 +768,12 @@ export class RunsTableModel {
   }
 
   private discover(rows: readonly TableRow[]): void {
+    // Rows mostly repeat the same keys: a key seen before costs one Set lookup, not a new column.
+    const seen = this.seenKeys;
     const add = (kind: "param" | "metric" | "tag", key: string) => {
+      const mark = `${kind}\u0000${key}`;
+      if (seen.has(mark)) return;
+      seen.add(mark);
       const column = keyColumn(kind, key);
       if (!this.discovered.has(column.id)) this.discovered.set(column.id, column);
     };
