@@ -7,6 +7,7 @@ import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
 import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
 import { labtrackIcon } from "../icon.js";
+import { runOpener } from "../open-run.js";
 import { ILabtrackConnection } from "../tokens.js";
 import { CompareModel } from "./model.js";
 import { runIdsOf } from "./run-ids.js";
@@ -37,16 +38,7 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
   ) => {
     const tracker = new WidgetTracker<CompareView>({ namespace: "labtrack-compare" });
-    const openRun = (runId: string) => {
-      // The run details view is another plugin's: without it, a click does nothing rather than fail.
-      if (!app.commands.hasCommand(CommandIds.openRun)) {
-        console.warn(`Labtrack: no ${CommandIds.openRun} command to open run ${runId}`);
-        return;
-      }
-      app.commands.execute(CommandIds.openRun, { runId }).catch((e: unknown) => {
-        console.warn(`Labtrack: run ${runId} could not be opened`, e);
-      });
-    };
+    const openRun = runOpener(app.commands);
     app.commands.addCommand(CommandIds.compareRuns, {
       label: (args) => {
         const n = runIdsOf(args).length;

@@ -6,6 +6,7 @@ import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
 import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
 import { labtrackIcon } from "../icon.js";
+import { runOpener } from "../open-run.js";
 import { ILabtrackConnection } from "../tokens.js";
 import { ModelsModel } from "./model.js";
 import { ModelsWidget } from "./widget.js";
@@ -27,16 +28,7 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
   ) => {
     const tracker = new WidgetTracker<ModelsView>({ namespace: "labtrack-models" });
-    const openRun = (runId: string) => {
-      // The run details view is another plugin's: without it, a click does nothing rather than fail.
-      if (!app.commands.hasCommand(CommandIds.openRun)) {
-        console.warn(`Labtrack: no ${CommandIds.openRun} command to open run ${runId}`);
-        return;
-      }
-      app.commands.execute(CommandIds.openRun, { runId }).catch((e: unknown) => {
-        console.warn(`Labtrack: run ${runId} could not be opened`, e);
-      });
-    };
+    const openRun = runOpener(app.commands);
     app.commands.addCommand(CommandIds.openModels, {
       label: "Labtrack: Model Registry",
       caption: "Registered models, their versions, stages, aliases and tags",

@@ -1,7 +1,7 @@
 // CSV of the runs table's view (RFC 4180: CRLF lines, fields quoted when they hold a comma, a quote or
 // a line break, quotes doubled). Cells keep full precision: this is data for another tool, not for eyes.
 import type { Column } from "./columns.js";
-import type { TableRow } from "./rows.js";
+import { cellValue, type TableRow } from "./rows.js";
 
 /**
  * One field. Text starting like a formula (`=`, `+`, `-`, `@`) gets a leading apostrophe, because
@@ -17,34 +17,18 @@ export function csvLine(fields: readonly string[]): string {
   return fields.map(csvField).join(",");
 }
 
-/** The raw value of a cell: numbers as JavaScript writes them, times as ISO 8601 (UTC), durations in seconds. */
+/**
+ * The raw value of a cell: numbers as JavaScript writes them, times as ISO 8601 (UTC), durations in
+ * seconds; a RUNNING run has no duration yet.
+ */
 export function csvValue(row: TableRow, column: Column): string {
-  switch (column.kind) {
-    case "param":
-      return row.params[column.key] ?? "";
-    case "tag":
-      return row.tags[column.key] ?? "";
-    case "metric": {
-      const value = row.metrics[column.key];
-      return value === undefined ? "" : String(value);
-    }
-  }
-  switch (column.key) {
-    case "run_name":
-      return row.name;
-    case "status":
-      return row.status;
-    case "user_id":
-      return row.userId;
-    case "start_time":
-      return row.startTime === undefined ? "" : new Date(row.startTime).toISOString();
-    case "duration":
-      return row.startTime !== undefined && row.endTime !== undefined
-        ? String((row.endTime - row.startTime) / 1000)
-        : "";
-    default:
-      return "";
-  }
+  if (column.kind === "attribute" && column.key === "duration" && row.endTime === undefined) return "";
+  const value = cellValue(row, column);
+  if (value === undefined) return "";
+  if (typeof value === "string" || column.kind !== "attribute") return String(value);
+  if (column.key === "start_time") return new Date(value).toISOString();
+  if (column.key === "duration") return String(value / 1000);
+  return String(value);
 }
 
 /** The header (column ids, as a filter would name them, run_id first) and one line per run. */

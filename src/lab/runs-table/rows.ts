@@ -41,17 +41,22 @@ export function toTableRow(run: WireRun): TableRow {
   };
 }
 
-/** The text a cell shows; "" when the run has no value for the column. */
-export function cellText(row: TableRow, column: Column, now: number = Date.now()): string {
+/**
+ * The value of a cell, unformatted: params and tags as text, metrics and times (ms) as numbers, the
+ * duration in ms (a RUNNING run's counts up to `now`); undefined when the run has none.
+ */
+export function cellValue(
+  row: TableRow,
+  column: Column,
+  now: number = Date.now(),
+): string | number | undefined {
   switch (column.kind) {
     case "param":
-      return row.params[column.key] ?? "";
+      return row.params[column.key];
     case "tag":
-      return row.tags[column.key] ?? "";
-    case "metric": {
-      const value = row.metrics[column.key];
-      return value === undefined ? "" : formatMetric(value);
-    }
+      return row.tags[column.key];
+    case "metric":
+      return row.metrics[column.key];
   }
   switch (column.key) {
     case "run_name":
@@ -61,13 +66,23 @@ export function cellText(row: TableRow, column: Column, now: number = Date.now()
     case "user_id":
       return row.userId;
     case "start_time":
-      return formatTime(row.startTime, now);
+      return row.startTime;
     case "duration": {
-      // Running runs count up to now.
       const end = row.endTime ?? (row.status === "RUNNING" ? now : undefined);
-      return row.startTime !== undefined && end !== undefined ? formatDuration(end - row.startTime) : "";
+      return row.startTime !== undefined && end !== undefined ? end - row.startTime : undefined;
     }
     default:
-      return "";
+      return undefined;
   }
+}
+
+/** The text a cell shows; "" when the run has no value for the column. */
+export function cellText(row: TableRow, column: Column, now: number = Date.now()): string {
+  const value = cellValue(row, column, now);
+  if (value === undefined) return "";
+  if (typeof value === "string") return value;
+  if (column.kind === "metric") return formatMetric(value);
+  if (column.key === "start_time") return formatTime(value, now);
+  if (column.key === "duration") return formatDuration(value);
+  return String(value);
 }
