@@ -306,11 +306,17 @@ test("run details: user data never runs as HTML", async ({ lab }) => {
   await client.logParam(runId, "xss", XSS_SCRIPT);
   await client.logMetric(runId, "xss", 1);
   await upload(client, runId, {
-    "evil.html": `<h1>Evil</h1>${XSS_IMG}${XSS_SCRIPT}<script>parent.__xss=1</script>`,
+    "evil.html": `<h1>Evil</h1>${XSS_IMG}${XSS_SCRIPT}<script>parent.__xss=1</script><img src="${TRACKING()}/pixel.png">`,
     [`${"x".repeat(3)}<img src=x onerror=window.__xss=1>.txt`]: XSS_SCRIPT,
     "notes.txt": XSS_SCRIPT,
     "evil.svg": `<svg xmlns="http://www.w3.org/2000/svg" onload="window.__xss=1"><script>window.__xss=1</script><rect width="10" height="10"/></svg>`,
   });
+  // A remote image in an HTML artifact (a tracking pixel) is never fetched.
+  const pixels: string[] = [];
+  lab.page.on("request", (r) => {
+    if (r.url().includes("/pixel.png")) pixels.push(r.url());
+  });
+  lab.allowConsole(/Content Security Policy/);
   await lab.open();
   await lab.command("labtrack:open-run", { runId });
   await expect(view(lab).locator(".lt-RunDetails-name")).toHaveText(XSS_IMG);
@@ -330,13 +336,15 @@ test("run details: user data never runs as HTML", async ({ lab }) => {
     .locator('[role="treeitem"][data-kind="file"]')
     .filter({ hasText: "<img" });
   await expect(weird).toContainText("xxx<img src=x onerror=window.__xss=1>.txt");
-  // (Its preview is not asked for: the Jupyter proxy forwards artifact paths decoded, so names with
-  // characters such as < or spaces answer 400 through it.)
+  // Its name goes through the Jupyter proxy as it is, and its content shows as text.
+  await weird.click();
+  await expect(preview(lab).locator("pre")).toHaveText(XSS_SCRIPT);
   await treeItem(lab, "notes.txt").click();
   await expect(preview(lab).locator("pre")).toHaveText(XSS_SCRIPT);
   await lab.page.waitForTimeout(500);
   expect(await lab.page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
   expect(await lab.page.locator(".lt-RunDetails [onerror], .lt-RunDetails script").count()).toBe(0);
+  expect(pixels).toEqual([]);
   await lab.screenshot("run-details-xss");
 
   // The run is RUNNING: the view follows it at the refresh interval, and sees it end.

@@ -16,6 +16,10 @@ import {
   previewKind,
 } from "./kinds.js";
 import type { RunDetailsModel } from "./model.js";
+
+const PREVIEW_POLICY =
+  "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; font-src data:\">";
+
 import { type Drawn, drawVegaLite } from "./vega.js";
 
 export class ArtifactPreview {
@@ -124,7 +128,9 @@ export class ArtifactPreview {
         className: "lt-RunDetails-frame",
         attrs: { sandbox: "", title: `Preview of ${baseName(path)}`, referrerpolicy: "no-referrer" },
       });
-      frame.srcdoc = text;
+      // And nothing from the network: a policy ahead of the document keeps remote images, fonts and
+      // styles (tracking pixels) out; inline styles and data: images still show.
+      frame.srcdoc = `${PREVIEW_POLICY}${text}`;
       body.replaceChildren(frame);
       return;
     }
