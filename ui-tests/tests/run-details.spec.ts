@@ -303,10 +303,14 @@ test("run details: user data never runs as HTML", async ({ lab }) => {
     },
   });
   const runId = run.info.run_id;
+  // A real image on a real server, outside the Lab: what a tracking pixel would be.
+  await upload(client, runId, { "pixel.png": png(4, 4) });
+  const pixelUrl = `${TRACKING()}/api/2.0/mlflow-artifacts/artifacts/${RestClient.proxyPath(run.info.artifact_uri ?? "", "pixel.png")}`;
+  expect((await fetch(pixelUrl)).status).toBe(200);
   await client.logParam(runId, "xss", XSS_SCRIPT);
   await client.logMetric(runId, "xss", 1);
   await upload(client, runId, {
-    "evil.html": `<h1>Evil</h1>${XSS_IMG}${XSS_SCRIPT}<script>parent.__xss=1</script><img src="${TRACKING()}/pixel.png">`,
+    "evil.html": `<h1>Evil</h1>${XSS_IMG}${XSS_SCRIPT}<script>parent.__xss=1</script><img class="pixel" src="${pixelUrl}">`,
     [`${"x".repeat(3)}<img src=x onerror=window.__xss=1>.txt`]: XSS_SCRIPT,
     "notes.txt": XSS_SCRIPT,
     "evil.svg": `<svg xmlns="http://www.w3.org/2000/svg" onload="window.__xss=1"><script>window.__xss=1</script><rect width="10" height="10"/></svg>`,
@@ -330,6 +334,12 @@ test("run details: user data never runs as HTML", async ({ lab }) => {
   await treeItem(lab, "evil.html").click();
   await expect(preview(lab).locator("iframe")).toHaveAttribute("sandbox", "");
   await expect(lab.page.frameLocator(".lt-RunDetails-preview iframe").locator("h1")).toHaveText("Evil");
+  const pixel = lab.page.frameLocator(".lt-RunDetails-preview iframe").locator("img.pixel");
+  await lab.page.waitForTimeout(500);
+  expect(await pixel.evaluate((img: HTMLImageElement) => [img.complete, img.naturalWidth])).toEqual([
+    true,
+    0,
+  ]);
   await treeItem(lab, "evil.svg").click();
   await expect(preview(lab).locator("img")).toBeVisible();
   const weird = section(lab, "artifacts")
