@@ -59,8 +59,17 @@ function roundTrip(page, action) {
         input.dispatchEvent(new Event("input", { bubbles: true }));
         input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
       }
+      // Done when the first row is another run, or when the table has been busy and is not any more
+      // (a filter whose first run is the same as before).
+      const scroller = document.querySelector(".lt-RunsTable-scroller");
       const deadline = t0 + 10_000;
-      while (first() === before && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+      let sawBusy = false;
+      while (performance.now() < deadline) {
+        const busy = scroller.getAttribute("aria-busy") === "true";
+        sawBusy ||= busy;
+        if (first() !== before || (sawBusy && !busy)) break;
+        await new Promise((r) => setTimeout(r, 1));
+      }
       await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
       return performance.now() - t0;
     },
