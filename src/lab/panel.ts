@@ -10,6 +10,7 @@ import { el } from "./dom.js";
 import { EXPERIMENT_ID_ATTR, ExperimentCommandIds } from "./experiments/commands.js";
 import { type ExperimentsModel, isSystemTag, RUNS_SHOWN, type RunRow } from "./experiments-model.js";
 import { formatDuration, formatMetric, formatTime } from "./format.js";
+import { __ } from "./i18n.js";
 
 const METRICS_SHOWN = 3;
 
@@ -22,8 +23,8 @@ export class LabtrackPanel extends Widget {
     className: "lt-Panel-filter jp-mod-styled",
     attrs: {
       type: "search",
-      placeholder: "Filter by name or tag",
-      "aria-label": "Filter experiments",
+      placeholder: __("Filter by name or tag"),
+      "aria-label": __("Filter experiments"),
     },
   });
   private readonly showDeleted = el("input", {
@@ -41,31 +42,31 @@ export class LabtrackPanel extends Widget {
     super();
     this.id = "labtrack-panel";
     this.addClass("lt-Panel");
-    this.title.caption = "Labtrack experiments";
+    this.title.caption = __("Labtrack experiments");
     const actions = el(
       "div",
       { className: "lt-Panel-actions" },
       this.button(
         "+",
-        "New experiment",
+        __("New experiment"),
         "lt-Panel-new",
-        () => void this.exec(ExperimentCommandIds.create, {}, "Cannot create an experiment"),
+        () => void this.exec(ExperimentCommandIds.create, {}, __("Cannot create an experiment")),
       ),
       this.button(
-        "Models",
-        "Model registry",
+        __("Models"),
+        __("Model registry"),
         "lt-Panel-models",
-        () => void this.exec(CommandIds.openModels, {}, "Cannot open the model registry"),
+        () => void this.exec(CommandIds.openModels, {}, __("Cannot open the model registry")),
       ),
-      this.button("⟳", "Refresh", "lt-Panel-refresh", () => void this.model.refresh()),
+      this.button("⟳", __("Refresh"), "lt-Panel-refresh", () => void this.model.refresh()),
     );
-    this.header.append(el("h2", { className: "lt-Panel-title" }, "Experiments"), actions);
+    this.header.append(el("h2", { className: "lt-Panel-title" }, __("Experiments")), actions);
     this.filter.addEventListener("input", () => this.model.setFilter(this.filter.value));
     this.showDeleted.addEventListener(
       "change",
       () => void this.model.setShowDeleted(this.showDeleted.checked),
     );
-    const toggle = el("label", { className: "lt-Panel-toggle" }, "Show deleted");
+    const toggle = el("label", { className: "lt-Panel-toggle" }, __("Show deleted"));
     toggle.prepend(this.showDeleted);
     this.node.append(this.header, this.filter, toggle, this.body);
     model.changed.connect(this.render, this);
@@ -81,7 +82,11 @@ export class LabtrackPanel extends Widget {
   }
 
   /** Runs a command; a failure (e.g. a view that is not installed) is shown in the panel. */
-  private exec(id: string, args: ReadonlyPartialJSONObject = {}, failure = "Cannot do that"): Promise<void> {
+  private exec(
+    id: string,
+    args: ReadonlyPartialJSONObject = {},
+    failure = __("Cannot do that"),
+  ): Promise<void> {
     return this.commands.execute(id, args).then(
       () => undefined,
       (e: unknown) => void this.model.fail(failure, e),
@@ -135,8 +140,8 @@ export class LabtrackPanel extends Widget {
     if (this.filter.value !== m.filterText) this.filter.value = m.filterText;
     const content: Node[] = [];
     if (m.actionError) {
-      const dismiss = el("button", { className: "lt-Chip-clear", title: "Dismiss" }, "✕");
-      dismiss.setAttribute("aria-label", "Dismiss");
+      const dismiss = el("button", { className: "lt-Chip-clear", title: __("Dismiss") }, "✕");
+      dismiss.setAttribute("aria-label", __("Dismiss"));
       dismiss.addEventListener("click", () => m.dismissActionError());
       content.push(
         el(
@@ -148,26 +153,29 @@ export class LabtrackPanel extends Widget {
       );
     }
     if (m.state === "error" && m.error) {
-      const retry = el("button", { className: "jp-Button jp-mod-styled jp-mod-accept" }, "Retry");
+      const retry = el("button", { className: "jp-Button jp-mod-styled jp-mod-accept" }, __("Retry"));
       retry.addEventListener("click", () => void m.refresh());
       content.push(
         el(
           "div",
           { className: "lt-Panel-error", attrs: { role: "alert" } },
-          el("strong", {}, `Cannot load experiments: ${m.error.summary}`),
+          el("strong", {}, __("Cannot load experiments: %1", m.error.summary)),
           el("p", {}, m.error.detail),
           retry,
         ),
       );
     }
     if ((m.state === "loading" || m.state === "idle") && m.experiments.length === 0)
-      content.push(el("div", { className: "lt-Panel-empty" }, "Loading experiments…"));
+      content.push(el("div", { className: "lt-Panel-empty" }, __("Loading experiments…")));
     if (m.state === "ready" && m.experiments.length === 0)
       content.push(
         el(
           "div",
           { className: "lt-Panel-empty" },
-          "No experiments yet. Log a run from a notebook (the client library, or %%track in a cell) and it appears here.",
+          __(
+            "No experiments yet. Log a run from a notebook (the client library, or %1 in a cell) and it appears here.",
+            "%%track",
+          ),
         ),
       );
     if (m.experiments.length > 0) content.push(this.experimentList());
@@ -181,7 +189,7 @@ export class LabtrackPanel extends Widget {
     const m = this.model;
     const list = el("ul", {
       className: "lt-ExperimentList",
-      attrs: { role: "listbox", "aria-label": "Experiments" },
+      attrs: { role: "listbox", "aria-label": __("Experiments") },
     });
     const visible = m.visibleExperiments;
     const current = m.currentExperiment?.experiment_id;
@@ -193,12 +201,14 @@ export class LabtrackPanel extends Widget {
       const selected = id === m.selectedId;
       const isCurrent = id === current;
       const why =
-        m.current?.source === "notebook" ? "the current notebook's experiment" : "the default experiment";
+        m.current?.source === "notebook"
+          ? __("the current notebook's experiment")
+          : __("the default experiment");
       const item = el(
         "li",
         {
           className: `lt-ExperimentList-item${selected ? " lt-mod-selected" : ""}${isCurrent ? " lt-mod-current" : ""}`,
-          title: `${exp.name} (id ${id})${isCurrent ? `: ${why}` : ""}`,
+          title: isCurrent ? __("%1 (id %2): %3", exp.name, id, why) : __("%1 (id %2)", exp.name, id),
           attrs: {
             role: "option",
             "aria-selected": String(selected),
@@ -211,7 +221,7 @@ export class LabtrackPanel extends Widget {
           ? el(
               "span",
               { className: "lt-ExperimentList-current", attrs: { "aria-hidden": "true" } },
-              "current",
+              __("current"),
             )
           : null,
       );
@@ -230,7 +240,7 @@ export class LabtrackPanel extends Widget {
     }
     list.addEventListener("keydown", (e) => this.onListKey(e));
     if (!list.childElementCount)
-      list.append(el("li", { className: "lt-Panel-empty" }, "No experiment matches."));
+      list.append(el("li", { className: "lt-Panel-empty" }, __("No experiment matches.")));
     return list;
   }
 
@@ -256,24 +266,24 @@ export class LabtrackPanel extends Widget {
     const section = el(
       "section",
       { className: "lt-DeletedList" },
-      el("h3", { className: "lt-ExperimentTags-title" }, "Deleted experiments"),
+      el("h3", { className: "lt-ExperimentTags-title" }, __("Deleted experiments")),
     );
     const deleted = this.model.visibleDeleted;
     if (deleted.length === 0) {
-      section.append(el("div", { className: "lt-Panel-empty" }, "No deleted experiments."));
+      section.append(el("div", { className: "lt-Panel-empty" }, __("No deleted experiments.")));
       return section;
     }
     const list = el("ul", {
       className: "lt-DeletedList-items",
-      attrs: { "aria-label": "Deleted experiments" },
+      attrs: { "aria-label": __("Deleted experiments") },
     });
     for (const exp of deleted) {
       const restore = el(
         "button",
-        { className: "lt-DeletedList-restore jp-Button jp-mod-minimal", title: `Restore ${exp.name}` },
-        "Restore",
+        { className: "lt-DeletedList-restore jp-Button jp-mod-minimal", title: __("Restore %1", exp.name) },
+        __("Restore"),
       );
-      restore.setAttribute("aria-label", `Restore ${exp.name}`);
+      restore.setAttribute("aria-label", __("Restore %1", exp.name));
       restore.addEventListener(
         "click",
         () => void this.exec(ExperimentCommandIds.restore, { experimentId: exp.experiment_id }),
@@ -283,7 +293,7 @@ export class LabtrackPanel extends Widget {
           "li",
           {
             className: "lt-DeletedList-item",
-            title: `${exp.name} (id ${exp.experiment_id}, deleted)`,
+            title: __("%1 (id %2, deleted)", exp.name, exp.experiment_id),
             attrs: { [EXPERIMENT_ID_ATTR]: exp.experiment_id },
           },
           el("span", { className: "lt-DeletedList-name" }, exp.name),
@@ -302,12 +312,12 @@ export class LabtrackPanel extends Widget {
     const head = el(
       "div",
       { className: "lt-RunList-head" },
-      el("h3", { className: "lt-ExperimentTags-title" }, "Tags"),
+      el("h3", { className: "lt-ExperimentTags-title" }, __("Tags")),
     );
     const add = el(
       "button",
-      { className: "lt-RunList-open jp-Button jp-mod-minimal", title: `Add a tag to ${exp.name}` },
-      "Add tag",
+      { className: "lt-RunList-open jp-Button jp-mod-minimal", title: __("Add a tag to %1", exp.name) },
+      __("Add tag"),
     );
     add.addEventListener(
       "click",
@@ -319,21 +329,21 @@ export class LabtrackPanel extends Widget {
       .filter((t) => !isSystemTag(t.key))
       .sort((a, b) => a.key.localeCompare(b.key));
     if (tags.length === 0) {
-      section.append(el("div", { className: "lt-Panel-empty" }, "No tags."));
+      section.append(el("div", { className: "lt-Panel-empty" }, __("No tags.")));
       return section;
     }
-    const list = el("ul", { className: "lt-TagList", attrs: { "aria-label": `Tags of ${exp.name}` } });
+    const list = el("ul", { className: "lt-TagList", attrs: { "aria-label": __("Tags of %1", exp.name) } });
     for (const tag of tags) {
       const args = { experimentId: exp.experiment_id, key: tag.key };
       const edit = this.button(
         "✎",
-        `Edit tag ${tag.key}`,
+        __("Edit tag %1", tag.key),
         "lt-TagList-edit",
         () => void this.exec(ExperimentCommandIds.editTag, args),
       );
       const remove = this.button(
         "✕",
-        `Delete tag ${tag.key}`,
+        __("Delete tag %1", tag.key),
         "lt-TagList-delete",
         () => void this.exec(ExperimentCommandIds.removeTag, args),
       );
@@ -356,12 +366,12 @@ export class LabtrackPanel extends Widget {
     const exp = this.model.selected;
     const section = el("section", { className: "lt-RunList" });
     const title = el("div", { className: "lt-RunList-head" });
-    title.append(el("h3", { className: "lt-RunList-title" }, exp ? `Runs of ${exp.name}` : "Runs"));
+    title.append(el("h3", { className: "lt-RunList-title" }, exp ? __("Runs of %1", exp.name) : __("Runs")));
     if (exp) {
       const open = el(
         "button",
-        { className: "lt-RunList-open jp-Button jp-mod-minimal", title: "Open all runs in a table" },
-        "Table",
+        { className: "lt-RunList-open jp-Button jp-mod-minimal", title: __("Open all runs in a table") },
+        __("Table"),
       );
       open.addEventListener(
         "click",
@@ -372,13 +382,13 @@ export class LabtrackPanel extends Widget {
     section.append(title);
     const cell = this.model.cellFilter;
     if (cell) {
-      const clear = el("button", { className: "lt-Chip-clear", title: "Show all runs" }, "✕");
-      clear.setAttribute("aria-label", "Show all runs");
+      const clear = el("button", { className: "lt-Chip-clear", title: __("Show all runs") }, "✕");
+      clear.setAttribute("aria-label", __("Show all runs"));
       clear.addEventListener("click", () => void this.model.clearCellFilter());
-      section.append(el("div", { className: "lt-Chip" }, `History of ${cell.label}`, clear));
+      section.append(el("div", { className: "lt-Chip" }, __("History of %1", cell.label), clear));
     }
     if (this.model.runs.length === 0) {
-      const text = this.model.runsLoading ? "Loading runs…" : "No runs in this experiment yet.";
+      const text = this.model.runsLoading ? __("Loading runs…") : __("No runs in this experiment yet.");
       section.append(el("div", { className: "lt-Panel-empty" }, text));
       return section;
     }
@@ -386,7 +396,7 @@ export class LabtrackPanel extends Widget {
     for (const run of this.model.runs) {
       const item = runItem(run);
       const open = () =>
-        void this.exec(CommandIds.openRun, { runId: run.runId }, `Cannot open run "${run.name}"`);
+        void this.exec(CommandIds.openRun, { runId: run.runId }, __('Cannot open run "%1"', run.name));
       item.addEventListener("click", open);
       item.addEventListener("keydown", (e) => {
         if (e.key !== "Enter" && e.key !== " ") return;
@@ -401,7 +411,9 @@ export class LabtrackPanel extends Widget {
     }
     section.append(list);
     if (this.model.moreRuns)
-      section.append(el("div", { className: "lt-Panel-more" }, `Showing the latest ${RUNS_SHOWN} runs.`));
+      section.append(
+        el("div", { className: "lt-Panel-more" }, __("Showing the latest %1 runs.", RUNS_SHOWN)),
+      );
     return section;
   }
 
@@ -421,7 +433,7 @@ function runItem(run: RunRow): HTMLElement {
     {
       className: "lt-RunItem",
       dataset: { runId: run.runId, status: run.status },
-      title: `Open run ${run.name} (${run.runId})`,
+      title: __("Open run %1 (%2)", run.name, run.runId),
       attrs: { tabindex: "0", role: "button" },
     },
     el(

@@ -18,6 +18,7 @@ import { IRenderMimeRegistry } from "@jupyterlab/rendermime";
 import { ServerConnection } from "@jupyterlab/services";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import { IStatusBar } from "@jupyterlab/statusbar";
+import { ITranslator } from "@jupyterlab/translation";
 import { liveChartFactory } from "./charts/live-chart.js";
 import { CommandIds } from "./command-ids.js";
 import { comparePlugin } from "./compare/plugin.js";
@@ -25,6 +26,7 @@ import { TrackingConnection } from "./connection.js";
 import { registerExperimentCommands } from "./experiments/commands.js";
 import { followCurrentNotebook } from "./experiments/current-notebook.js";
 import { ExperimentsModel } from "./experiments-model.js";
+import { __, setTranslator } from "./i18n.js";
 import { labtrackIcon } from "./icon.js";
 import { modelsPlugin } from "./models/plugin.js";
 import { LabtrackPanel } from "./panel.js";
@@ -53,8 +55,15 @@ const connectionPlugin: JupyterFrontEndPlugin<TrackingConnection> = {
   autoStart: true,
   provides: ILabtrackConnection,
   requires: [ISettingRegistry],
-  optional: [IStatusBar],
-  activate: (app: JupyterFrontEnd, registry: ISettingRegistry, statusBar: IStatusBar | null) => {
+  optional: [IStatusBar, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    registry: ISettingRegistry,
+    statusBar: IStatusBar | null,
+    translator: ITranslator | null,
+  ) => {
+    // First to activate: every view's strings go through this translator from here on.
+    if (translator) setTranslator(translator);
     const serverSettings = app.serviceManager.serverSettings;
     const connection = new TrackingConnection({
       proxyBase: URLExt.join(PageConfig.getBaseUrl(), "labtrack"),
@@ -81,21 +90,25 @@ const connectionPlugin: JupyterFrontEndPlugin<TrackingConnection> = {
       })
       .catch((reason: unknown) => {
         console.warn("Labtrack: settings could not be loaded; using defaults", reason);
-        connection.configure(readSettings({}).settings, [`Settings could not be loaded: ${String(reason)}`]);
+        connection.configure(readSettings({}).settings, [
+          __("Settings could not be loaded: %1", String(reason)),
+        ]);
       });
     app.commands.addCommand(CommandIds.checkConnection, {
-      label: "Labtrack: Check Tracking Server Connection",
+      label: __("Labtrack: Check Tracking Server Connection"),
       execute: () => connection.check(),
     });
     app.commands.addCommand(CommandIds.setTrackingUri, {
-      label: "Labtrack: Set Tracking Server URI…",
+      label: __("Labtrack: Set Tracking Server URI…"),
       describedBy: { args: { type: "object", properties: { uri: { type: "string" } } } },
       execute: async (args) => {
         let uri = typeof args.uri === "string" ? args.uri : null;
         if (uri === null) {
           const answer = await InputDialog.getText({
-            title: "Tracking server URI",
-            label: "http(s) URL of the tracking server; empty for the Jupyter server's MLFLOW_TRACKING_URI",
+            title: __("Tracking server URI"),
+            label: __(
+              "http(s) URL of the tracking server; empty for the Jupyter server's MLFLOW_TRACKING_URI",
+            ),
             text: connection.settings.trackingUri,
             placeholder: "http://127.0.0.1:5000",
           });
@@ -103,13 +116,13 @@ const connectionPlugin: JupyterFrontEndPlugin<TrackingConnection> = {
           uri = answer.value ?? "";
         }
         const problem = trackingUriProblem(uri);
-        if (problem) return showErrorMessage("Labtrack: not a tracking server URI", problem);
-        if (!loaded) return showErrorMessage("Labtrack", "Labtrack's settings are not available.");
+        if (problem) return showErrorMessage(__("Labtrack: not a tracking server URI"), problem);
+        if (!loaded) return showErrorMessage("Labtrack", __("Labtrack's settings are not available."));
         await loaded.set("trackingUri", uri.trim().replace(/\/+$/, ""));
       },
     });
     app.commands.addCommand(CommandIds.openSettings, {
-      label: "Labtrack: Settings",
+      label: __("Labtrack: Settings"),
       execute: () => app.commands.execute("settingeditor:open", { query: "Labtrack" }),
     });
     return connection;
@@ -148,12 +161,12 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     app.shell.add(panel, "left", { rank: 850 });
     restorer?.add(panel, panel.id);
     app.commands.addCommand(CommandIds.openPanel, {
-      label: "Labtrack: Show Experiments",
+      label: __("Labtrack: Show Experiments"),
       icon: labtrackIcon,
       execute: () => (app.shell as ILabShell).activateById(panel.id),
     });
     app.commands.addCommand(CommandIds.showRun, {
-      label: "Labtrack: Show Run in the Panel",
+      label: __("Labtrack: Show Run in the Panel"),
       describedBy: {
         args: {
           type: "object",
@@ -169,14 +182,14 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       execute: async (args) => {
         const cell =
           typeof args.cellId === "string"
-            ? { cellId: args.cellId, label: String(args.label ?? "this cell") }
+            ? { cellId: args.cellId, label: String(args.label ?? __("this cell")) }
             : null;
         (app.shell as ILabShell).activateById(panel.id);
         await model.showRun(String(args.experimentId), String(args.runId), cell);
       },
     });
     app.commands.addCommand(CommandIds.refresh, {
-      label: "Labtrack: Refresh Experiments",
+      label: __("Labtrack: Refresh Experiments"),
       execute: () => model.refresh(),
     });
     for (const command of [
@@ -282,8 +295,8 @@ const trackingPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
   ) => {
     app.commands.addCommand(CommandIds.trackCell, {
-      label: "Track This Cell",
-      caption: "Make this cell's executions Labtrack runs (inserts %%track on its first line)",
+      label: __("Track This Cell"),
+      caption: __("Make this cell's executions Labtrack runs (inserts %1 on its first line)", "%%track"),
       icon: labtrackIcon,
       isEnabled: () => notebooks?.activeCell?.model.type === "code",
       execute: () => {

@@ -1,24 +1,25 @@
 // What the status bar says about the connection, and its tooltip. Pure, for the unit tests.
 import type { ConnectionStatus } from "./connection.js";
+import { __ } from "./i18n.js";
 
 export function statusText(status: ConnectionStatus): { text: string; title: string } {
-  const where = status.uri ? hostOf(status.uri) : "tracking server";
+  const where = status.uri ? hostOf(status.uri) : __("tracking server");
   const settings = status.settingsProblems.length ? `\n${status.settingsProblems.join("\n")}` : "";
   switch (status.state) {
     case "checking":
       return {
-        text: `Labtrack: ${where}…`,
-        title: `Connecting to ${status.uri || "the tracking server"}${settings}`,
+        text: __("Labtrack: %1…", where),
+        title: __("Connecting to %1", status.uri || __("the tracking server")) + settings,
       };
     case "connected":
       return {
-        text: `Labtrack: ${where}${status.settingsProblems.length ? " ⚠" : ""}`,
-        title: `Connected to ${status.uri}${settings}\nClick to check again.`,
+        text: __("Labtrack: %1", where) + (status.settingsProblems.length ? " ⚠" : ""),
+        title: `${__("Connected to %1", status.uri)}${settings}\n${__("Click to check again.")}`,
       };
     case "error":
       return {
-        text: `Labtrack: ${where} — ${status.problem?.summary ?? "error"}`,
-        title: `${status.problem?.detail ?? ""}${settings}\nClick to check again.`,
+        text: __("Labtrack: %1 — %2", where, status.problem?.summary ?? __("error")),
+        title: `${status.problem?.detail ?? ""}${settings}\n${__("Click to check again.")}`,
       };
   }
 }

@@ -6,6 +6,7 @@
 import { buildChart, type ChartRequest } from "../../charts/index.js";
 import { type NamedData, withNamedData } from "../../charts/named-data.js";
 import { el } from "../dom.js";
+import { __ } from "../i18n.js";
 
 type VegaView = import("vega").View;
 
@@ -63,7 +64,7 @@ export class ChartView {
           await this.draw(withNamedData(buildChart(request)));
           this.node.dataset.drawnMs = (performance.now() - since).toFixed(1);
         } catch (e) {
-          this.message(`This chart cannot be drawn: ${e instanceof Error ? e.message : String(e)}`);
+          this.message(__("This chart cannot be drawn: %1", e instanceof Error ? e.message : String(e)));
         }
       }
     } finally {

@@ -6,6 +6,7 @@ import { ICommandPalette, InputDialog, MainAreaWidget, WidgetTracker } from "@ju
 import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
 import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
+import { __ } from "../i18n.js";
 import { labtrackIcon } from "../icon.js";
 import { runOpener } from "../open-run.js";
 import { ILabtrackConnection } from "../tokens.js";
@@ -17,8 +18,8 @@ export type CompareView = MainAreaWidget<CompareWidget>;
 
 async function askRunIds(): Promise<string[]> {
   const answer = await InputDialog.getText({
-    title: "Compare runs",
-    label: "Run ids, separated by spaces or commas (two or more)",
+    title: __("Compare runs"),
+    label: __("Run ids, separated by spaces or commas (two or more)"),
     placeholder: "3f2a… 9b1c…",
   });
   if (!answer.button.accept) return [];
@@ -42,9 +43,9 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIds.compareRuns, {
       label: (args) => {
         const n = runIdsOf(args).length;
-        return n ? `Labtrack: Compare ${n} Runs` : "Labtrack: Compare Runs…";
+        return n ? __("Labtrack: Compare %1 Runs", n) : __("Labtrack: Compare Runs…");
       },
-      caption: "Compare runs side by side: params, metrics, curves, parallel coordinates, scatter",
+      caption: __("Compare runs side by side: params, metrics, curves, parallel coordinates, scatter"),
       icon: labtrackIcon,
       describedBy: {
         args: {
@@ -68,20 +69,20 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
         const widget = new MainAreaWidget({ content });
         const refresh = new ToolbarButton({
           icon: refreshIcon,
-          tooltip: "Read the runs and their histories again",
+          tooltip: __("Read the runs and their histories again"),
           onClick: () => void model.load(),
         });
         widget.toolbar.addItem("labtrack-compare-refresh", refresh);
         widget.id = id;
-        widget.title.label = `Compare ${runIds.length} runs`;
-        widget.title.caption = `Comparison of runs ${runIds.join(", ")}`;
+        widget.title.label = __("Compare %1 runs", runIds.length);
+        widget.title.caption = __("Comparison of runs %1", runIds.join(", "));
         widget.title.icon = labtrackIcon;
         widget.title.closable = true;
         widget.disposed.connect(() => model.dispose());
         model.changed.connect(() => {
           if (model.state !== "ready" || widget.isDisposed) return;
           const names = model.runs.map((r) => r.runName);
-          widget.title.caption = `Comparison of ${names.join(", ")}`;
+          widget.title.caption = __("Comparison of %1", names.join(", "));
         });
         app.shell.add(widget, "main");
         await tracker.add(widget);

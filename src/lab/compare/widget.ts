@@ -7,14 +7,16 @@ import { Widget } from "@lumino/widgets";
 import { type ChartRequest, type ChartTheme, type CurveX, columnLabel } from "../../charts/index.js";
 import { el } from "../dom.js";
 import { formatMetric } from "../format.js";
+import { __ } from "../i18n.js";
 import { ChartView } from "./chart-view.js";
 import { type CompareModel, MAX_SMOOTH } from "./model.js";
 import { visibleRows } from "./tables.js";
 
-const X_CHOICES: readonly { value: CurveX; label: string }[] = [
-  { value: "step", label: "Step" },
-  { value: "time", label: "Wall time" },
-  { value: "relative", label: "Relative time" },
+// A function: the labels are translated when a view is built, not when this module loads.
+const xChoices = (): readonly { value: CurveX; label: string }[] => [
+  { value: "step", label: __("Step") },
+  { value: "time", label: __("Wall time") },
+  { value: "relative", label: __("Relative time") },
 ];
 
 let nextId = 0;
@@ -45,7 +47,7 @@ export class CompareWidget extends Widget {
   private readonly problem = el("div", { className: "lt-Compare-problem", attrs: { role: "alert" } });
   private readonly paramsTable = el("div", { className: "lt-Compare-tableWrap" });
   private readonly metricsTable = el("div", { className: "lt-Compare-tableWrap" });
-  private readonly onlyDiff = checkbox("Only differences", "lt-Compare-onlyDiff", (on) =>
+  private readonly onlyDiff = checkbox(__("Only differences"), "lt-Compare-onlyDiff", (on) =>
     this.model.setOnlyDifferences(on),
   );
   private readonly curveMetrics = el("fieldset", { className: "lt-Compare-metricChoice" });
@@ -55,7 +57,7 @@ export class CompareWidget extends Widget {
     attrs: { type: "range", min: "0", max: String(MAX_SMOOTH), step: "0.01", value: "0" },
   });
   private readonly smoothValue = el("output", { className: "lt-Compare-smoothValue" }, "0");
-  private readonly log = checkbox("Log scale", "lt-Compare-log", (on) => this.model.setLog(on));
+  private readonly log = checkbox(__("Log scale"), "lt-Compare-log", (on) => this.model.setLog(on));
   private readonly parallelAxes = el("fieldset", { className: "lt-Compare-axes" });
   private readonly scatterX = select("x", "lt-Compare-scatterX", (v) =>
     this.model.setScatter(v, this.model.scatter?.y ?? v),
@@ -82,10 +84,10 @@ export class CompareWidget extends Widget {
   ) {
     super();
     this.addClass("lt-Compare");
-    this.curves = new ChartView("Metric curves of the compared runs", openRun);
-    this.parallel = new ChartView("Parallel coordinates of the compared runs", openRun);
-    this.scatter = new ChartView("Scatter of two columns of the compared runs", openRun);
-    fillSelect(this.curveX.input, X_CHOICES);
+    this.curves = new ChartView(__("Metric curves of the compared runs"), openRun);
+    this.parallel = new ChartView(__("Parallel coordinates of the compared runs"), openRun);
+    this.scatter = new ChartView(__("Scatter of two columns of the compared runs"), openRun);
+    fillSelect(this.curveX.input, xChoices());
     this.smooth.id = `${this.uid}-smooth`;
     this.smooth.addEventListener("input", () => this.model.setSmooth(Number(this.smooth.value)));
     this.parallelAxes.addEventListener("change", () => {
@@ -96,27 +98,31 @@ export class CompareWidget extends Widget {
       const boxes = this.curveMetrics.querySelectorAll<HTMLInputElement>("input:checked");
       void this.model.setCurveMetrics([...boxes].map((b) => b.value));
     });
-    const retry = el("button", { className: "jp-Button jp-mod-styled jp-mod-accept" }, "Retry");
+    const retry = el("button", { className: "jp-Button jp-mod-styled jp-mod-accept" }, __("Retry"));
     retry.addEventListener("click", () => void this.model.load());
     this.sections = el(
       "div",
       { className: "lt-Compare-sections" },
       this.section(
         "params",
-        "Parameters",
+        __("Parameters"),
         el("div", { className: "lt-Compare-controls" }, this.onlyDiff.label),
         this.paramsTable,
       ),
-      this.section("metrics", "Metrics (latest values)", null, this.metricsTable),
+      this.section("metrics", __("Metrics (latest values)"), null, this.metricsTable),
       this.section(
         "curves",
-        "Metric curves",
+        __("Metric curves"),
         el(
           "div",
           { className: "lt-Compare-controls" },
           this.curveMetrics,
           this.curveX.label,
-          el("label", { className: "lt-Compare-smoothLabel", attrs: { for: this.smooth.id } }, "Smoothing "),
+          el(
+            "label",
+            { className: "lt-Compare-smoothLabel", attrs: { for: this.smooth.id } },
+            `${__("Smoothing")} `,
+          ),
           this.smooth,
           this.smoothValue,
           this.log.label,
@@ -125,13 +131,13 @@ export class CompareWidget extends Widget {
       ),
       this.section(
         "parallel",
-        "Parallel coordinates",
+        __("Parallel coordinates"),
         el("div", { className: "lt-Compare-controls" }, this.parallelAxes),
         this.parallel.node,
       ),
       this.section(
         "scatter",
-        "Scatter",
+        __("Scatter"),
         el("div", { className: "lt-Compare-controls" }, this.scatterX.label, this.scatterY.label),
         this.scatter.node,
       ),
@@ -203,17 +209,19 @@ export class CompareWidget extends Widget {
   private renderStatus(): void {
     const m = this.model;
     const texts: string[] = [];
-    if (m.state === "loading" || m.state === "idle") texts.push(`Loading ${m.runIds.length} runs…`);
+    if (m.state === "loading" || m.state === "idle") texts.push(__("Loading %1 runs…", m.runIds.length));
     if (m.state === "ready") {
-      texts.push(`Comparing ${m.runs.length} runs.`);
-      if (m.runs.length < 2) texts.push("Choose at least two runs to compare.");
+      texts.push(__("Comparing %1 runs.", m.runs.length));
+      if (m.runs.length < 2) texts.push(__("Choose at least two runs to compare."));
     }
-    if (m.missing.length) texts.push(`Not found on the server (deleted?): ${m.missing.join(", ")}.`);
+    if (m.missing.length) texts.push(__("Not found on the server (deleted?): %1.", m.missing.join(", ")));
     this.status.textContent = texts.join(" ");
     this.problem.hidden = m.error === null;
     const text = this.problem.querySelector(".lt-Compare-problemText");
     if (text)
-      text.textContent = m.error ? `Cannot load the runs: ${m.error.summary}. ${m.error.detail} ` : "";
+      text.textContent = m.error
+        ? `${__("Cannot load the runs: %1. %2", m.error.summary, m.error.detail)} `
+        : "";
   }
 
   private runHeader(runId: string, index: number): HTMLElement {
@@ -223,7 +231,7 @@ export class CompareWidget extends Widget {
       "button",
       {
         className: "lt-Compare-run",
-        title: `Open run ${run?.runName ?? runId} (${runId})`,
+        title: __("Open run %1 (%2)", run?.runName ?? runId, runId),
         dataset: { runId },
       },
       el("span", { className: "lt-Compare-swatch", attrs: { "aria-hidden": "true" } }),
@@ -255,7 +263,7 @@ export class CompareWidget extends Widget {
     const table = el(
       "table",
       { className: "lt-Compare-table lt-Compare-paramsTable" },
-      this.headRow("Parameter"),
+      this.headRow(__("Parameter")),
       el(
         "tbody",
         {},
@@ -274,10 +282,10 @@ export class CompareWidget extends Widget {
     const differing = all.filter((r) => r.differs).length;
     const note =
       all.length === 0
-        ? "These runs have no parameters."
+        ? __("These runs have no parameters.")
         : rows.length === 0
-          ? "All parameters are the same in these runs."
-          : `${differing} of ${all.length} parameters differ.`;
+          ? __("All parameters are the same in these runs.")
+          : __("%1 of %2 parameters differ.", differing, all.length);
     const wrap = el("div", {}, el("p", { className: "lt-Compare-note" }, note));
     if (rows.length) wrap.append(table);
     return wrap;
@@ -290,17 +298,17 @@ export class CompareWidget extends Widget {
       return el(
         "p",
         { className: "lt-Compare-note" },
-        m.metricRows.length ? "All metrics are equal." : "These runs have no metrics.",
+        m.metricRows.length ? __("All metrics are equal.") : __("These runs have no metrics."),
       );
     return el(
       "table",
       { className: "lt-Compare-table lt-Compare-metricsTable" },
-      this.headRow("Metric"),
+      this.headRow(__("Metric")),
       el(
         "tbody",
         {},
         ...rows.map((row) => {
-          const goal = row.goal === "min" ? "lower is better" : "higher is better";
+          const goal = row.goal === "min" ? __("lower is better") : __("higher is better");
           return el(
             "tr",
             { className: row.differs ? "lt-mod-differs" : "", dataset: { key: row.key } },
@@ -318,12 +326,16 @@ export class CompareWidget extends Widget {
                   className: [best ? "lt-mod-best" : "", v === undefined ? "lt-mod-missing" : ""]
                     .join(" ")
                     .trim(),
-                  title: best ? `best (${goal})` : "",
+                  title: best ? __("best (%1)", goal) : "",
                   attrs: v === undefined ? {} : { "data-value": String(v) },
                 },
                 v === undefined ? "—" : formatMetric(v),
                 best
-                  ? el("span", { className: "lt-Compare-bestMark", attrs: { "aria-label": "best" } }, " ★")
+                  ? el(
+                      "span",
+                      { className: "lt-Compare-bestMark", attrs: { "aria-label": __("best") } },
+                      " ★",
+                    )
                   : null,
               );
             }),
@@ -337,13 +349,13 @@ export class CompareWidget extends Widget {
   private buildControls(): void {
     const m = this.model;
     this.curveMetrics.replaceChildren(
-      el("legend", {}, "Metrics"),
+      el("legend", {}, __("Metrics")),
       ...m.metricKeys.map((key) =>
         el("label", {}, el("input", { attrs: { type: "checkbox", value: key } }), ` ${key}`),
       ),
     );
     this.parallelAxes.replaceChildren(
-      el("legend", {}, "Axes"),
+      el("legend", {}, __("Axes")),
       ...m.columns.map((column) =>
         el(
           "label",
@@ -353,14 +365,14 @@ export class CompareWidget extends Widget {
           el(
             "span",
             { className: "lt-Compare-kind" },
-            column.startsWith("metrics.") ? " (metric)" : " (param)",
+            column.startsWith("metrics.") ? ` ${__("(metric)")}` : ` ${__("(param)")}`,
           ),
         ),
       ),
     );
     const options = m.columns.map((c) => ({
       value: c,
-      label: `${columnLabel(c)} (${c.startsWith("metrics.") ? "metric" : "param"})`,
+      label: c.startsWith("metrics.") ? __("%1 (metric)", columnLabel(c)) : __("%1 (param)", columnLabel(c)),
     }));
     fillSelect(this.scatterX.input, options);
     fillSelect(this.scatterY.input, options);
@@ -397,11 +409,11 @@ export class CompareWidget extends Widget {
     const width = this.chartWidth();
     if (m.historiesState === "loading") {
       this.curvesSince ??= performance.now();
-      this.curves.message("Loading metric histories…");
+      this.curves.message(__("Loading metric histories…"));
       this.drawn.delete(this.curves);
     } else if (m.historiesState === "error")
-      this.curves.message(`Cannot load metric histories: ${m.historiesError?.detail ?? ""}`);
-    else if (m.curves.metrics.length === 0) this.curves.message("Choose a metric to see its curves.");
+      this.curves.message(__("Cannot load metric histories: %1", m.historiesError?.detail ?? ""));
+    else if (m.curves.metrics.length === 0) this.curves.message(__("Choose a metric to see its curves."));
     else {
       const fresh = this.histories !== m.histories;
       this.histories = m.histories;
@@ -411,9 +423,9 @@ export class CompareWidget extends Widget {
         return since;
       });
     }
-    if (m.parallelColumns.length === 0) this.parallel.message("Choose the axes to show.");
+    if (m.parallelColumns.length === 0) this.parallel.message(__("Choose the axes to show."));
     else this.drawChart(this.parallel, m.parallelRequest(t), { c: m.parallelColumns, t, width }, force);
-    if (!m.scatter) this.scatter.message("A scatter needs two columns (params or metrics).");
+    if (!m.scatter) this.scatter.message(__("A scatter needs two columns (params or metrics)."));
     else this.drawChart(this.scatter, m.scatterRequest(t), { ...m.scatter, t }, force);
   }
 

@@ -7,6 +7,7 @@ import type { ReadonlyPartialJSONObject } from "@lumino/coreutils";
 import type { WireExperiment } from "../../client/wire.js";
 import { CommandIds } from "../command-ids.js";
 import type { ActionResult, ExperimentsModel } from "../experiments-model.js";
+import { __ } from "../i18n.js";
 import { askUntilDone, confirm } from "./dialogs.js";
 
 export const ExperimentCommandIds = {
@@ -58,52 +59,55 @@ export function registerExperimentCommands(
   const idArgs = { type: "object", properties: { experimentId: { type: "string" } } } as const;
 
   commands.addCommand(ExperimentCommandIds.create, {
-    label: "New Experiment…",
-    caption: "Create an experiment on the tracking server",
+    label: __("New Experiment…"),
+    caption: __("Create an experiment on the tracking server"),
     execute: async () => {
       await askUntilDone({
-        title: "New experiment",
-        accept: "Create",
-        fields: [{ label: "Name", value: "", placeholder: "my-experiment" }],
+        title: __("New experiment"),
+        accept: __("Create"),
+        fields: [{ label: __("Name"), value: "", placeholder: "my-experiment" }],
         submit: ([name]) => inDialog(model.create(name ?? "")),
       });
     },
   });
 
   commands.addCommand(ExperimentCommandIds.rename, {
-    label: (args) => (fromMenu(args) ? "Rename…" : "Rename Experiment…"),
+    label: (args) => (fromMenu(args) ? __("Rename…") : __("Rename Experiment…")),
     describedBy: { args: idArgs },
     isEnabled: active,
     execute: async (args) => {
       const exp = target(args);
       if (!exp) return;
       await askUntilDone({
-        title: "Rename experiment",
-        accept: "Rename",
-        fields: [{ label: "New name", value: exp.name }],
+        title: __("Rename experiment"),
+        accept: __("Rename"),
+        fields: [{ label: __("New name"), value: exp.name }],
         submit: ([name]) => inDialog(model.rename(exp.experiment_id, name ?? "")),
       });
     },
   });
 
   commands.addCommand(ExperimentCommandIds.remove, {
-    label: (args) => (fromMenu(args) ? "Delete" : "Delete Experiment"),
+    label: (args) => (fromMenu(args) ? __("Delete") : __("Delete Experiment")),
     describedBy: { args: idArgs },
     isEnabled: active,
     execute: async (args) => {
       const exp = target(args);
       if (!exp) return;
       const sure = await confirm(
-        "Delete experiment",
-        `Delete the experiment "${exp.name}" and hide its runs? You can restore it later from "Show deleted".`,
-        "Delete",
+        __("Delete experiment"),
+        __(
+          'Delete the experiment "%1" and hide its runs? You can restore it later from "Show deleted".',
+          exp.name,
+        ),
+        __("Delete"),
       );
       if (sure) await model.remove(exp.experiment_id);
     },
   });
 
   commands.addCommand(ExperimentCommandIds.restore, {
-    label: (args) => (fromMenu(args) ? "Restore" : "Restore Experiment"),
+    label: (args) => (fromMenu(args) ? __("Restore") : __("Restore Experiment")),
     describedBy: { args: idArgs },
     // From the palette nothing deleted is selected: it then lists the deleted experiments to pick from.
     isEnabled: (args) =>
@@ -122,7 +126,7 @@ export function registerExperimentCommands(
   });
 
   commands.addCommand(ExperimentCommandIds.copyId, {
-    label: "Copy Experiment ID",
+    label: __("Copy Experiment ID"),
     describedBy: { args: idArgs },
     isEnabled: (args) => target(args) !== undefined,
     execute: (args) => {
@@ -132,7 +136,7 @@ export function registerExperimentCommands(
   });
 
   commands.addCommand(ExperimentCommandIds.openRuns, {
-    label: (args) => (fromMenu(args) ? "Open Runs Table" : "Open Runs Table of the Experiment"),
+    label: (args) => (fromMenu(args) ? __("Open Runs Table") : __("Open Runs Table of the Experiment")),
     describedBy: { args: idArgs },
     isEnabled: active,
     execute: async (args) => {
@@ -144,20 +148,20 @@ export function registerExperimentCommands(
           experimentName: exp.name,
         });
       } catch (e) {
-        model.fail(`Cannot open the runs of "${exp.name}"`, e);
+        model.fail(__('Cannot open the runs of "%1"', exp.name), e);
       }
     },
   });
 
   commands.addCommand(ExperimentCommandIds.addTag, {
-    label: "Add Experiment Tag…",
+    label: __("Add Experiment Tag…"),
     describedBy: { args: idArgs },
     isEnabled: active,
     execute: (args) => commands.execute(ExperimentCommandIds.editTag, { ...args, key: null }),
   });
 
   commands.addCommand(ExperimentCommandIds.editTag, {
-    label: "Edit Experiment Tag…",
+    label: __("Edit Experiment Tag…"),
     isEnabled: active,
     execute: async (args) => {
       const exp = target(args);
@@ -165,11 +169,11 @@ export function registerExperimentCommands(
       const key = typeof args.key === "string" ? args.key : undefined;
       const value = exp.tags?.find((t) => t.key === key)?.value ?? "";
       await askUntilDone({
-        title: key === undefined ? `Add a tag to "${exp.name}"` : `Edit tag of "${exp.name}"`,
-        accept: "Save",
+        title: key === undefined ? __('Add a tag to "%1"', exp.name) : __('Edit tag of "%1"', exp.name),
+        accept: __("Save"),
         fields: [
-          { label: "Key", value: key ?? "", placeholder: "team" },
-          { label: "Value", value, placeholder: "vision" },
+          { label: __("Key"), value: key ?? "", placeholder: "team" },
+          { label: __("Value"), value, placeholder: "vision" },
         ],
         submit: ([k, v]) => inDialog(model.setTag(exp.experiment_id, k ?? "", v ?? "", key)),
       });
@@ -177,7 +181,7 @@ export function registerExperimentCommands(
   });
 
   commands.addCommand(ExperimentCommandIds.removeTag, {
-    label: "Delete Experiment Tag",
+    label: __("Delete Experiment Tag"),
     isEnabled: active,
     execute: async (args) => {
       const exp = target(args);
@@ -186,7 +190,7 @@ export function registerExperimentCommands(
   });
 
   commands.addCommand(ExperimentCommandIds.toggleDeleted, {
-    label: "Show Deleted Experiments",
+    label: __("Show Deleted Experiments"),
     isToggled: () => model.showDeleted,
     execute: () => model.setShowDeleted(!model.showDeleted),
   });

@@ -7,6 +7,7 @@ import { Signal } from "@lumino/signaling";
 import type { RestClient } from "../../client/rest.js";
 import type { Stage, WireModelVersion, WireRegisteredModel } from "../../client/wire.js";
 import { describeError, type Problem } from "../describe-error.js";
+import { __ } from "../i18n.js";
 import { nameFilter, sortVersions, versionsFilter } from "./queries.js";
 
 export const MODELS_PAGE_SIZE = 50;
@@ -106,40 +107,42 @@ export class ModelsModel {
   transition(version: string, stage: Stage, archiveExisting: boolean): Promise<boolean> {
     return this.act(
       (c, name) => c.transitionModelVersionStage(name, version, stage, archiveExisting),
-      `Version ${version} is now in ${stage}${archiveExisting && stage !== "None" && stage !== "Archived" ? "; other versions in that stage were archived" : ""}.`,
+      archiveExisting && stage !== "None" && stage !== "Archived"
+        ? __("Version %1 is now in %2; other versions in that stage were archived.", version, stage)
+        : __("Version %1 is now in %2.", version, stage),
     );
   }
 
   setAlias(alias: string, version: string): Promise<boolean> {
     return this.act(
       (c, name) => c.setRegisteredModelAlias(name, alias, version),
-      `Alias @${alias} now points to version ${version}.`,
+      __("Alias @%1 now points to version %2.", alias, version),
     );
   }
 
   deleteAlias(alias: string): Promise<boolean> {
-    return this.act((c, name) => c.deleteRegisteredModelAlias(name, alias), `Alias @${alias} deleted.`);
+    return this.act((c, name) => c.deleteRegisteredModelAlias(name, alias), __("Alias @%1 deleted.", alias));
   }
 
   setModelTag(key: string, value: string): Promise<boolean> {
-    return this.act((c, name) => c.setRegisteredModelTag(name, key, value), `Tag ${key} set.`);
+    return this.act((c, name) => c.setRegisteredModelTag(name, key, value), __("Tag %1 set.", key));
   }
 
   deleteModelTag(key: string): Promise<boolean> {
-    return this.act((c, name) => c.deleteRegisteredModelTag(name, key), `Tag ${key} deleted.`);
+    return this.act((c, name) => c.deleteRegisteredModelTag(name, key), __("Tag %1 deleted.", key));
   }
 
   setVersionTag(version: string, key: string, value: string): Promise<boolean> {
     return this.act(
       (c, name) => c.setModelVersionTag(name, version, key, value),
-      `Tag ${key} set on version ${version}.`,
+      __("Tag %1 set on version %2.", key, version),
     );
   }
 
   deleteVersionTag(version: string, key: string): Promise<boolean> {
     return this.act(
       (c, name) => c.deleteModelVersionTag(name, version, key),
-      `Tag ${key} deleted from version ${version}.`,
+      __("Tag %1 deleted from version %2.", key, version),
     );
   }
 

@@ -5,6 +5,7 @@ import { ICommandPalette, MainAreaWidget, WidgetTracker } from "@jupyterlab/appu
 import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
 import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
+import { __ } from "../i18n.js";
 import { labtrackIcon } from "../icon.js";
 import { runOpener } from "../open-run.js";
 import { ILabtrackConnection } from "../tokens.js";
@@ -30,8 +31,8 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
     const tracker = new WidgetTracker<ModelsView>({ namespace: "labtrack-models" });
     const openRun = runOpener(app.commands);
     app.commands.addCommand(CommandIds.openModels, {
-      label: "Labtrack: Model Registry",
-      caption: "Registered models, their versions, stages, aliases and tags",
+      label: __("Labtrack: Model Registry"),
+      caption: __("Registered models, their versions, stages, aliases and tags"),
       icon: labtrackIcon,
       describedBy: { args: { type: "object", properties: { name: { type: "string" } } } },
       execute: async (args) => {
@@ -45,13 +46,13 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
             "labtrack-models-refresh",
             new ToolbarButton({
               icon: refreshIcon,
-              tooltip: "Read the registry again",
+              tooltip: __("Read the registry again"),
               onClick: () => void model.refresh(),
             }),
           );
           widget.id = VIEW_ID;
-          widget.title.label = "Model Registry";
-          widget.title.caption = "Labtrack: registered models";
+          widget.title.label = __("Model Registry");
+          widget.title.caption = __("Labtrack: registered models");
           widget.title.icon = labtrackIcon;
           widget.title.closable = true;
           widget.disposed.connect(() => model.dispose());

@@ -7,6 +7,7 @@ import { Widget } from "@lumino/widgets";
 import type { Stage, WireModelVersion, WireTag } from "../../client/wire.js";
 import { el } from "../dom.js";
 import { formatTime } from "../format.js";
+import { __ } from "../i18n.js";
 import type { ModelsModel } from "./model.js";
 import { aliasesByVersion, latestVersion, STAGES } from "./queries.js";
 
@@ -43,7 +44,11 @@ function chip(text: string, removeLabel: string, focusKey: string, onRemove: () 
 export class ModelsWidget extends Widget {
   private readonly searchBox = el("input", {
     className: "lt-Models-search",
-    attrs: { type: "search", placeholder: "Filter models by name", "aria-label": "Filter models by name" },
+    attrs: {
+      type: "search",
+      placeholder: __("Filter models by name"),
+      "aria-label": __("Filter models by name"),
+    },
   });
   private readonly list = el("div", { className: "lt-Models-list", attrs: { role: "list" } });
   private readonly pager = el("div", { className: "lt-Models-pager" });
@@ -86,7 +91,7 @@ export class ModelsWidget extends Widget {
     });
     const side = el(
       "nav",
-      { className: "lt-Models-side", attrs: { "aria-label": "Registered models" } },
+      { className: "lt-Models-side", attrs: { "aria-label": __("Registered models") } },
       el("h2", { className: "lt-Models-heading" }, "Registered models"),
       this.searchBox,
       this.list,
@@ -151,10 +156,10 @@ export class ModelsWidget extends Widget {
       return el("div", { attrs: { role: "listitem" } }, b);
     });
     let note = "";
-    if (m.listState === "loading" && m.models.length === 0) note = "Loading models…";
-    else if (m.listState === "error") note = `Cannot list models: ${m.listError?.detail ?? ""}`;
+    if (m.listState === "loading" && m.models.length === 0) note = __("Loading models…");
+    else if (m.listState === "error") note = __("Cannot list models: %1", m.listError?.detail ?? "");
     else if (m.listState === "ready" && m.models.length === 0)
-      note = m.filter ? "No model matches the filter." : "No registered models yet.";
+      note = m.filter ? __("No model matches the filter.") : __("No registered models yet.");
     this.list.replaceChildren(...items);
     if (note)
       this.list.append(
@@ -167,18 +172,22 @@ export class ModelsWidget extends Widget {
           note,
         ),
       );
-    const prev = button("‹ Previous", "prev", () => void this.model.previousPage());
+    const prev = button(__("‹ Previous"), "prev", () => void this.model.previousPage());
     prev.disabled = !m.hasPrevious;
-    const next = button("Next ›", "next", () => void this.model.nextPage());
+    const next = button(__("Next ›"), "next", () => void this.model.nextPage());
     next.disabled = !m.hasNext;
-    this.pager.replaceChildren(prev, el("span", { className: "lt-Models-page" }, `Page ${m.page + 1}`), next);
+    this.pager.replaceChildren(
+      prev,
+      el("span", { className: "lt-Models-page" }, __("Page %1", m.page + 1)),
+      next,
+    );
   }
 
   private renderDetail(): void {
     const m = this.model;
     if (!m.selected) {
       this.detail.replaceChildren(
-        el("p", { className: "lt-Models-note" }, "Choose a model to see its versions."),
+        el("p", { className: "lt-Models-note" }, __("Choose a model to see its versions.")),
       );
       return;
     }
@@ -187,13 +196,13 @@ export class ModelsWidget extends Widget {
       this.messageNode(),
     ];
     if (m.detailState === "loading" && !m.detail)
-      parts.push(el("p", { className: "lt-Models-note" }, "Loading…"));
+      parts.push(el("p", { className: "lt-Models-note" }, __("Loading…")));
     if (m.detailState === "error")
       parts.push(
         el(
           "p",
           { className: "lt-Models-note lt-mod-error", attrs: { role: "alert" } },
-          `Cannot read model ${m.selected}: ${m.detailError?.detail ?? ""}`,
+          __("Cannot read model %1: %2", m.selected, m.detailError?.detail ?? ""),
         ),
       );
     const d = m.detail;
@@ -202,7 +211,7 @@ export class ModelsWidget extends Widget {
         el(
           "p",
           { className: `lt-Models-description${d.description ? "" : " lt-Models-note"}` },
-          d.description || "No description.",
+          d.description || __("No description."),
         ),
         this.tagsSection(d.tags ?? []),
         this.aliasesSection(),
@@ -226,7 +235,7 @@ export class ModelsWidget extends Widget {
       },
       el("span", {}, msg.text),
       button("×", "dismiss", () => this.model.dismissMessage(), {
-        title: "Dismiss",
+        title: __("Dismiss"),
         className: "lt-Models-dismiss",
       }),
     );
@@ -248,7 +257,7 @@ export class ModelsWidget extends Widget {
       "select",
       { className: "lt-Models-select", attrs: { "aria-label": label }, dataset: { focusKey } },
       ...this.model.versions.map((v) =>
-        el("option", { attrs: { value: v.version } }, `Version ${v.version}`),
+        el("option", { attrs: { value: v.version } }, __("Version %1", v.version)),
       ),
     );
     const kept = this.typed.get(focusKey);
@@ -288,10 +297,10 @@ export class ModelsWidget extends Widget {
   }
 
   private tagsSection(tags: WireTag[]): HTMLElement {
-    const key = this.input("model-tag-key", "Tag key", "key");
-    const value = this.input("model-tag-value", "Tag value", "value");
+    const key = this.input("model-tag-key", __("Tag key"), __("key"));
+    const value = this.input("model-tag-value", __("Tag value"), __("value"));
     return this.section(
-      "Tags",
+      __("Tags"),
       tags.length
         ? el(
             "div",
@@ -299,15 +308,15 @@ export class ModelsWidget extends Widget {
             ...tags.map((t) =>
               chip(
                 `${t.key} = ${t.value}`,
-                `Delete tag ${t.key}`,
+                __("Delete tag %1", t.key),
                 `model-tag:${t.key}`,
                 () => void this.model.deleteModelTag(t.key),
                 "lt-Models-tag",
               ),
             ),
           )
-        : el("p", { className: "lt-Models-note" }, "No tags."),
-      this.form("Set a model tag", [key, value], "Set tag", () =>
+        : el("p", { className: "lt-Models-note" }, __("No tags.")),
+      this.form(__("Set a model tag"), [key, value], __("Set tag"), () =>
         key.value.trim() ? this.model.setModelTag(key.value.trim(), value.value) : Promise.resolve(false),
       ),
     );
@@ -315,10 +324,10 @@ export class ModelsWidget extends Widget {
 
   private aliasesSection(): HTMLElement {
     const aliases = this.model.detail?.aliases ?? [];
-    const alias = this.input("alias-name", "Alias", "alias, e.g. champion");
-    const version = this.versionSelect("alias-version", "Version for the alias");
+    const alias = this.input("alias-name", __("Alias"), __("alias, e.g. champion"));
+    const version = this.versionSelect("alias-version", __("Version for the alias"));
     return this.section(
-      "Aliases",
+      __("Aliases"),
       aliases.length
         ? el(
             "div",
@@ -326,16 +335,16 @@ export class ModelsWidget extends Widget {
             ...aliases.map((a) =>
               chip(
                 `@${a.alias} → v${a.version}`,
-                `Delete alias ${a.alias}`,
+                __("Delete alias %1", a.alias),
                 `alias:${a.alias}`,
                 () => void this.model.deleteAlias(a.alias),
                 "lt-Models-alias",
               ),
             ),
           )
-        : el("p", { className: "lt-Models-note" }, "No aliases."),
+        : el("p", { className: "lt-Models-note" }, __("No aliases.")),
       this.model.versions.length
-        ? this.form("Set an alias", [alias, version], "Set alias", () =>
+        ? this.form(__("Set an alias"), [alias, version], __("Set alias"), () =>
             alias.value.trim()
               ? this.model.setAlias(alias.value.trim(), version.value)
               : Promise.resolve(false),
@@ -348,21 +357,30 @@ export class ModelsWidget extends Widget {
     const m = this.model;
     const aliases = aliasesByVersion(m.detail, m.versions);
     if (m.versions.length === 0)
-      return this.section("Versions", el("p", { className: "lt-Models-note" }, "No versions yet."));
-    const head = ["Version", "Stage", "Change stage", "Status", "Aliases", "Source run", "Created", "Tags"];
+      return this.section(__("Versions"), el("p", { className: "lt-Models-note" }, __("No versions yet.")));
+    const head = [
+      __("Version"),
+      __("Stage"),
+      __("Change stage"),
+      __("Status"),
+      __("Aliases"),
+      __("Source run"),
+      __("Created"),
+      __("Tags"),
+    ];
     const table = el(
       "table",
       { className: "lt-Models-versions" },
       el("thead", {}, el("tr", {}, ...head.map((h) => el("th", { attrs: { scope: "col" } }, h)))),
       el("tbody", {}, ...m.versions.map((v) => this.versionRow(v, aliases.get(v.version) ?? []))),
     );
-    const version = this.versionSelect("vtag-version", "Version to tag");
-    const key = this.input("vtag-key", "Version tag key", "key");
-    const value = this.input("vtag-value", "Version tag value", "value");
+    const version = this.versionSelect("vtag-version", __("Version to tag"));
+    const key = this.input("vtag-key", __("Version tag key"), __("key"));
+    const value = this.input("vtag-value", __("Version tag value"), __("value"));
     return this.section(
-      "Versions",
+      __("Versions"),
       el("div", { className: "lt-Models-tableWrap" }, table),
-      this.form("Set a version tag", [version, key, value], "Set version tag", () =>
+      this.form(__("Set a version tag"), [version, key, value], __("Set version tag"), () =>
         key.value.trim()
           ? this.model.setVersionTag(version.value, key.value.trim(), value.value)
           : Promise.resolve(false),
@@ -375,7 +393,7 @@ export class ModelsWidget extends Widget {
       "select",
       {
         className: "lt-Models-select",
-        attrs: { "aria-label": `New stage of version ${v.version}` },
+        attrs: { "aria-label": __("New stage of version %1", v.version) },
         dataset: { focusKey: `stage:${v.version}` },
       },
       ...STAGES.map((s) => el("option", { attrs: { value: s } }, s)),
@@ -387,7 +405,7 @@ export class ModelsWidget extends Widget {
     });
     archive.checked = this.typed.get(`archive:${v.version}`) === "true";
     const apply = button(
-      "Apply",
+      __("Apply"),
       `apply:${v.version}`,
       () => {
         void this.model.transition(v.version, stage.value as Stage, archive.checked).then((ok) => {
@@ -399,11 +417,11 @@ export class ModelsWidget extends Widget {
           }
         });
       },
-      { title: `Move version ${v.version} to the chosen stage` },
+      { title: __("Move version %1 to the chosen stage", v.version) },
     );
     const run = v.run_id
       ? button(v.run_id.slice(0, 8), `run:${v.version}`, () => this.openRun(v.run_id as string), {
-          title: `Open run ${v.run_id}`,
+          title: __("Open run %1", v.run_id),
           className: "lt-Models-runLink",
         })
       : el("span", { className: "lt-Models-note", title: v.source ?? "" }, v.source ?? "—");
@@ -424,7 +442,12 @@ export class ModelsWidget extends Widget {
           { className: "lt-Models-transitionControls" },
           stage,
           apply,
-          el("label", { title: "Archive the versions now in the chosen stage" }, archive, " archive others"),
+          el(
+            "label",
+            { title: __("Archive the versions now in the chosen stage") },
+            archive,
+            ` ${__("archive others")}`,
+          ),
         ),
       ),
       el("td", {}, v.status ?? ""),
@@ -434,7 +457,7 @@ export class ModelsWidget extends Widget {
         ...aliases.map((a) =>
           chip(
             `@${a}`,
-            `Delete alias ${a}`,
+            __("Delete alias %1", a),
             `valias:${v.version}:${a}`,
             () => void this.model.deleteAlias(a),
             "lt-Models-alias",
@@ -453,7 +476,7 @@ export class ModelsWidget extends Widget {
         ...(v.tags ?? []).map((t) =>
           chip(
             `${t.key} = ${t.value}`,
-            `Delete tag ${t.key} of version ${v.version}`,
+            __("Delete tag %1 of version %2", t.key, v.version),
             `vtag:${v.version}:${t.key}`,
             () => void this.model.deleteVersionTag(v.version, t.key),
             "lt-Models-tag",

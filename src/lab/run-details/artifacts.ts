@@ -3,6 +3,7 @@
 // Enter or Space opens a file or a folder, Right and Left open and close folders.
 import type { WireFileInfo } from "../../client/wire.js";
 import { el } from "../dom.js";
+import { __ } from "../i18n.js";
 import { baseName, formatBytes } from "./kinds.js";
 import type { RunDetailsModel } from "./model.js";
 import { ArtifactPreview, problemNode } from "./preview.js";
@@ -11,7 +12,7 @@ export class ArtifactsBrowser {
   readonly node = el("div", { className: "lt-RunDetails-artifacts" });
   private readonly tree = el("ul", {
     className: "lt-RunDetails-tree",
-    attrs: { role: "tree", "aria-label": "Artifacts" },
+    attrs: { role: "tree", "aria-label": __("Artifacts") },
   });
   private readonly preview: ArtifactPreview;
   private loaded = false;
@@ -37,14 +38,14 @@ export class ArtifactsBrowser {
     const listed = await this.model.listArtifacts(path);
     if (!listed.ok) {
       this.loaded = path !== "";
-      return [el("li", {}, problemNode("Cannot list the artifacts:", listed.problem.detail))];
+      return [el("li", {}, problemNode(__("Cannot list the artifacts:"), listed.problem.detail))];
     }
     if (listed.value.length === 0)
       return [
         el(
           "li",
           { className: "lt-RunDetails-muted" },
-          path ? "(empty folder)" : "This run has no artifacts.",
+          path ? __("(empty folder)") : __("This run has no artifacts."),
         ),
       ];
     return listed.value.map((f) => this.item(f));

@@ -2,6 +2,7 @@
 // run id to copy and the parent run to open.
 import { el } from "../dom.js";
 import { formatDuration } from "../format.js";
+import { __ } from "../i18n.js";
 import { type RunDetailsModel, TAG } from "./model.js";
 
 export interface HeaderActions {
@@ -69,35 +70,39 @@ export class DetailsHeader {
       facts.append(el("dt", {}, label), el("dd", {}, ...value));
     };
     if (info) {
-      fact("Started", fullTime(info.start_time));
-      facts.append(el("dt", {}, m.running ? "Running for" : "Duration"), this.duration);
-      fact("User", m.user);
+      fact(__("Started"), fullTime(info.start_time));
+      facts.append(el("dt", {}, m.running ? __("Running for") : __("Duration")), this.duration);
+      fact(__("User"), m.user);
       this.source(fact);
       const commit = m.tag(TAG.gitCommit);
-      if (commit) fact("Git commit", el("code", { title: commit }, commit.slice(0, 12)));
+      if (commit) fact(__("Git commit"), el("code", { title: commit }, commit.slice(0, 12)));
     }
     const copy = el(
       "button",
-      { className: "lt-RunDetails-linkButton", title: "Copy the run id", attrs: { type: "button" } },
-      "Copy",
+      { className: "lt-RunDetails-linkButton", title: __("Copy the run id"), attrs: { type: "button" } },
+      __("Copy"),
     );
     copy.addEventListener("click", () => {
       this.actions.copy(m.runId);
-      copy.textContent = "Copied";
+      copy.textContent = __("Copied");
       setTimeout(() => {
-        copy.textContent = "Copy";
+        copy.textContent = __("Copy");
       }, 1500);
     });
-    fact("Run id", el("code", { className: "lt-RunDetails-runId" }, m.runId), " ", copy);
+    fact(__("Run id"), el("code", { className: "lt-RunDetails-runId" }, m.runId), " ", copy);
     const parent = m.tag(TAG.parentRunId);
     if (parent) {
       const link = el(
         "button",
-        { className: "lt-RunDetails-linkButton", title: "Open the parent run", attrs: { type: "button" } },
+        {
+          className: "lt-RunDetails-linkButton",
+          title: __("Open the parent run"),
+          attrs: { type: "button" },
+        },
         parent,
       );
       link.addEventListener("click", () => this.actions.openRun(parent));
-      fact("Parent run", link);
+      fact(__("Parent run"), link);
     }
     this.node.replaceChildren(title, facts);
   }
@@ -115,16 +120,16 @@ export class DetailsHeader {
         {
           className: "jp-Button jp-mod-styled lt-RunDetails-goToCell",
           attrs: { type: "button" },
-          title: "Show this run's cell in its notebook",
+          title: __("Show this run's cell in its notebook"),
         },
-        "Go to cell",
+        __("Go to cell"),
       );
       go.addEventListener("click", open);
     }
     fact(
-      "Source",
+      __("Source"),
       el("span", { className: "lt-RunDetails-source", title: notebook }, notebook),
-      cellId ? el("span", { className: "lt-RunDetails-muted" }, ` cell ${cellId}`) : null,
+      cellId ? el("span", { className: "lt-RunDetails-muted" }, ` ${__("cell %1", cellId)}`) : null,
       go ? " " : null,
       go,
     );

@@ -3,6 +3,7 @@
 import { curvesSpec } from "../../charts/index.js";
 import { el } from "../dom.js";
 import { formatMetric } from "../format.js";
+import { __ } from "../i18n.js";
 import type { RunDetailsModel } from "./model.js";
 import { problemNode } from "./preview.js";
 import { sparklineSvg } from "./sparkline.js";
@@ -22,10 +23,10 @@ export class MetricsSection {
     const head = el(
       "tr",
       {},
-      el("th", { attrs: { scope: "col" } }, "Name"),
-      el("th", { attrs: { scope: "col" } }, "Latest"),
-      el("th", { attrs: { scope: "col" } }, "Step"),
-      el("th", { attrs: { scope: "col" } }, "History"),
+      el("th", { attrs: { scope: "col" } }, __("Name")),
+      el("th", { attrs: { scope: "col" } }, __("Latest")),
+      el("th", { attrs: { scope: "col" } }, __("Step")),
+      el("th", { attrs: { scope: "col" } }, __("History")),
     );
     this.chart.hidden = true;
     this.node.append(
@@ -48,7 +49,7 @@ export class MetricsSection {
           "button",
           {
             className: "lt-RunDetails-linkButton lt-RunDetails-metricName",
-            title: `Show the history of ${m.key}`,
+            title: __("Show the history of %1", m.key),
             attrs: { type: "button", "aria-pressed": String(m.key === this.selected) },
           },
           m.key,
@@ -61,7 +62,7 @@ export class MetricsSection {
           el("th", { attrs: { scope: "row" } }, open),
           el("td", { className: "lt-RunDetails-number", title: String(m.value) }, formatMetric(m.value)),
           el("td", { className: "lt-RunDetails-number" }, String(m.step)),
-          el("td", {}, points ? sparklineSvg(points, `History of ${m.key}`) : null),
+          el("td", {}, points ? sparklineSvg(points, __("History of %1", m.key)) : null),
         );
       }),
     );
@@ -88,7 +89,7 @@ export class MetricsSection {
     const close = el(
       "button",
       { className: "jp-Button jp-mod-styled", attrs: { type: "button" } },
-      "Close chart",
+      __("Close chart"),
     );
     close.addEventListener("click", () => this.close());
     const holder = el("div", { className: "lt-RunDetails-chart" });
@@ -106,7 +107,7 @@ export class MetricsSection {
     if (generation !== this.generation) return;
     const target = this.chart.querySelector<HTMLElement>(".lt-RunDetails-chart") ?? holder;
     if (!history.ok) {
-      target.replaceChildren(problemNode(`Cannot load the history of ${key}:`, history.problem.detail));
+      target.replaceChildren(problemNode(__("Cannot load the history of %1:", key), history.problem.detail));
       return;
     }
     const run = this.model.run;
@@ -137,7 +138,7 @@ export class MetricsSection {
       this.drawn = drawn;
     } catch (e) {
       target.replaceChildren(
-        problemNode("Cannot draw the chart:", e instanceof Error ? e.message : String(e)),
+        problemNode(__("Cannot draw the chart:"), e instanceof Error ? e.message : String(e)),
       );
     }
   }

@@ -7,6 +7,7 @@ import { MlflowApiError } from "../../client/errors.js";
 import { fromWireDouble, type MetricPoint, RestClient } from "../../client/rest.js";
 import type { RunStatus, WireFileInfo, WireRun, WireTag } from "../../client/wire.js";
 import { describeError, type Problem } from "../describe-error.js";
+import { __ } from "../i18n.js";
 import type { SparkPoint } from "./sparkline.js";
 
 export const TAG = {
@@ -157,7 +158,7 @@ export class RunDetailsModel {
       this.run = run;
       this.gone = run.info.lifecycle_stage === "deleted";
       this.error = this.gone
-        ? { summary: "deleted", detail: "This run is in the trash: restore it to see it again." }
+        ? { summary: __("deleted"), detail: __("This run is in the trash: restore it to see it again.") }
         : null;
       this.state = "ready";
       this.emit();
@@ -168,7 +169,10 @@ export class RunDetailsModel {
       if (!missing) this.source.report?.(e);
       this.gone = missing;
       this.error = missing
-        ? { summary: "not found", detail: `The tracking server has no run ${this.runId} (was it deleted?).` }
+        ? {
+            summary: __("not found"),
+            detail: __("The tracking server has no run %1 (was it deleted?).", this.runId),
+          }
         : describeError(e, this.source.uri);
       this.state = this.run ? "ready" : "error";
       this.emit();
@@ -237,10 +241,11 @@ export class RunDetailsModel {
 
   /** Tag keys the user may set here: not system ones (those belong to MLflow and Labtrack). */
   static tagKeyProblem(key: string): string | null {
-    if (!key.trim()) return "A tag needs a name.";
-    if (key !== key.trim()) return "A tag name cannot start or end with spaces.";
-    if (isSystemTag(key)) return "Names starting with mlflow. or labtrack. are reserved for the system.";
-    if (key.length > 250) return "A tag name can have at most 250 characters.";
+    if (!key.trim()) return __("A tag needs a name.");
+    if (key !== key.trim()) return __("A tag name cannot start or end with spaces.");
+    if (isSystemTag(key))
+      return __("Names starting with %1 or %2 are reserved for the system.", "mlflow.", "labtrack.");
+    if (key.length > 250) return __("A tag name can have at most %1 characters.", 250);
     return null;
   }
 
@@ -287,8 +292,11 @@ export class RunDetailsModel {
       return {
         ok: false,
         problem: {
-          summary: "not served",
-          detail: `This run's artifacts are stored at ${uri || "an unknown place"}, which the tracking server does not serve: open them there.`,
+          summary: __("not served"),
+          detail: __(
+            "This run's artifacts are stored at %1, which the tracking server does not serve: open them there.",
+            uri || __("an unknown place"),
+          ),
         },
       };
     return this.attempt(async () => (await this.source.client.downloadArtifact(proxyPath)).blob());

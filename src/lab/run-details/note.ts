@@ -1,6 +1,7 @@
 // The run's note (MLflow's mlflow.note.content tag), shown as markdown rendered by JupyterLab with
 // trusted=false (so it is sanitized) or as plain text, and edited as text.
 import { el } from "../dom.js";
+import { __ } from "../i18n.js";
 import type { RunDetailsModel } from "./model.js";
 
 /** Renders markdown into `host`, safely; rejects when it cannot (the note is then shown as text). */
@@ -28,7 +29,7 @@ export class NoteSection {
     const edit = el(
       "button",
       { className: "jp-Button jp-mod-styled", attrs: { type: "button" } },
-      text ? "Edit note" : "Add a note",
+      text ? __("Edit note") : __("Add a note"),
     );
     edit.addEventListener("click", () => this.startEdit());
     this.node.replaceChildren(
@@ -61,18 +62,18 @@ export class NoteSection {
     this.editing = true;
     const area = el("textarea", {
       className: "jp-mod-styled lt-RunDetails-noteInput",
-      attrs: { rows: "8", "aria-label": "Note (markdown)" },
+      attrs: { rows: "8", "aria-label": __("Note (markdown)") },
     });
     area.value = this.model.note;
     const save = el(
       "button",
       { className: "jp-Button jp-mod-styled jp-mod-accept", attrs: { type: "button" } },
-      "Save note",
+      __("Save note"),
     );
     const cancel = el(
       "button",
       { className: "jp-Button jp-mod-styled", attrs: { type: "button" } },
-      "Cancel",
+      __("Cancel"),
     );
     const stop = () => {
       this.editing = false;
@@ -85,7 +86,7 @@ export class NoteSection {
       save.disabled = false;
       if (ok) stop();
       else {
-        this.message.textContent = `The note was not saved: ${this.model.actionError?.detail ?? ""}`;
+        this.message.textContent = __("The note was not saved: %1", this.model.actionError?.detail ?? "");
         this.message.hidden = false;
       }
     });

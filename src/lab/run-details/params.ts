@@ -1,6 +1,7 @@
 // The params table, with a filter box when there are many.
 import type { WireTag } from "../../client/wire.js";
 import { el } from "../dom.js";
+import { __ } from "../i18n.js";
 
 export const FILTER_FROM = 12;
 
@@ -13,7 +14,7 @@ export class KeyValueTable {
   readonly node: HTMLElement;
   private readonly filter = el("input", {
     className: "jp-mod-styled lt-RunDetails-filter",
-    attrs: { type: "search", placeholder: "Filter by name or value", "aria-label": "Filter params" },
+    attrs: { type: "search", placeholder: __("Filter by name or value"), "aria-label": __("Filter params") },
   });
   private readonly body = el("tbody");
   private readonly empty = el("p", { className: "lt-RunDetails-muted" });
@@ -24,7 +25,7 @@ export class KeyValueTable {
     private readonly what: string,
     className: string,
   ) {
-    this.filter.setAttribute("aria-label", `Filter ${what}`);
+    this.filter.setAttribute("aria-label", __("Filter %1", what));
     this.node = el(
       "div",
       { className },
@@ -38,8 +39,8 @@ export class KeyValueTable {
           el(
             "tr",
             {},
-            el("th", { attrs: { scope: "col" } }, "Name"),
-            el("th", { attrs: { scope: "col" } }, "Value"),
+            el("th", { attrs: { scope: "col" } }, __("Name")),
+            el("th", { attrs: { scope: "col" } }, __("Value")),
           ),
         ),
         this.body,
@@ -72,6 +73,8 @@ export class KeyValueTable {
       ),
     );
     this.empty.hidden = shown.length > 0;
-    this.empty.textContent = this.entries.length ? `No ${this.what} match the filter.` : `No ${this.what}.`;
+    this.empty.textContent = this.entries.length
+      ? __("No %1 match the filter.", this.what)
+      : __("No %1.", this.what);
   }
 }

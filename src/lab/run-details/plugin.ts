@@ -13,6 +13,7 @@ import { INotebookTracker } from "@jupyterlab/notebook";
 import { IRenderMimeRegistry, MimeModel } from "@jupyterlab/rendermime";
 import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
+import { __ } from "../i18n.js";
 import { labtrackIcon } from "../icon.js";
 import { ILabtrackConnection } from "../tokens.js";
 import { RunDetailsModel } from "./model.js";
@@ -60,7 +61,7 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
           const notebook = panel.content;
           const index = notebook.widgets.findIndex((c) => c.model.id === cellId);
           if (index < 0) {
-            void showErrorMessage("Labtrack", `The notebook ${path} no longer has this run's cell.`);
+            void showErrorMessage("Labtrack", __("The notebook %1 no longer has this run's cell.", path));
             return;
           }
           app.shell.activateById(panel.id);
@@ -81,8 +82,9 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.commands.addCommand(CommandIds.openRun, {
-      label: (args) => (typeof args.runId === "string" ? "Open Run Details" : "Labtrack: Open Run Details…"),
-      caption: "Show a run's params, metrics, tags, note and artifacts",
+      label: (args) =>
+        typeof args.runId === "string" ? __("Open Run Details") : __("Labtrack: Open Run Details…"),
+      caption: __("Show a run's params, metrics, tags, note and artifacts"),
       icon: labtrackIcon,
       describedBy: {
         args: { type: "object", properties: { runId: { type: "string" } }, required: ["runId"] },
@@ -91,9 +93,9 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
         let runId = typeof args.runId === "string" ? args.runId.trim() : "";
         if (!runId) {
           const answer = await InputDialog.getText({
-            title: "Open run details",
-            label: "Run id",
-            placeholder: "run id",
+            title: __("Open run details"),
+            label: __("Run id"),
+            placeholder: __("run id"),
           });
           if (!answer.button.accept || !answer.value?.trim()) return;
           runId = answer.value.trim();
@@ -108,7 +110,7 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
         widget.id = `labtrack-run-details-${runId}`;
         widget.title.icon = labtrackIcon;
         widget.title.closable = true;
-        widget.title.label = `Run: ${runId.slice(0, 8)}`;
+        widget.title.label = __("Run: %1", runId.slice(0, 8));
         // The content names itself once the run is loaded.
         content.title.changed.connect(() => {
           widget.title.label = content.title.label;

@@ -20,6 +20,7 @@ import type { RunDetailsModel } from "./model.js";
 const PREVIEW_POLICY =
   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; font-src data:\">";
 
+import { __ } from "../i18n.js";
 import { type Drawn, drawVegaLite } from "./vega.js";
 
 export class ArtifactPreview {
@@ -50,7 +51,7 @@ export class ArtifactPreview {
     const download = el(
       "button",
       { className: "jp-Button jp-mod-styled lt-RunDetails-download" },
-      "Download",
+      __("Download"),
     );
     const body = el("div", { className: "lt-RunDetails-previewBody" });
     const header = el(
@@ -67,16 +68,20 @@ export class ArtifactPreview {
         el(
           "p",
           { className: "lt-RunDetails-muted" },
-          `This file is ${formatBytes(size)}: files over ${formatBytes(PREVIEW_MAX_BYTES)} are not previewed. Download it instead.`,
+          __(
+            "This file is %1: files over %2 are not previewed. Download it instead.",
+            formatBytes(size),
+            formatBytes(PREVIEW_MAX_BYTES),
+          ),
         ),
       );
       return;
     }
-    body.append(el("p", { className: "lt-RunDetails-muted" }, "Loading…"));
+    body.append(el("p", { className: "lt-RunDetails-muted" }, __("Loading…")));
     const got = await this.model.downloadArtifact(path);
     if (generation !== this.generation) return;
     if (!got.ok) {
-      body.replaceChildren(problemNode(`Cannot load ${baseName(path)}`, got.problem.detail));
+      body.replaceChildren(problemNode(__("Cannot load %1", baseName(path)), got.problem.detail));
       return;
     }
     const blob = got.value;
@@ -85,7 +90,7 @@ export class ArtifactPreview {
         el(
           "p",
           { className: "lt-RunDetails-muted" },
-          `This file is ${formatBytes(blob.size)}: too large to preview.`,
+          __("This file is %1: too large to preview.", formatBytes(blob.size)),
         ),
       );
       return;
@@ -95,7 +100,7 @@ export class ArtifactPreview {
     } catch (e) {
       if (generation !== this.generation) return;
       body.replaceChildren(
-        problemNode(`Cannot preview ${baseName(path)}`, e instanceof Error ? e.message : String(e)),
+        problemNode(__("Cannot preview %1", baseName(path)), e instanceof Error ? e.message : String(e)),
       );
     }
   }
@@ -116,7 +121,7 @@ export class ArtifactPreview {
         el(
           "p",
           { className: "lt-RunDetails-muted" },
-          "No preview for this kind of file. Download it instead.",
+          __("No preview for this kind of file. Download it instead."),
         ),
       );
       return;
@@ -126,7 +131,7 @@ export class ArtifactPreview {
       // sandbox="" with no allow-* tokens: no scripts, no forms, an opaque origin (no access to the Lab).
       const frame = el("iframe", {
         className: "lt-RunDetails-frame",
-        attrs: { sandbox: "", title: `Preview of ${baseName(path)}`, referrerpolicy: "no-referrer" },
+        attrs: { sandbox: "", title: __("Preview of %1", baseName(path)), referrerpolicy: "no-referrer" },
       });
       // And nothing from the network: a policy ahead of the document keeps remote images, fonts and
       // styles (tracking pixels) out; inline styles and data: images still show.
@@ -143,7 +148,7 @@ export class ArtifactPreview {
           el(
             "p",
             { className: "lt-RunDetails-muted" },
-            `Not valid JSON (${(e as Error).message}); shown as text.`,
+            __("Not valid JSON (%1); shown as text.", (e as Error).message),
           ),
           pre(text),
         );
@@ -183,7 +188,7 @@ export class ArtifactPreview {
     const got = await this.model.downloadArtifact(path);
     button.disabled = false;
     if (got.ok) saveBlob(got.value, baseName(path));
-    else this.node.append(problemNode(`Cannot download ${baseName(path)}`, got.problem.detail));
+    else this.node.append(problemNode(__("Cannot download %1", baseName(path)), got.problem.detail));
   }
 
   private clear(): void {
@@ -222,7 +227,7 @@ function csvTable(text: string, separator: string): HTMLElement {
       ? el(
           "p",
           { className: "lt-RunDetails-muted" },
-          `First ${CSV_MAX_ROWS} rows shown. Download the file for all of it.`,
+          __("First %1 rows shown. Download the file for all of it.", CSV_MAX_ROWS),
         )
       : null,
   );

@@ -2,6 +2,7 @@
 // the system's, shown read-only behind a toggle.
 import type { WireTag } from "../../client/wire.js";
 import { el } from "../dom.js";
+import { __ } from "../i18n.js";
 import { RunDetailsModel } from "./model.js";
 
 export class TagsSection {
@@ -11,11 +12,11 @@ export class TagsSection {
   private readonly message = el("p", { className: "lt-RunDetails-formError", attrs: { role: "alert" } });
   private readonly newKey = el("input", {
     className: "jp-mod-styled",
-    attrs: { type: "text", placeholder: "Name", "aria-label": "New tag name" },
+    attrs: { type: "text", placeholder: __("Name"), "aria-label": __("New tag name") },
   });
   private readonly newValue = el("input", {
     className: "jp-mod-styled",
-    attrs: { type: "text", placeholder: "Value", "aria-label": "New tag value" },
+    attrs: { type: "text", placeholder: __("Value"), "aria-label": __("New tag value") },
   });
   private readonly system = el("details", { className: "lt-RunDetails-systemTags" });
   private readonly systemBody = el("tbody");
@@ -28,7 +29,7 @@ export class TagsSection {
     const add = el(
       "button",
       { className: "jp-Button jp-mod-styled jp-mod-accept", attrs: { type: "submit" } },
-      "Add tag",
+      __("Add tag"),
     );
     const form = el("form", { className: "lt-RunDetails-addTag" }, this.newKey, this.newValue, add);
     form.addEventListener("submit", (e) => {
@@ -50,8 +51,8 @@ export class TagsSection {
           el(
             "tr",
             {},
-            el("th", { attrs: { scope: "col" } }, "Name"),
-            el("th", { attrs: { scope: "col" } }, "Value"),
+            el("th", { attrs: { scope: "col" } }, __("Name")),
+            el("th", { attrs: { scope: "col" } }, __("Value")),
             el(
               "th",
               { attrs: { scope: "col" } },
@@ -76,7 +77,7 @@ export class TagsSection {
     this.signature = signature;
     this.empty.hidden = user.length > 0;
     this.body.replaceChildren(...user.map((t) => this.row(t)));
-    this.systemSummary.textContent = `System tags (${system.length})`;
+    this.systemSummary.textContent = __("System tags (%1)", system.length);
     this.system.hidden = system.length === 0;
     this.systemBody.replaceChildren(
       ...system.map((t) =>
@@ -95,17 +96,17 @@ export class TagsSection {
       "button",
       {
         className: "jp-Button jp-mod-styled",
-        attrs: { type: "button", "aria-label": `Edit tag ${tag.key}` },
+        attrs: { type: "button", "aria-label": __("Edit tag %1", tag.key) },
       },
-      "Edit",
+      __("Edit"),
     );
     const remove = el(
       "button",
       {
         className: "jp-Button jp-mod-styled jp-mod-warn",
-        attrs: { type: "button", "aria-label": `Delete tag ${tag.key}` },
+        attrs: { type: "button", "aria-label": __("Delete tag %1", tag.key) },
       },
-      "Delete",
+      __("Delete"),
     );
     const value = el("td", { className: "lt-RunDetails-value" }, tag.value);
     const row = el(
@@ -124,18 +125,18 @@ export class TagsSection {
     this.editing = tag.key;
     const input = el("input", {
       className: "jp-mod-styled lt-RunDetails-tagInput",
-      attrs: { type: "text", "aria-label": `Value of tag ${tag.key}` },
+      attrs: { type: "text", "aria-label": __("Value of tag %1", tag.key) },
     });
     input.value = tag.value;
     const save = el(
       "button",
       { className: "jp-Button jp-mod-styled jp-mod-accept", attrs: { type: "submit" } },
-      "Save",
+      __("Save"),
     );
     const cancel = el(
       "button",
       { className: "jp-Button jp-mod-styled", attrs: { type: "button" } },
-      "Cancel",
+      __("Cancel"),
     );
     const form = el("form", { className: "lt-RunDetails-editTag" }, input, save, cancel);
     const stop = () => {
@@ -179,7 +180,7 @@ export class TagsSection {
     const ok = await action();
     if (!ok)
       this.showMessage(
-        `The tracking server did not take the change: ${this.model.actionError?.detail ?? ""}`,
+        __("The tracking server did not take the change: %1", this.model.actionError?.detail ?? ""),
       );
     return ok;
   }

@@ -4,6 +4,7 @@
 import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
 import { el } from "../dom.js";
+import { __ } from "../i18n.js";
 import { ArtifactsBrowser } from "./artifacts.js";
 import { DetailsHeader, type HeaderActions } from "./header.js";
 import { MetricsSection } from "./metrics.js";
@@ -19,7 +20,7 @@ export interface RunDetailsActions extends HeaderActions {
 export class RunDetailsWidget extends Widget {
   private readonly problem = el("div", { className: "lt-RunDetails-problem", attrs: { role: "alert" } });
   private readonly header: DetailsHeader;
-  private readonly params = new KeyValueTable("params", "lt-RunDetails-params");
+  private readonly params = new KeyValueTable(__("params"), "lt-RunDetails-params");
   private readonly metrics: MetricsSection;
   private readonly tags: TagsSection;
   private readonly note: NoteSection;
@@ -47,18 +48,18 @@ export class RunDetailsWidget extends Widget {
     const refresh = el(
       "button",
       { className: "jp-Button jp-mod-styled lt-RunDetails-refresh", attrs: { type: "button" } },
-      "Refresh",
+      __("Refresh"),
     );
     refresh.addEventListener("click", () => {
       void this.model.reload();
       void this.artifacts.load(true);
     });
     this.sections.append(
-      section("Params", "params", this.params.node),
-      section("Metrics", "metrics", this.metrics.node),
-      section("Tags", "tags", this.tags.node),
-      section("Note", "note", this.note.node),
-      section("Artifacts", "artifacts", this.artifacts.node),
+      section(__("Params"), "params", this.params.node),
+      section(__("Metrics"), "metrics", this.metrics.node),
+      section(__("Tags"), "tags", this.tags.node),
+      section(__("Note"), "note", this.note.node),
+      section(__("Artifacts"), "artifacts", this.artifacts.node),
     );
     this.node.append(
       el("div", { className: "lt-RunDetails-top" }, this.header.node, refresh),
@@ -92,8 +93,8 @@ export class RunDetailsWidget extends Widget {
   private render(): void {
     const m = this.model;
     this.header.render();
-    this.title.label = `Run: ${m.name}`;
-    this.title.caption = `Run ${m.name} (id ${m.runId})`;
+    this.title.label = __("Run: %1", m.name);
+    this.title.caption = __("Run %1 (id %2)", m.name, m.runId);
     this.renderProblem();
     this.sections.hidden = m.run === null;
     if (m.run) {
@@ -118,7 +119,7 @@ export class RunDetailsWidget extends Widget {
     this.problem.hidden = error === null && m.state !== "loading";
     if (m.state === "loading" && !error) {
       this.problem.className = "lt-RunDetails-loading";
-      this.problem.replaceChildren("Loading the run…");
+      this.problem.replaceChildren(__("Loading the run…"));
       return;
     }
     this.problem.className = "lt-RunDetails-problem";
@@ -126,10 +127,14 @@ export class RunDetailsWidget extends Widget {
       this.problem.replaceChildren();
       return;
     }
-    const retry = el("button", { className: "jp-Button jp-mod-styled", attrs: { type: "button" } }, "Retry");
+    const retry = el(
+      "button",
+      { className: "jp-Button jp-mod-styled", attrs: { type: "button" } },
+      __("Retry"),
+    );
     retry.addEventListener("click", () => void m.reload());
     this.problem.replaceChildren(
-      el("strong", {}, m.gone ? `Run ${error.summary}.` : `Cannot load the run: ${error.summary}.`),
+      el("strong", {}, m.gone ? __("Run %1.", error.summary) : __("Cannot load the run: %1.", error.summary)),
       el("span", {}, ` ${error.detail} `),
       retry,
     );

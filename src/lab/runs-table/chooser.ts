@@ -1,14 +1,15 @@
 // The column chooser: a button opening a list of the metric, param and tag columns found so far, each
 // with a checkbox and a pin, and a box to find a key among hundreds.
 import { el } from "../dom.js";
+import { __ } from "../i18n.js";
 import type { Column, ColumnKind } from "./columns.js";
 import type { RunsTableModel } from "./model.js";
 
-const SECTIONS: ReadonlyArray<[ColumnKind, string]> = [
-  ["attribute", "Attributes"],
-  ["metric", "Metrics"],
-  ["param", "Params"],
-  ["tag", "Tags"],
+const SECTIONS: ReadonlyArray<[ColumnKind, () => string]> = [
+  ["attribute", () => __("Attributes")],
+  ["metric", () => __("Metrics")],
+  ["param", () => __("Params")],
+  ["tag", () => __("Tags")],
 ];
 
 export class ColumnChooser {
@@ -19,15 +20,15 @@ export class ColumnChooser {
       className: "lt-RunsTable-columnsButton jp-Button jp-mod-styled",
       attrs: { "aria-haspopup": "true", "aria-expanded": "false" },
     },
-    "Columns",
+    __("Columns"),
   );
   private readonly popup = el("div", {
     className: "lt-RunsTable-chooser",
-    attrs: { role: "dialog", "aria-label": "Choose columns" },
+    attrs: { role: "dialog", "aria-label": __("Choose columns") },
   });
   private readonly find = el("input", {
     className: "lt-RunsTable-chooserFind jp-mod-styled",
-    attrs: { type: "search", placeholder: "Find a column", "aria-label": "Find a column" },
+    attrs: { type: "search", placeholder: __("Find a column"), "aria-label": __("Find a column") },
   });
   private readonly list = el("div", { className: "lt-RunsTable-chooserList" });
   private renderedKey = "";
@@ -88,12 +89,12 @@ export class ColumnChooser {
       const items = columns.filter((c) => c.kind === kind);
       if (!items.length) continue;
       sections.push(
-        el("div", { className: "lt-RunsTable-chooserTitle" }, `${title} (${items.length})`),
+        el("div", { className: "lt-RunsTable-chooserTitle" }, `${title()} (${items.length})`),
         ...items.map((c) => this.item(c)),
       );
     }
     if (!sections.length)
-      sections.push(el("div", { className: "lt-RunsTable-chooserEmpty" }, "No column matches."));
+      sections.push(el("div", { className: "lt-RunsTable-chooserEmpty" }, __("No column matches.")));
     this.list.replaceChildren(...sections);
   }
 
@@ -106,10 +107,10 @@ export class ColumnChooser {
       "button",
       {
         className: "lt-RunsTable-chooserPin",
-        title: "Pin: keep at the left while scrolling sideways",
+        title: __("Pin: keep at the left while scrolling sideways"),
         dataset: { columnId: column.id },
         attrs: {
-          "aria-label": `Pin ${column.label}`,
+          "aria-label": __("Pin %1", column.label),
           "aria-pressed": String(this.model.isPinned(column.id)),
         },
       },

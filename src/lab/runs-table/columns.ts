@@ -1,4 +1,5 @@
 // The columns of a runs table: the run attributes every table has, and one column per param, metric and
+import { __ } from "../i18n.js";
 // tag key found in the loaded runs. A column's id is the key as MLflow's search grammar writes it
 // (`metrics.loss`), so the same string names the column, sorts by it and could be typed in a filter.
 export type ColumnKind = "attribute" | "param" | "metric" | "tag";
@@ -24,23 +25,52 @@ export interface SortSpec {
 export const NAME_COLUMN = "attributes.run_name";
 export const START_COLUMN = "attributes.start_time";
 
+// The labels are getters: translated when shown, not when this module loads.
 export const ATTRIBUTE_COLUMNS: readonly Column[] = [
-  { id: NAME_COLUMN, kind: "attribute", key: "run_name", label: "Run", orderKey: NAME_COLUMN },
+  {
+    id: NAME_COLUMN,
+    kind: "attribute",
+    key: "run_name",
+    get label() {
+      return __("Run");
+    },
+    orderKey: NAME_COLUMN,
+  },
   {
     id: "attributes.status",
     kind: "attribute",
     key: "status",
-    label: "Status",
+    get label() {
+      return __("Status");
+    },
     orderKey: "attributes.status",
   },
-  { id: START_COLUMN, kind: "attribute", key: "start_time", label: "Started", orderKey: START_COLUMN },
+  {
+    id: START_COLUMN,
+    kind: "attribute",
+    key: "start_time",
+    get label() {
+      return __("Started");
+    },
+    orderKey: START_COLUMN,
+  },
   // MLflow cannot order by end - start, so duration is shown but not sortable.
-  { id: "attributes.duration", kind: "attribute", key: "duration", label: "Duration", orderKey: null },
+  {
+    id: "attributes.duration",
+    kind: "attribute",
+    key: "duration",
+    get label() {
+      return __("Duration");
+    },
+    orderKey: null,
+  },
   {
     id: "attributes.user_id",
     kind: "attribute",
     key: "user_id",
-    label: "User",
+    get label() {
+      return __("User");
+    },
     orderKey: "attributes.user_id",
   },
 ];

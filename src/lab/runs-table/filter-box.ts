@@ -3,6 +3,7 @@
 // first when none is), Esc to close it (a second Esc puts back the filter in effect). Enter with no
 // item highlighted applies the filter.
 import { el } from "../dom.js";
+import { __ } from "../i18n.js";
 import { applySuggestion, type Completion, type CompletionSource, complete } from "./completion.js";
 
 export class FilterBox {
@@ -13,8 +14,8 @@ export class FilterBox {
       type: "text",
       spellcheck: "false",
       autocomplete: "off",
-      placeholder: "Filter runs: metrics.loss < 0.5 and params.lr = '0.01' (Enter)",
-      "aria-label": "Filter runs",
+      placeholder: __("Filter runs: %1 (Enter)", "metrics.loss < 0.5 and params.lr = '0.01'"),
+      "aria-label": __("Filter runs"),
       role: "combobox",
       "aria-autocomplete": "list",
       "aria-expanded": "false",
@@ -23,7 +24,7 @@ export class FilterBox {
   });
   private readonly list = el("div", {
     className: "lt-RunsTable-completion",
-    attrs: { role: "listbox", "aria-label": "Filter suggestions" },
+    attrs: { role: "listbox", "aria-label": __("Filter suggestions") },
   });
   private completion: Completion | null = null;
   private active = -1;

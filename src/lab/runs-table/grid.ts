@@ -4,6 +4,7 @@
 
 import { el } from "../dom.js";
 import { formatMetric } from "../format.js";
+import { __, _n } from "../i18n.js";
 import type { Column } from "./columns.js";
 import type { DisplayItem, RunsTableModel } from "./model.js";
 import { cellText, type TableRow } from "./rows.js";
@@ -95,12 +96,12 @@ export function headerCell(
     {
       className: `lt-RunsTable-headerCell lt-RunsTable-kind-${column.kind}${sortable ? " lt-mod-sortable" : ""}`,
       title: sortable
-        ? `${column.id}: click to sort, right-click to pin`
-        : `${column.id}: right-click to pin`,
+        ? __("%1: click to sort, right-click to pin", column.id)
+        : __("%1: right-click to pin", column.id),
       dataset: { columnId: column.id },
       attrs: { role: "columnheader", "aria-sort": sort, ...(sortable ? { tabindex: "0" } : {}) },
     },
-    pinned ? el("span", { className: "lt-RunsTable-pinMark", title: "Pinned" }, "⇤") : null,
+    pinned ? el("span", { className: "lt-RunsTable-pinMark", title: __("Pinned") }, "⇤") : null,
     el("span", { className: "lt-RunsTable-headerLabel" }, column.label),
     sort === "none"
       ? null
@@ -112,7 +113,7 @@ export function headerCell(
 }
 
 export function selectAllCell(checked: boolean, indeterminate: boolean): HTMLElement {
-  const box = el("input", { attrs: { type: "checkbox", "aria-label": "Select all loaded runs" } });
+  const box = el("input", { attrs: { type: "checkbox", "aria-label": __("Select all loaded runs") } });
   box.checked = checked;
   box.indeterminate = indeterminate;
   const cell = el(
@@ -153,7 +154,7 @@ export function bodyRow(
   });
   node.style.top = `${index * ROW_HEIGHT}px`;
   node.style.width = `${layout.totalWidth}px`;
-  const box = el("input", { attrs: { type: "checkbox", "aria-label": `Select ${row.name}` } });
+  const box = el("input", { attrs: { type: "checkbox", "aria-label": __("Select %1", row.name) } });
   box.checked = selected;
   const select = el(
     "div",
@@ -182,7 +183,8 @@ export function bodyRow(
     });
     if (column.id === "attributes.status") {
       cell.append(el("span", { className: `lt-Status lt-Status-${row.status.toLowerCase()}` }, text));
-      if (row.deleted) cell.append(el("span", { className: "lt-RunsTable-deletedMark" }, " deleted"));
+      if (row.deleted)
+        cell.append(el("span", { className: "lt-RunsTable-deletedMark" }, ` ${__("deleted")}`));
     } else if (column.id === "attributes.run_name" && (tree.depth || tree.childCount)) {
       cell.style.paddingLeft = `${6 + tree.depth * INDENT}px`;
       cell.append(
@@ -191,8 +193,10 @@ export function bodyRow(
               "button",
               {
                 className: "lt-RunsTable-toggle",
-                title: `${tree.expanded ? "Hide" : "Show"} ${tree.childCount} nested ${tree.childCount === 1 ? "run" : "runs"}`,
-                attrs: { "aria-label": tree.expanded ? "Collapse" : "Expand", tabindex: "-1" },
+                title: tree.expanded
+                  ? _n("Hide %1 nested run", "Hide %1 nested runs", tree.childCount)
+                  : _n("Show %1 nested run", "Show %1 nested runs", tree.childCount),
+                attrs: { "aria-label": tree.expanded ? __("Collapse") : __("Expand"), tabindex: "-1" },
               },
               tree.expanded ? "▾" : "▸",
             )
@@ -220,7 +224,7 @@ export function loadingRow(index: number, layout: GridLayout, failed: boolean): 
     el(
       "div",
       { className: "lt-RunsTable-cell", attrs: { role: "gridcell" } },
-      failed ? "Could not load more runs." : "Loading more runs…",
+      failed ? __("Could not load more runs.") : __("Loading more runs…"),
     ),
   );
   node.style.top = `${index * ROW_HEIGHT}px`;
@@ -238,13 +242,20 @@ export function groupRow(
 ): HTMLElement {
   const { group, expanded } = item;
   const n = group.rows.length;
-  const parts = [`${n.toLocaleString()} ${n === 1 ? "run" : "runs"}`];
+  // %1 is the count for the plural choice, %2 the same count formatted for display.
+  const parts = [_n("%2 run", "%2 runs", n, n.toLocaleString())];
   if (metric) {
     const s = group.stats;
     parts.push(
       s
-        ? `${metric}: min ${formatMetric(s.min)} · mean ${formatMetric(s.mean)} · max ${formatMetric(s.max)}${s.count < n ? ` (${s.count} with it)` : ""}`
-        : `no ${metric}`,
+        ? __(
+            "%1: min %2 · mean %3 · max %4",
+            metric,
+            formatMetric(s.min),
+            formatMetric(s.mean),
+            formatMetric(s.max),
+          ) + (s.count < n ? ` ${__("(%1 with it)", s.count)}` : "")
+        : __("no %1", metric),
     );
   }
   const node = el(
@@ -261,7 +272,7 @@ export function groupRow(
         "button",
         {
           className: "lt-RunsTable-toggle",
-          attrs: { "aria-label": expanded ? "Collapse group" : "Expand group", tabindex: "-1" },
+          attrs: { "aria-label": expanded ? __("Collapse group") : __("Expand group"), tabindex: "-1" },
         },
         expanded ? "▾" : "▸",
       ),

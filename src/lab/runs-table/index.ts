@@ -18,6 +18,7 @@ import { quote } from "../../magics/index.js";
 import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
 import { describeError } from "../describe-error.js";
+import { __, _n } from "../i18n.js";
 import { labtrackIcon } from "../icon.js";
 import type { RunsTableActions } from "./actions.js";
 import { RunsTableModel } from "./model.js";
@@ -46,7 +47,7 @@ export function registerRunsTable(
     app.commands
       .execute(id, args)
       .catch((e: unknown) =>
-        showErrorMessage("Labtrack", `Cannot run ${id}: ${e instanceof Error ? e.message : String(e)}`),
+        showErrorMessage("Labtrack", __("Cannot run %1: %2", id, e instanceof Error ? e.message : String(e))),
       );
   };
   const actions: RunsTableActions = {
@@ -68,9 +69,9 @@ export function registerRunsTable(
   app.commands.addCommand(OPEN_RUNS_TABLE, {
     label: (args) =>
       typeof args.experimentName === "string" && args.experimentName
-        ? `Labtrack: Runs of ${args.experimentName}`
-        : "Labtrack: Open Runs Table",
-    caption: "Open the runs of an experiment as a table",
+        ? __("Labtrack: Runs of %1", args.experimentName)
+        : __("Labtrack: Open Runs Table"),
+    caption: __("Open the runs of an experiment as a table"),
     icon: labtrackIcon,
     describedBy: {
       args: {
@@ -97,14 +98,14 @@ export function registerRunsTable(
       const table = new RunsTableWidget(model, actions);
       const widget = new MainAreaWidget({ content: table });
       const compare = new ToolbarButton({
-        label: "Compare in notebook",
-        tooltip: "Insert a %track compare cell for the selected runs into the current notebook",
+        label: __("Compare in notebook"),
+        tooltip: __("Insert a %1 cell for the selected runs into the current notebook", "%track compare"),
         onClick: () => {
           const ids = [...model.selection];
           if (ids.length < 1) {
             void showErrorMessage(
               "Labtrack",
-              "Select the runs to compare first (the boxes at the left of the rows).",
+              __("Select the runs to compare first (the boxes at the left of the rows)."),
             );
             return;
           }
@@ -113,22 +114,22 @@ export function registerRunsTable(
             .map((c) => c.key)
             .slice(0, 3);
           if (metrics.length === 0) {
-            void showErrorMessage("Labtrack", "Show at least one metric column to compare.");
+            void showErrorMessage("Labtrack", __("Show at least one metric column to compare."));
             return;
           }
           const source = `%track compare ${ids.join(" ")} --metrics ${metrics.map((m) => quote(m)).join(",")}`;
           if (!insertCell(source))
             void showErrorMessage(
               "Labtrack",
-              "Open a notebook first: the comparison goes into its active cell's place.",
+              __("Open a notebook first: the comparison goes into its active cell's place."),
             );
         },
       });
       compare.addClass("lt-RunsTable-compare");
       widget.toolbar.addItem("labtrack-compare", compare);
       widget.id = `labtrack-runs-table-${experimentId}`;
-      widget.title.label = `Runs: ${name ?? experimentId}`;
-      widget.title.caption = `Runs of experiment ${name ?? ""} (id ${experimentId})`;
+      widget.title.label = __("Runs: %1", name ?? experimentId);
+      widget.title.caption = __("Runs of experiment %1 (id %2)", name ?? "", experimentId);
       widget.title.icon = labtrackIcon;
       widget.title.closable = true;
       widget.disposed.connect(() => {
@@ -154,8 +155,8 @@ async function nameFromServer(
   try {
     const experiment = await connection.client.getExperiment(experimentId);
     if (!widget.isDisposed) {
-      widget.title.label = `Runs: ${experiment.name}`;
-      widget.title.caption = `Runs of experiment ${experiment.name} (id ${experimentId})`;
+      widget.title.label = __("Runs: %1", experiment.name);
+      widget.title.caption = __("Runs of experiment %1 (id %2)", experiment.name, experimentId);
     }
   } catch {
     // The title keeps the id; the table itself shows why the server cannot be reached.
@@ -173,16 +174,16 @@ async function pickExperiment(
     }));
   } catch (e) {
     const problem = describeError(e, connection.uri);
-    await showErrorMessage(`Labtrack: cannot list experiments (${problem.summary})`, problem.detail);
+    await showErrorMessage(__("Labtrack: cannot list experiments (%1)", problem.summary), problem.detail);
     return null;
   }
   if (!experiments.length) {
-    await showErrorMessage("Labtrack", "The tracking server has no experiments yet.");
+    await showErrorMessage("Labtrack", __("The tracking server has no experiments yet."));
     return null;
   }
   // Names are unique on the server, so the chosen name finds its experiment.
   const answer = await InputDialog.getItem({
-    title: "Open the runs of",
+    title: __("Open the runs of"),
     items: experiments.map((e) => e.name),
   });
   const chosen = answer.button.accept ? experiments.find((e) => e.name === answer.value) : undefined;
@@ -261,17 +262,19 @@ function registerContextMenus(
     const column = id ? table?.model.column(id) : undefined;
     return table && column ? { model: table.model, column } : null;
   };
-  const plural = (n: number, one: string) => (n === 1 ? one : `${n} Runs`);
   const c = app.commands;
   c.addCommand(MENU.open, {
-    label: "Open Run",
+    label: __("Open Run"),
     execute: () => {
       const t = rowTarget();
       if (t) void c.execute(CommandIds.openRun, { runId: t.runId });
     },
   });
   c.addCommand(MENU.compare, {
-    label: () => `Compare ${rowTarget()?.runIds.length ?? ""} Selected Runs`.replace("  ", " "),
+    label: () => {
+      const n = rowTarget()?.runIds.length;
+      return n === undefined ? __("Compare Selected Runs") : __("Compare %1 Selected Runs", n);
+    },
     isEnabled: () => (rowTarget()?.runIds.length ?? 0) >= 2,
     execute: () => {
       const t = rowTarget();
@@ -279,14 +282,14 @@ function registerContextMenus(
     },
   });
   c.addCommand(MENU.delete, {
-    label: () => `Delete ${plural(rowTarget()?.runIds.length ?? 1, "Run")}…`,
+    label: () => _n("Delete Run…", "Delete %1 Runs…", rowTarget()?.runIds.length ?? 1),
     execute: () => {
       const t = rowTarget();
       if (t) return t.table.deleteRuns(t.runIds);
     },
   });
   c.addCommand(MENU.restore, {
-    label: () => `Restore ${plural(rowTarget()?.runIds.length ?? 1, "Run")}`,
+    label: () => _n("Restore Run", "Restore %1 Runs", rowTarget()?.runIds.length ?? 1),
     isEnabled: () => {
       const t = rowTarget();
       return !!t && t.runIds.some((id) => t.table.model.rows.find((r) => r.runId === id)?.deleted);
@@ -297,7 +300,7 @@ function registerContextMenus(
     },
   });
   c.addCommand(MENU.copyId, {
-    label: "Copy Run ID",
+    label: __("Copy Run ID"),
     execute: () => {
       const t = rowTarget();
       if (t) Clipboard.copyToSystem(t.runId);
@@ -305,28 +308,28 @@ function registerContextMenus(
   });
   c.addCommand(MENU.pin, {
     label: () =>
-      columnTarget()?.model.isPinned(columnTarget()?.column.id ?? "") ? "Unpin Column" : "Pin Column",
+      columnTarget()?.model.isPinned(columnTarget()?.column.id ?? "") ? __("Unpin Column") : __("Pin Column"),
     execute: () => {
       const t = columnTarget();
       if (t) t.model.setPinned(t.column.id, !t.model.isPinned(t.column.id));
     },
   });
   c.addCommand(MENU.left, {
-    label: "Move Column Left",
+    label: __("Move Column Left"),
     execute: () => {
       const t = columnTarget();
       if (t) t.model.moveColumn(t.column.id, -1);
     },
   });
   c.addCommand(MENU.right, {
-    label: "Move Column Right",
+    label: __("Move Column Right"),
     execute: () => {
       const t = columnTarget();
       if (t) t.model.moveColumn(t.column.id, 1);
     },
   });
   c.addCommand(MENU.hide, {
-    label: "Hide Column",
+    label: __("Hide Column"),
     isEnabled: () => columnTarget()?.column.id !== "attributes.run_name",
     execute: () => {
       const t = columnTarget();
@@ -334,7 +337,7 @@ function registerContextMenus(
     },
   });
   c.addCommand(MENU.groupBy, {
-    label: () => `Group by ${columnTarget()?.column.label ?? "Column"}`,
+    label: () => __("Group by %1", columnTarget()?.column.label ?? __("Column")),
     isVisible: () => {
       const kind = columnTarget()?.column.kind;
       return kind === "param" || kind === "tag";

@@ -1,14 +1,40 @@
 // The quick filters above the table (status, start time range, "mine") as clauses of MLflow's filter
 // grammar, joined to the typed filter with AND (the grammar has no OR and no parentheses).
 import type { RunStatus } from "../../client/wire.js";
+import { __ } from "../i18n.js";
 
 export type TimeRange = "" | "1h" | "24h" | "7d" | "30d";
 
+// Labels are getters: translated when the toolbar is built, not when this module loads.
 export const TIME_RANGES: ReadonlyArray<{ value: TimeRange; label: string; ms: number }> = [
-  { value: "1h", label: "Last hour", ms: 3_600_000 },
-  { value: "24h", label: "Last 24 hours", ms: 86_400_000 },
-  { value: "7d", label: "Last 7 days", ms: 7 * 86_400_000 },
-  { value: "30d", label: "Last 30 days", ms: 30 * 86_400_000 },
+  {
+    value: "1h",
+    get label() {
+      return __("Last hour");
+    },
+    ms: 3_600_000,
+  },
+  {
+    value: "24h",
+    get label() {
+      return __("Last 24 hours");
+    },
+    ms: 86_400_000,
+  },
+  {
+    value: "7d",
+    get label() {
+      return __("Last 7 days");
+    },
+    ms: 7 * 86_400_000,
+  },
+  {
+    value: "30d",
+    get label() {
+      return __("Last 30 days");
+    },
+    ms: 30 * 86_400_000,
+  },
 ];
 
 export interface QuickFilters {

@@ -5,6 +5,7 @@
 // the server named.
 import type { RunStatus, ViewType } from "../../client/wire.js";
 import { el } from "../dom.js";
+import { __, _n } from "../i18n.js";
 import { ColumnChooser } from "./chooser.js";
 import { FilterBox } from "./filter-box.js";
 import { LOAD_ALL_CAP, type RunsTableModel, STATUS_CHOICES } from "./model.js";
@@ -39,28 +40,28 @@ export class RunsTableToolbar {
   private readonly bar = el("div", { className: "lt-RunsTable-toolbar", attrs: { role: "toolbar" } });
   private readonly actionsBar = el("div", {
     className: "lt-RunsTable-toolbar lt-RunsTable-actions",
-    attrs: { role: "toolbar", "aria-label": "Run actions" },
+    attrs: { role: "toolbar", "aria-label": __("Run actions") },
   });
   private readonly filterBox: FilterBox;
-  private readonly status = select("lt-RunsTable-status", "Status", [
-    ["", "All statuses"],
+  private readonly status = select("lt-RunsTable-status", __("Status"), [
+    ["", __("All statuses")],
     ...STATUS_CHOICES.map<[string, string]>((s) => [s, s]),
   ]);
-  private readonly time = select("lt-RunsTable-time", "Started", [
-    ["", "Any time"],
+  private readonly time = select("lt-RunsTable-time", __("Started"), [
+    ["", __("Any time")],
     ...TIME_RANGES.map<[string, string]>((r) => [r.value, r.label]),
   ]);
   private readonly mineBox = el("input", { attrs: { type: "checkbox" } });
   private readonly mine = el(
     "label",
-    { className: "lt-RunsTable-mine", title: "Only runs whose mlflow.user tag is you" },
+    { className: "lt-RunsTable-mine", title: __("Only runs whose %1 tag is you", "mlflow.user") },
     this.mineBox,
-    "Mine",
+    __("Mine"),
   );
-  private readonly view = select("lt-RunsTable-view", "Show", [
-    ["ACTIVE_ONLY", "Active"],
-    ["DELETED_ONLY", "Deleted"],
-    ["ALL", "All"],
+  private readonly view = select("lt-RunsTable-view", __("Show"), [
+    ["ACTIVE_ONLY", __("Active")],
+    ["DELETED_ONLY", __("Deleted")],
+    ["ALL", __("All")],
   ]);
   private readonly summary = el("span", {
     className: "lt-RunsTable-summary",
@@ -69,23 +70,31 @@ export class RunsTableToolbar {
   private readonly newRuns = el("button", { className: "lt-RunsTable-newRuns jp-Button jp-mod-minimal" });
   private readonly compare = button(
     "lt-RunsTable-compareRuns",
-    "Compare",
-    "Compare the selected runs (2 or more)",
+    __("Compare"),
+    __("Compare the selected runs (2 or more)"),
   );
-  private readonly remove = button("lt-RunsTable-delete", "Delete", "Move the selected runs to the trash");
-  private readonly restore = button("lt-RunsTable-restore", "Restore", "Restore the selected deleted runs");
+  private readonly remove = button(
+    "lt-RunsTable-delete",
+    __("Delete"),
+    __("Move the selected runs to the trash"),
+  );
+  private readonly restore = button(
+    "lt-RunsTable-restore",
+    __("Restore"),
+    __("Restore the selected deleted runs"),
+  );
   private readonly exportButton = button(
     "lt-RunsTable-export",
-    "Export CSV",
-    "All runs matching the filter, sorted as shown, with the shown columns",
+    __("Export CSV"),
+    __("All runs matching the filter, sorted as shown, with the shown columns"),
   );
   private readonly groupBy = el("select", {
     className: "lt-RunsTable-groupBy jp-mod-styled",
-    attrs: { "aria-label": "Group by" },
+    attrs: { "aria-label": __("Group by") },
   });
   private readonly groupMetric = el("select", {
     className: "lt-RunsTable-groupMetric jp-mod-styled",
-    attrs: { "aria-label": "Aggregate" },
+    attrs: { "aria-label": __("Aggregate") },
   });
   private readonly groupNote = el("span", { className: "lt-RunsTable-groupNote" });
   private readonly loadAll = el("button", { className: "lt-RunsTable-loadAll jp-Button jp-mod-minimal" });
@@ -111,10 +120,10 @@ export class RunsTableToolbar {
     this.view.addEventListener("change", () => void model.setViewType(this.view.value as ViewType));
     const refresh = el(
       "button",
-      { className: "lt-RunsTable-refresh jp-Button jp-mod-minimal", title: "Refresh" },
+      { className: "lt-RunsTable-refresh jp-Button jp-mod-minimal", title: __("Refresh") },
       "⟳",
     );
-    refresh.setAttribute("aria-label", "Refresh");
+    refresh.setAttribute("aria-label", __("Refresh"));
     refresh.addEventListener("click", () => void this.model.refresh());
     this.chooser = new ColumnChooser(model);
     this.compare.addEventListener("click", () => handlers.compare());
@@ -146,7 +155,7 @@ export class RunsTableToolbar {
       this.restore,
       this.exportButton,
       el("span", { className: "lt-RunsTable-spacer" }),
-      el("span", { className: "lt-RunsTable-label" }, "Group by"),
+      el("span", { className: "lt-RunsTable-label" }, __("Group by")),
       this.groupBy,
       this.groupMetric,
       this.groupNote,
@@ -170,21 +179,26 @@ export class RunsTableToolbar {
     this.view.value = m.viewType;
     filter.setAttribute("aria-invalid", String(m.filterError !== null));
     this.chooser.render();
-    const parts = [`${m.rows.length.toLocaleString()} ${m.rows.length === 1 ? "run" : "runs"}`];
-    if (m.hasMore) parts[0] += " loaded, more below";
-    if (m.selection.size) parts.push(`${m.selection.size.toLocaleString()} selected`);
-    if (m.state === "loading" || m.loadingMore) parts.push("loading…");
+    // %1 is the count for the plural choice, %2 the same count formatted for display.
+    const n = m.rows.length;
+    const parts = [
+      m.hasMore
+        ? _n("%2 run loaded, more below", "%2 runs loaded, more below", n, n.toLocaleString())
+        : _n("%2 run", "%2 runs", n, n.toLocaleString()),
+    ];
+    if (m.selection.size) parts.push(__("%1 selected", m.selection.size.toLocaleString()));
+    if (m.state === "loading" || m.loadingMore) parts.push(__("loading…"));
     this.summary.textContent = parts.join(" · ");
     this.newRuns.hidden = m.newRuns === 0;
-    this.newRuns.textContent = `↑ ${m.newRuns.toLocaleString()} new ${m.newRuns === 1 ? "run" : "runs"}`;
+    this.newRuns.textContent = _n("↑ %2 new run", "↑ %2 new runs", m.newRuns, m.newRuns.toLocaleString());
     const selected = m.selection.size;
     this.compare.disabled = selected < 2;
     this.remove.disabled = selected === 0 || m.viewType === "DELETED_ONLY";
     this.restore.disabled = selected === 0 || m.viewType === "ACTIVE_ONLY";
-    this.remove.textContent = selected ? `Delete (${selected})` : "Delete";
-    this.restore.textContent = selected ? `Restore (${selected})` : "Restore";
+    this.remove.textContent = selected ? __("Delete (%1)", selected) : __("Delete");
+    this.restore.textContent = selected ? __("Restore (%1)", selected) : __("Restore");
     this.exportButton.disabled = this.exporting !== null || m.state !== "ready";
-    this.exportButton.textContent = this.exporting ?? "Export CSV";
+    this.exportButton.textContent = this.exporting ?? __("Export CSV");
     this.renderGroupOptions();
     this.renderError();
   }
@@ -199,11 +213,11 @@ export class RunsTableToolbar {
       // Only when new keys arrive: rebuilding a select under the pointer would close it.
       this.optionsKey = key;
       this.groupBy.replaceChildren(
-        el("option", { attrs: { value: "" } }, "(none)"),
+        el("option", { attrs: { value: "" } }, __("(none)")),
         ...keys.map((k) => el("option", { attrs: { value: k } }, k)),
       );
       this.groupMetric.replaceChildren(
-        el("option", { attrs: { value: "" } }, "(count only)"),
+        el("option", { attrs: { value: "" } }, __("(count only)")),
         ...metrics.map((k) => el("option", { attrs: { value: k } }, k)),
       );
     }
@@ -214,8 +228,10 @@ export class RunsTableToolbar {
     this.groupNote.hidden = !grouping;
     this.loadAll.hidden = !grouping || !m.hasMore || m.rows.length >= LOAD_ALL_CAP;
     if (grouping)
-      this.groupNote.textContent = `over the ${m.rows.length.toLocaleString()} loaded runs${m.hasMore ? " (more on the server)" : ""}`;
-    this.loadAll.textContent = `Load all (up to ${LOAD_ALL_CAP.toLocaleString()})`;
+      this.groupNote.textContent = m.hasMore
+        ? __("over the %1 loaded runs (more on the server)", m.rows.length.toLocaleString())
+        : __("over the %1 loaded runs", m.rows.length.toLocaleString());
+    this.loadAll.textContent = __("Load all (up to %1)", LOAD_ALL_CAP.toLocaleString());
   }
 
   private renderError(): void {
@@ -234,7 +250,7 @@ export class RunsTableToolbar {
         el(
           "pre",
           { className: "lt-RunsTable-errorWhere" },
-          `${text}\n${" ".repeat(at)}^ position ${error.position}`,
+          `${text}\n${" ".repeat(at)}^ ${__("position %1", error.position)}`,
         ),
       );
     }

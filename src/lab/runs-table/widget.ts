@@ -10,6 +10,7 @@
 import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
 import { el } from "../dom.js";
+import { __, _n } from "../i18n.js";
 import { NO_ACTIONS, type RunsTableActions } from "./actions.js";
 import {
   bodyRow,
@@ -44,7 +45,7 @@ export class RunsTableWidget extends Widget {
   private readonly problem = el("div", { className: "lt-RunsTable-problem", attrs: { role: "alert" } });
   private readonly scroller = el("div", {
     className: "lt-RunsTable-scroller",
-    attrs: { role: "grid", "aria-label": "Runs", "aria-multiselectable": "true", tabindex: "0" },
+    attrs: { role: "grid", "aria-label": __("Runs"), "aria-multiselectable": "true", tabindex: "0" },
   });
   private readonly header = el("div", {
     className: "lt-RunsTable-header",
@@ -130,9 +131,13 @@ export class RunsTableWidget extends Widget {
     if (!runIds.length) return;
     const n = runIds.length;
     const ok = await this.actions.confirm(
-      `Delete ${n === 1 ? "run" : `${n} runs`}?`,
-      `${n === 1 ? "The run moves" : `The ${n} runs move`} to the trash. Show “Deleted” to restore ${n === 1 ? "it" : "them"}.`,
-      "Delete",
+      _n("Delete run?", "Delete %1 runs?", n),
+      _n(
+        "The run moves to the trash. Show “Deleted” to restore it.",
+        "The %1 runs move to the trash. Show “Deleted” to restore them.",
+        n,
+      ),
+      __("Delete"),
     );
     if (!ok) return;
     this.report("delete", await this.model.deleteRuns(runIds));
@@ -145,11 +150,11 @@ export class RunsTableWidget extends Widget {
 
   /** Every run the view matches, as CSV, downloaded by the browser. */
   async exportCsv(): Promise<void> {
-    this.toolbar.exporting = "Exporting…";
+    this.toolbar.exporting = __("Exporting…");
     this.toolbar.render();
     try {
       const { csv, count, truncated } = await this.model.exportCsv(undefined, (n) => {
-        this.toolbar.exporting = `Exporting ${n.toLocaleString()}…`;
+        this.toolbar.exporting = __("Exporting %1…", n.toLocaleString());
         this.toolbar.render();
       });
       const blob = new Blob([csv], { type: "text/csv;charset=utf-8" });
@@ -161,11 +166,14 @@ export class RunsTableWidget extends Widget {
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
       if (truncated)
         this.actions.showError(
-          "Labtrack: export cut short",
-          `Only the first ${count.toLocaleString()} matching runs were exported. Narrow the filter to export the rest.`,
+          __("Labtrack: export cut short"),
+          __(
+            "Only the first %1 matching runs were exported. Narrow the filter to export the rest.",
+            count.toLocaleString(),
+          ),
         );
     } catch (e) {
-      this.actions.showError("Labtrack: export failed", e instanceof Error ? e.message : String(e));
+      this.actions.showError(__("Labtrack: export failed"), e instanceof Error ? e.message : String(e));
     } finally {
       this.toolbar.exporting = null;
       this.toolbar.render();
@@ -235,10 +243,10 @@ export class RunsTableWidget extends Widget {
       this.problem.replaceChildren();
       return;
     }
-    const retry = el("button", { className: "jp-Button jp-mod-styled jp-mod-accept" }, "Retry");
+    const retry = el("button", { className: "jp-Button jp-mod-styled jp-mod-accept" }, __("Retry"));
     retry.addEventListener("click", () => void this.model.retry());
     this.problem.replaceChildren(
-      el("strong", {}, `Cannot load runs: ${error.summary}`),
+      el("strong", {}, __("Cannot load runs: %1", error.summary)),
       el("span", {}, ` ${error.detail} `),
       retry,
     );
@@ -351,14 +359,14 @@ export class RunsTableWidget extends Widget {
     const m = this.model;
     let text = "";
     if (m.rows.length === 0) {
-      if (m.state === "loading" || m.state === "idle") text = "Loading runs…";
-      else if (m.filterError) text = "Fix the filter to see runs.";
+      if (m.state === "loading" || m.state === "idle") text = __("Loading runs…");
+      else if (m.filterError) text = __("Fix the filter to see runs.");
       else if (m.state === "ready")
         text = m.effectiveFilter
-          ? "No run matches the filter."
+          ? __("No run matches the filter.")
           : m.viewType === "DELETED_ONLY"
-            ? "No deleted runs in this experiment."
-            : "No runs in this experiment yet.";
+            ? __("No deleted runs in this experiment.")
+            : __("No runs in this experiment yet.");
     }
     this.empty.textContent = text;
     this.empty.hidden = text === "";
@@ -541,8 +549,12 @@ export class RunsTableWidget extends Widget {
   ): void {
     if (!outcome.failed.length) return;
     const first = outcome.failed[0];
+    const failed = outcome.failed.length;
+    const total = outcome.done.length + outcome.failed.length;
     this.actions.showError(
-      `Labtrack: could not ${what} ${outcome.failed.length} of ${outcome.done.length + outcome.failed.length} runs`,
+      what === "delete"
+        ? __("Labtrack: could not delete %1 of %2 runs", failed, total)
+        : __("Labtrack: could not restore %1 of %2 runs", failed, total),
       first ? `${first.runId}: ${first.problem.summary}. ${first.problem.detail}` : "",
     );
   }
