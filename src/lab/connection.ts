@@ -5,6 +5,7 @@
 import { Signal } from "@lumino/signaling";
 import { RestClient } from "../client/rest.js";
 import { describeError, type Problem } from "./describe-error.js";
+import { __ } from "./i18n.js";
 import { DEFAULT_SETTINGS, type LabtrackSettings } from "./settings.js";
 
 export type ConnectionState = "checking" | "connected" | "error";
@@ -128,11 +129,18 @@ export class TrackingConnection {
     try {
       response = await fetchImpl(`${this.options.proxyBase}/config`, { method: "GET" });
     } catch (e) {
-      throw new Error(`The Jupyter server did not answer (${e instanceof Error ? e.message : String(e)})`);
+      throw new Error(
+        __("The Jupyter server did not answer (%1)", e instanceof Error ? e.message : String(e)),
+      );
     }
     if (!response.ok)
       throw new Error(
-        `The Jupyter server has no Labtrack server extension (GET /labtrack/config answered HTTP ${response.status}): install labtrack_jupyter and restart it`,
+        __(
+          "The Jupyter server has no Labtrack server extension (%1 answered HTTP %2): install %3 and restart it",
+          "GET /labtrack/config",
+          response.status,
+          "labtrack_jupyter",
+        ),
       );
     return (await response.json()) as ServerDefaults;
   }

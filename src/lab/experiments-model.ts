@@ -7,6 +7,7 @@ import { fromWireDouble } from "../client/rest.js";
 import type { RunStatus, WireExperiment, WireRun } from "../client/wire.js";
 import type { TrackingConnection } from "./connection.js";
 import { describeError, type Problem } from "./describe-error.js";
+import { __ } from "./i18n.js";
 
 export interface RunRow {
   runId: string;
@@ -252,8 +253,8 @@ export class ExperimentsModel {
   /** Creates an experiment and selects it. */
   async create(name: string): Promise<ActionResult> {
     const trimmed = name.trim();
-    const action = `Cannot create experiment "${trimmed}"`;
-    if (!trimmed) return this.invalid("Cannot create an experiment", "Give the experiment a name.");
+    const action = __('Cannot create experiment "%1"', trimmed);
+    if (!trimmed) return this.invalid(__("Cannot create an experiment"), __("Give the experiment a name."));
     return this.edit(action, async () => {
       const id = await this.connection.client.createExperiment(trimmed);
       this.set({
@@ -270,23 +271,24 @@ export class ExperimentsModel {
   async rename(experimentId: string, newName: string): Promise<ActionResult> {
     const trimmed = newName.trim();
     const old = this.find(experimentId)?.name ?? experimentId;
-    if (!trimmed) return this.invalid(`Cannot rename experiment "${old}"`, "Give the experiment a name.");
+    if (!trimmed)
+      return this.invalid(__('Cannot rename experiment "%1"', old), __("Give the experiment a name."));
     if (trimmed === old) return { ok: true };
-    return this.edit(`Cannot rename experiment "${old}" to "${trimmed}"`, () =>
+    return this.edit(__('Cannot rename experiment "%1" to "%2"', old, trimmed), () =>
       this.connection.client.renameExperiment(experimentId, trimmed),
     );
   }
 
   async remove(experimentId: string): Promise<ActionResult> {
     const name = this.find(experimentId)?.name ?? experimentId;
-    return this.edit(`Cannot delete experiment "${name}"`, () =>
+    return this.edit(__('Cannot delete experiment "%1"', name), () =>
       this.connection.client.deleteExperiment(experimentId),
     );
   }
 
   async restore(experimentId: string): Promise<ActionResult> {
     const name = this.find(experimentId)?.name ?? experimentId;
-    return this.edit(`Cannot restore experiment "${name}"`, () =>
+    return this.edit(__('Cannot restore experiment "%1"', name), () =>
       this.connection.client.restoreExperiment(experimentId),
     );
   }
@@ -299,8 +301,8 @@ export class ExperimentsModel {
     previousKey?: string,
   ): Promise<ActionResult> {
     const k = key.trim();
-    if (!k) return this.invalid("Cannot set the tag", "Give the tag a key.");
-    return this.edit(`Cannot set tag "${k}"`, async () => {
+    if (!k) return this.invalid(__("Cannot set the tag"), __("Give the tag a key."));
+    return this.edit(__('Cannot set tag "%1"', k), async () => {
       const client = this.connection.client;
       await client.setExperimentTag(experimentId, k, value);
       if (previousKey !== undefined && previousKey !== k)
@@ -309,7 +311,7 @@ export class ExperimentsModel {
   }
 
   async deleteTag(experimentId: string, key: string): Promise<ActionResult> {
-    return this.edit(`Cannot delete tag "${key}"`, () =>
+    return this.edit(__('Cannot delete tag "%1"', key), () =>
       this.connection.client.deleteExperimentTag(experimentId, key),
     );
   }

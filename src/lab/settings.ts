@@ -1,5 +1,6 @@
 // Labtrack's settings (schema/plugin.json), read defensively: the settings editor validates against the
 // schema, but a hand-edited overrides.json may not, and a bad value must become a message, not a crash.
+import { __ } from "./i18n.js";
 export interface LabtrackSettings {
   /** Empty: the Jupyter server's MLFLOW_TRACKING_URI. */
   trackingUri: string;
@@ -23,15 +24,26 @@ export function trackingUriProblem(uri: string): string | null {
   try {
     url = new URL(text);
   } catch {
-    return `"${text}" is not a URL: use http://host:port, e.g. http://127.0.0.1:5000`;
+    return __('"%1" is not a URL: use %2, e.g. %3', text, "http://host:port", "http://127.0.0.1:5000");
   }
   if (url.protocol !== "http:" && url.protocol !== "https:" && !text.includes("//"))
-    return `"${text}" has no scheme: write it as http://${text}`;
+    return __('"%1" has no scheme: write it as %2', text, `http://${text}`);
   if (url.protocol !== "http:" && url.protocol !== "https:")
-    return `"${text}" uses ${url.protocol.replace(":", "")}: Labtrack's panel talks to a tracking server over http:// or https://`;
+    return __(
+      '"%1" uses %2: Labtrack\'s panel talks to a tracking server over %3 or %4',
+      text,
+      url.protocol.replace(":", ""),
+      "http://",
+      "https://",
+    );
   if (url.username || url.password)
-    return "Credentials do not belong in the tracking URI: set MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN where the Jupyter server runs";
-  if (url.search || url.hash) return `"${text}" has a query or fragment: give only the server's base URL`;
+    return __(
+      "Credentials do not belong in the tracking URI: set %1 or %2 where the Jupyter server runs",
+      "MLFLOW_TRACKING_USERNAME/PASSWORD",
+      "MLFLOW_TRACKING_TOKEN",
+    );
+  if (url.search || url.hash)
+    return __('"%1" has a query or fragment: give only the server\'s base URL', text);
   return null;
 }
 
@@ -46,13 +58,13 @@ export function readSettings(composite: Readonly<Record<string, unknown>>): {
   const problems: string[] = [];
   const uri = typeof composite.trackingUri === "string" ? composite.trackingUri.trim() : "";
   const uriProblem = trackingUriProblem(uri);
-  if (uriProblem) problems.push(`Tracking URI setting ignored: ${uriProblem}`);
+  if (uriProblem) problems.push(__("Tracking URI setting ignored: %1", uriProblem));
   const refresh = number(composite.refreshInterval, 0, 3600, DEFAULT_SETTINGS.refreshIntervalS);
   if (composite.refreshInterval !== undefined && refresh !== composite.refreshInterval)
-    problems.push("Refresh interval must be a number of seconds between 0 and 3600");
+    problems.push(__("Refresh interval must be a number of seconds between %1 and %2", 0, 3600));
   const timeout = number(composite.requestTimeout, 1, 600, DEFAULT_SETTINGS.requestTimeoutS);
   if (composite.requestTimeout !== undefined && timeout !== composite.requestTimeout)
-    problems.push("Request timeout must be a number of seconds between 1 and 600");
+    problems.push(__("Request timeout must be a number of seconds between %1 and %2", 1, 600));
   return {
     settings: {
       trackingUri: uriProblem ? "" : uri.replace(/\/+$/, ""),

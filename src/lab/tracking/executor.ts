@@ -6,6 +6,7 @@ import type { CodeCell } from "@jupyterlab/cells";
 import { type INotebookCellExecutor, runCell } from "@jupyterlab/notebook";
 import { parseCell } from "../../magics/index.js";
 import type { TrackingConnection } from "../connection.js";
+import { __ } from "../i18n.js";
 import { MagicCell, type MagicContext } from "./magic-cell.js";
 import { writeError } from "./outputs.js";
 
@@ -80,7 +81,7 @@ export function createCellExecutor(
         writeError(
           model,
           "LabtrackError",
-          "Labtrack did not start in this JupyterLab (see the browser console); this cell was not run",
+          __("Labtrack did not start in this JupyterLab (see the browser console); this cell was not run"),
         );
         return Promise.resolve(false);
       }
