@@ -127,3 +127,19 @@ export async function closedUrl(): Promise<string> {
   await new Promise<void>((done) => server.close(() => done()));
   return url;
 }
+
+/**
+ * Records, in window.__opened, the run ids the open-run command is asked for, as the views' links
+ * and marks execute it.
+ */
+export async function watchOpenRun(lab: Lab): Promise<void> {
+  await lab.page.evaluate(() => {
+    const w = window as any;
+    w.__opened = [];
+    w.jupyterapp.commands.commandExecuted.connect(
+      (_: unknown, e: { id: string; args: { runId: string } }) => {
+        if (e.id === "labtrack:open-run") w.__opened.push(e.args.runId);
+      },
+    );
+  });
+}

@@ -3,7 +3,7 @@
 // links, restore after reload, user data shown as text, light and dark; and the 20 runs × 3 metrics ×
 // 10,000 steps drawing time.
 import { RestClient } from "../../lib/client/index.js";
-import { expect, type Lab, TRACKING, test } from "../fixtures.js";
+import { expect, type Lab, TRACKING, test, watchOpenRun } from "../fixtures.js";
 
 const XSS = `<img src=x onerror="window.__xss=1">`;
 
@@ -63,24 +63,6 @@ async function seed(
 
 const view = (lab: Lab) => lab.page.locator(".lt-Compare:visible");
 const chart = (lab: Lab, section: string) => view(lab).locator(`.lt-Compare-${section} .lt-Compare-chart`);
-
-/** Counts the run ids the open-run command was asked for (a stand-in when the details view is absent). */
-async function watchOpenRun(lab: Lab): Promise<void> {
-  await lab.page.evaluate(() => {
-    const w = window as any;
-    w.__opened = [];
-    if (!w.jupyterapp.commands.hasCommand("labtrack:open-run"))
-      w.jupyterapp.commands.addCommand("labtrack:open-run", {
-        execute: (args: { runId: string }) => w.__opened.push(args.runId),
-      });
-    else
-      w.jupyterapp.commands.commandExecuted.connect(
-        (_: unknown, e: { id: string; args: { runId: string } }) => {
-          if (e.id === "labtrack:open-run") w.__opened.push(e.args.runId);
-        },
-      );
-  });
-}
 
 test("compare: params and metrics side by side, curves, parallel coordinates, scatter, restore, themes", async ({
   lab,

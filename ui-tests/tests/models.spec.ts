@@ -2,7 +2,7 @@
 // every action reaching the server (stage transition, aliases, model and version tags), an invalid
 // alias shown as a message, the source run link, user data shown as text, restore, light and dark.
 import { RestClient } from "../../lib/client/index.js";
-import { expect, type Lab, TRACKING, test } from "../fixtures.js";
+import { expect, type Lab, TRACKING, test, watchOpenRun } from "../fixtures.js";
 
 const XSS = `<img src=x onerror="window.__xss=1">`;
 
@@ -10,23 +10,6 @@ const view = (lab: Lab) => lab.page.locator(".lt-Models");
 const detail = (lab: Lab) => view(lab).locator(".lt-Models-detail");
 const versionRow = (lab: Lab, v: string) =>
   detail(lab).locator(`.lt-Models-versions tr[data-version="${v}"]`);
-
-async function watchOpenRun(lab: Lab): Promise<void> {
-  await lab.page.evaluate(() => {
-    const w = window as any;
-    w.__opened = [];
-    if (!w.jupyterapp.commands.hasCommand("labtrack:open-run"))
-      w.jupyterapp.commands.addCommand("labtrack:open-run", {
-        execute: (args: { runId: string }) => w.__opened.push(args.runId),
-      });
-    else
-      w.jupyterapp.commands.commandExecuted.connect(
-        (_: unknown, e: { id: string; args: { runId: string } }) => {
-          if (e.id === "labtrack:open-run") w.__opened.push(e.args.runId);
-        },
-      );
-  });
-}
 
 test("models: search, details, stage transition, aliases, tags, errors, run link, themes", async ({
   lab,
@@ -152,6 +135,10 @@ test("models: search, details, stage transition, aliases, tags, errors, run link
   // The source run link opens the run.
   await versionRow(lab, "3").locator(".lt-Models-runLink").click();
   await expect.poll(() => lab.page.evaluate(() => (window as any).__opened)).toEqual([runId]);
+  // The run's details opened for real; back to the registry.
+  await expect(lab.page.locator(`#labtrack-run-${runId}:visible`)).toHaveCount(1);
+  await lab.command("labtrack:open-models");
+  await expect(view(lab)).toBeVisible();
 
   await expect(view(lab).locator("img")).toHaveCount(0);
   expect(await lab.page.evaluate(() => (window as any).__xss)).toBeUndefined();
