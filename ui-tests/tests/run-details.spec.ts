@@ -315,9 +315,10 @@ test("run details: user data never runs as HTML", async ({ lab }) => {
     "notes.txt": XSS_SCRIPT,
     "evil.svg": `<svg xmlns="http://www.w3.org/2000/svg" onload="window.__xss=1"><script>window.__xss=1</script><rect width="10" height="10"/></svg>`,
   });
-  // A remote image in an HTML artifact (a tracking pixel) is never fetched.
+  // A remote image in an HTML artifact (a tracking pixel) is never fetched. (Chromium may still report
+  // the request it blocked, as failed: only finished ones count.)
   const pixels: string[] = [];
-  lab.page.on("request", (r) => {
+  lab.page.on("requestfinished", (r) => {
     if (r.url().includes("/pixel.png")) pixels.push(r.url());
   });
   lab.allowConsole(/Content Security Policy/);
