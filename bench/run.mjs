@@ -17,7 +17,7 @@ import { clientSuite } from "./client.mjs";
 import { labSuite } from "./lab.mjs";
 import { postgresBackend, sqliteBackend } from "./lib/backends.mjs";
 import { codeVersion, load, machine } from "./lib/machine.mjs";
-import { table, writeReport } from "./lib/report.mjs";
+import { printRows, table, targetTable, writeReport } from "./lib/report.mjs";
 import { panelSuite } from "./panel.mjs";
 import { throughputSuite } from "./throughput.mjs";
 import { formatRow, trackingSection, trackingSuite } from "./tracking.mjs";
@@ -49,15 +49,11 @@ const SUITES = [
     async run({ backends }) {
       console.log("== artifacts and registry on SQLite");
       const rows = await artifactsSuite({ backend: backends[0], quick });
-      for (const r of rows) console.log(`  ${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target})`);
+      printRows(rows);
       return `A 200 MB file generated on the fly is streamed through the mlflow-artifacts proxy to the local
 artifact store and back; the server's peak RSS (VmHWM) is read before and after.
 
-${table(rows, [
-  { title: "workload", value: (r) => r.name },
-  { title: "target", value: (r) => r.target },
-  { title: "Labtrack", value: (r) => `${r.value} ${r.pass ? "✓" : "✗"}` },
-])}`;
+${targetTable(rows)}`;
     },
   },
   {
@@ -66,15 +62,11 @@ ${table(rows, [
     async run({ backends }) {
       console.log("== authentication overhead on SQLite");
       const rows = await authSuite({ backend: backends[0], quick });
-      for (const r of rows) console.log(`  ${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target})`);
+      printRows(rows);
       return `The same request (experiments/get, one keep-alive connection) against a server without and with
 \`--auth\` (HTTP Basic, credentials cached after the first bcrypt check); medians of 5 interleaved rounds.
 
-${table(rows, [
-  { title: "workload", value: (r) => r.name },
-  { title: "target", value: (r) => r.target },
-  { title: "Labtrack", value: (r) => `${r.value} ${r.pass ? "✓" : "✗"}` },
-])}`;
+${targetTable(rows)}`;
     },
   },
   {
@@ -83,17 +75,12 @@ ${table(rows, [
     async run({ backends }) {
       console.log("== fluent client on SQLite");
       const rows = await clientSuite({ backend: backends[0], quick });
-      for (const r of rows) console.log(`  ${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target})`);
+      printRows(rows);
       return `100,000 \`logMetric\` calls from a tight loop (the fluent API from lib/client) against the real
 server; the time per call is measured per chunk of 1,000 calls with process.hrtime.bigint, and "on the
 server" ends when flush() resolves and the metric history read back has every point, in step order.
 
-${table(rows, [
-  { title: "workload", value: (r) => r.name },
-  { title: "target", value: (r) => r.target },
-  { title: "Labtrack", value: (r) => `${r.value} ${r.pass ? "✓" : "✗"}` },
-  { title: "notes", value: (r) => r.note ?? "" },
-])}`;
+${targetTable(rows, { notes: true })}`;
     },
   },
   {
@@ -102,18 +89,13 @@ ${table(rows, [
     async run() {
       console.log("== JupyterLab with Labtrack in chromium");
       const rows = await labSuite({ quick });
-      for (const r of rows) console.log(`  ${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target})`);
+      printRows(rows);
       return `The app \`npm start\` runs (tracking server on SQLite, JupyterLab from app/ under Debian's
 jupyter-server, Labtrack loaded as a prebuilt federated extension) in headless Debian chromium. The
 workspace has the Labtrack panel open on an experiment of 50 runs; each load is a fresh browser context
 (cold HTTP cache) timed from navigation to the first run row in the panel.
 
-${table(rows, [
-  { title: "measure", value: (r) => r.name },
-  { title: "target", value: (r) => r.target },
-  { title: "Labtrack", value: (r) => `${r.value} ${r.pass ? "✓" : "✗"}` },
-  { title: "notes", value: (r) => r.note ?? "" },
-])}`;
+${targetTable(rows, { first: "measure", notes: true })}`;
     },
   },
   {
@@ -122,19 +104,14 @@ ${table(rows, [
     async run() {
       console.log("== the runs table and compare view in chromium");
       const rows = await panelSuite({ quick });
-      for (const r of rows) console.log(`  ${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target})`);
+      printRows(rows);
       return `One SQLite store holds an experiment of 10,000 runs and one of 100,000 runs, each run with 20
 params, 10 metrics and 5 tags (seeded through the real schema, as the tracking suite seeds). The tracking
 server and JupyterLab run as \`npm start\` runs them; every figure is taken in the page, in headless
 Debian chromium, through the Jupyter proxy: a fresh page per round, the table opened by its command.
 Long tasks come from the browser's PerformanceObserver while the mouse wheel scrolls the table.
 
-${table(rows, [
-  { title: "measure", value: (r) => r.name },
-  { title: "target", value: (r) => r.target },
-  { title: "Labtrack", value: (r) => `${r.value} ${r.pass ? "✓" : "✗"}` },
-  { title: "notes", value: (r) => r.note ?? "" },
-])}`;
+${targetTable(rows, { first: "measure", notes: true })}`;
     },
   },
   {

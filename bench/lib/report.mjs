@@ -49,3 +49,18 @@ export function table(rows, columns) {
   const head = `| ${columns.map((c) => c.title).join(" | ")} |\n|${columns.map(() => "---").join("|")}|`;
   return [head, ...rows.map((r) => `| ${columns.map((c) => cell(c.value(r))).join(" | ")} |`)].join("\n");
 }
+
+/** A suite's rows on the console: met or not, the figure and its target. */
+export function printRows(rows) {
+  for (const r of rows) console.log(`  ${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target})`);
+}
+
+/** The table of a suite's rows against their targets: `first` names the rows' column. */
+export function targetTable(rows, { first = "workload", notes = false } = {}) {
+  return table(rows, [
+    { title: first, value: (r) => r.name },
+    { title: "target", value: (r) => r.target },
+    { title: "Labtrack", value: (r) => `${r.value} ${r.pass ? "✓" : "✗"}` },
+    ...(notes ? [{ title: "notes", value: (r) => r.note ?? "" }] : []),
+  ]);
+}
