@@ -56,7 +56,7 @@ export class TagsSection {
             el(
               "th",
               { attrs: { scope: "col" } },
-              el("span", { className: "lt-RunDetails-srOnly" }, "Actions"),
+              el("span", { className: "lt-RunDetails-srOnly" }, __("Actions")),
             ),
           ),
         ),
