@@ -192,8 +192,26 @@ const INVALID_RUN_FILTERS: [string, string, string][] = [
   ["params.`x = 'y'", "INVALID_PARAMETER_VALUE", "Unterminated"],
   ["params.x IS NULL", "INVALID_PARAMETER_VALUE", "comparator"],
   ["metrics.x BETWEEN 1 AND 2", "INVALID_PARAMETER_VALUE", "comparator"],
-  ["metrics.x <> 1", "INVALID_PARAMETER_VALUE", "numeric"],
-  ["metrics.x == 1", "INVALID_PARAMETER_VALUE", "numeric"],
+  ["metrics.x <> 1", "INVALID_PARAMETER_VALUE", "Unknown operator '<>' (did you mean '!='?)"],
+  ["metrics.x == 1", "INVALID_PARAMETER_VALUE", "Unknown operator '==' (did you mean '='?)"],
+  ["metrics.x >> 1", "INVALID_PARAMETER_VALUE", "Unknown operator '>>'"],
+  ["metrics.x => 1", "INVALID_PARAMETER_VALUE", "Unknown operator '=>'"],
+  // The first problem is the one named, at its own position: the operator, not a "numeric" value.
+  [
+    "metrics.accuracy >> 0.9 and (params.lr = '0.1'",
+    "INVALID_PARAMETER_VALUE",
+    "Unknown operator '>>': use one of =, !=, <, <=, >, >=, LIKE, ILIKE, IN (at position 17)",
+  ],
+  [
+    "metrics.accuracy > 0.9 and (params.lr = '0.1'",
+    "INVALID_PARAMETER_VALUE",
+    "Missing ')' to close the '(' opened (at position 27)",
+  ],
+  [
+    "params.lr IN ('0.1', '0.2')",
+    "INVALID_PARAMETER_VALUE",
+    "write the alternatives with OR instead: (params.lr = 'a' OR params.lr = 'b')",
+  ],
   ["params. = 'x'", "INVALID_PARAMETER_VALUE", "Missing key"],
   ["= 'x'", "INVALID_PARAMETER_VALUE", "expected a key"],
   ["'x' = params.a", "INVALID_PARAMETER_VALUE", "expected a key"],

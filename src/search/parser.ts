@@ -147,11 +147,20 @@ export class FilterParser {
 
   private comparator(): Comparator | null {
     const s = this.s;
-    for (const op of ["!=", "<=", ">=", "=", "<", ">"] as const) {
-      if (s.text.startsWith(op, s.pos)) {
-        s.pos += op.length;
-        return op;
+    // The whole run of operator characters, so `>>` or `==` is named as the operator it is rather
+    // than read as `>` followed by a bad value.
+    const symbols = /^[<>=!]+/.exec(s.text.slice(s.pos))?.[0];
+    if (symbols) {
+      const known = (["!=", "<=", ">=", "=", "<", ">"] as const).find((op) => op === symbols);
+      if (!known) {
+        const hint =
+          symbols === "==" ? " (did you mean '='?)" : symbols === "<>" ? " (did you mean '!='?)" : "";
+        throw s.error(
+          `Unknown operator '${symbols}'${hint}: use one of =, !=, <, <=, >, >=, LIKE, ILIKE, IN`,
+        );
       }
+      s.pos += known.length;
+      return known;
     }
     const start = s.pos;
     const word = s.bare();
@@ -213,6 +222,16 @@ export class FilterParser {
     }
   }
 }
+
+/** How the identifier is written in a filter (`params.`, `tags.`, … or nothing for attributes). */
+const PREFIX: Record<Entity, string> = {
+  attribute: "",
+  metric: "metrics.",
+  param: "params.",
+  tag: "tags.",
+  dataset: "dataset.",
+};
+const prefixOf = (id: Identifier): string => PREFIX[id.entity];
 
 function describe(id: Identifier): string {
   return id.entity === "attribute" ? `attribute '${id.key}'` : `${id.entity} '${id.key}'`;
@@ -310,7 +329,12 @@ function checkComparator(
     const allowed =
       id.entity === "dataset" || (spec?.list === true && (comparator === "IN" || spec.notIn === true));
     if (!allowed) {
-      throw new SearchError(`${comparator} is not supported for ${describe(id)}`, { position: at });
+      // Labtrack accepts OR (MLflow does not), so a list of alternatives can still be written.
+      const hint =
+        comparator === "IN" && id.entity !== "metric" && type === "string"
+          ? `; write the alternatives with OR instead: (${prefixOf(id)}${id.key} = 'a' OR ${prefixOf(id)}${id.key} = 'b')`
+          : "";
+      throw new SearchError(`${comparator} is not supported for ${describe(id)}${hint}`, { position: at });
     }
     return;
   }
