@@ -47,13 +47,19 @@ export async function main() {
     }
     return out;
   };
+  // Extensions whose code could not be loaded: said on the page once the Lab is up, not only in the
+  // console, so a Lab without them is never mistaken for a Lab where they have nothing to show.
+  const failed = [];
   const settle = async (entries) => {
     const results = await Promise.allSettled(entries.map(([name, load]) => load().then((m) => [name, m])));
     const plugins = [];
-    for (const r of results) {
+    results.forEach((r, i) => {
       if (r.status === "fulfilled") plugins.push(...active(r.value[1], r.value[0]));
-      else console.error(r.reason);
-    }
+      else {
+        console.error(`could not load the extension ${entries[i][0]}:`, r.reason);
+        failed.push(`${entries[i][0]}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
+      }
+    });
     return plugins;
   };
 
@@ -95,5 +101,12 @@ export async function main() {
   // The UI tests and the page-load benchmark read the app from here.
   window.jupyterapp = lab;
   await lab.restored;
+  if (failed.length > 0) {
+    const { Notification } = await import("@jupyterlab/apputils");
+    Notification.error(`Some extensions could not be loaded (reload the page): ${failed.join("; ")}`, {
+      autoClose: false,
+    });
+    document.body.dataset.labtrackLoadFailed = failed.join("; ");
+  }
   document.body.dataset.labtrackRestored = "true";
 }

@@ -45,6 +45,16 @@ export const test = base.extend<{ lab: Lab }>({
           `${LAB()}/lab/workspaces/${workspace}${path ? `/tree/${path}` : ""}?reset&token=${TOKEN()}`,
         );
         await page.waitForSelector("body[data-labtrack-restored]", { state: "attached", timeout: 60_000 });
+        // A Lab that came up without Labtrack fails here, with the page's own account of why, rather
+        // than as a missing sidebar tab 120 s later.
+        const missing = await page.evaluate(() => {
+          const app = (window as any).jupyterapp;
+          const body = document.body.dataset;
+          if (body.labtrackLoadFailed) return `not loaded: ${body.labtrackLoadFailed}`;
+          if (!app.isPluginActivated("labtrack:plugin")) return "labtrack:plugin is not active";
+          return "";
+        });
+        if (missing) throw new Error(`Labtrack did not start (${missing}); console:\n${errors.join("\n")}`);
       },
       command: (id, args = {}) =>
         page.evaluate(([i, a]) => (window as any).jupyterapp.commands.execute(i, a), [id, args] as const),

@@ -32,6 +32,7 @@ import { modelsPlugin } from "./models/plugin.js";
 import { LabtrackPanel } from "./panel.js";
 import { runDetailsPlugin } from "./run-details/plugin.js";
 import { registerRunsTable } from "./runs-table/index.js";
+import { selfCheckPlugin } from "./self-check.js";
 import { readSettings, trackingUriProblem } from "./settings.js";
 import { ConnectionStatusItem } from "./status-item.js";
 import { ILabtrackConnection } from "./tokens.js";
@@ -338,4 +339,6 @@ export const plugins: JupyterFrontEndPlugin<unknown>[] = [
   runDetailsPlugin,
   comparePlugin,
   modelsPlugin,
+  // Last, and requiring nothing: it reports any of the above that did not activate.
+  selfCheckPlugin(() => plugins),
 ];

@@ -4,6 +4,7 @@ import { MlflowApiError, TrackingUnreachableError } from "../../src/client/error
 import { describeError } from "../../src/lab/describe-error.js";
 import { toRunRow } from "../../src/lab/experiments-model.js";
 import { formatDuration, formatMetric, formatTime } from "../../src/lab/format.js";
+import { inactivePlugins } from "../../src/lab/self-check.js";
 import { DEFAULT_SETTINGS, readSettings, trackingUriProblem } from "../../src/lab/settings.js";
 import { statusText } from "../../src/lab/status-text.js";
 
@@ -177,5 +178,26 @@ describe("toRunRow", () => {
     expect(row.metrics.map((m) => m.key)).toEqual(["a", "z"]);
     expect(row.metrics[0]?.value).toBe(Infinity);
     expect(Number.isNaN(row.metrics[1]?.value)).toBe(true);
+  });
+});
+
+describe("inactivePlugins (the self-check)", () => {
+  const plugins = [
+    { id: "labtrack:a", autoStart: true },
+    { id: "labtrack:b", autoStart: true },
+    { id: "labtrack:lazy", autoStart: false },
+    { id: "labtrack:off", autoStart: true },
+  ];
+  it("names the auto-started plugins that did not activate, except those turned off", () => {
+    const active = new Set(["labtrack:a"]);
+    const missing = inactivePlugins(
+      { isPluginActivated: (id) => active.has(id) },
+      plugins,
+      (id) => id === "labtrack:off",
+    );
+    expect(missing).toEqual(["labtrack:b"]);
+  });
+  it("is empty when everything runs", () => {
+    expect(inactivePlugins({ isPluginActivated: () => true }, plugins, () => false)).toEqual([]);
   });
 });
