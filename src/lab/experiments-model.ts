@@ -8,6 +8,7 @@ import type { RunStatus, WireExperiment, WireRun } from "../client/wire.js";
 import type { TrackingConnection } from "./connection.js";
 import { describeError, type Problem } from "./describe-error.js";
 import { __ } from "./i18n.js";
+import { runError } from "./tracking/cell-run.js";
 
 export interface RunRow {
   runId: string;
@@ -18,6 +19,9 @@ export interface RunRow {
   durationMs?: number | undefined;
   /** Latest value of each metric, by key, sorted by key. */
   metrics: ReadonlyArray<{ key: string; value: number }>;
+  params: Readonly<Record<string, string>>;
+  /** Why a tracked cell's run failed or was killed (`ZeroDivisionError: division by zero`). */
+  error?: string | undefined;
 }
 
 export type LoadState = "idle" | "loading" | "ready" | "error";
@@ -40,8 +44,8 @@ export const isSystemTag = (key: string): boolean => key.startsWith("mlflow.");
 
 export function toRunRow(run: WireRun, now: number = Date.now()): RunRow {
   const info = run.info;
-  const tags = run.data.tags ?? [];
-  const name = info.run_name || tags.find((t) => t.key === "mlflow.runName")?.value || info.run_id;
+  const tags = Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
+  const name = info.run_name || tags["mlflow.runName"] || info.run_id;
   const end = info.end_time ?? (info.status === "RUNNING" ? now : undefined);
   return {
     runId: info.run_id,
@@ -52,7 +56,26 @@ export function toRunRow(run: WireRun, now: number = Date.now()): RunRow {
     metrics: (run.data.metrics ?? [])
       .map((m) => ({ key: m.key, value: fromWireDouble(m.value) }))
       .sort((a, b) => a.key.localeCompare(b.key)),
+    params: Object.fromEntries((run.data.params ?? []).map((p) => [p.key, p.value])),
+    error: runError(tags),
   };
+}
+
+/**
+ * Per run, the params whose values differ among `runs` (a key some runs lack counts as differing),
+ * as `key=value` by key: what tells re-runs of one cell apart. Runs without such params get [].
+ */
+export function differingParams(runs: readonly RunRow[]): Map<string, string[]> {
+  const keys = new Set(runs.flatMap((r) => Object.keys(r.params)));
+  const differing = [...keys]
+    .filter((k) => new Set(runs.map((r) => r.params[k])).size > 1)
+    .sort((a, b) => a.localeCompare(b));
+  return new Map(
+    runs.map((r) => [
+      r.runId,
+      differing.filter((k) => r.params[k] !== undefined).map((k) => `${k}=${r.params[k]}`),
+    ]),
+  );
 }
 
 /** Case-insensitive: the name, or any tag's key or value, contains the text. */

@@ -8,7 +8,13 @@ import { CommandIds } from "./command-ids.js";
 import type { TrackingConnection } from "./connection.js";
 import { el } from "./dom.js";
 import { EXPERIMENT_ID_ATTR, ExperimentCommandIds } from "./experiments/commands.js";
-import { type ExperimentsModel, isSystemTag, RUNS_SHOWN, type RunRow } from "./experiments-model.js";
+import {
+  differingParams,
+  type ExperimentsModel,
+  isSystemTag,
+  RUNS_SHOWN,
+  type RunRow,
+} from "./experiments-model.js";
 import { formatDuration, formatMetric, formatTime } from "./format.js";
 import { __ } from "./i18n.js";
 
@@ -393,8 +399,9 @@ export class LabtrackPanel extends Widget {
       return section;
     }
     const list = el("ul", { className: "lt-RunList-items" });
+    const params = differingParams(this.model.runs);
     for (const run of this.model.runs) {
-      const item = runItem(run);
+      const item = runItem(run, params.get(run.runId) ?? []);
       const open = () =>
         void this.exec(CommandIds.openRun, { runId: run.runId }, __('Cannot open run "%1"', run.name));
       item.addEventListener("click", open);
@@ -425,9 +432,11 @@ export class LabtrackPanel extends Widget {
   }
 }
 
-function runItem(run: RunRow): HTMLElement {
+/** A run: status and name; start and duration; the params that set it apart; its error; metrics. */
+function runItem(run: RunRow, params: readonly string[]): HTMLElement {
   const metrics = run.metrics.slice(0, METRICS_SHOWN).map((m) => `${m.key} ${formatMetric(m.value)}`);
   if (run.metrics.length > METRICS_SHOWN) metrics.push(`+${run.metrics.length - METRICS_SHOWN}`);
+  const paramText = params.join(" ");
   return el(
     "li",
     {
@@ -448,6 +457,8 @@ function runItem(run: RunRow): HTMLElement {
       el("span", {}, formatTime(run.startTime)),
       el("span", {}, formatDuration(run.durationMs)),
     ),
+    paramText ? el("div", { className: "lt-RunItem-params", title: paramText }, paramText) : null,
+    run.error ? el("div", { className: "lt-RunItem-error", title: run.error }, run.error) : null,
     metrics.length ? el("div", { className: "lt-RunItem-metrics" }, metrics.join(" · ")) : null,
   );
 }

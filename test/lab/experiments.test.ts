@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RestClient } from "../../src/client/rest.js";
 import { TrackingConnection } from "../../src/lab/connection.js";
-import { ExperimentsModel, matchesFilter } from "../../src/lab/experiments-model.js";
+import { differingParams, ExperimentsModel, matchesFilter } from "../../src/lab/experiments-model.js";
+import { TAGS } from "../../src/lab/tracking/cell-run.js";
 import { type RunningServer, startServer } from "../helpers/server.js";
 
 let server: RunningServer;
@@ -195,5 +196,39 @@ describe("ExperimentsModel loading", () => {
     await model.select(id);
     expect(seen[0]).toBe(true);
     expect(model.runsLoading).toBe(false);
+  });
+});
+
+describe("ExperimentsModel run rows", () => {
+  it("carry a failed run's error and the params that tell the listed runs apart", async () => {
+    const model = await ready();
+    const experimentId = await direct.createExperiment(`rows-${Date.now()}`);
+    const run = async (name: string, params: Record<string, string>, tags: Record<string, string> = {}) => {
+      const r = await direct.createRun({ experimentId, runName: name, tags });
+      await direct.logBatch(r.info.run_id, {
+        params: Object.entries(params).map(([key, value]) => ({ key, value })),
+      });
+      return r.info.run_id;
+    };
+    await run("logreg", { lr: "0.1", C: "1", solver: "lbfgs" });
+    await run("logreg #2", { lr: "0.01", C: "1", solver: "lbfgs" });
+    const failed = await run(
+      "logreg #3",
+      { lr: "0.01", C: "3", solver: "lbfgs", seed: "7" },
+      { [TAGS.errorName]: "ZeroDivisionError", [TAGS.errorMessage]: "division by zero" },
+    );
+    await model.select(experimentId);
+    const rows = new Map(model.runs.map((r) => [r.name, r]));
+    expect(rows.get("logreg #3")?.runId).toBe(failed);
+    expect(rows.get("logreg #3")?.error).toBe("ZeroDivisionError: division by zero");
+    expect(rows.get("logreg")?.error).toBeUndefined();
+    // solver is the same everywhere: not shown; seed only one run has: shown there.
+    const differing = differingParams(model.runs);
+    const of = (name: string) => differing.get(rows.get(name)?.runId as string);
+    expect(of("logreg")).toEqual(["C=1", "lr=0.1"]);
+    expect(of("logreg #2")).toEqual(["C=1", "lr=0.01"]);
+    expect(of("logreg #3")).toEqual(["C=3", "lr=0.01", "seed=7"]);
+    // A single run has nothing to tell it apart from.
+    expect(differingParams(model.runs.slice(0, 1)).get(failed)).toEqual([]);
   });
 });

@@ -5,10 +5,13 @@
 import type { ReadonlyPartialJSONValue } from "@lumino/coreutils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RestClient } from "../../src/client/rest.js";
+import { ERROR_COLUMN } from "../../src/lab/runs-table/columns.js";
 import type { RunsSource } from "../../src/lab/runs-table/model.js";
 import { FIRST_PAGE_SIZE, PAGE_SIZE, RunsTableModel } from "../../src/lab/runs-table/model.js";
+import { cellText } from "../../src/lab/runs-table/rows.js";
 import { PARENT_TAG } from "../../src/lab/runs-table/tree.js";
 import { type ViewStateStore, viewStateKey } from "../../src/lab/runs-table/view-state.js";
+import { TAGS } from "../../src/lab/tracking/cell-run.js";
 import { type RunningServer, startServer } from "../helpers/server.js";
 
 const RUNS = 1200;
@@ -346,5 +349,40 @@ describe("kept view and nested runs", () => {
     model.toggleExpanded(pid);
     expect(names()).toEqual(["0:orphan", "0:parent"]);
     model.dispose();
+  });
+});
+
+describe("the Error column", () => {
+  it("comes, next to the status, with the first loaded run that failed; shows and sorts by the error", async () => {
+    const [experimentId] = await seed("errors", 3);
+    const model = new RunsTableModel(source(), experimentId as string);
+    await model.reload();
+    expect(model.column(ERROR_COLUMN)).toBeUndefined();
+    expect(model.visibleColumns.map((c) => c.id)).not.toContain(ERROR_COLUMN);
+
+    // A tracked cell's run that raised, found by a live update.
+    const failed = await client.createRun({
+      experimentId: experimentId as string,
+      runName: "broken",
+      startTime: Date.now() + 1000,
+      tags: { [TAGS.errorName]: "ZeroDivisionError", [TAGS.errorMessage]: "division by zero" },
+    });
+    await client.updateRun(failed.info.run_id, { status: "FAILED", endTime: Date.now() + 2000 });
+    await model.poll();
+    const ids = model.visibleColumns.map((c) => c.id);
+    expect(ids.slice(0, 3)).toEqual(["attributes.run_name", "attributes.status", ERROR_COLUMN]);
+    const column = model.column(ERROR_COLUMN);
+    expect(column?.label).toBe("Error");
+    const row = model.rows.find((r) => r.runId === failed.info.run_id);
+    expect(cellText(row!, column!)).toBe("ZeroDivisionError: division by zero");
+    expect(cellText(model.rows.find((r) => r.name === "r-0")!, column!)).toBe("");
+
+    // Sorted on the server by the error's name: the failed run first in descending order.
+    await model.setSort(ERROR_COLUMN, "DESC");
+    expect(model.error).toBeNull();
+    expect(model.rows[0]?.runId).toBe(failed.info.run_id);
+    // The user can hide it like any column.
+    model.setVisible(ERROR_COLUMN, false);
+    expect(model.visibleColumns.map((c) => c.id)).not.toContain(ERROR_COLUMN);
   });
 });

@@ -24,6 +24,7 @@ export interface SortSpec {
 
 export const NAME_COLUMN = "attributes.run_name";
 export const START_COLUMN = "attributes.start_time";
+export const ERROR_COLUMN = "attributes.error";
 
 // The labels are getters: translated when shown, not when this module loads.
 export const ATTRIBUTE_COLUMNS: readonly Column[] = [
@@ -75,6 +76,22 @@ export const ATTRIBUTE_COLUMNS: readonly Column[] = [
   },
 ];
 
+/**
+ * The error of a tracked cell's run (`ZeroDivisionError: division by zero`, from its error tags, else
+ * why it was killed). Not one of ATTRIBUTE_COLUMNS: the table discovers it, next to the status, once
+ * a loaded run has an error, so tables of runs that all went well do not carry an empty column.
+ * Sorted by the error's name.
+ */
+export const ERROR_ATTRIBUTE: Column = {
+  id: ERROR_COLUMN,
+  kind: "attribute",
+  key: "error",
+  get label() {
+    return __("Error");
+  },
+  orderKey: "tags.`labtrack.error.name`",
+};
+
 const PREFIX: Record<Exclude<ColumnKind, "attribute">, string> = {
   param: "params",
   metric: "metrics",
@@ -106,7 +123,11 @@ export function firstDirection(column: Column): SortDirection {
 
 const KIND_ORDER: Record<ColumnKind, number> = { attribute: 0, metric: 1, param: 2, tag: 3 };
 
-const ATTRIBUTE_ORDER = new Map(ATTRIBUTE_COLUMNS.map((c, i) => [c.id, i]));
+const ATTRIBUTE_ORDER = new Map(
+  ATTRIBUTE_COLUMNS.flatMap((c) => (c.id === "attributes.status" ? [c.id, ERROR_COLUMN] : [c.id])).map(
+    (id, i) => [id, i],
+  ),
+);
 
 /** Attributes in their fixed order, then metrics, params and tags, each by key. */
 export function compareColumns(a: Column, b: Column): number {
@@ -125,6 +146,7 @@ export function visibleByDefault(column: Column): boolean {
 export function defaultWidth(column: Column): number {
   if (column.id === NAME_COLUMN) return 200;
   if (column.id === START_COLUMN) return 130;
+  if (column.id === ERROR_COLUMN) return 220;
   if (column.kind === "attribute") return 90;
   return 110;
 }

@@ -5,7 +5,7 @@
 import { el } from "../dom.js";
 import { formatMetric } from "../format.js";
 import { __, _n } from "../i18n.js";
-import type { Column } from "./columns.js";
+import { type Column, ERROR_COLUMN } from "./columns.js";
 import type { DisplayItem, RunsTableModel } from "./model.js";
 import { cellText, type TableRow } from "./rows.js";
 
@@ -207,6 +207,7 @@ export function bodyRow(
     } else {
       cell.textContent = text;
       if (text) cell.title = text;
+      if (column.id === ERROR_COLUMN) cell.classList.add("lt-RunsTable-error");
     }
     place(cell, layout.widths[i] as number, layout.stickyLeft[i]);
     node.append(cell);

@@ -15,11 +15,14 @@ import { MlflowApiError } from "../../client/errors.js";
 import type { RestClient } from "../../client/rest.js";
 import type { RunStatus, ViewType } from "../../client/wire.js";
 import { describeError, type Problem } from "../describe-error.js";
+import { runError } from "../tracking/cell-run.js";
 import {
   ATTRIBUTE_COLUMNS,
   type Column,
   compareColumns,
   defaultWidth,
+  ERROR_ATTRIBUTE,
+  ERROR_COLUMN,
   firstDirection,
   keyColumn,
   MIN_WIDTH,
@@ -782,6 +785,9 @@ export class RunsTableModel {
       for (const key in row.params) add("param", key);
       for (const key in row.tags) add("tag", key);
     }
+    // The error column comes with the first run that has one (see ERROR_ATTRIBUTE).
+    if (!this.discovered.has(ERROR_COLUMN) && rows.some((r) => runError(r.tags) !== undefined))
+      this.discovered.set(ERROR_COLUMN, ERROR_ATTRIBUTE);
   }
 
   private set(

@@ -3,6 +3,7 @@
 import { fromWireDouble } from "../../client/rest.js";
 import type { RunStatus, WireRun } from "../../client/wire.js";
 import { formatDuration, formatMetric, formatTime } from "../format.js";
+import { runError } from "../tracking/cell-run.js";
 import type { Column } from "./columns.js";
 
 export interface TableRow {
@@ -65,6 +66,8 @@ export function cellValue(
       return row.status;
     case "user_id":
       return row.userId;
+    case "error":
+      return runError(row.tags);
     case "start_time":
       return row.startTime;
     case "duration": {

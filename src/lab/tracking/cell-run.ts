@@ -15,7 +15,22 @@ export const TAGS = {
   errorName: "labtrack.error.name",
   errorMessage: "labtrack.error.message",
   killedReason: "labtrack.killed_reason",
+  /** The name the user gave `%%track NAME`; the run's name adds ` #N` from the second run on. */
+  runBaseName: "labtrack.run_base_name",
+  /** N: this is the Nth run named runBaseName from this notebook in this experiment. */
+  runNumber: "labtrack.run_number",
 } as const;
+
+/**
+ * `Name: message` from the error tags of a run whose code raised or was interrupted, else why it was
+ * killed (kernel lost, heartbeat expired); undefined for runs without. For the panel and the table.
+ */
+export function runError(tags: Readonly<Record<string, string>>): string | undefined {
+  const name = tags[TAGS.errorName];
+  const message = tags[TAGS.errorMessage];
+  if (name) return message ? `${name}: ${message}` : name;
+  return tags[TAGS.killedReason] || undefined;
+}
 
 /** Heartbeats are written every HEARTBEAT_MS; a RUNNING run silent for EXPIRE_MS is declared KILLED. */
 export const HEARTBEAT_MS = 30_000;
@@ -50,6 +65,7 @@ export class CellRun {
   ) {}
 
   static async start(client: RestClient, o: CellRunOptions): Promise<CellRun> {
+    const numbered = o.runName ? await numberedName(client, o.experimentId, o.notebookPath, o.runName) : null;
     const tags: Record<string, string> = {
       "mlflow.source.type": "NOTEBOOK",
       "mlflow.source.name": o.notebookPath,
@@ -61,15 +77,19 @@ export class CellRun {
       ...(o.previousRunId ? { [TAGS.previousRun]: o.previousRunId } : {}),
       ...(o.parentRunId ? { "mlflow.parentRunId": o.parentRunId } : {}),
       ...(o.description ? { "mlflow.note.content": o.description } : {}),
+      ...(numbered
+        ? { [TAGS.runBaseName]: o.runName as string, [TAGS.runNumber]: String(numbered.number) }
+        : {}),
       ...o.tags,
     };
+    const runName = numbered?.name ?? o.runName;
     const run = await client.createRun({
       experimentId: o.experimentId,
-      runName: o.runName,
+      runName,
       userId: o.user,
       tags,
     });
-    const name = run.info.run_name || o.runName || run.info.run_id;
+    const name = run.info.run_name || runName || run.info.run_id;
     const cellRun = new CellRun(client, run.info.run_id, run.info.experiment_id, run.info.artifact_uri, name);
     cellRun.timer = setInterval(() => void cellRun.beat(), HEARTBEAT_MS);
     return cellRun;
@@ -141,6 +161,41 @@ export class CellRun {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
   }
+}
+
+/**
+ * `NAME` for the first run named NAME from this notebook in this experiment, `NAME #N` for the Nth:
+ * re-runs of a cell are told apart in every list and legend, and the count survives reloads because
+ * it comes from the server (one search for the latest such run, deleted ones included so a number is
+ * never given twice). The first run keeps the plain name the user typed. Null when the names cannot
+ * be written as a filter (both quote characters in them): the run is then named as given.
+ */
+export async function numberedName(
+  client: RestClient,
+  experimentId: string,
+  notebookPath: string,
+  base: string,
+): Promise<{ name: string; number: number } | null> {
+  const path = quoteValue(notebookPath);
+  const name = quoteValue(base);
+  if (path === null || name === null) return null;
+  const { runs } = await client.searchRuns([experimentId], {
+    filter: `tags.\`${TAGS.notebook}\` = ${path} and tags.\`${TAGS.runBaseName}\` = ${name}`,
+    orderBy: ["attributes.start_time DESC"],
+    maxResults: 1,
+    viewType: "ALL",
+  });
+  const latest = runs[0]?.data.tags?.find((t) => t.key === TAGS.runNumber)?.value;
+  const previous = latest && /^\d+$/.test(latest) ? Number(latest) : runs.length;
+  const number = previous + 1;
+  return { name: number === 1 ? base : `${base} #${number}`, number };
+}
+
+/** A filter string literal: MLflow's grammar has no escapes, so the quote must not occur inside. */
+function quoteValue(value: string): string | null {
+  if (!value.includes("'")) return `'${value}'`;
+  if (!value.includes('"')) return `"${value}"`;
+  return null;
 }
 
 /**
