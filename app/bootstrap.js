@@ -33,7 +33,13 @@ async function joinShareScope(url, scope) {
   const loaded = await Promise.allSettled(
     federated.map((ext) => joinShareScope(`${base}/${ext.name}/${ext.load}`, ext.name)),
   );
-  for (const result of loaded) if (result.status === "rejected") console.error(result.reason);
+  // Why an extension's entry did not load, for the page's notice (app/index.js) to name it.
+  window.__labtrackEntryFailures = {};
+  loaded.forEach((result, i) => {
+    if (result.status !== "rejected") return;
+    console.error(result.reason);
+    window.__labtrackEntryFailures[federated[i].name] = String(result.reason?.message ?? result.reason);
+  });
   const { main } = await import("./index.js");
   await main();
 })();

@@ -6,7 +6,10 @@ import { excludedPlugins, extensions, mimeExtensions } from "./extensions.js";
 import "./build/style.js";
 
 async function federatedModule(scope, module) {
-  const factory = await window._JUPYTERLAB[scope].get(module);
+  const container = window._JUPYTERLAB?.[scope];
+  if (!container)
+    throw new Error(window.__labtrackEntryFailures?.[scope] ?? "its entry script did not register");
+  const factory = await container.get(module);
   const instance = factory();
   instance.__scope__ = scope;
   return instance;
@@ -57,7 +60,7 @@ export async function main() {
       if (r.status === "fulfilled") plugins.push(...active(r.value[1], r.value[0]));
       else {
         console.error(`could not load the extension ${entries[i][0]}:`, r.reason);
-        failed.push(`${entries[i][0]}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
+        failed.push(`${entries[i][0]} (${r.reason instanceof Error ? r.reason.message : String(r.reason)})`);
       }
     });
     return plugins;
@@ -103,9 +106,10 @@ export async function main() {
   await lab.restored;
   if (failed.length > 0) {
     const { Notification } = await import("@jupyterlab/apputils");
-    Notification.error(`Some extensions could not be loaded (reload the page): ${failed.join("; ")}`, {
-      autoClose: false,
-    });
+    Notification.error(
+      `Some extensions could not be loaded: ${failed.join("; ")}. Reload the page; if it persists, the browser console says more.`,
+      { autoClose: false },
+    );
     document.body.dataset.labtrackLoadFailed = failed.join("; ");
   }
   document.body.dataset.labtrackRestored = "true";
