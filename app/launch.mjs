@@ -161,6 +161,10 @@ export async function startLabtrack(options = {}) {
           ...process.env,
           ...options.env,
           MLFLOW_TRACKING_URI: trackingUri,
+          // Kernels inherit it: `import labtrack` (python/labtrack) works in every Python notebook.
+          PYTHONPATH: [join(ROOT, "python"), options.env?.PYTHONPATH ?? process.env.PYTHONPATH]
+            .filter(Boolean)
+            .join(":"),
           JUPYTER_PATH: join(jupyterDir, "share", "jupyter"),
           JUPYTER_CONFIG_DIR: join(jupyterDir, "config"),
           JUPYTER_RUNTIME_DIR: join(jupyterDir, "runtime"),

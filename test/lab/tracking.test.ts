@@ -1,4 +1,6 @@
 // The pure parts of cell tracking, and the run lifecycle against a real tracking server.
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RestClient } from "../../src/client/rest.js";
 import {
@@ -9,8 +11,10 @@ import {
   TAGS,
 } from "../../src/lab/tracking/cell-run.js";
 import {
+  flushClientCode,
   fromJsonValue,
   kernelFamily,
+  PYTHON_FLUSH_EXPRESSION,
   parseDisplayedValue,
   readVariablesCode,
   setEnvCode,
@@ -66,6 +70,52 @@ describe("kernel languages", () => {
     const parsed = parseDisplayedValue(text);
     if (typeof value === "number" && Number.isNaN(value)) expect(Number.isNaN(parsed)).toBe(true);
     else expect(parsed).toEqual(value);
+  });
+
+  it("flushes each language's client: a statement per kernel, null without a client", () => {
+    expect(flushClientCode("javascript")).toBe("await globalThis.__labtrackFlush?.();");
+    expect(flushClientCode("python")).toBe(PYTHON_FLUSH_EXPRESSION);
+    expect(flushClientCode("other")).toBeNull();
+  });
+
+  describe("the Python flush, run by Debian's python3 with Labtrack's python/ on the path", () => {
+    // Evaluates the expression the way ipykernel evaluates a user_expression (eval in the user's
+    // namespace), after `setup`, and prints what came of it.
+    const evaluate = (setup: string, env: Record<string, string> = {}) => {
+      const script = [
+        "import sys",
+        setup,
+        "try:",
+        `    print("value", repr(eval(${JSON.stringify(PYTHON_FLUSH_EXPRESSION)})))`,
+        "except Exception as e:",
+        '    print("error", type(e).__name__, str(e))',
+        'print("imported", "labtrack" in sys.modules)',
+      ].join("\n");
+      const r = spawnSync("/usr/bin/python3", ["-c", script], {
+        encoding: "utf8",
+        timeout: 30_000,
+        env: { ...process.env, PYTHONPATH: resolve(import.meta.dirname, "../../python"), ...env },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+
+    it("is None and imports nothing when the kernel never imported labtrack", () => {
+      expect(evaluate("pass")).toBe("value None\nimported False\n");
+    });
+
+    it("is None when everything was sent (nothing queued)", () => {
+      expect(evaluate("import labtrack")).toBe("value None\nimported True\n");
+    });
+
+    it("raises UnsentDataError, naming what was not sent and why, when the server cannot take it", () => {
+      const out = evaluate(
+        'import labtrack; labtrack.log_metric("loss", 0.5, step=3, run_id="0123abcd"); labtrack.log_param("lr", 0.1, run_id="0123abcd")',
+        // A port nothing listens on, and no retries: the failure is immediate.
+        { MLFLOW_TRACKING_URI: "http://127.0.0.1:9", MLFLOW_HTTP_REQUEST_MAX_RETRIES: "0" },
+      );
+      expect(out).toMatch(/^error UnsentDataError labtrack: 1 metric, 1 param not sent yet \(.*refused.*\)/);
+    });
   });
 
   it("JSON values: numbers stay numbers, the rest becomes text", () => {

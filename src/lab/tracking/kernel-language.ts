@@ -111,9 +111,28 @@ export function variablesFromOutput(stdout: string): Record<string, unknown> | n
   return JSON.parse(line.slice(VARIABLES_MARKER.length)) as Record<string, unknown>;
 }
 
-/** Sends what Labtrack's TypeScript client has buffered, if the kernel uses it (see the client). */
+/**
+ * Python: sends what the `labtrack` Python module (python/labtrack, standard library only) has queued,
+ * evaluated as a user_expression of the tracked cell's execute request. It evaluates to None when
+ * everything is on the server, and raises `labtrack.UnsentDataError` when some data could not be sent
+ * or was refused, so the user_expression's status is "error" with that ename and an evalue naming
+ * what was not sent and the server's message. It never imports labtrack: when the kernel did not
+ * import it (the module is not in sys.modules) it is None at once. It may take as long as the
+ * module's retries (MLFLOW_HTTP_REQUEST_MAX_RETRIES; ~15 s by default) when the server is down.
+ */
+export const PYTHON_FLUSH_EXPRESSION =
+  'getattr(__import__("sys").modules.get("labtrack"), "flush", lambda: None)()';
+
+/**
+ * A statement that sends what Labtrack's client in the kernel has buffered, if the kernel uses it:
+ * the TypeScript client (tslab) or the `labtrack` Python module (the PYTHON_FLUSH_EXPRESSION as a
+ * statement, raising `labtrack.UnsentDataError` when data could not be sent). A no-op when the
+ * kernel never loaded the client; null for kernels without one.
+ */
 export function flushClientCode(family: KernelFamily): string | null {
-  return family === "javascript" ? "await globalThis.__labtrackFlush?.();" : null;
+  if (family === "javascript") return "await globalThis.__labtrackFlush?.();";
+  if (family === "python") return PYTHON_FLUSH_EXPRESSION;
+  return null;
 }
 
 /**
