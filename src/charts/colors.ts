@@ -1,5 +1,8 @@
-// Stable run colours: a run's colour comes from its id, so it is the same in every chart, in the panel
-// and after a reload, whatever the order or the filter the runs were listed with.
+// Run colours: ONE function, `runColor`, gives a run its colour from its id alone, so a run has the same
+// colour in every chart kind, in the live chart, in the Compare view, in the saved static SVG and after a
+// reload, whatever other runs are shown beside it. Two runs of one chart may hash to the same colour (a
+// colour cannot both depend on the run alone and avoid every other run): those lines are told apart by
+// their dash pattern (`runDashes`), which may depend on the chart's runs because nothing else uses it.
 import type { ChartRun } from "./types.js";
 
 /** Tableau 10: readable on light and dark backgrounds, distinguishable for most colour-blind readers. */
@@ -26,29 +29,65 @@ export function hashString(text: string): number {
   return h >>> 0;
 }
 
-/** The preferred colour of a run: a palette entry picked by a hash of its id. */
+/** The colour of a run: a palette entry picked by a hash of its id. The one place run colours come from. */
 export function runColor(runId: string, palette: readonly string[] = RUN_PALETTE): string {
   return palette[hashString(runId) % palette.length] as string;
 }
 
 /**
- * Colours of a set of runs (keyed by `runId`), the same in every chart built from that set. A run's own
- * `color` wins; otherwise it gets `runColor(runId)` unless another run of the set already has that colour,
- * in which case the next free palette entry is taken. Runs are visited in id order, so the result does
- * not depend on the order they are listed in. With more runs than colours, each colour is used at most
- * ceil(runs / colours) times: the palette wraps evenly and deterministically.
+ * The colour of each run (keyed by `runId`): the run's own `color` when it has one, `runColor(runId)`
+ * otherwise. It never depends on the other runs, so the colour of a run is the same in two charts of
+ * different sets of runs.
  */
 export function assignRunColors(
   runs: readonly Pick<ChartRun, "runId" | "color">[],
   palette: readonly string[] = RUN_PALETTE,
 ): Map<string, string> {
-  return assignColors(
-    runs.map((r) => ({ key: r.runId, color: r.color })),
-    palette,
-  );
+  return new Map(runs.map((r) => [r.runId, r.color ?? runColor(r.runId, palette)]));
 }
 
-/** `assignRunColors` for any keys (e.g. group labels). */
+/** Dash patterns for the runs that share a colour with another run of the same chart. Solid first. */
+export const DASHES: readonly (readonly number[])[] = [
+  [1, 0],
+  [6, 3],
+  [2, 2],
+  [8, 3, 2, 3],
+  [12, 4],
+];
+
+/**
+ * The stroke dash of each run of a chart (keyed by `runId`), or null when every run has a colour of its
+ * own (the lines are then all solid, and the spec has no dash encoding). Among the runs of one colour,
+ * the first in id order is solid and the others get the next patterns: deterministic for a set of runs,
+ * independent of the order the runs were listed in.
+ */
+export function runDashes(
+  runs: readonly Pick<ChartRun, "runId" | "color">[],
+  colors: ReadonlyMap<string, string> = assignRunColors(runs),
+): Map<string, number[]> | null {
+  const byColor = new Map<string, string[]>();
+  for (const r of runs) {
+    const c = colors.get(r.runId) ?? runColor(r.runId);
+    const same = byColor.get(c) ?? [];
+    if (!same.includes(r.runId)) same.push(r.runId);
+    byColor.set(c, same);
+  }
+  if ([...byColor.values()].every((ids) => ids.length === 1)) return null;
+  const out = new Map<string, number[]>();
+  for (const ids of byColor.values()) {
+    ids.sort();
+    ids.forEach((id, i) => {
+      out.set(id, [...(DASHES[i % DASHES.length] as number[])]);
+    });
+  }
+  return out;
+}
+
+/**
+ * Colours of keys that are not runs (e.g. the groups of `--group-by`): the hash's choice unless another
+ * key already has it, then the next free palette entry. Keys are visited in sorted order, so the result
+ * does not depend on the order they are listed in; with more keys than colours the palette wraps evenly.
+ */
 export function assignColors(
   items: readonly { key: string; color?: string | undefined }[],
   palette: readonly string[] = RUN_PALETTE,

@@ -1,10 +1,11 @@
 // Metric curves: one line per run (or one mean line with a min–max band per group), one panel per metric.
 import type { TopLevelSpec } from "vega-lite";
-import { assignColors, assignRunColors } from "./colors.js";
+import { assignColors, assignRunColors, runDashes } from "./colors.js";
 import { columnLabel, rawColumnValue, round6 } from "./columns.js";
 import {
   colorEncoding,
   DEFAULT_WIDTH,
+  dashEncoding,
   legendSelection,
   noDataSpec,
   RUN_SELECTION,
@@ -250,14 +251,28 @@ function seriesLayers(o: {
   hoverStride: number;
   /** The field that tells the series apart (the row of the inline data). */
   seriesKey: string;
+  /** Dash patterns of runs that share a colour (see `runDashes`). */
+  strokeDash?: object | undefined;
+  /** Some series has a single point, which a line cannot draw: those get a dot. */
+  singles?: boolean;
 }): unknown[] {
   const y = { field: "v", type: "quantitative", title: null, scale: o.yScale };
+  const opacity = o.live ? { opacity: selectedOpacity() } : {};
   const line = {
     mark: { type: "line", strokeWidth: o.strokeWidth },
     ...(o.live ? { params: [legendSelection(o.selectBy)] } : {}),
-    encoding: { y, ...(o.live ? { opacity: selectedOpacity() } : {}) },
+    encoding: { y, ...opacity, ...(o.strokeDash ? { strokeDash: o.strokeDash } : {}) },
   };
-  if (!o.live) return [line];
+  const dots = o.singles
+    ? [
+        {
+          transform: [{ filter: "datum.one === 1" }],
+          mark: { type: "point", filled: true, size: 60, opacity: 1 },
+          encoding: { y, ...opacity },
+        },
+      ]
+    : [];
+  if (!o.live) return [line, ...dots];
   const points = {
     mark: { type: "point", filled: true, size: 40 },
     ...(o.hoverStride > 1
@@ -275,7 +290,7 @@ function seriesLayers(o: {
       tooltip: o.tooltip,
     },
   };
-  return [line, points];
+  return [line, ...dots, points];
 }
 
 export function curvesSpec(opts: CurvesOptions): TopLevelSpec {
@@ -307,6 +322,8 @@ export function curvesSpec(opts: CurvesOptions): TopLevelSpec {
     type: xi.type,
     title: xi.title,
     ...(xi.type === "quantitative" ? { scale: { zero: false, nice: false } } : {}),
+    // Steps are whole numbers: no 0.5 ticks, no "2.0"; large ones as 10k, 1.5M.
+    ...(prep.x === "step" ? { axis: { tickMinStep: 1, format: "~s" } } : {}),
   };
   const yScale = prep.log ? { type: "log" as const } : { zero: false };
   const xCalc =
@@ -448,8 +465,11 @@ export function curvesSpec(opts: CurvesOptions): TopLevelSpec {
       ...(prep.x !== "step" ? { s: pick(s.steps, idx, false) } : {}),
       v: pick(y, idx),
       ...(smoothed ? { r: pick(s.values, idx) } : {}),
+      ...(idx.length === 1 ? { one: 1 } : {}),
     };
   });
+  const singles = values.some((row) => row.one === 1);
+  const dashes = runDashes(prep.runs, colors);
   const runsTable = prep.runs.map((r, i) => ({ i, ...(fields.get(r.runId) as object) }));
   const labels = prep.runs.map((r) => fields.get(r.runId)?.run as string);
   const color = colorEncoding(
@@ -488,6 +508,14 @@ export function curvesSpec(opts: CurvesOptions): TopLevelSpec {
       tooltip,
       hoverStride: hoverStride(values.reduce((n, row) => n + row.x.length, 0)),
       seriesKey: "i",
+      singles,
+      strokeDash: dashes
+        ? dashEncoding(
+            "run",
+            labels,
+            prep.runs.map((r) => dashes.get(r.runId) as number[]),
+          )
+        : undefined,
     }),
   );
   return {

@@ -1,12 +1,14 @@
 // A few lines of text/plain saying what a chart shows: the notebook output's text fallback, and what a
 // screen reader or a terminal gets.
+import { planAuto } from "./auto.js";
 import { barMetrics } from "./bar.js";
 import { formatNumber, metricGoal } from "./columns.js";
-import { interestingParams, paramsText, runLabels } from "./common.js";
+import { interestingParams, lackingText, paramsText, runLabels } from "./common.js";
 import { groupLabels, groupOf, prepareCurves } from "./curves.js";
 import { defaultParallelColumns, parallelAxis } from "./parallel.js";
 import { prepareScatter } from "./scatter.js";
 import type {
+  AutoOptions,
   BarOptions,
   ChartRequest,
   ChartRun,
@@ -20,8 +22,13 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 const better = (goal: Goal, a: number, b: number) => (goal === "min" ? a < b : a > b);
 const goalText = (goal: Goal) => (goal === "min" ? "lower is better" : "higher is better");
 
+/** A run's label (name and differing params) with the other given params in brackets. */
 function describeRun(run: ChartRun, label: string, keys: readonly string[]): string {
-  const p = paramsText(run, keys, 60);
+  const p = paramsText(
+    run,
+    keys.filter((k) => !label.includes(`${k}=`)),
+    60,
+  );
   return p ? `${label} [${p}]` : label;
 }
 
@@ -213,9 +220,26 @@ function parallelSummary(opts: ParallelOptions): string {
   ].join("\n");
 }
 
+/** The automatic chart: the summary of its curves, then of its final values, then what is missing. */
+function autoSummary(opts: AutoOptions): string {
+  if (opts.runs.length === 0) return "No data: 0 runs";
+  const plan = planAuto(opts);
+  const lines: string[] = [];
+  if (plan.curves.length > 0) lines.push(curvesSummary({ ...opts, metrics: plan.curves }));
+  if (plan.finals.length > 0)
+    lines.push(
+      barSummary({ runs: opts.runs, metrics: plan.finals, groupBy: opts.groupBy, goals: opts.goals }),
+    );
+  if (plan.missing.length > 0)
+    lines.push(lackingText(opts.runs, plan.missing, lines.length > 0 ? "Not drawn" : "No data"));
+  return lines.join("\n");
+}
+
 /** A short text/plain summary of the chart `req` describes. */
 export function textSummary(req: ChartRequest): string {
   switch (req.kind) {
+    case "auto":
+      return autoSummary(req);
     case "curves":
       return curvesSummary(req);
     case "bar":

@@ -91,7 +91,14 @@ export interface ParallelOptions extends ChartOptions {
   columns?: string[];
 }
 
+/**
+ * The chart chosen by the data (`%track compare` without `--kind`): curves for the metrics some run
+ * logged at several steps, final values (dots) for the others, both stacked when there are both.
+ */
+export type AutoOptions = CurvesOptions;
+
 export type ChartRequest =
+  | ({ kind: "auto" } & AutoOptions)
   | ({ kind: "curves" } & CurvesOptions)
   | ({ kind: "bar" } & BarOptions)
   | ({ kind: "scatter" } & ScatterOptions)

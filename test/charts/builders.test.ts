@@ -3,17 +3,18 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ChartRequest, ChartRun } from "../../src/charts/index.js";
 import {
-  assignRunColors,
   barSpec,
   buildChart,
   curvesSpec,
   parallelSpec,
   RUN_SELECTION,
+  runColor,
+  runLabels,
   scatterSpec,
   textSummary,
 } from "../../src/charts/index.js";
 import { makeHistories, makeRuns } from "./fixtures.js";
-import { check, itemsOf } from "./render.js";
+import { check, itemsOf, marksOf } from "./render.js";
 
 const json = (v: unknown) => JSON.parse(JSON.stringify(v));
 
@@ -34,20 +35,31 @@ function colorsOf(spec: unknown): Record<string, string> {
   return found;
 }
 
-describe("barSpec", () => {
+/** The dots of a final-values chart (one per run, or group, per metric). */
+const dotsOf = (view: Parameters<typeof itemsOf>[0]) =>
+  itemsOf(view, "symbol").filter((i) => i.datum?.metric !== undefined && i.datum?.pad === undefined);
+
+describe("barSpec (final values as dots)", () => {
   const runs = makeRuns(4);
 
-  it("draws one bar per run per metric with the final values", async () => {
+  it("draws one dot per run per metric at its final value, the value written beside it", async () => {
     const spec = barSpec({ runs, metrics: ["loss", "acc"] });
     const { view } = await check(spec);
-    const bars = itemsOf(view, "rect").filter((i) => i.datum?.metric !== undefined);
-    expect(bars).toHaveLength(8);
-    for (const b of bars) {
+    const dots = dotsOf(view);
+    expect(dots).toHaveLength(8);
+    for (const b of dots) {
       const run = runs.find((r) => r.runId === b.datum.runId) as ChartRun;
       expect(b.datum.value).toBeCloseTo(run.metrics[b.datum.metric] as number, 5);
+      expect(b.fill).toBe(runColor(run.runId));
     }
-    const s = json(spec);
-    expect(s.spec.layer[0].params[0]).toMatchObject({ name: RUN_SELECTION, bind: "legend" });
+    const labels = itemsOf(view, "text").map((t) => t.text);
+    for (const b of dots) expect(labels).toContain(b.datum.label);
+    // Alone, the rows' labels name the runs: no legend repeating them, no legend selection.
+    expect(marksOf(view, "group").filter((m) => m.role === "legend")).toHaveLength(0);
+    expect(JSON.stringify(spec)).not.toContain(`"bind":"legend"`);
+    // Beside curves (the automatic chart), it shares their legend and its selection.
+    const shared = json(barSpec({ runs, metrics: ["loss"] }, { sharedLegend: true }));
+    expect(shared.spec.layer[1].params[0]).toMatchObject({ name: RUN_SELECTION, bind: "legend" });
   });
 
   it("skips missing and NaN values, says 'No data' when nothing is left", async () => {
@@ -60,7 +72,7 @@ describe("barSpec", () => {
             : { loss: 0.2, acc: Number.POSITIVE_INFINITY },
     }));
     const { view } = await check(barSpec({ runs: odd, metrics: ["loss", "acc"] }));
-    expect(itemsOf(view, "rect").filter((i) => i.datum?.metric !== undefined)).toHaveLength(2);
+    expect(dotsOf(view)).toHaveLength(2);
     const summary = textSummary({ kind: "bar", runs: odd, metrics: ["loss", "acc"] });
     expect(summary).toContain("loss (lower is better): best run-2");
     expect(summary).toContain("1 NaN/±Infinity value left out");
@@ -71,10 +83,11 @@ describe("barSpec", () => {
     }
   });
 
-  it("groups into a mean bar with a min–max rule", async () => {
+  it("groups into a mean dot with a min–max rule", async () => {
     const spec = barSpec({ runs: makeRuns(6), metrics: ["loss"], groupBy: "params.optimizer" });
     const { view } = await check(spec);
-    const bars = itemsOf(view, "rect").filter((i) => i.datum?.group !== undefined);
+    expect(itemsOf(view, "rule").filter((i) => i.datum?.group !== undefined)).toHaveLength(2);
+    const bars = dotsOf(view).filter((i) => i.datum?.group !== undefined);
     expect(bars.map((b) => b.datum.group).sort()).toEqual(["optimizer=adam", "optimizer=sgd"]);
     for (const b of bars) {
       expect(b.datum.runIds).toHaveLength(3);
@@ -88,7 +101,7 @@ describe("barSpec", () => {
   it("handles 50 runs with long names", async () => {
     const many = makeRuns(50, (i) => ({ runName: `${"x".repeat(80)}-${i}` }));
     const { view } = await check(barSpec({ runs: many, metrics: ["loss"] }));
-    expect(itemsOf(view, "rect").filter((i) => i.datum?.metric !== undefined)).toHaveLength(50);
+    expect(dotsOf(view)).toHaveLength(50);
   });
 });
 
@@ -201,18 +214,52 @@ describe("all builders", () => {
     { kind: "parallel", runs, columns: ["params.lr", "metrics.loss"] },
   ];
 
-  it("give each run the same colour in every chart", () => {
-    const expected = assignRunColors(runs);
-    for (const req of requests) {
+  it("give each run the same colour in every chart, whatever runs are beside it", async () => {
+    const labels = runLabels(runs);
+    for (const req of [
+      ...requests,
+      { kind: "auto", runs, histories, metrics: ["loss", "seed"] } as ChartRequest,
+    ]) {
       const colors = colorsOf(buildChart(req));
       expect(Object.keys(colors)).toHaveLength(12);
-      for (const r of runs) expect(colors[r.runName]).toBe(expected.get(r.runId));
+      for (const r of runs) expect(colors[labels.get(r.runId) as string]).toBe(runColor(r.runId));
     }
-    // A subset of the runs in another order: runs whose colour was free keep it.
-    const subset = [runs[5]!, runs[2]!];
-    const c = colorsOf(curvesSpec({ runs: subset, histories, metrics: ["loss"] }));
-    const d = colorsOf(barSpec({ runs: subset.slice().reverse(), metrics: ["loss"] }));
-    expect(c).toEqual(d);
+    // Two charts of overlapping but different sets of runs (other labels: other params differ):
+    // the runs in both have the same colour in both, as drawn by vega.
+    const a = [runs[5]!, runs[2]!, runs[7]!];
+    const b = [runs[2]!, runs[9]!, runs[5]!, runs[0]!];
+    const drawnColors = async (req: ChartRequest) => {
+      const { view } = await check(buildChart(req));
+      const out = new Map<string, string>();
+      for (const line of marksOf(view, "line"))
+        for (const item of line.items ?? []) if (item.datum?.runId) out.set(item.datum.runId, item.stroke);
+      for (const dot of dotsOf(view)) out.set(dot.datum.runId, dot.fill);
+      return out;
+    };
+    const inA = await drawnColors({ kind: "curves", runs: a, histories, metrics: ["loss"] });
+    const inB = await drawnColors({ kind: "bar", runs: b, metrics: ["loss"] });
+    for (const id of [runs[2]!.runId, runs[5]!.runId]) {
+      expect(inA.get(id)).toBe(runColor(id));
+      expect(inB.get(id)).toBe(inA.get(id));
+    }
+  });
+
+  it("name runs in legends by name plus the params that differ among the shown runs", async () => {
+    const three = makeRuns(3, (i) => ({
+      runName: "logreg",
+      params: { lr: ["0.1", "0.03", "0.1"][i] as string, seed: "1", opt: i === 2 ? "sgd" : "adam" },
+    }));
+    const { view } = await check(
+      curvesSpec({ runs: three, histories: makeHistories(three, 5), metrics: ["loss"] }),
+    );
+    const legend = itemsOf(view, "text")
+      .filter((t) => t.mark?.role === "legend-label")
+      .map((t) => t.text);
+    expect(legend).toEqual(["logreg lr=0.1 opt=adam", "logreg lr=0.03 opt=adam", "logreg lr=0.1 opt=sgd"]);
+    // The tooltip names the run and the params that differ.
+    const point = itemsOf(view, "symbol").find((i) => i.datum?.runId === three[2]!.runId);
+    expect(point.datum.runName).toBe("logreg");
+    expect(point.datum.params).toBe("lr=0.1, opt=sgd");
   });
 
   it("render in light and dark, live and static, and summarise", async () => {
@@ -229,7 +276,7 @@ describe("all builders", () => {
     const s = textSummary({ kind: "curves", runs, histories, metrics: ["loss", "acc"] });
     expect(s.split("\n")[0]).toBe("Labtrack curves · 12 runs · x=step");
     expect(s).toMatch(
-      /^loss \(lower is better\): best run-\d+ \[lr=[\d.]+, optimizer=\w+\] \([\d.]+ at step \d+\)/m,
+      /^loss \(lower is better\): best run-\d+ lr=[\d.]+ optimizer=\w+ \([\d.]+ at step \d+\)/m,
     );
     expect(s).toMatch(/^acc \(higher is better\): best run-0 /m);
   });

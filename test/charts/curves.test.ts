@@ -1,7 +1,16 @@
 // curvesSpec: every spec compiled with vega-lite (6 and the 5 JupyterLab renders with) and rendered to SVG.
 import { describe, expect, it } from "vitest";
 import type { ChartRun, CurvesOptions, MetricHistories } from "../../src/charts/index.js";
-import { curvesSpec, RUN_SELECTION, smoothEma, THEME_COLORS, textSummary } from "../../src/charts/index.js";
+import {
+  curvesSpec,
+  RUN_PALETTE,
+  RUN_SELECTION,
+  runColor,
+  runDashes,
+  smoothEma,
+  THEME_COLORS,
+  textSummary,
+} from "../../src/charts/index.js";
 import { makeHistories, makeRuns, T0 } from "./fixtures.js";
 import { check, itemsOf, marksOf } from "./render.js";
 
@@ -45,7 +54,11 @@ describe("curvesSpec", () => {
     });
     expect(main.encoding.opacity.condition.param).toBe(RUN_SELECTION);
     const color = spec.spec.encoding.color;
-    expect(color.scale.domain).toEqual(["run-0", "run-1", "run-2"]);
+    expect(color.scale.domain).toEqual([
+      "run-0 lr=0.1 optimizer=adam",
+      "run-1 lr=0.01 optimizer=sgd",
+      "run-2 lr=0.001 optimizer=adam",
+    ]);
     expect(color.scale.range).toHaveLength(3);
     const tooltip = spec.spec.layer[1].encoding.tooltip.map((t: any) => t.title);
     expect(tooltip).toEqual(expect.arrayContaining(["run", "params", "step", "value"]));
@@ -118,6 +131,18 @@ describe("curvesSpec", () => {
     const lines = marksOf(view, "line").filter((m) => m.items.length > 0);
     expect(lines).toHaveLength(5);
     expect(lines.map((l) => l.items.length).sort((a, b) => a - b)[0]).toBe(1);
+    // A line through one point draws nothing: that run's point is a visible dot of its colour.
+    for (const isStatic of [false, true]) {
+      const drawn = await check(
+        curvesSpec({ runs, histories: h, metrics: ["loss", "acc"], static: isStatic }),
+      );
+      // (Live charts also have the invisible hover point there.)
+      const dots = itemsOf(drawn.view, "symbol").filter((i) => i.datum?.one === 1 && i.opacity !== 0);
+      expect(dots).toHaveLength(1);
+      expect(dots[0].datum.runId).toBe(runs[1]!.runId);
+      expect(dots[0].opacity ?? 1).toBe(1);
+      expect(dots[0].fill).toBe(runColor(runs[1]!.runId));
+    }
     const summary = textSummary({ kind: "curves", runs, histories: h, metrics: ["loss", "acc"] });
     expect(summary).toContain("1 run without acc");
   });
@@ -168,6 +193,33 @@ describe("curvesSpec", () => {
     expect(s).toMatch(/loss \(lower is better\): best group lr=0\.1: final mean [\d.]+ \(2 runs\)/);
   });
 
+  it("tells apart runs that share a colour by their dash, one legend showing both", async () => {
+    // Ten runs over a palette of ten: some hash to the same colour.
+    const many = makeRuns(10);
+    const dashes = runDashes(many);
+    expect(dashes).not.toBeNull();
+    const spec = curvesSpec({ runs: many, histories: makeHistories(many, 5), metrics: ["loss"] });
+    const { view } = await check(spec);
+    const strokes = new Map<string, string>();
+    for (const line of marksOf(view, "line").filter((m) => m.items.length > 0)) {
+      const item = line.items[0];
+      strokes.set(`${item.stroke} ${String(item.strokeDash)}`, item.datum.runId);
+      expect(item.stroke).toBe(runColor(item.datum.runId));
+    }
+    // Colour and dash together are distinct for every run.
+    expect(strokes.size).toBe(10);
+    expect(marksOf(view, "group").filter((m) => m.role === "legend")).toHaveLength(1);
+    // Distinct colours: no dash encoding at all.
+    const distinct = many.filter(
+      (r, i) => many.findIndex((o) => runColor(o.runId) === runColor(r.runId)) === i,
+    );
+    expect(runDashes(distinct)).toBeNull();
+    expect(
+      JSON.stringify(curvesSpec({ runs: distinct, histories: makeHistories(distinct, 5) })),
+    ).not.toContain("strokeDash");
+    expect(RUN_PALETTE).toContain(runColor(many[0]!.runId));
+  });
+
   it("handles 50 runs with long names", async () => {
     const many = makeRuns(50, (i) => ({ runName: `${"very-long-experiment-name-".repeat(4)}${i}` }));
     const spec = curvesSpec({ runs: many, histories: makeHistories(many, 30), metrics: ["loss"] });
@@ -175,7 +227,9 @@ describe("curvesSpec", () => {
     expect(marksOf(view, "line").filter((m) => m.items.length > 0)).toHaveLength(50);
     const domain = (spec as any).spec.encoding.color.scale.domain as string[];
     expect(new Set(domain).size).toBe(50);
-    for (const l of domain) expect(l.length).toBeLessThanOrEqual(32);
+    for (const l of domain) expect(l.length).toBeLessThanOrEqual(40);
+    // Cut in the middle: the end of the name, where these runs differ, stays.
+    expect(domain[12]).toMatch(/^very-long-exp.*….*-12 lr=/);
   });
 
   it("has a static variant without hover points and selections", async () => {

@@ -1,5 +1,6 @@
 // Smoothing, downsampling, aggregation, colours and labels: the plain functions under the builders.
 import { describe, expect, it } from "vitest";
+import { DASHES } from "../../src/charts/colors.js";
 import {
   aggregateSeries,
   assignRunColors,
@@ -8,6 +9,7 @@ import {
   pointsPerSeries,
   RUN_PALETTE,
   runColor,
+  runDashes,
   runLabels,
   smoothEma,
 } from "../../src/charts/index.js";
@@ -129,38 +131,72 @@ describe("run colours", () => {
     expect(seen.size).toBe(RUN_PALETTE.length);
   });
 
-  it("are distinct within a chart of up to 10 runs, whatever the order, and honour explicit colours", () => {
+  it("depend on the run alone, whatever runs are beside it, and honour explicit colours", () => {
     const runs = makeRuns(10);
     const a = assignRunColors(runs);
-    expect(new Set(a.values()).size).toBe(10);
-    const b = assignRunColors(runs.slice().reverse());
-    expect([...b.entries()].sort()).toEqual([...a.entries()].sort());
-    // A run whose preferred colour is free keeps it.
-    const two = assignRunColors(makeRuns(1));
-    expect(two.get(runId(0))).toBe(runColor(runId(0)));
+    for (const r of runs) expect(a.get(r.runId)).toBe(runColor(r.runId));
+    const b = assignRunColors([runs[3]!, ...makeRuns(3, (i) => ({ runId: runId(100 + i) }))]);
+    expect(b.get(runId(3))).toBe(a.get(runId(3)));
     const custom = assignRunColors(makeRuns(3, (i) => (i === 1 ? { color: "#123456" } : {})));
     expect(custom.get(runId(1))).toBe("#123456");
   });
 
-  it("wrap evenly and deterministically for 50 runs", () => {
+  it("dash the runs of a chart that share a colour: solid first in id order, the same in any order", () => {
     const runs = makeRuns(50);
-    const a = assignRunColors(runs);
-    const counts = new Map<string, number>();
-    for (const c of a.values()) counts.set(c, (counts.get(c) ?? 0) + 1);
-    expect(counts.size).toBe(RUN_PALETTE.length);
-    expect([...counts.values()].every((n) => n === 5)).toBe(true);
-    const shuffled = runs.slice().sort((x, y) => (x.runName < y.runName ? 1 : -1));
-    expect(Object.fromEntries(assignRunColors(shuffled))).toEqual(Object.fromEntries(a));
+    const dashes = runDashes(runs) as Map<string, number[]>;
+    const byColor = new Map<string, string[]>();
+    for (const r of runs)
+      byColor.set(runColor(r.runId), [...(byColor.get(runColor(r.runId)) ?? []), r.runId]);
+    for (const ids of byColor.values()) {
+      const sorted = ids.slice().sort();
+      expect(dashes.get(sorted[0]!)).toEqual([1, 0]);
+      // Within one colour, the first DASHES.length runs have distinct patterns.
+      const patterns = sorted.slice(0, DASHES.length).map((id) => String(dashes.get(id)));
+      expect(new Set(patterns).size).toBe(patterns.length);
+    }
+    expect(Object.fromEntries(runDashes(runs.slice().reverse()) as Map<string, number[]>)).toEqual(
+      Object.fromEntries(dashes),
+    );
+    expect(runDashes(runs.slice(0, 1))).toBeNull();
   });
 });
 
 describe("runLabels", () => {
-  it("cuts long names and keeps labels unique", () => {
-    const runs = makeRuns(4, (i) => ({ runName: i < 2 ? "same" : `x${"y".repeat(100)}` }));
+  const run = (i: number, runName: string, params: Record<string, string>) =>
+    makeRuns(i + 1, () => ({ runName, params }))[i]!;
+
+  it("are the name plus the params that differ among the shown runs", () => {
+    const runs = [run(0, "logreg", { lr: "0.1", seed: "1" }), run(1, "logreg", { lr: "0.03", seed: "1" })];
+    expect([...runLabels(runs).values()]).toEqual(["logreg lr=0.1", "logreg lr=0.03"]);
+    // Unique names and no differing params: just the names.
+    const plain = [run(0, "baseline", { lr: "0.1" }), run(1, "cnn", { lr: "0.1" })];
+    expect([...runLabels(plain).values()]).toEqual(["baseline", "cnn"]);
+    // A param already in the name is not repeated; a run lacking a differing param just has no pair.
+    const named = [run(0, "lr=0.1", { lr: "0.1" }), run(1, "other", {})];
+    expect([...runLabels(named).values()]).toEqual(["lr=0.1", "other"]);
+    // At most three differing params, unless the labels would collide without the others.
+    const wide = [0, 1].map((i) => run(i, "m", { a: String(i), b: String(i), c: String(i), d: String(i) }));
+    expect(runLabels(wide).get(runId(0))).toBe("m a=0 b=0 c=0");
+    const deep = [0, 1].map((i) => run(i, "m", { a: "1", b: "1", c: "1", z: String(i) }));
+    expect(runLabels([...deep, run(2, "m", { a: "2", b: "1", c: "1", z: "0" })]).get(runId(1))).toBe(
+      "m a=1 z=1",
+    );
+  });
+
+  it("use an id fragment only for runs that are otherwise indistinguishable", () => {
+    const runs = [run(0, "same", { lr: "1" }), run(1, "same", { lr: "1" }), run(2, "other", { lr: "1" })];
+    const labels = [...runLabels(runs).values()];
+    expect(labels[0]).toBe(`same (${runId(0).slice(0, 6)})`);
+    expect(labels[1]).toBe(`same (${runId(1).slice(0, 6)})`);
+    expect(labels[2]).toBe("other");
+  });
+
+  it("cut long names in the middle, keep labels unique and short", () => {
+    const runs = makeRuns(4, (i) => ({ runName: i < 2 ? "same" : `x${"y".repeat(100)}-${i}` }));
     const labels = [...runLabels(runs).values()];
     expect(new Set(labels).size).toBe(4);
-    for (const l of labels) expect(l.length).toBeLessThanOrEqual(32);
-    expect(labels[0]).toMatch(/^same \(/);
-    expect(labels[2]).toMatch(/…/);
+    for (const l of labels) expect(l.length).toBeLessThanOrEqual(40);
+    expect(labels[0]).toMatch(/^same lr=/);
+    expect(labels[2]).toMatch(/^xyy.*…y*-2 lr=/);
   });
 });

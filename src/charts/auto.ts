@@ -1,0 +1,112 @@
+// The chart the data ask for (`%track compare` without `--kind`): a metric some run logged at several
+// steps is a curve; a metric every run logged once (the `%%track --metrics` recipe: one final value per
+// run) is a dot plot of those values — a line through one point draws nothing. Both kinds stacked in
+// one chart, sharing one legend and one colour per run, when the metrics differ; one line of text
+// naming what the runs lack when nothing at all can be drawn.
+import type { TopLevelSpec } from "vega-lite";
+import { barSpec } from "./bar.js";
+import { lackingText, noDataSpec, THEME_COLORS, topLevel } from "./common.js";
+import { allMetricKeys, curvesSpec } from "./curves.js";
+import type { AutoOptions } from "./types.js";
+
+export interface AutoPlan {
+  /** Metrics drawn as curves: some run has values at two or more x positions. */
+  curves: string[];
+  /** Metrics drawn as final values: every run has at most one point (or its latest value only). */
+  finals: string[];
+  /** Metrics no run has a finite value of. */
+  missing: string[];
+}
+
+/** Metric keys the runs have: their latest metrics and their histories, sorted. */
+function metricsOfRuns(opts: AutoOptions): string[] {
+  const keys = new Set(allMetricKeys(opts));
+  for (const r of opts.runs) for (const k of Object.keys(r.metrics)) keys.add(k);
+  return [...keys].sort();
+}
+
+/**
+ * Which metrics are curves and which are final values. Positions are steps (or timestamps on a time
+ * axis): values logged again and again at step 0 — a loop that gives no step — are one position, so
+ * on a step axis they count as a final value (the latest), not as a vertical line.
+ */
+export function planAuto(opts: AutoOptions): AutoPlan {
+  const metrics = opts.metrics && opts.metrics.length > 0 ? [...new Set(opts.metrics)] : metricsOfRuns(opts);
+  const byStep = (opts.x ?? "step") === "step";
+  const plan: AutoPlan = { curves: [], finals: [], missing: [] };
+  for (const metric of metrics) {
+    let several = false;
+    let any = false;
+    for (const run of opts.runs) {
+      const positions = new Set<number>();
+      for (const p of opts.histories[run.runId]?.[metric] ?? []) {
+        if (!Number.isFinite(p.value) || (opts.log === true && p.value <= 0)) continue;
+        positions.add(byStep ? p.step : p.timestamp);
+      }
+      if (positions.size > 1) several = true;
+      if (positions.size > 0 || Number.isFinite(run.metrics[metric])) any = true;
+    }
+    if (several) plan.curves.push(metric);
+    else if (any) plan.finals.push(metric);
+    else plan.missing.push(metric);
+  }
+  return plan;
+}
+
+/** A builder's top-level spec as a part of a concatenation: what only the top level may hold removed. */
+function asPart(spec: TopLevelSpec): Record<string, unknown> {
+  const {
+    $schema: _s,
+    config: _c,
+    background: _b,
+    usermeta: _u,
+    title: _t,
+    ...rest
+  } = spec as unknown as Record<string, unknown>;
+  return rest;
+}
+
+export function autoSpec(opts: AutoOptions): TopLevelSpec {
+  if (opts.runs.length === 0) return noDataSpec(opts, "auto", "No data: no runs");
+  const plan = planAuto(opts);
+  const meta = { runIds: opts.runs.map((r) => r.runId), ...plan };
+  const { title: _title, ...untitled } = opts;
+  const curves = plan.curves.length > 0 ? curvesSpec({ ...untitled, metrics: plan.curves }) : null;
+  const finals =
+    plan.finals.length > 0
+      ? barSpec(
+          {
+            runs: opts.runs,
+            metrics: plan.finals,
+            groupBy: opts.groupBy,
+            theme: opts.theme,
+            static: opts.static,
+            config: opts.config,
+            // A given width is the curves' plot; the dots' plot leaves room for the runs' labels.
+            ...(opts.width !== undefined ? { width: Math.max(160, opts.width - 180) } : {}),
+          },
+          { sharedLegend: curves !== null },
+        )
+      : null;
+  if (!curves && !finals) return noDataSpec(opts, "auto", lackingText(opts.runs, plan.missing));
+  // Metrics some runs were asked for and none has: said under the title, the rest is still drawn.
+  const note = plan.missing.length > 0 ? lackingText(opts.runs, plan.missing, "Not drawn") : undefined;
+  const muted = THEME_COLORS[opts.theme ?? "light"].muted;
+  const title = opts.title
+    ? { title: { text: opts.title, ...(note ? { subtitle: note, subtitleFontSize: 12 } : {}) } }
+    : note
+      ? { title: { text: note, fontSize: 12, fontWeight: "normal", color: muted } }
+      : {};
+  const parts = [curves, finals].filter((s): s is TopLevelSpec => s !== null);
+  const top = topLevel({ ...opts, title: undefined }, "auto", meta);
+  if (parts.length === 1) {
+    return { ...asPart(parts[0] as TopLevelSpec), ...top, ...title } as unknown as TopLevelSpec;
+  }
+  return {
+    ...top,
+    ...title,
+    vconcat: parts.map(asPart),
+    spacing: 28,
+    resolve: { scale: { color: "shared" }, legend: { color: "shared" } },
+  } as unknown as TopLevelSpec;
+}
