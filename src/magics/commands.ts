@@ -312,11 +312,22 @@ const metrics: CommandSpec<LineCommand> = {
   topic: "metrics",
   aliases: ["metric"],
   usage: "%track metrics (VAR | key=number)… [--step N|VAR]",
-  summary: "Logs metrics to the current run: a bare name is a kernel variable, key=number a literal value.",
+  summary:
+    "Logs metrics to the current run, once: a bare name is a kernel variable (read after the cell ran), key=number a literal value.",
   details: [
     "nan, inf and -inf are accepted as numbers. --step takes an integer ≥ 0 or a variable holding it.",
+    "It logs once, after the cell: in a training loop, --step epoch is the value epoch has when the cell " +
+      "ends (the last step), so a curve gets one point. For a value per step, log from the loop itself: " +
+      'labtrack.log_metric("loss", loss, step=epoch) in Python (import labtrack: nothing to install), ' +
+      'logMetric("loss", loss, epoch) from "labtrack" in TypeScript (tslab).',
   ],
-  options: [{ name: "step", metavar: "N|VAR", help: "the step to log at (an integer ≥ 0, or a variable)" }],
+  options: [
+    {
+      name: "step",
+      metavar: "N|VAR",
+      help: "the step to log at (an integer ≥ 0, or a variable read once, after the cell)",
+    },
+  ],
   examples: ["%track metrics loss acc --step epoch", "%track metrics val_loss=0.31 --step 10"],
   build: (args) => {
     const words = atLeastOne(args, "metrics: give variable names or key=number pairs");

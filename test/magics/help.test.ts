@@ -35,6 +35,14 @@ describe("helpText", () => {
     expect(helpText(topic).startsWith(start)).toBe(true);
   });
 
+  it("metrics: says it logs once, after the cell, and how to log per step from the loop", () => {
+    const text = helpText("metrics");
+    expect(text).toContain("It logs once, after the cell");
+    expect(text).toContain('labtrack.log_metric("loss", loss, step=epoch) in Python');
+    expect(text).toContain('logMetric("loss", loss, epoch) from "labtrack" in TypeScript');
+    for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
   it("says so for an unknown topic and shows the overview", () => {
     expect(helpText("nope")).toMatch(/^No command "nope"\.\n\nLabtrack magics/);
   });

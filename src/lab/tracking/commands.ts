@@ -125,6 +125,37 @@ async function logMetrics(c: MetricsCommand, ctx: CommandContext): Promise<void>
   if (problems.length)
     writeText(ctx.model, `labtrack: not logged as metrics: ${problems.join(", ")}`, "stderr");
   await run.log({ metrics, step });
+  const note = stepNote(c, ctx.family, ctx.model.sharedModel.getSource(), step);
+  if (note) writeText(ctx.model, note);
+}
+
+/**
+ * `%track metrics loss --step epoch` in a `%%track` cell reads like per-step logging but logs once,
+ * after the cell: one line saying so, and what to call in the loop instead. Null elsewhere: no
+ * --step, not a %%track cell, or only literals (logged before the code, as written).
+ */
+export function stepNote(
+  c: MetricsCommand,
+  family: KernelFamily,
+  cellSource: string,
+  loggedStep: number | undefined,
+): string | null {
+  if (c.step === undefined || !/^\s*%%track\b/.test(cellSource)) return null;
+  if (typeof c.step === "number" && c.items.every((i) => i.kind === "literal")) return null;
+  const first = c.items[0];
+  const key = first === undefined ? "loss" : first.kind === "variable" ? first.name : first.key;
+  const value = first?.kind === "variable" ? first.name : "value";
+  const stepExpr = typeof c.step === "number" ? String(c.step) : c.step.name;
+  const at = loggedStep === undefined ? "" : ` (at step ${loggedStep})`;
+  const py = `labtrack.log_metric(${JSON.stringify(key)}, ${value}, step=${stepExpr})`;
+  const ts = `logMetric(${JSON.stringify(key)}, ${value}, ${stepExpr})`;
+  const call =
+    family === "python"
+      ? `${py} (import labtrack)`
+      : family === "javascript"
+        ? `${ts} from "labtrack"`
+        : `${py} in Python or ${ts} in TypeScript`;
+  return `labtrack: %track metrics logged once, after the cell${at}; for a value per step, call ${call} inside the loop`;
 }
 
 async function listRuns(c: RunsCommand, ctx: CommandContext): Promise<void> {
