@@ -43,6 +43,30 @@ test("the Python demo notebook runs in ipykernel and its runs appear in the pane
   ]);
   await expect(panel.locator(".lt-RunItem").first().locator(".lt-RunItem-metrics")).toContainText("accuracy");
   await lab.screenshot("notebook-python");
+
+  // On the server: what `import labtrack` logged per epoch from the tracked cell's loop, its artifact,
+  // and what the magic logged after the cell.
+  const client = new RestClient({ trackingUri: TRACKING() });
+  const runId = await panel.locator(".lt-RunItem").nth(2).getAttribute("data-run-id");
+  const run = await client.getRun(runId as string);
+  expect(run.info.run_name).toBe("Iris Logistic Regression");
+  expect(Object.fromEntries((run.data.params ?? []).map((p) => [p.key, p.value]))).toEqual({
+    C: "0.1",
+    lr: "0.05",
+    epochs: "20",
+  });
+  const epochs = Array.from({ length: 20 }, (_, i) => i);
+  for (const key of ["loss", "val_accuracy"]) {
+    const history = await client.getMetricHistory(run.info.run_id, key);
+    expect(history.map((p) => p.step)).toEqual(epochs);
+  }
+  const loss = await client.getMetricHistory(run.info.run_id, "loss");
+  expect(loss.at(-1)?.value).toBeLessThan(loss[0]?.value ?? 0);
+  expect((run.data.metrics ?? []).find((m) => m.key === "accuracy")?.value).toBeGreaterThan(0.5);
+  const tags = Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
+  expect(tags.dataset).toBe("iris");
+  const artifacts = await client.listArtifacts(run.info.run_id, "model");
+  expect(artifacts.files.map((f) => f.path)).toEqual(["model/weights.json"]);
 });
 
 test("the TypeScript demo notebook runs in tslab with the labtrack client", async ({ lab }) => {
