@@ -2,11 +2,14 @@
 import { Widget } from "@lumino/widgets";
 import type { TrackingConnection } from "./connection.js";
 import { el } from "./dom.js";
+import { Reconnector } from "./reconnect.js";
 import { statusText } from "./status-text.js";
 
 export class ConnectionStatusItem extends Widget {
   private readonly dot = el("span", { className: "lt-StatusItem-dot" });
   private readonly label = el("span", { className: "lt-StatusItem-label" });
+  // The item shows the connection, so it also keeps it from staying red after the server is back.
+  private readonly reconnector: Reconnector;
 
   constructor(private readonly connection: TrackingConnection) {
     super();
@@ -15,6 +18,7 @@ export class ConnectionStatusItem extends Widget {
     this.node.setAttribute("role", "button");
     this.node.addEventListener("click", () => void connection.check());
     connection.changed.connect(this.render, this);
+    this.reconnector = new Reconnector(connection);
     this.render();
   }
 
@@ -28,6 +32,7 @@ export class ConnectionStatusItem extends Widget {
 
   override dispose(): void {
     this.connection.changed.disconnect(this.render, this);
+    this.reconnector.dispose();
     super.dispose();
   }
 }
