@@ -19,6 +19,7 @@ import { postgresBackend, sqliteBackend } from "./lib/backends.mjs";
 import { codeVersion, load, machine } from "./lib/machine.mjs";
 import { printRows, table, targetTable, writeReport } from "./lib/report.mjs";
 import { panelSuite } from "./panel.mjs";
+import { pythonClientSuite } from "./python-client.mjs";
 import { throughputSuite } from "./throughput.mjs";
 import { formatRow, trackingSection, trackingSuite } from "./tracking.mjs";
 
@@ -79,6 +80,22 @@ ${targetTable(rows)}`;
       return `100,000 \`logMetric\` calls from a tight loop (the fluent API from lib/client) against the real
 server; the time per call is measured per chunk of 1,000 calls with process.hrtime.bigint, and "on the
 server" ends when flush() resolves and the metric history read back has every point, in step order.
+
+${targetTable(rows, { notes: true })}`;
+    },
+  },
+  {
+    id: "python-client",
+    title: "Python module: logging from a training loop (issue 15)",
+    async run({ backends }) {
+      console.log("== import labtrack (Debian's python3) on SQLite");
+      const rows = await pythonClientSuite({ backend: backends[0], quick });
+      printRows(rows);
+      return `100,000 \`labtrack.log_metric\` calls from a tight loop (python/labtrack, standard library only,
+under Debian's python3) against the real server, measured as the TypeScript client is: the time per
+call per chunk of 1,000 calls with time.perf_counter_ns (the sender thread runs meanwhile), and "on the
+server" ends when flush() returns; the metric history is then read back and checked, in step order.
+A warm-up trial runs first.
 
 ${targetTable(rows, { notes: true })}`;
     },
