@@ -284,10 +284,13 @@ export async function startLabtrack(options = {}) {
   };
   process.on("exit", onProcessExit);
 
+  // The sessions a stop under way found: kill() during it still reaches kernels the Lab has let go of.
+  let stopSessions = new Set();
   const stop = () => {
     stopping ??= (async () => {
       clearTimeout(restartTimer);
       const sessions = sessionsOf(running());
+      stopSessions = sessions;
       // Jupyter answers SIGTERM by shutting its kernels down (a shutdown request, then SIGKILL to each
       // kernel's process group after 5 s); what is left afterwards is swept.
       await Promise.all([lab && terminate(lab, 15_000), tracking && terminate(tracking, 5000)]);
@@ -299,7 +302,7 @@ export async function startLabtrack(options = {}) {
   const kill = () => {
     stopping ??= Promise.resolve();
     clearTimeout(restartTimer);
-    const sessions = sessionsOf(running());
+    const sessions = new Set([...stopSessions, ...sessionsOf(running())]);
     for (const [pid, p] of processTable())
       if (sessions.has(p.sid) && pid !== process.pid) {
         try {
