@@ -5,7 +5,7 @@
 // naming what the runs lack when nothing at all can be drawn.
 import type { TopLevelSpec } from "vega-lite";
 import { barSpec } from "./bar.js";
-import { lackingText, noDataSpec, THEME_COLORS, topLevel } from "./common.js";
+import { lackingText, noDataSpec, topLevel } from "./common.js";
 import { allMetricKeys, curvesSpec } from "./curves.js";
 import type { AutoOptions } from "./types.js";
 
@@ -91,11 +91,10 @@ export function autoSpec(opts: AutoOptions): TopLevelSpec {
   if (!curves && !finals) return noDataSpec(opts, "auto", lackingText(opts.runs, plan.missing));
   // Metrics some runs were asked for and none has: said under the title, the rest is still drawn.
   const note = plan.missing.length > 0 ? lackingText(opts.runs, plan.missing, "Not drawn") : undefined;
-  const muted = THEME_COLORS[opts.theme ?? "light"].muted;
   const title = opts.title
     ? { title: { text: opts.title, ...(note ? { subtitle: note, subtitleFontSize: 12 } : {}) } }
     : note
-      ? { title: { text: note, fontSize: 12, fontWeight: "normal", color: muted } }
+      ? { title: { text: note, fontSize: 12, fontWeight: "normal" } }
       : {};
   const parts = [curves, finals].filter((s): s is TopLevelSpec => s !== null);
   const top = topLevel({ ...opts, title: undefined }, "auto", meta);

@@ -15,6 +15,11 @@ export const CommandIds = {
   openRun: "labtrack:open-run",
   /** Opens the comparison of runs in the main area: { runIds: string[] } (2 or more). */
   compareRuns: "labtrack:compare-runs",
+  /**
+   * Inserts a `%track compare` cell for the runs selected in a runs table into the current notebook:
+   * { experimentId? } (default: the runs table in front). Enabled only while that table has a selection.
+   */
+  compareInNotebook: "labtrack:compare-in-notebook",
   /** Opens the model registry in the main area: { name? } to show one registered model. */
   openModels: "labtrack:open-models",
 } as const;

@@ -25,9 +25,9 @@ import {
   unitInterval,
   variable,
 } from "./options.js";
-import { isBare, sliceToken, type Token } from "./tokenize.js";
+import { isBare, quote, sliceToken, type Token } from "./tokenize.js";
 import type {
-  ChartKind,
+  ChartChoice,
   CompareCommand,
   FilterText,
   GroupKey,
@@ -193,6 +193,39 @@ function looksLikeFilter(words: readonly Token[]): boolean {
 }
 
 const RUN_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * How a generated `%track compare` line names a run so that it reads back as that run's name: quoted
+ * when it would otherwise be a filter word, hold an operator, a comma or a space; null when no
+ * spelling can be a name (32 hex digits are always read as an id): the line must use the id.
+ */
+export function compareRunWord(name: string): string | null {
+  if (name === "" || RUN_ID.test(name)) return null;
+  const word = quote(name);
+  if (word !== name || !(FILTER_WORDS.test(name) || /[=<>!]/.test(name))) return word;
+  return `'${name}'`;
+}
+
+/**
+ * A `%track compare` line for runs given by name (when `compareRunWord` can spell it) or id; what
+ * `parseLine` reads back as exactly those runs and metrics.
+ */
+export function compareLine(o: {
+  runs: readonly ({ name: string } | { id: string })[];
+  metrics: readonly string[];
+  experiment?: string | undefined;
+  kind?: ChartChoice | undefined;
+}): string {
+  const words = o.runs.map((r) => ("id" in r ? r.id : (compareRunWord(r.name) ?? r.name)));
+  return [
+    "%track compare",
+    ...words,
+    "--metrics",
+    o.metrics.map((m) => quote(m)).join(","),
+    ...(o.kind && o.kind !== "auto" ? ["--kind", o.kind] : []),
+    ...(o.experiment ? ["--experiment", quote(o.experiment)] : []),
+  ].join(" ");
+}
 
 // ── the commands ────────────────────────────────────────────────────────────────────────────────────
 
@@ -422,7 +455,7 @@ const runs: CommandSpec<LineCommand> = {
   },
 };
 
-const CHART_KINDS: readonly ChartKind[] = ["curves", "bar", "scatter", "parallel"];
+const CHART_KINDS: readonly ChartChoice[] = ["auto", "curves", "bar", "scatter", "parallel"];
 const X_AXES: readonly XAxis[] = ["step", "time", "relative"];
 
 function groupKey(token: Token): GroupKey {
@@ -445,7 +478,7 @@ const compare: CommandSpec<LineCommand> = {
   topic: "compare",
   aliases: [],
   usage:
-    "%track compare [FILTER | RUN… | --last N] --metrics m1,m2 [--kind curves|bar|scatter|parallel]\n" +
+    "%track compare [FILTER | RUN… | --last N] --metrics m1,m2 [--kind auto|curves|bar|scatter|parallel]\n" +
     "        [--x step|time|relative] [--smooth 0..1] [--log] [--group-by params.KEY] [--params p1,p2]\n" +
     "        [--experiment NAME]",
   summary: "Charts metrics of several runs inline.",
@@ -453,12 +486,18 @@ const compare: CommandSpec<LineCommand> = {
     "Runs are chosen by an MLflow filter (any comparison makes the arguments a filter), by names or ids " +
       "(space or comma separated; 32 hex digits is an id), or by --last N (the N most recently started, " +
       "after the filter if there is one). With none of these: the experiment's runs.",
+    "Without --kind the data choose: curves for metrics some run logged at several steps, the final " +
+      "values (one dot per run, value written) for metrics logged once, both in one chart when they differ.",
     "--x and --smooth shape metric curves; --params adds param axes to parallel and scatter charts.",
   ],
   options: [
     { name: "metrics", metavar: "m1,m2", help: "metric keys to chart (required)" },
     { name: "last", metavar: "N", help: "only the N most recently started runs" },
-    { name: "kind", metavar: "KIND", help: "curves (default), bar, scatter or parallel" },
+    {
+      name: "kind",
+      metavar: "KIND",
+      help: "auto (default: by the data), curves, bar (final values), scatter or parallel",
+    },
     { name: "x", metavar: "AXIS", help: "curves: step (default), time or relative (seconds since start)" },
     { name: "smooth", metavar: "W", help: "curves: exponential smoothing weight from 0 (none) to 1" },
     { name: "log", help: "logarithmic metric axis" },
@@ -517,21 +556,17 @@ const compare: CommandSpec<LineCommand> = {
       : [];
     uniqueKeys(paramKeys, "param");
     const kindToken = optionValue(args, "kind");
-    const chart = kindToken === undefined ? "curves" : choice(kindToken, "--kind", CHART_KINDS);
-    const onlyFor = (option: string, kinds: readonly ChartKind[]): void => {
+    const chart = kindToken === undefined ? "auto" : choice(kindToken, "--kind", CHART_KINDS);
+    const onlyFor = (option: string, kinds: readonly ChartChoice[], which: string): void => {
       const word = optionWord(args, option);
       if (word !== undefined && !kinds.includes(chart)) {
-        fail(
-          "conflicting-options",
-          `--${option} only applies to --kind ${kinds.join(" or ")}`,
-          word.start,
-          span(word),
-        );
+        fail("conflicting-options", `--${option} only applies to ${which}`, word.start, span(word));
       }
     };
-    onlyFor("x", ["curves"]);
-    onlyFor("smooth", ["curves"]);
-    onlyFor("params", ["parallel", "scatter"]);
+    // Curves' options also shape the curves of the automatic chart.
+    onlyFor("x", ["curves", "auto"], "curves: --kind curves, or no --kind");
+    onlyFor("smooth", ["curves", "auto"], "curves: --kind curves, or no --kind");
+    onlyFor("params", ["parallel", "scatter"], "--kind parallel or scatter");
     const x = optionValue(args, "x");
     const smooth = optionValue(args, "smooth");
     const group = optionValue(args, "group-by");

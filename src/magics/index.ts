@@ -8,6 +8,7 @@
 //   helpText(command?)     usage of every command, or of one
 //   formatUsageError(e)    an error as text with a caret, for a cell's error output
 //   quote(word)            spells a word so the parser reads it back unchanged (for generated lines)
+//   compareLine(…)         a `%track compare` line naming runs by name (or id) that reads back as those
 // None of them throws on any input.
 //
 // Decisions worth knowing (also in `%track help`)
@@ -26,6 +27,7 @@
 //   the server. In `compare`, arguments containing a bare comparison (= < > != LIKE IN AND …) are a
 //   filter; otherwise they are run names or ids.
 export { parseCell } from "./cell.js";
+export { compareLine, compareRunWord } from "./commands.js";
 export { formatUsageError, isUsageError } from "./errors.js";
 export { helpText } from "./help.js";
 export { parseCellMagic, parseLine } from "./parse.js";

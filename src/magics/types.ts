@@ -137,6 +137,8 @@ export type RunSelection =
   | { readonly kind: "runs"; readonly runs: readonly RunRef[] };
 
 export type ChartKind = "curves" | "bar" | "scatter" | "parallel";
+/** `--kind`: a chart kind, or "auto" (the default) to let the data choose curves or final values. */
+export type ChartChoice = ChartKind | "auto";
 export type XAxis = "step" | "time" | "relative";
 
 /** `--group-by params.lr` / `tags.model`: colour (and aggregate) runs by one param or tag. */
@@ -151,9 +153,12 @@ export interface CompareCommand {
   readonly metrics: readonly string[];
   /** Param axes for `--kind parallel` / `scatter`. */
   readonly params: readonly string[];
-  /** `--kind`; default "curves". */
-  readonly chart: ChartKind;
-  /** Curves only; default "step". */
+  /**
+   * `--kind`; default "auto": curves for the metrics some run logged at several steps, final values
+   * for the others.
+   */
+  readonly chart: ChartChoice;
+  /** Curves (and auto) only; default "step". */
   readonly x: XAxis;
   /** Exponential moving average weight for curves, 0 (none, the default) … 1. */
   readonly smooth: number;

@@ -3,6 +3,7 @@
 // (bulk interval, never whole histories), options that only rebuild the spec, stale answers dropped.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChartRun } from "../../src/charts/index.js";
+import { buildChart, runColor } from "../../src/charts/index.js";
 import { RestClient } from "../../src/client/rest.js";
 import { CompareModel } from "../../src/lab/compare/model.js";
 import { runIdsOf } from "../../src/lab/compare/run-ids.js";
@@ -15,6 +16,9 @@ import {
   paramRows,
   visibleRows,
 } from "../../src/lab/compare/tables.js";
+import { compareCellSource, compareChart, renderSvg } from "../../src/lab/tracking/compare.js";
+import { parseLine } from "../../src/magics/index.js";
+import { check, itemsOf } from "../charts/render.js";
 import { type RunningServer, startServer } from "../helpers/server.js";
 
 const run = (runId: string, params: Record<string, string>, metrics: Record<string, number>): ChartRun => ({
@@ -247,5 +251,100 @@ describe("CompareModel against a tracking server", () => {
     expect(model.state).toBe("error");
     expect(model.error?.summary).toBeTruthy();
     model.dispose();
+  });
+});
+
+describe("%track compare and Compare in notebook against a tracking server", () => {
+  /** The README's `%%track` recipe run three times (one value per metric), two runs sharing a name. */
+  let recipe: { experimentId: string; ids: Record<string, string> };
+
+  beforeAll(async () => {
+    const client = new RestClient({ trackingUri: server.url });
+    const experimentId = await client.createExperiment("first hour");
+    const ids: Record<string, string> = {};
+    const runs: [string, string, number, number][] = [
+      ["logreg #1", "0.1", 0.97, 0.21],
+      ["logreg #2", "0.03", 0.99, 0.12],
+      ["logreg #3", "0.01", 0.975, 0.18],
+      ["dup", "0.1", 0.5, 0.9],
+      ["dup", "0.2", 0.6, 0.8],
+    ];
+    for (const [i, [name, lr, accuracy, finalLoss]] of runs.entries()) {
+      const r = await client.createRun({ experimentId, runName: name, startTime: Date.now() + i });
+      await client.logBatch(r.info.run_id, {
+        params: [{ key: "lr", value: lr }],
+        metrics: [
+          { key: "accuracy", value: accuracy, timestamp: Date.now(), step: 0 },
+          { key: "final_loss", value: finalLoss, timestamp: Date.now(), step: 0 },
+        ],
+      });
+      await client.updateRun(r.info.run_id, { status: "FINISHED", endTime: Date.now() });
+      ids[name === "dup" ? `dup${i}` : name] = r.info.run_id;
+    }
+    recipe = { experimentId, ids };
+  }, 60_000);
+
+  const command = (line: string) => {
+    const c = parseLine(line);
+    if (c.command !== "compare") throw new Error(`not a compare line: ${line}`);
+    return c;
+  };
+
+  it("draws one-value metrics without --kind as dots, one per run per metric", async () => {
+    const client = new RestClient({ trackingUri: server.url });
+    const c = command("%track compare 'logreg #1' 'logreg #2' 'logreg #3' --metrics accuracy,final_loss");
+    const chart = await compareChart(client, c, recipe.experimentId, "light");
+    expect(chart.request.kind).toBe("auto");
+    const { view } = await check(buildChart(chart.request));
+    const dots = itemsOf(view, "symbol").filter((i) => i.datum?.runId && i.datum?.metric);
+    expect(dots).toHaveLength(6);
+    const legendOrAxis = itemsOf(view, "text").map((t) => t.text);
+    // Rows named by run name and the param that differs.
+    expect(legendOrAxis).toEqual(
+      expect.arrayContaining(["logreg #1 lr=0.1", "logreg #2 lr=0.03", "logreg #3 lr=0.01", "0.99"]),
+    );
+    expect(chart.summary).toMatch(/accuracy \(higher is better\): best logreg #2/);
+    // The static SVG of the notebook output is drawn too, with the same colours.
+    const svg = await renderSvg(chart.request);
+    expect(svg).toContain(runColor(recipe.ids["logreg #2"] as string));
+  });
+
+  it("says which metrics the runs lack instead of drawing empty axes", async () => {
+    const client = new RestClient({ trackingUri: server.url });
+    const chart = await compareChart(
+      client,
+      command("%track compare --metrics val_loss"),
+      recipe.experimentId,
+      "light",
+    );
+    const { view } = await check(buildChart(chart.request));
+    expect(itemsOf(view, "text").map((t) => t.text)).toEqual([
+      "No data: none of the 5 runs has val_loss (they have accuracy, final_loss)",
+    ]);
+  });
+
+  it("writes a cell that names the runs, with the metrics they have, and draws them", async () => {
+    const client = new RestClient({ trackingUri: server.url });
+    const selected = [recipe.ids["logreg #2"], recipe.ids["logreg #3"], recipe.ids.dup3] as string[];
+    const line = await compareCellSource(client, {
+      experimentId: recipe.experimentId,
+      runIds: selected,
+      // A shown column the runs lack is left out.
+      shownMetrics: ["loss", "final_loss"],
+    });
+    expect(line).toBe(
+      `%track compare 'logreg #2' 'logreg #3' ${recipe.ids.dup3} --metrics final_loss --experiment 'first hour'`,
+    );
+    // Without shown columns: the metrics every selected run has.
+    const all = await compareCellSource(client, { experimentId: recipe.experimentId, runIds: selected });
+    expect(all).toContain("--metrics accuracy,final_loss");
+    // Read back by the magic, it charts exactly those runs.
+    const chart = await compareChart(client, command(all), recipe.experimentId, "light");
+    expect(chart.query.runIds).toEqual(selected);
+    const { view } = await check(buildChart(chart.request));
+    expect(itemsOf(view, "symbol").filter((i) => i.datum?.runId && i.datum?.metric)).toHaveLength(6);
+    await expect(
+      compareCellSource(client, { experimentId: recipe.experimentId, runIds: [] }),
+    ).rejects.toThrow(/no runs/);
   });
 });

@@ -1,10 +1,11 @@
 // Every command's valid forms → the exact command object.
 import { describe, expect, it } from "vitest";
-import { parseCellMagic, parseLine } from "../../src/magics/index.js";
+import type { CompareCommand } from "../../src/magics/index.js";
+import { compareLine, compareRunWord, parseCellMagic, parseLine } from "../../src/magics/index.js";
 
 const run = { nested: false, tags: [] };
 const reads = { params: [], metrics: [], artifacts: [] };
-const compareDefaults = { params: [], chart: "curves", x: "step", smooth: 0, log: false };
+const compareDefaults = { params: [], chart: "auto", x: "step", smooth: 0, log: false };
 
 describe("%%track", () => {
   it.each([
@@ -325,6 +326,14 @@ describe("%track compare", () => {
       { selection: { kind: "query" }, metrics: ["acc"], chart: "bar" },
     ],
     [
+      "%track compare --metrics loss --kind curves --x time",
+      { selection: { kind: "query" }, metrics: ["loss"], chart: "curves", x: "time" },
+    ],
+    [
+      "%track compare --metrics loss,acc --kind auto --smooth 0.5",
+      { selection: { kind: "query" }, metrics: ["loss", "acc"], smooth: 0.5 },
+    ],
+    [
       "%track compare --metrics acc --kind parallel --params lr,batch --group-by params.lr",
       {
         selection: { kind: "query" },
@@ -346,5 +355,50 @@ describe("%track compare", () => {
     ],
   ])("%s", (line, expected) => {
     expect(parseLine(line)).toEqual({ command: "compare", ...compareDefaults, ...expected });
+  });
+});
+
+describe("generated %track compare lines", () => {
+  const id = "0123456789abcdef0123456789abcdef";
+  const names = [
+    "logreg #2",
+    "baseline",
+    "x=y",
+    "and",
+    "a,b",
+    "--last",
+    "it's",
+    'say "hi"',
+    "lr<0.1",
+    "#3",
+    "Ünïcode 名前",
+  ];
+
+  it("read back as the same runs by name (or id), metrics and experiment", () => {
+    const line = compareLine({
+      runs: [...names.map((name) => ({ name })), { id }],
+      metrics: ["accuracy", "final loss"],
+      experiment: "my demo",
+    });
+    const parsed = parseLine(line) as CompareCommand;
+    expect(parsed.command).toBe("compare");
+    expect(parsed.selection).toEqual({
+      kind: "runs",
+      runs: [...names.map((name) => ({ kind: "name", name })), { kind: "id", id }],
+    });
+    expect(parsed.metrics).toEqual(["accuracy", "final loss"]);
+    expect(parsed.experiment).toBe("my demo");
+    expect(parsed.chart).toBe("auto");
+  });
+
+  it("write plain names bare and quote only what needs it", () => {
+    expect(compareLine({ runs: [{ name: "logreg #2" }, { name: "cnn-v2" }], metrics: ["acc"] })).toBe(
+      "%track compare 'logreg #2' cnn-v2 --metrics acc",
+    );
+    expect(compareRunWord("x=y")).toBe("'x=y'");
+    expect(compareRunWord("OR")).toBe("'OR'");
+    // 32 hex digits are always an id: such a name cannot be written as a name.
+    expect(compareRunWord(id)).toBeNull();
+    expect(compareRunWord("")).toBeNull();
   });
 });

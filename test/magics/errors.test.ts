@@ -118,14 +118,14 @@ describe("usage errors", () => {
     [
       "%track compare --metrics x --kind bar --x time",
       "conflicting-options",
-      "--x only applies to --kind curves",
+      "--x only applies to curves: --kind curves, or no --kind",
       39,
       3,
     ],
     [
       "%track compare --metrics x --smooth 0.5 --kind parallel",
       "conflicting-options",
-      "--smooth only applies to --kind curves",
+      "--smooth only applies to curves: --kind curves, or no --kind",
       28,
       8,
     ],
@@ -260,7 +260,7 @@ describe("usage errors", () => {
     [
       "%track compare --metrics x --kind pie",
       "bad-value",
-      '--kind must be one of curves, bar, scatter, parallel, got "pie"',
+      '--kind must be one of auto, curves, bar, scatter, parallel, got "pie"',
       35,
       3,
     ],
@@ -373,7 +373,7 @@ describe("usage errors", () => {
   it("formats multi-line usages and cell line numbers", () => {
     const text = formatUsageError({ ...errorOf("\t%track compare --kind pie --metrics x"), line: 4 });
     expect(text.split("\n").slice(0, 3)).toEqual([
-      'UsageError: --kind must be one of curves, bar, scatter, parallel, got "pie" (line 4, column 24)',
+      'UsageError: --kind must be one of auto, curves, bar, scatter, parallel, got "pie" (line 4, column 24)',
       "   %track compare --kind pie --metrics x",
       `  ${" ".repeat(23)}^^^`,
     ]);

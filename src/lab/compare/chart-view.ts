@@ -31,9 +31,14 @@ export class ChartView {
     this.node = el("div", { className: "lt-Compare-chart", attrs: { role: "img", "aria-label": label } });
   }
 
-  /** Draws `request` (soon: after the drawing under way, if any). */
+  /**
+   * Draws `request` (soon: after the drawing under way, if any). Curves are drawn as the automatic
+   * chart: a chosen metric the runs logged once is shown as their final values, not as lines of one
+   * point that draw nothing.
+   */
   show(request: ChartRequest, since: number = performance.now()): void {
-    this.pending = { request, since };
+    const drawn: ChartRequest = request.kind === "curves" ? { ...request, kind: "auto" } : request;
+    this.pending = { request: drawn, since };
     if (!this.drawing) void this.drain();
   }
 

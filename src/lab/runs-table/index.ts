@@ -4,22 +4,22 @@
 import type { JupyterFrontEnd } from "@jupyterlab/application";
 import {
   Clipboard,
+  CommandToolbarButton,
   Dialog,
   type ICommandPalette,
   InputDialog,
   MainAreaWidget,
   showDialog,
   showErrorMessage,
-  ToolbarButton,
 } from "@jupyterlab/apputils";
 import { URLExt } from "@jupyterlab/coreutils";
 import { ServerConnection } from "@jupyterlab/services";
-import { quote } from "../../magics/index.js";
 import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
 import { describeError } from "../describe-error.js";
 import { __, _n } from "../i18n.js";
 import { labtrackIcon } from "../icon.js";
+import { compareCellSource } from "../tracking/compare.js";
 import type { RunsTableActions } from "./actions.js";
 import { RunsTableModel } from "./model.js";
 import { type ViewStateStore, webStorageStore } from "./view-state.js";
@@ -42,6 +42,8 @@ export function registerRunsTable(
   store: ViewStateStore | null = defaultStore(),
 ): void {
   const open = new Map<string, MainAreaWidget<RunsTableWidget>>();
+  /** Experiment names the tables were opened with (or learnt from the server), by id. */
+  const experimentNames = new Map<string, string>();
   // Run details and comparison are other views' commands; when one is missing the user hears why.
   const run = (id: string, args: { runId: string } | { runIds: string[] }) => {
     app.commands
@@ -97,33 +99,20 @@ export function registerRunsTable(
       const model = new RunsTableModel(connection, experimentId, { store, user });
       const table = new RunsTableWidget(model, actions);
       const widget = new MainAreaWidget({ content: table });
-      const compare = new ToolbarButton({
+      // Enabled only with runs selected: the command says so, and the button follows the command.
+      const compare = new CommandToolbarButton({
+        commands: app.commands,
+        id: CommandIds.compareInNotebook,
+        args: { experimentId },
         label: __("Compare in notebook"),
-        tooltip: __("Insert a %1 cell for the selected runs into the current notebook", "%track compare"),
-        onClick: () => {
-          const ids = [...model.selection];
-          if (ids.length < 1) {
-            void showErrorMessage(
-              "Labtrack",
-              __("Select the runs to compare first (the boxes at the left of the rows)."),
-            );
-            return;
-          }
-          const metrics = model.visibleColumns
-            .filter((c) => c.kind === "metric")
-            .map((c) => c.key)
-            .slice(0, 3);
-          if (metrics.length === 0) {
-            void showErrorMessage("Labtrack", __("Show at least one metric column to compare."));
-            return;
-          }
-          const source = `%track compare ${ids.join(" ")} --metrics ${metrics.map((m) => quote(m)).join(",")}`;
-          if (!insertCell(source))
-            void showErrorMessage(
-              "Labtrack",
-              __("Open a notebook first: the comparison goes into its active cell's place."),
-            );
-        },
+      });
+      let hadSelection = false;
+      model.changed.connect(() => {
+        const has = model.selection.size > 0;
+        if (has !== hadSelection) {
+          hadSelection = has;
+          app.commands.notifyCommandChanged(CommandIds.compareInNotebook);
+        }
       });
       compare.addClass("lt-RunsTable-compare");
       widget.toolbar.addItem("labtrack-compare", compare);
@@ -139,11 +128,54 @@ export function registerRunsTable(
       open.set(experimentId, widget);
       app.shell.add(widget, "main");
       app.shell.activateById(widget.id);
-      if (!name) void nameFromServer(connection, experimentId, widget);
+      if (name) experimentNames.set(experimentId, name);
+      else void nameFromServer(connection, experimentId, widget);
       return widget;
     },
   });
   palette?.addItem({ command: OPEN_RUNS_TABLE, category: "Labtrack" });
+
+  /** The runs table the command is about: the one of `experimentId`, or the one in front. */
+  const tableFor = (args: { experimentId?: unknown }): MainAreaWidget<RunsTableWidget> | null => {
+    if (typeof args.experimentId === "string") return open.get(args.experimentId) ?? null;
+    const current = app.shell.currentWidget;
+    return [...open.values()].find((w) => w === current) ?? null;
+  };
+  app.commands.addCommand(CommandIds.compareInNotebook, {
+    label: __("Compare in notebook"),
+    caption: __("Insert a %1 cell for the selected runs into the current notebook", "%track compare"),
+    icon: labtrackIcon,
+    describedBy: {
+      args: { type: "object", properties: { experimentId: { type: "string" } } },
+    },
+    isEnabled: (args) => (tableFor(args)?.content.model.selection.size ?? 0) > 0,
+    execute: async (args) => {
+      const widget = tableFor(args);
+      const model = widget?.content.model;
+      if (!widget || !model || model.selection.size === 0) return;
+      // The rows keep the selection's order on screen; runs selected and then filtered out come last.
+      const shownOrder = model.rows.map((r) => r.runId).filter((id) => model.selection.has(id));
+      const ids = [...shownOrder, ...[...model.selection].filter((id) => !shownOrder.includes(id))];
+      let source: string;
+      try {
+        source = await compareCellSource(connection.client, {
+          experimentId: model.experimentId,
+          experimentName: experimentNames.get(model.experimentId),
+          runIds: ids,
+          shownMetrics: model.visibleColumns.filter((c) => c.kind === "metric").map((c) => c.key),
+        });
+      } catch (e) {
+        const problem = describeError(e, connection.uri);
+        void showErrorMessage(__("Labtrack: cannot compare these runs"), problem.detail || problem.summary);
+        return;
+      }
+      if (!insertCell(source))
+        void showErrorMessage(
+          "Labtrack",
+          __("Open a notebook first: the comparison goes into its active cell's place."),
+        );
+    },
+  });
 }
 
 /** When the caller only knew the id, the title gets the experiment's name once the server says it. */

@@ -11,6 +11,7 @@ import {
 } from "../../charts/index.js";
 import { fromWireDouble, type RestClient } from "../../client/rest.js";
 import type { WireRun } from "../../client/wire.js";
+import { compareLine } from "../../magics/index.js";
 import type { CompareCommand } from "../../magics/types.js";
 
 const MAX_RUNS = 50;
@@ -31,6 +32,11 @@ export function toChartRun(run: WireRun): ChartRun {
   };
 }
 
+/** The `attributes.run_name = '…'` filter the magic resolves a run name with. */
+function nameFilter(name: string): string {
+  return `attributes.run_name = '${name.replace(/'/g, "\\'")}'`;
+}
+
 async function selectRuns(client: RestClient, c: CompareCommand, experimentId: string): Promise<WireRun[]> {
   const selection = c.selection;
   if (selection.kind === "query") {
@@ -45,9 +51,8 @@ async function selectRuns(client: RestClient, c: CompareCommand, experimentId: s
   for (const ref of selection.runs) {
     if (ref.kind === "id") found.push(await client.getRun(ref.id));
     else {
-      const name = ref.name.replace(/'/g, "\\'");
       const { runs } = await client.searchRuns([experimentId], {
-        filter: `attributes.run_name = '${name}'`,
+        filter: nameFilter(ref.name),
         orderBy: ["attributes.start_time DESC"],
         maxResults: 1,
       });
@@ -147,7 +152,8 @@ export async function chartFor(
   const metricColumns = query.metrics.map((m) => `metrics.${m}`);
   const paramColumns = query.params.map((p) => `params.${p}`);
   let request: ChartRequest;
-  if (query.chart === "curves") {
+  // The automatic chart reads the histories too: how many steps each metric has decides its kind.
+  if (query.chart === "curves" || query.chart === "auto") {
     const histories: MetricHistories = {};
     // The chart keeps about CHART_POINTS points in all (src/charts downsamples to that), so the server
     // is asked for no more per run than that share, with room for the downsampler to pick extremes.
@@ -179,7 +185,7 @@ export async function chartFor(
         if (run.status !== "RUNNING" && !ended.has(run.runId))
           ended.set(run.runId, histories[run.runId] ?? {});
     request = {
-      kind: "curves",
+      kind: query.chart,
       runs,
       histories,
       metrics: query.metrics,
@@ -217,7 +223,8 @@ export async function chartFor(
 export async function renderSvg(request: ChartRequest): Promise<string> {
   const [vl, vega] = await Promise.all([import("vega-lite"), import("vega")]);
   // The picture keeps fewer points than the interactive chart: it stays small in the saved notebook.
-  const lean = request.kind === "curves" ? { ...request, maxTotalPoints: 2000 } : request;
+  const lean =
+    request.kind === "curves" || request.kind === "auto" ? { ...request, maxTotalPoints: 2000 } : request;
   const compiled = vl.compile(buildChart({ ...lean, static: true } as ChartRequest)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   try {
@@ -225,4 +232,66 @@ export async function renderSvg(request: ChartRequest): Promise<string> {
   } finally {
     view.finalize();
   }
+}
+
+/** Most metrics an inserted comparison charts: a chart per metric beyond that is more than a glance. */
+export const MAX_INSERTED_METRICS = 4;
+
+export interface CompareCellRequest {
+  experimentId: string;
+  /** The experiment's name when the caller knows it (read from the server otherwise). */
+  experimentName?: string | null | undefined;
+  runIds: readonly string[];
+  /** The metric columns the user shows, in their order: preferred among the metrics the runs have. */
+  shownMetrics?: readonly string[];
+}
+
+/**
+ * The `%track compare` line that charts the given runs (the runs table's *Compare in notebook*): the
+ * metrics those runs have — the shown columns they have first, else the metrics all of them have, else
+ * any of theirs — and the runs by name, which a reader can follow, with `--experiment` so the names
+ * resolve whatever experiment the notebook tracks into. A run whose name does not find exactly that run
+ * in its experiment (shared with another run, or spelled like an id) is written by id.
+ */
+export async function compareCellSource(client: RestClient, req: CompareCellRequest): Promise<string> {
+  if (req.runIds.length === 0) throw new Error("no runs selected");
+  const runs = await Promise.all(req.runIds.map((id) => client.getRun(id)));
+  const keysOf = (run: WireRun) => (run.data.metrics ?? []).map((m) => m.key);
+  const union = [...new Set(runs.flatMap(keysOf))].sort();
+  if (union.length === 0) throw new Error("the selected runs have no metrics to compare");
+  const common = union.filter((k) => runs.every((r) => keysOf(r).includes(k)));
+  const shown = (req.shownMetrics ?? []).filter((k) => union.includes(k));
+  const metrics = (shown.length > 0 ? shown : common.length > 0 ? common : union).slice(
+    0,
+    MAX_INSERTED_METRICS,
+  );
+  const names = runs.map((r) => r.info.run_name ?? "");
+  const byName = await Promise.all(
+    runs.map(async (run, i) => {
+      const name = names[i] as string;
+      if (!name || names.indexOf(name) !== names.lastIndexOf(name)) return false;
+      const { runs: found } = await client.searchRuns([run.info.experiment_id], {
+        filter: nameFilter(name),
+        maxResults: 2,
+      });
+      return found.length === 1 && found[0]?.info.run_id === run.info.run_id;
+    }),
+  );
+  const refs = runs.map((run, i) => (byName[i] ? { name: names[i] as string } : { id: run.info.run_id }));
+  const experiments = new Set(runs.map((r) => r.info.experiment_id));
+  let experiment: string | undefined;
+  if (byName.some(Boolean) && experiments.size === 1) {
+    const id = [...experiments][0] as string;
+    experiment =
+      id === req.experimentId && req.experimentName
+        ? req.experimentName
+        : (await client.getExperiment(id)).name;
+  }
+  // Names resolve in one experiment only: runs of several experiments are all written by id.
+  const line = compareLine({
+    runs: experiments.size === 1 ? refs : runs.map((r) => ({ id: r.info.run_id })),
+    metrics,
+    experiment,
+  });
+  return line;
 }
