@@ -216,3 +216,98 @@ test("compare: 20 runs × 3 metrics × 10,000 steps are drawn", async ({ lab }) 
   await lab.screenshot("compare-20-runs");
   expect(ms).toBeGreaterThan(0);
 });
+
+test("compare: the diff of the runs' cell sources, a baseline to choose, runs without a source, one view per set", async ({
+  lab,
+}) => {
+  const client = new RestClient({ trackingUri: TRACKING() });
+  const experimentId = await client.createExperiment(`ui-compare-source-${Date.now()}`);
+  const body = (lr: string, extra: string) =>
+    [
+      "%%track logreg --params lr --metrics acc",
+      "import numpy as np",
+      "",
+      "def train(lr, epochs=3):",
+      '    """Fits the model; returns the accuracy."""',
+      "    acc = 0.0",
+      "    for epoch in range(epochs):",
+      "        acc += lr * (1 - acc)",
+      extra,
+      "    return acc",
+      "",
+      `lr = ${lr}`,
+      "acc = train(lr)",
+      "# <b>not bold</b>",
+      "",
+    ].join("\n");
+  const sources = [body("0.1", "        # plain"), body("0.01", "        acc = min(acc, 0.99)"), null];
+  const runIds: string[] = [];
+  for (const [i, source] of sources.entries()) {
+    const run = await client.createRun({ experimentId, runName: ["logreg", "logreg #2", "script"][i] });
+    runIds.push(run.info.run_id);
+    if (source !== null) {
+      const path = RestClient.proxyPath(run.info.artifact_uri ?? "", "cell/source.py") as string;
+      await client.uploadArtifact(path, source);
+    }
+    await client.updateRun(run.info.run_id, { status: "FINISHED", endTime: Date.now() });
+  }
+  await lab.open();
+  await lab.fire("labtrack:compare-runs", { runIds });
+  const section = view(lab).locator(".lt-Compare-source");
+  const diff = section.locator(".lt-Compare-diff");
+  // Baseline: the first run, against the second.
+  await expect(section.locator(".lt-Compare-sourceSummary")).toContainText(
+    "−2 +2 lines from logreg (−) to logreg #2 (+).",
+  );
+  await expect(diff.locator('.cm-line[data-op="removed"]')).toHaveText(["        # plain", "lr = 0.1"]);
+  await expect(diff.locator('.cm-line[data-op="added"]')).toHaveText([
+    "        acc = min(acc, 0.99)",
+    "lr = 0.01",
+  ]);
+  // Gutters: a sign and both sides' line numbers.
+  await expect(diff.locator(".lt-Diff-sign .cm-gutterElement.lt-mod-added")).toHaveCount(2);
+  await expect(diff.locator(".lt-Diff-sign .cm-gutterElement.lt-mod-removed")).toHaveCount(2);
+  // Highlighted as Python; user text stays text.
+  expect(await diff.locator(".cm-line span[class]").count()).toBeGreaterThan(5);
+  await expect(diff.locator("b")).toHaveCount(0);
+  // Unchanged stretches far from the changes collapse; "Whole cell" shows them.
+  await expect(diff.locator(".lt-Diff-skipped")).toHaveCount(1);
+  await expect(diff.locator(".lt-Diff-skipped")).toHaveText("⋯ 5 unchanged lines");
+  await section.scrollIntoViewIfNeeded();
+  await lab.screenshot("compare-source-diff");
+  await section.getByLabel("Whole cell").check();
+  await expect(diff.locator(".lt-Diff-skipped")).toHaveCount(0);
+  await expect(diff.locator(".cm-line")).toHaveCount(16);
+
+  // Three runs: selects choose the baseline and the other; a run without a source says so.
+  await section.getByLabel("Compared with").selectOption(runIds[2] as string);
+  await expect(section.locator(".lt-Compare-sourceSummary")).toHaveText(
+    "No cell source for script: it was not made by a tracked cell, so there is nothing to diff.",
+  );
+  await expect(diff.locator(".cm-line")).toHaveCount(0);
+  await section.getByLabel("Baseline").selectOption(runIds[1] as string);
+  await section.getByLabel("Compared with").selectOption(runIds[0] as string);
+  await expect(section.locator(".lt-Compare-sourceSummary")).toContainText(
+    "from logreg #2 (−) to logreg (+)",
+  );
+  await expect(diff.locator('.cm-line[data-op="added"]')).toHaveText(["        # plain", "lr = 0.1"]);
+
+  // Dark theme: the tints and tokens follow.
+  await lab.command("apputils:change-theme", { theme: "JupyterLab Dark" });
+  await expect(lab.page.locator("body")).toHaveAttribute("data-jp-theme-light", "false");
+  await lab.page.waitForTimeout(500);
+  await section.scrollIntoViewIfNeeded();
+  await lab.screenshot("compare-source-diff-dark");
+  await lab.command("apputils:change-theme", { theme: "JupyterLab Light" });
+
+  // The same set of runs, in another order, shows the open view.
+  await lab.command("labtrack:compare-runs", { runIds: [...runIds].reverse() });
+  await expect(
+    lab.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", { hasText: "Compare 3 runs" }),
+  ).toHaveCount(1);
+  await lab.command("labtrack:compare-runs", { runIds: runIds.slice(0, 2) });
+  await expect(
+    lab.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", { hasText: "Compare 2 runs" }),
+  ).toHaveCount(1);
+  await expect(view(lab).locator(".lt-Compare-sourceControls label", { hasText: "Baseline" })).toBeHidden();
+});

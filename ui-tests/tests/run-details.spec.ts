@@ -384,3 +384,112 @@ test("run details: a run that does not exist is a message in the view", async ({
   ).toBeVisible();
   await expect(view(lab).locator(".lt-RunDetails-problem")).toContainText("has no run");
 });
+
+const tabsTitled = (lab: Lab, title: string) =>
+  lab.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab").filter({
+    has: lab.page.locator(".lm-TabBar-tabLabel", { hasText: new RegExp(`^${title}$`) }),
+  });
+
+test("run details: a failed tracked cell's error in the header, its traceback, its highlighted source; one tab per run", async ({
+  lab,
+}) => {
+  test.setTimeout(180_000);
+  const experiment = `ui-details-failed-${Date.now()}`;
+  const notebook = "details-failed.ipynb";
+  // A long message: the header clamps it and offers to show all of it.
+  const cell = `%%track broken --params lr\nlr = 0.5\nraise ValueError("bad input: " + "<img src=x onerror=window.__xss=1> " * 30 + "END")`;
+  await createNotebook(lab.page, notebook, PYTHON, [`%track experiment ${experiment}`, cell]);
+  await lab.open(notebook);
+  await expect(lab.page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first()).toBeAttached({
+    timeout: 60_000,
+  });
+  await lab.command("notebook:run-all-cells");
+  const badge = lab.page.locator(".jp-NotebookPanel:visible .jp-CodeCell").nth(1).locator(".lt-CellBadge");
+  await expect(badge).toHaveText("FAILED", { timeout: 60_000 });
+
+  // From the panel's run row, a real click.
+  await badge.click();
+  const panel = lab.page.locator("#labtrack-panel");
+  const row = panel.locator(".lt-RunItem", { hasText: "broken" });
+  await expect(row).toHaveCount(1);
+  await row.click();
+  const header = view(lab).locator(".lt-RunDetails-header");
+  await expect(header.locator(".lt-RunDetails-status")).toHaveText("FAILED");
+  const error = header.locator(".lt-RunDetails-error");
+  await expect(error.locator(".lt-RunDetails-errorName")).toHaveText("ValueError");
+  const message = error.locator(".lt-RunDetails-errorMessage");
+  await expect(message).toContainText("bad input: <img src=x onerror=window.__xss=1>");
+  await expect(message.locator("img")).toHaveCount(0);
+  // Clamped: the end is cut until "Show all".
+  const clamped = await message.evaluate((n) => n.scrollHeight > n.clientHeight + 1);
+  expect(clamped).toBe(true);
+  const showAll = error.getByRole("button", { name: "Show all" });
+  await expect(showAll).toBeVisible();
+  // In the theme's error colour.
+  const [nameColor, errorColor] = await error.locator(".lt-RunDetails-errorName").evaluate((n) => {
+    const probe = document.createElement("span");
+    probe.style.color = "var(--jp-error-color1)";
+    document.body.append(probe);
+    const want = getComputedStyle(probe).color;
+    probe.remove();
+    return [getComputedStyle(n).color, want];
+  });
+  expect(nameColor).toBe(errorColor);
+  await lab.screenshot("run-details-failed");
+  await showAll.click();
+  await expect(error.getByRole("button", { name: "Show less" })).toBeVisible();
+  expect(await message.evaluate((n) => n.scrollHeight <= n.clientHeight + 1)).toBe(true);
+  await lab.screenshot("run-details-failed-expanded");
+
+  // The traceback: opened in the artifacts' preview.
+  await error.getByRole("button", { name: "Show traceback" }).click();
+  await expect(section(lab, "artifacts").locator(".lt-RunDetails-previewName")).toHaveText(
+    "error/traceback.txt",
+  );
+  await expect(preview(lab).locator("pre")).toContainText("ValueError");
+
+  // The cell's source, highlighted by JupyterLab's CodeMirror: token spans inside its lines.
+  const source = section(lab, "source");
+  await expect(source.locator(".cm-content")).toContainText("raise ValueError");
+  await expect(source.locator(".cm-line")).toHaveCount(3);
+  expect(await source.locator(".cm-line span[class]").count()).toBeGreaterThan(3);
+  const keyword = source.locator(".cm-line span", { hasText: /^raise$/ });
+  const keywordColor = await keyword.evaluate((n) => getComputedStyle(n).color);
+  const plainColor = await source.locator(".cm-content").evaluate((n) => getComputedStyle(n).color);
+  expect(keywordColor).not.toBe(plainColor);
+  await source.scrollIntoViewIfNeeded();
+  await lab.screenshot("run-details-source");
+
+  // One tab per run: the panel row again, the runs table's row, the command.
+  const title = "Run: broken";
+  await expect(tabsTitled(lab, title)).toHaveCount(1);
+  await lab.page.locator(".jp-NotebookPanel-tab, .lm-TabBar-tab", { hasText: notebook }).first().click();
+  await row.click();
+  await expect(view(lab).locator(".lt-RunDetails-name")).toHaveText("broken");
+  await expect(tabsTitled(lab, title)).toHaveCount(1);
+  const experimentId = (await new RestClient({ trackingUri: TRACKING() }).getExperimentByName(experiment))
+    ?.experiment_id as string;
+  await lab.fire("labtrack:open-runs-table", { experimentId, experimentName: experiment });
+  const tableRow = lab.page.locator(".lt-RunsTable:visible .lt-RunsTable-row[data-run-id]").first();
+  await expect(tableRow).toBeVisible();
+  const runId = (await tableRow.getAttribute("data-run-id")) as string;
+  await tableRow.locator(".lt-RunsTable-cell").nth(1).dblclick();
+  await expect(view(lab).locator(".lt-RunDetails-name")).toHaveText("broken");
+  await expect(tabsTitled(lab, title)).toHaveCount(1);
+  await lab.command("labtrack:open-run", { runId });
+  await lab.command("labtrack:open-run", { runId: ` ${runId} ` });
+  await expect(tabsTitled(lab, title)).toHaveCount(1);
+
+  // Dark theme.
+  await lab.command("apputils:change-theme", { theme: "JupyterLab Dark" });
+  await expect(lab.page.locator("body")).toHaveAttribute("data-jp-theme-light", "false");
+  await view(lab).evaluate((n) => {
+    n.scrollTop = 0;
+  });
+  await lab.page.waitForTimeout(500);
+  await lab.screenshot("run-details-failed-dark");
+  await source.scrollIntoViewIfNeeded();
+  await lab.screenshot("run-details-source-dark");
+  await lab.command("apputils:change-theme", { theme: "JupyterLab Light" });
+  await expect(lab.page.locator("body")).toHaveAttribute("data-jp-theme-light", "true");
+});

@@ -17,6 +17,7 @@ import {
 import { MlflowApiError } from "../../client/errors.js";
 import type { RestClient } from "../../client/rest.js";
 import type { WireRun } from "../../client/wire.js";
+import { type CellSource, readCellSource } from "../cell-source.js";
 import { describeError, type Problem } from "../describe-error.js";
 import { chartFor, toChartRun } from "../tracking/compare.js";
 import {
@@ -64,6 +65,10 @@ export class CompareModel {
   historiesError: Problem | null = null;
   scatter: { x: string; y: string } | null = null;
   parallelColumns: string[] = [];
+  /** The two runs whose cell sources are diffed: a baseline (the first run by default) and another. */
+  sourcePair: { base: string; other: string } | null = null;
+  /** Cell sources read so far, by run id ("loading" while read); read again with the runs. */
+  readonly sources = new Map<string, CellSource | "loading">();
   private wire: WireRun[] = [];
   private historiesFor = "";
   private generation = 0;
@@ -104,6 +109,7 @@ export class CompareModel {
       this.missing = this.runIds.filter((_, i) => found[i] === null);
       this.runs = this.wire.map(toChartRun);
       this.colors = assignRunColors(this.runs);
+      this.sources.clear();
       this.keepChoicesValid();
       this.state = "ready";
       this.source.report?.(null);
@@ -114,7 +120,7 @@ export class CompareModel {
       this.source.report?.(e);
     }
     this.emit();
-    if (this.state === "ready") await this.loadHistories();
+    if (this.state === "ready") await Promise.all([this.loadHistories(), this.loadSources()]);
   }
 
   setOnlyDifferences(on: boolean): void {
@@ -152,6 +158,40 @@ export class CompareModel {
   setParallelColumns(columns: readonly string[]): void {
     this.parallelColumns = [...columns];
     this.emit();
+  }
+
+  /** Diffs `other`'s cell source against `base`'s (each one of the compared runs). */
+  async setSourcePair(base: string, other: string): Promise<void> {
+    const known = new Set(this.runs.map((r) => r.runId));
+    if (!known.has(base) || !known.has(other) || base === other) return;
+    this.sourcePair = { base, other };
+    this.emit();
+    await this.loadSources();
+  }
+
+  /** Reads the cell sources of the chosen pair that are not read yet (each run's at most once). */
+  async loadSources(): Promise<void> {
+    const pair = this.sourcePair;
+    if (!pair) return;
+    const wanted = [...new Set([pair.base, pair.other])].filter((id) => !this.sources.has(id));
+    if (wanted.length === 0) return;
+    const generation = this.generation;
+    for (const id of wanted) this.sources.set(id, "loading");
+    this.emit();
+    await Promise.all(
+      wanted.map(async (runId) => {
+        const run = this.wire.find((r) => r.info.run_id === runId);
+        const source = await readCellSource(
+          this.source.client,
+          { runId, artifactUri: run?.info.artifact_uri ?? "" },
+          this.source.uri,
+        );
+        // Runs read again meanwhile: their sources are read again with them.
+        if (generation !== this.generation || this.disposed) return;
+        this.sources.set(runId, source);
+        this.emit();
+      }),
+    );
   }
 
   /** The curves chart, or null while its histories are not there (or no metric is chosen). */
@@ -248,6 +288,10 @@ export class CompareModel {
       this.scatter = defaultScatter([...columns]);
     const parallel = this.parallelColumns.filter((c) => columns.has(c));
     this.parallelColumns = parallel.length ? parallel : defaultParallel(this.runs);
+    const ids = this.runs.map((r) => r.runId);
+    const pair = this.sourcePair;
+    if (!pair || !ids.includes(pair.base) || !ids.includes(pair.other) || pair.base === pair.other)
+      this.sourcePair = ids.length >= 2 ? { base: ids[0] as string, other: ids[1] as string } : null;
   }
 
   private emit(): void {

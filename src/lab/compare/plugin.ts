@@ -3,7 +3,9 @@
 // open comparisons after a reload.
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
 import { ICommandPalette, InputDialog, MainAreaWidget, WidgetTracker } from "@jupyterlab/apputils";
+import { IEditorLanguageRegistry } from "@jupyterlab/codemirror";
 import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
+import { languageLoader } from "../code-view.js";
 import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
 import { __ } from "../i18n.js";
@@ -26,20 +28,27 @@ async function askRunIds(): Promise<string[]> {
   return runIdsOf({ runIds: (answer.value ?? "").split(/[\s,]+/) });
 }
 
+const runSetKey = (runIds: readonly string[]): string => [...new Set(runIds)].sort().join(" ");
+
+/** Open views so far: each gets an id of its own (a set of runs can be longer than an id should be). */
+let opened = 0;
+
 export const comparePlugin: JupyterFrontEndPlugin<void> = {
   id: "labtrack:compare",
   description: "Compares runs side by side: params, metrics, curves, parallel coordinates, scatter.",
   autoStart: true,
   requires: [ILabtrackConnection],
-  optional: [ILayoutRestorer, ICommandPalette],
+  optional: [ILayoutRestorer, ICommandPalette, IEditorLanguageRegistry],
   activate: (
     app: JupyterFrontEnd,
     connection: TrackingConnection,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
+    languages: IEditorLanguageRegistry | null,
   ) => {
     const tracker = new WidgetTracker<CompareView>({ namespace: "labtrack-compare" });
     const openRun = runOpener(app.commands);
+    const loadLanguage = languageLoader(languages);
     app.commands.addCommand(CommandIds.compareRuns, {
       label: (args) => {
         const n = runIdsOf(args).length;
@@ -58,14 +67,15 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
         let runIds = runIdsOf(args);
         if (runIds.length === 0) runIds = await askRunIds();
         if (runIds.length === 0) return;
-        const id = `labtrack-compare-${[...runIds].sort().join("-")}`.slice(0, 200);
-        const existing = tracker.find((w) => w.id === id);
+        // One view per set of runs, whatever their order: the same set again shows the open view.
+        const key = runSetKey(runIds);
+        const existing = tracker.find((w) => runSetKey(w.content.model.runIds) === key);
         if (existing) {
           app.shell.activateById(existing.id);
           return existing;
         }
         const model = new CompareModel(connection, runIds);
-        const content = new CompareWidget(model, openRun);
+        const content = new CompareWidget(model, openRun, loadLanguage);
         const widget = new MainAreaWidget({ content });
         const refresh = new ToolbarButton({
           icon: refreshIcon,
@@ -73,7 +83,7 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
           onClick: () => void model.load(),
         });
         widget.toolbar.addItem("labtrack-compare-refresh", refresh);
-        widget.id = id;
+        widget.id = `labtrack-compare-${++opened}`;
         widget.title.label = __("Compare %1 runs", runIds.length);
         widget.title.caption = __("Comparison of runs %1", runIds.join(", "));
         widget.title.icon = labtrackIcon;

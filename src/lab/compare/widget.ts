@@ -1,15 +1,18 @@
-// The comparison view: params side by side (differences highlighted, "only differences"), the latest
-// metrics (best marked), overlaid curves, parallel coordinates and a scatter of any two columns.
+// The comparison view: params side by side (differences highlighted, "only differences"), the diff of
+// the runs' cell sources, the latest metrics (best marked), overlaid curves, parallel coordinates and a
+// scatter of any two columns.
 // Controls are built once per set of runs and updated in place, so a dragged slider or a focused
 // select keeps its focus while the model changes; tables are rebuilt (they are small).
 import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
 import { type ChartRequest, type ChartTheme, type CurveX, columnLabel } from "../../charts/index.js";
+import { type LanguageLoader, languageLoader } from "../code-view.js";
 import { el } from "../dom.js";
 import { formatMetric } from "../format.js";
 import { __ } from "../i18n.js";
 import { ChartView } from "./chart-view.js";
 import { type CompareModel, MAX_SMOOTH } from "./model.js";
+import { SourceDiffSection } from "./source-diff.js";
 import { visibleRows } from "./tables.js";
 
 // A function: the labels are translated when a view is built, not when this module loads.
@@ -68,6 +71,7 @@ export class CompareWidget extends Widget {
   private readonly curves: ChartView;
   private readonly parallel: ChartView;
   private readonly scatter: ChartView;
+  private readonly sourceDiff: SourceDiffSection;
   private readonly sections: HTMLElement;
   private readonly drawn = new Map<ChartView, string>();
   private controlsFor: unknown = null;
@@ -81,9 +85,11 @@ export class CompareWidget extends Widget {
   constructor(
     readonly model: CompareModel,
     private readonly openRun: (runId: string) => void,
+    loadLanguage: LanguageLoader = languageLoader(null),
   ) {
     super();
     this.addClass("lt-Compare");
+    this.sourceDiff = new SourceDiffSection(model, loadLanguage);
     this.curves = new ChartView(__("Metric curves of the compared runs"), openRun);
     this.parallel = new ChartView(__("Parallel coordinates of the compared runs"), openRun);
     this.scatter = new ChartView(__("Scatter of two columns of the compared runs"), openRun);
@@ -109,6 +115,7 @@ export class CompareWidget extends Widget {
         el("div", { className: "lt-Compare-controls" }, this.onlyDiff.label),
         this.paramsTable,
       ),
+      this.section("source", __("Cell source"), this.sourceDiff.controls, this.sourceDiff.node),
       this.section("metrics", __("Metrics (latest values)"), null, this.metricsTable),
       this.section(
         "curves",
@@ -203,6 +210,7 @@ export class CompareWidget extends Widget {
     this.syncControls();
     this.paramsTable.replaceChildren(this.paramsTableNode());
     this.metricsTable.replaceChildren(this.metricsTableNode());
+    this.sourceDiff.render();
     this.renderCharts();
   }
 
@@ -458,6 +466,7 @@ export class CompareWidget extends Widget {
     this.themeWatch.disconnect();
     this.model.changed.disconnect(this.schedule, this);
     for (const view of [this.curves, this.parallel, this.scatter]) view.dispose();
+    this.sourceDiff.dispose();
     super.dispose();
   }
 }

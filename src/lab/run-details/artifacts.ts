@@ -16,6 +16,7 @@ export class ArtifactsBrowser {
   });
   private readonly preview: ArtifactPreview;
   private loaded = false;
+  private listing: Promise<void> = Promise.resolve();
   private selected: HTMLElement | null = null;
 
   constructor(private readonly model: RunDetailsModel) {
@@ -25,13 +26,50 @@ export class ArtifactsBrowser {
   }
 
   /** Lists the root the first time the run is there (and again on `force`, e.g. the Refresh button). */
-  async load(force = false): Promise<void> {
-    if ((this.loaded && !force) || !this.model.run) return;
+  load(force = false): Promise<void> {
+    if ((this.loaded && !force) || !this.model.run) return this.listing;
     this.loaded = true;
-    this.tree.replaceChildren(el("li", { className: "lt-RunDetails-muted" }, "Loading…"));
-    const items = await this.children("");
-    this.tree.replaceChildren(...items);
-    this.focusable(this.tree.querySelector<HTMLElement>('[role="treeitem"]'));
+    this.listing = (async () => {
+      this.tree.replaceChildren(el("li", { className: "lt-RunDetails-muted" }, "Loading…"));
+      const items = await this.children("");
+      this.tree.replaceChildren(...items);
+      this.focusable(this.tree.querySelector<HTMLElement>('[role="treeitem"]'));
+    })();
+    return this.listing;
+  }
+
+  /** Opens the folders down to the file at `path`, selects and previews it (e.g. a failed cell's
+   * traceback from the header). The root is listed again when the file is not in it yet. */
+  async reveal(path: string): Promise<void> {
+    await this.load();
+    let found = await this.expandTo(path);
+    if (!found) {
+      await this.load(true);
+      found = await this.expandTo(path);
+    }
+    if (!found) return;
+    const size = found.dataset.size;
+    await this.activate(found, {
+      path,
+      is_dir: false,
+      ...(size !== undefined ? { file_size: Number(size) } : {}),
+    });
+    this.node.scrollIntoView({ block: "start", behavior: "smooth" });
+  }
+
+  private async expandTo(path: string): Promise<HTMLElement | null> {
+    const parts = path.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join("/");
+      const li = this.itemAt(dir);
+      if (!li) return null;
+      if (li.getAttribute("aria-expanded") !== "true") await this.toggle(li, dir, true);
+    }
+    return this.itemAt(path);
+  }
+
+  private itemAt(path: string): HTMLElement | null {
+    return this.tree.querySelector<HTMLElement>(`[role="treeitem"][data-path="${CSS.escape(path)}"]`);
   }
 
   private async children(path: string): Promise<HTMLElement[]> {

@@ -1,9 +1,10 @@
-// The head of the details: name, status, times, who and where from (notebook cell, git commit), the
-// run id to copy and the parent run to open.
+// The head of the details: name, status, the error of a failed or killed cell (with its traceback),
+// times, who and where from (notebook cell, git commit), the run id to copy and the parent run to open.
+import { TRACEBACK_PATH } from "../cell-source.js";
 import { el } from "../dom.js";
 import { formatDuration } from "../format.js";
 import { __ } from "../i18n.js";
-import { type RunDetailsModel, TAG } from "./model.js";
+import { type RunDetailsModel, type RunFailure, TAG } from "./model.js";
 
 export interface HeaderActions {
   openRun(runId: string): void;
@@ -21,10 +22,14 @@ export class DetailsHeader {
   readonly node = el("header", { className: "lt-RunDetails-header" });
   private duration: HTMLElement | null = null;
   private signature = "";
+  private errorMessage: HTMLElement | null = null;
+  private errorToggle: HTMLButtonElement | null = null;
 
   constructor(
     private readonly model: RunDetailsModel,
     private readonly actions: HeaderActions,
+    /** Shows one of the run's artifacts (the traceback) in the artifacts section. */
+    private readonly revealArtifact: (path: string) => void,
   ) {}
 
   /** Renders when something shown changed: a running run's refreshes must not take focus away. */
@@ -43,6 +48,8 @@ export class DetailsHeader {
       cellId,
       m.tag(TAG.gitCommit),
       m.tag(TAG.parentRunId),
+      m.failure,
+      m.traceback,
       Boolean(notebook && cellId && this.actions.cellOpener(notebook, cellId)),
     ]);
     if (signature === this.signature) return;
@@ -104,7 +111,70 @@ export class DetailsHeader {
       link.addEventListener("click", () => this.actions.openRun(parent));
       fact(__("Parent run"), link);
     }
-    this.node.replaceChildren(title, facts);
+    const failure = m.failure;
+    this.node.replaceChildren(title, ...(failure ? [this.failureNode(failure, m.traceback)] : []), facts);
+    if (failure) requestAnimationFrame(() => this.measure());
+  }
+
+  /** The error in the error colour (a kill without an exception in the warning colour), its message
+   * clamped to a few lines with a button to see all of it, and the traceback when the run kept it. */
+  private failureNode(failure: RunFailure, traceback: boolean): HTMLElement {
+    const killedOnly = !failure.name && !failure.message;
+    const message = [failure.message, failure.killedReason].filter((t) => t).join("\n");
+    const label = failure.name || (killedOnly ? __("Killed") : __("Error"));
+    this.errorMessage = el(
+      "div",
+      { className: "lt-RunDetails-errorMessage", title: message, dataset: { clamped: "true" } },
+      message,
+    );
+    const toggle = el(
+      "button",
+      {
+        className: "lt-RunDetails-linkButton lt-RunDetails-errorToggle",
+        attrs: { type: "button", "aria-expanded": "false" },
+      },
+      __("Show all"),
+    );
+    toggle.hidden = true;
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.textContent = open ? __("Show less") : __("Show all");
+      if (this.errorMessage) this.errorMessage.dataset.clamped = String(!open);
+    });
+    this.errorToggle = toggle;
+    let show: HTMLButtonElement | null = null;
+    if (traceback) {
+      show = el(
+        "button",
+        {
+          className: "jp-Button jp-mod-styled lt-RunDetails-showTraceback",
+          attrs: { type: "button" },
+          title: __("Show %1 in the artifacts", TRACEBACK_PATH),
+        },
+        __("Show traceback"),
+      );
+      show.addEventListener("click", () => this.revealArtifact(TRACEBACK_PATH));
+    }
+    return el(
+      "div",
+      {
+        className: `lt-RunDetails-error${killedOnly ? " lt-mod-killed" : ""}`,
+        attrs: { role: "group", "aria-label": killedOnly ? __("Why the run was killed") : __("Error") },
+      },
+      el("div", { className: "lt-RunDetails-errorName" }, label),
+      this.errorMessage,
+      el("div", { className: "lt-RunDetails-errorActions" }, toggle, show),
+    );
+  }
+
+  /** Offers "Show all" only when the clamped message is cut (measured: it depends on the width). */
+  measure(): void {
+    const message = this.errorMessage;
+    const toggle = this.errorToggle;
+    if (!message?.isConnected || !toggle) return;
+    if (toggle.getAttribute("aria-expanded") === "true") return;
+    toggle.hidden = message.scrollHeight <= message.clientHeight + 1;
   }
 
   private source(fact: (label: string, ...value: (Node | string | null)[]) => void): void {

@@ -6,8 +6,10 @@ import { Signal } from "@lumino/signaling";
 import { MlflowApiError } from "../../client/errors.js";
 import { fromWireDouble, type MetricPoint, RestClient } from "../../client/rest.js";
 import type { RunStatus, WireFileInfo, WireRun, WireTag } from "../../client/wire.js";
+import { type CellSource, hasTraceback, readCellSource } from "../cell-source.js";
 import { describeError, type Problem } from "../describe-error.js";
 import { __ } from "../i18n.js";
+import { TAGS as CELL_TAGS } from "../tracking/cell-run.js";
 import type { SparkPoint } from "./sparkline.js";
 
 export const TAG = {
@@ -19,7 +21,19 @@ export const TAG = {
   runName: "mlflow.runName",
   notebook: "labtrack.notebook.path",
   cellId: "labtrack.cell.id",
+  errorName: CELL_TAGS.errorName,
+  errorMessage: CELL_TAGS.errorMessage,
+  killedReason: CELL_TAGS.killedReason,
 } as const;
+
+/** Why a tracked cell's run failed or was killed, from the tags the cell wrote when it ended. */
+export interface RunFailure {
+  /** The exception's type ("ZeroDivisionError"), or "". */
+  name: string;
+  message: string;
+  /** Why the run was killed without an exception (the kernel died, the heartbeat expired), or "". */
+  killedReason: string;
+}
 
 /** Points per sparkline and per full history chart, downsampled by the server. */
 export const SPARK_POINTS = 100;
@@ -62,6 +76,12 @@ export class RunDetailsModel {
   /** Why the last edit (tag, note) failed. */
   actionError: Problem | null = null;
   readonly sparklines = new Map<string, SparkPoint[]>();
+  /** The source of the cell that made the run; null until it was read. */
+  cellSource: CellSource | null = null;
+  /** Whether the run kept its failed cell's traceback (TRACEBACK_PATH). */
+  traceback = false;
+  /** The run's status and end when the source and traceback were read: they are read again on change. */
+  private extrasFor: string | null = null;
   /** The latest step and time of each metric when its sparkline was fetched. */
   private readonly sparkSeen = new Map<string, string>();
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -126,6 +146,16 @@ export class RunDetailsModel {
     return this.sortedTags().filter((t) => isSystemTag(t.key) && t.key !== TAG.note);
   }
 
+  /** The error of a failed or killed tracked cell; null when the run has none. */
+  get failure(): RunFailure | null {
+    const failure = {
+      name: this.tag(TAG.errorName) ?? "",
+      message: this.tag(TAG.errorMessage) ?? "",
+      killedReason: this.tag(TAG.killedReason) ?? "",
+    };
+    return failure.name || failure.message || failure.killedReason ? failure : null;
+  }
+
   get note(): string {
     return this.tag(TAG.note) ?? "";
   }
@@ -162,7 +192,7 @@ export class RunDetailsModel {
         : null;
       this.state = "ready";
       this.emit();
-      await this.loadSparklines(generation);
+      await Promise.all([this.loadSparklines(generation), this.loadExtras(generation, run)]);
     } catch (e) {
       if (generation !== this.generation || this.disposed) return;
       const missing = e instanceof MlflowApiError && e.errorCode === "RESOURCE_DOES_NOT_EXIST";
@@ -211,6 +241,35 @@ export class RunDetailsModel {
       // Sparklines are a nicety: the values stay shown without them, and the next refresh tries again.
     }
     if (changed && generation === this.generation && !this.disposed) this.emit();
+  }
+
+  /** Reads the cell source and looks for the traceback when the run is new here, changed status or
+   * ended, or still runs without its source (a tracked cell uploads it while the code runs). */
+  private async loadExtras(generation: number, run: WireRun): Promise<void> {
+    const key = `${run.info.status}|${run.info.end_time ?? ""}`;
+    const sourcePending = run.info.status === "RUNNING" && this.cellSource?.kind !== "found";
+    if (key === this.extrasFor && !sourcePending) return;
+    const ended = run.info.status === "FAILED" || run.info.status === "KILLED";
+    const [source, traceback] = await Promise.all([
+      readCellSource(
+        this.source.client,
+        { runId: this.runId, artifactUri: run.info.artifact_uri ?? "" },
+        this.source.uri,
+      ),
+      ended ? hasTraceback(this.source.client, this.runId) : Promise.resolve(false),
+    ]);
+    if (generation !== this.generation || this.disposed) return;
+    this.extrasFor = key;
+    const changed = JSON.stringify([source, traceback]) !== JSON.stringify([this.cellSource, this.traceback]);
+    this.cellSource = source;
+    this.traceback = traceback;
+    if (changed) this.emit();
+  }
+
+  /** Reloads the run and reads its cell source and traceback again (the Refresh button). */
+  refresh(): Promise<void> {
+    this.extrasFor = null;
+    return this.reload();
   }
 
   private schedule(): void {

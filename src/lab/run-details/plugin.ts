@@ -9,8 +9,10 @@ import {
   showErrorMessage,
   WidgetTracker,
 } from "@jupyterlab/apputils";
+import { IEditorLanguageRegistry } from "@jupyterlab/codemirror";
 import { INotebookTracker } from "@jupyterlab/notebook";
 import { IRenderMimeRegistry, MimeModel } from "@jupyterlab/rendermime";
+import { languageLoader } from "../code-view.js";
 import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
 import { __ } from "../i18n.js";
@@ -39,7 +41,13 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
   description: "A run's details in the main area: params, metrics, tags, note and artifacts.",
   autoStart: true,
   requires: [ILabtrackConnection],
-  optional: [INotebookTracker, ILayoutRestorer, ICommandPalette, IRenderMimeRegistry],
+  optional: [
+    INotebookTracker,
+    ILayoutRestorer,
+    ICommandPalette,
+    IRenderMimeRegistry,
+    IEditorLanguageRegistry,
+  ],
   activate: (
     app: JupyterFrontEnd,
     connection: TrackingConnection,
@@ -47,12 +55,14 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     rendermime: IRenderMimeRegistry | null,
+    languages: IEditorLanguageRegistry | null,
   ) => {
     const tracker = new WidgetTracker<DetailsPanel>({ namespace: "labtrack-run" });
     const actions: RunDetailsActions = {
       openRun: (runId) => void app.commands.execute(CommandIds.openRun, { runId }),
       copy: (text) => Clipboard.copyToSystem(text),
       renderMarkdown: markdownRenderer(rendermime),
+      loadLanguage: languageLoader(languages),
       cellOpener: (path, cellId) => {
         const panel = notebooks?.find((p) => p.context.path === path);
         if (!panel) return null;

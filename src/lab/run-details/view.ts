@@ -1,8 +1,9 @@
-// The run details widget: header, then params, metrics, tags, note and artifacts, each a section of
-// its own. It re-renders from the model on every change; sections skip work when their data did not
+// The run details widget: header, then params, metrics, the cell's source, tags, note and artifacts,
+// each a section of its own. It re-renders from the model on every change; sections skip work when their data did not
 // change and leave an edit in progress alone.
 import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
+import { type LanguageLoader, languageLoader } from "../code-view.js";
 import { el } from "../dom.js";
 import { __ } from "../i18n.js";
 import { ArtifactsBrowser } from "./artifacts.js";
@@ -11,10 +12,13 @@ import { MetricsSection } from "./metrics.js";
 import type { RunDetailsModel } from "./model.js";
 import { type MarkdownRenderer, NoteSection } from "./note.js";
 import { KeyValueTable } from "./params.js";
+import { SourceSection } from "./source.js";
 import { TagsSection } from "./tags.js";
 
 export interface RunDetailsActions extends HeaderActions {
   renderMarkdown: MarkdownRenderer | null;
+  /** The language support of a cell source's extension (JupyterLab's languages); plain text without. */
+  loadLanguage?: LanguageLoader;
 }
 
 export class RunDetailsWidget extends Widget {
@@ -22,6 +26,7 @@ export class RunDetailsWidget extends Widget {
   private readonly header: DetailsHeader;
   private readonly params = new KeyValueTable(__("params"), "lt-RunDetails-params");
   private readonly metrics: MetricsSection;
+  private readonly source: SourceSection;
   private readonly tags: TagsSection;
   private readonly note: NoteSection;
   private readonly artifacts: ArtifactsBrowser;
@@ -40,23 +45,25 @@ export class RunDetailsWidget extends Widget {
     super();
     this.addClass("lt-RunDetails");
     this.id = `labtrack-run-${model.runId}`;
-    this.header = new DetailsHeader(model, actions);
+    this.artifacts = new ArtifactsBrowser(model);
+    this.header = new DetailsHeader(model, actions, (path) => void this.artifacts.reveal(path));
     this.metrics = new MetricsSection(model);
+    this.source = new SourceSection(model, actions.loadLanguage ?? languageLoader(null), actions.copy);
     this.tags = new TagsSection(model);
     this.note = new NoteSection(model, actions.renderMarkdown);
-    this.artifacts = new ArtifactsBrowser(model);
     const refresh = el(
       "button",
       { className: "jp-Button jp-mod-styled lt-RunDetails-refresh", attrs: { type: "button" } },
       __("Refresh"),
     );
     refresh.addEventListener("click", () => {
-      void this.model.reload();
+      void this.model.refresh();
       void this.artifacts.load(true);
     });
     this.sections.append(
       section(__("Params"), "params", this.params.node),
       section(__("Metrics"), "metrics", this.metrics.node),
+      section(__("Source"), "source", this.source.node),
       section(__("Tags"), "tags", this.tags.node),
       section(__("Note"), "note", this.note.node),
       section(__("Artifacts"), "artifacts", this.artifacts.node),
@@ -80,6 +87,16 @@ export class RunDetailsWidget extends Widget {
     }
   }
 
+  protected override onResize(msg: Widget.ResizeMessage): void {
+    super.onResize(msg);
+    this.header.measure();
+  }
+
+  protected override onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.header.measure();
+  }
+
   protected override onActivateRequest(msg: Message): void {
     super.onActivateRequest(msg);
     if (!this.node.contains(document.activeElement)) this.node.focus();
@@ -100,6 +117,7 @@ export class RunDetailsWidget extends Widget {
     if (m.run) {
       this.params.update(m.params);
       this.metrics.update();
+      this.source.update();
       this.tags.update();
       this.note.update();
       void this.artifacts.load();
@@ -145,6 +163,7 @@ export class RunDetailsWidget extends Widget {
     if (this.ticker !== null) clearInterval(this.ticker);
     this.themeWatch.disconnect();
     this.metrics.dispose();
+    this.source.dispose();
     this.artifacts.dispose();
     this.model.dispose();
     super.dispose();
