@@ -2,12 +2,14 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MlflowApiError, TrackingUnreachableError } from "../../src/client/errors.js";
 import { RestClient } from "../../src/client/rest.js";
 import {
   CellRun,
   expireAbandonedRuns,
   HEARTBEAT_EXPIRE_MS,
   heartbeatValue,
+  runError,
   TAGS,
 } from "../../src/lab/tracking/cell-run.js";
 import {
@@ -20,7 +22,8 @@ import {
   setEnvCode,
   variablesFromOutput,
 } from "../../src/lab/tracking/kernel-language.js";
-import { textTable } from "../../src/lab/tracking/outputs.js";
+import { unreachableSentence } from "../../src/lab/tracking/magic-cell.js";
+import { textTable, WRAP_AT, wrapWords } from "../../src/lab/tracking/outputs.js";
 import { type RunningServer, startServer } from "../helpers/server.js";
 
 describe("kernel languages", () => {
@@ -126,6 +129,64 @@ describe("kernel languages", () => {
     expect(fromJsonValue(null)).toBeNull();
   });
 
+  it("wrapWords breaks at spaces only, a word longer than the width on a line of its own", () => {
+    expect(wrapWords("aa bb cc", 5)).toEqual(["aa bb", "cc"]);
+    expect(wrapWords("a http://very-long-address b", 8)).toEqual(["a", "http://very-long-address", "b"]);
+    expect(wrapWords("one\ntwo three", 7)).toEqual(["one", "two", "three"]);
+  });
+
+  it("an unreachable tracking server is one sentence: where, why, that the cell did not run, and how to run it untracked", () => {
+    const proxied = new MlflowApiError(
+      "TEMPORARILY_UNAVAILABLE",
+      502,
+      "Labtrack could not reach the tracking server at http://127.0.0.1:9: [Errno 111] Connection refused",
+    );
+    const cell = unreachableSentence(proxied, "http://127.0.0.1:9", "%%track") as string;
+    expect(cell).toBe(
+      "This cell did not run because Labtrack cannot reach the tracking server at http://127.0.0.1:9 " +
+        "(connection refused): start the server or check the tracking URI in Labtrack's settings, " +
+        "or remove the %%track line to run the cell untracked.",
+    );
+    // One sentence, nothing said twice.
+    expect(cell.match(/[.!?](\s|$)/g)).toHaveLength(1);
+    expect(cell.match(/tracking server/g)).toHaveLength(1);
+    expect(unreachableSentence(proxied, "", "%track")).toContain("remove the %track lines to run the code");
+    expect(unreachableSentence(proxied, "", null)).toBe(
+      "Labtrack cannot reach the tracking server at http://127.0.0.1:9 (connection refused): start the server or check the tracking URI in Labtrack's settings.",
+    );
+    const timeout = new MlflowApiError(
+      "TEMPORARILY_UNAVAILABLE",
+      504,
+      "Labtrack could not reach the tracking server at http://h:5000: timeout",
+    );
+    expect(unreachableSentence(timeout, "", "%%track")).toContain("at http://h:5000 (timed out):");
+    const proxyGone = new TrackingUnreachableError(
+      "Cannot reach the tracking server at /labtrack/proxy (GET /x) after 2 attempt(s): Failed to fetch",
+    );
+    expect(unreachableSentence(proxyGone, "", "%%track")).toContain(
+      "cannot reach Labtrack's proxy on the Jupyter server (failed to fetch):",
+    );
+    expect(unreachableSentence(new MlflowApiError("PERMISSION_DENIED", 403, "no"), "", "%%track")).toBeNull();
+    // In the cell the sentence is wrapped between words, never inside one.
+    const lines = wrapWords(`LabtrackError: ${cell}`, WRAP_AT);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.every((l) => l.length <= WRAP_AT)).toBe(true);
+    expect(lines.join(" ")).toBe(`LabtrackError: ${cell}`);
+  });
+
+  it("runError: the error's name and message, else why the run was killed", () => {
+    expect(runError({ [TAGS.errorName]: "ZeroDivisionError", [TAGS.errorMessage]: "division by zero" })).toBe(
+      "ZeroDivisionError: division by zero",
+    );
+    expect(runError({ [TAGS.errorName]: "KeyboardInterrupt", [TAGS.errorMessage]: "" })).toBe(
+      "KeyboardInterrupt",
+    );
+    expect(runError({ [TAGS.killedReason]: "the kernel restarted or died" })).toBe(
+      "the kernel restarted or died",
+    );
+    expect(runError({ team: "a" })).toBeUndefined();
+  });
+
   it("textTable pads columns and clips long cells", () => {
     expect(textTable(["a", "bb"], [["xyz", "1"]])).toBe("a    bb\n───  ──\nxyz  1");
     expect(textTable(["a"], [["x".repeat(50)]], 10).split("\n")[2]).toBe(`${"x".repeat(9)}…`);
@@ -171,6 +232,37 @@ describe("cell runs on a real server", () => {
     expect(got.data.metrics).toEqual([expect.objectContaining({ key: "loss", value: 0.5, step: 3 })]);
     const files = await client.listArtifacts(run.runId, "cell");
     expect(files.files.map((f) => f.path)).toEqual(["cell/source.py"]);
+  });
+
+  it("re-runs of a named cell are NAME, NAME #2, NAME #3 per notebook and experiment; a tag keeps the base name", async () => {
+    const experimentId = await client.createExperiment(`numbered-${Date.now()}`);
+    const start = async (notebookPath: string, runName?: string) => {
+      const run = await CellRun.start(client, { experimentId, runName, notebookPath });
+      run.stopHeartbeat();
+      await run.end("FINISHED");
+      const got = await client.getRun(run.runId);
+      const tags = Object.fromEntries((got.data.tags ?? []).map((t) => [t.key, t.value]));
+      expect(got.info.run_name).toBe(run.runName);
+      return { name: run.runName, base: tags[TAGS.runBaseName], number: tags[TAGS.runNumber] };
+    };
+    expect(await start("a.ipynb", "logreg")).toEqual({ name: "logreg", base: "logreg", number: "1" });
+    expect(await start("a.ipynb", "logreg")).toEqual({ name: "logreg #2", base: "logreg", number: "2" });
+    // Another name, another notebook: counted apart.
+    expect((await start("a.ipynb", "svm")).name).toBe("svm");
+    expect((await start("b.ipynb", "logreg")).name).toBe("logreg");
+    // A deleted run still holds its number: numbers are never given twice.
+    const third = await start("a.ipynb", "logreg");
+    expect(third.name).toBe("logreg #3");
+    const { runs } = await client.searchRuns([experimentId], { filter: "attributes.run_name = 'logreg #3'" });
+    await client.deleteRun(runs[0]?.info.run_id as string);
+    expect((await start("a.ipynb", "logreg")).name).toBe("logreg #4");
+    // Quotes in names and paths.
+    expect((await start("it's.ipynb", "Ana's")).name).toBe("Ana's");
+    expect((await start("it's.ipynb", "Ana's")).name).toBe("Ana's #2");
+    // Runs the user did not name keep the server's name and carry no numbering tags.
+    const unnamed = await start("a.ipynb");
+    expect(unnamed.base).toBeUndefined();
+    expect(unnamed.name).not.toMatch(/#/);
   });
 
   it("runs whose heartbeat stopped are declared KILLED; live and foreign runs are left alone", async () => {

@@ -79,8 +79,24 @@ test("a tracked cell with the tracking server unreachable shows the error and do
   const cells = notebook.locator(".jp-CodeCell");
   await cells.nth(0).click();
   await lab.command("notebook:run-cell");
-  await expect(cells.nth(0).locator(".jp-OutputArea-output")).toContainText("tracking server unreachable");
-  await expect(cells.nth(0).locator(".jp-OutputArea-output")).not.toContainText("ran");
+  const output = cells.nth(0).locator(".jp-OutputArea-output");
+  await expect(output).toContainText(
+    "This cell did not run because Labtrack cannot reach the tracking server",
+  );
+  await expect(output).toContainText("remove the %%track line to run the cell untracked.");
+  await expect(output).not.toContainText("ran");
+  // One sentence, said once, broken into lines between words only (outputs break anywhere when a
+  // line is wider than the cell): as many lines on screen as in the text.
+  const text = (await output.textContent()) ?? "";
+  expect(text.match(/cannot reach/g)).toHaveLength(1);
+  expect(text.trim().match(/[.!?](\s|$)/g)).toHaveLength(1);
+  const lines = await output.locator("pre").evaluate((pre) => {
+    const range = document.createRange();
+    range.selectNodeContents(pre);
+    const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+    return { shown: tops.size, written: (pre.textContent ?? "").trimEnd().split("\n").length };
+  });
+  expect(lines.shown).toBe(lines.written);
   await cells.nth(1).click();
   await lab.command("notebook:run-cell");
   await expect(cells.nth(1).locator(".jp-OutputArea-output")).toHaveText("plain cells still run");

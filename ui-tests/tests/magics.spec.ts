@@ -32,7 +32,8 @@ test("Python: a tracked cell logs params and metrics from variables; errors fail
   await createNotebook(lab.page, "magics-python.ipynb", PYTHON, [
     `%track experiment ${experiment}`,
     '%%track first-run --params lr,optimizer --metrics acc --tags team=vision\nlr = 0.1\noptimizer = "adam"\nacc = 0.93\nprint("trained")',
-    '%%track broken\nraise ValueError("bad input")',
+    // Failed runs keep the variables they had; one never assigned is skipped without a note.
+    '%%track broken --params lr,never\nlr = 0.5\nraise ValueError("bad input")',
   ]);
   const notebook = await openNotebook(lab, "magics-python.ipynb");
   await lab.command("notebook:run-all-cells");
@@ -77,16 +78,18 @@ test("Python: a tracked cell logs params and metrics from variables; errors fail
     "labtrack.error.name": "ValueError",
     "labtrack.error.message": "bad input",
   });
+  expect(Object.fromEntries((broken!.data.params ?? []).map((p) => [p.key, p.value]))).toEqual({ lr: "0.5" });
+  await expect(cells.nth(2).locator(".jp-OutputArea")).not.toContainText("not defined");
   const artifacts = await client().listArtifacts(broken!.info.run_id, "error");
   expect(artifacts.files.map((f) => f.path)).toEqual(["error/traceback.txt"]);
   const source = await client().listArtifacts(first!.info.run_id, "cell");
   expect(source.files.map((f) => f.path)).toEqual(["cell/source.py"]);
 
-  // Re-running the first cell makes a new run linked to the previous one.
+  // Re-running the first cell makes a new run linked to the previous one, named apart from it.
   await cells.nth(1).click();
   await lab.command("notebook:run-cell");
   await expect(cells.nth(1).locator(".jp-OutputArea-output").last()).toContainText(
-    'Labtrack run "first-run" FINISHED',
+    'Labtrack run "first-run #2" FINISHED',
   );
   await expect.poll(async () => (await runsOf(experiment)).length).toBe(3);
   const again = (await runsOf(experiment))[2]!;
@@ -147,6 +150,135 @@ test("Python: %track runs prints a table; a usage error stops the cell before th
   // …and the tracked cell's MLFLOW_RUN_ID did not outlive it.
   await expect(cells.nth(5).locator(".jp-OutputArea-output")).toHaveText("after None", { timeout: 30_000 });
   await lab.screenshot("magics-runs");
+});
+
+test("re-runs are numbered, failed runs keep their params and show their error in the panel and the runs table; magic-only cells get a count", async ({
+  lab,
+}) => {
+  const experiment = `ui-rerun-${Date.now()}`;
+
+  await createNotebook(lab.page, "reruns.ipynb", PYTHON, [
+    `%track experiment ${experiment}`,
+    // Each execution takes the next lr: three runs of one cell, one param differing.
+    '%%track logreg --params lr,C --metrics acc\nn = globals().get("n", -1) + 1\nlr = [0.1, 0.03, 0.01][n]\nC = 3\nacc = 0.8 + n / 10',
+    // (Not 1 / 0: JupyterLab takes the "/" in the traceback for a path and asks this server to resolve it.)
+    "%%track logreg --params lr,C\nlr = 0.5\nC = 3\n[][1]",
+  ]);
+  const notebook = await openNotebook(lab, "reruns.ipynb");
+  const cells = notebook.locator(".jp-CodeCell");
+  await cells.nth(0).click();
+  await lab.command("notebook:run-cell");
+  await expect(cells.nth(0).locator(".jp-OutputArea-output")).toContainText("tracks into experiment");
+  // A cell of magics only shows that it ran, with a count from the kernel like any other cell.
+  await expect(cells.nth(0).locator(".jp-InputPrompt")).toHaveText(/^\[\d+\]:$/);
+  const magicCount = Number((await cells.nth(0).locator(".jp-InputPrompt").textContent())?.match(/\d+/)?.[0]);
+  for (const n of [1, 2, 3]) {
+    await cells.nth(1).click();
+    await lab.command("notebook:run-cell");
+    await expect(cells.nth(1).locator(".jp-OutputArea-output").last()).toContainText(
+      `Labtrack run "${n === 1 ? "logreg" : `logreg #${n}`}" FINISHED`,
+      { timeout: 60_000 },
+    );
+    // The code's count follows the magic cell's: the kernel counted that one too.
+    await expect(cells.nth(1).locator(".jp-InputPrompt")).toHaveText(`[${magicCount + n}]:`);
+  }
+  await cells.nth(2).click();
+  await lab.command("notebook:run-cell");
+  await expect(cells.nth(2).locator(".jp-OutputArea-output").last()).toContainText(
+    'Labtrack run "logreg #4" FAILED',
+    { timeout: 60_000 },
+  );
+  const runs = await runsOf(experiment);
+  expect(runs.map((r) => [r.info.run_name, tagsOf(r)["labtrack.run_base_name"], r.info.status])).toEqual([
+    ["logreg", "logreg", "FINISHED"],
+    ["logreg #2", "logreg", "FINISHED"],
+    ["logreg #3", "logreg", "FINISHED"],
+    ["logreg #4", "logreg", "FAILED"],
+  ]);
+  const failed = runs[3]!;
+  expect(Object.fromEntries((failed.data.params ?? []).map((p) => [p.key, p.value]))).toEqual({
+    lr: "0.5",
+    C: "3",
+  });
+  expect(tagsOf(failed)).toMatchObject({
+    "labtrack.error.name": "IndexError",
+    "labtrack.error.message": "list index out of range",
+  });
+
+  // The panel: each row names the params that set it apart; the failed one says why it failed.
+  await lab.openPanel();
+  const panel = lab.page.locator("#labtrack-panel");
+  await panel.getByRole("option", { name: experiment }).click();
+  const rows = panel.locator(".lt-RunItem");
+  await expect(rows).toHaveCount(4);
+  await expect(rows.locator(".lt-RunItem-name")).toHaveText([
+    "logreg #4",
+    "logreg #3",
+    "logreg #2",
+    "logreg",
+  ]);
+  await expect(rows.nth(0).locator(".lt-RunItem-error")).toHaveText("IndexError: list index out of range");
+  await expect(rows.nth(0).locator(".lt-RunItem-error")).toHaveAttribute(
+    "title",
+    "IndexError: list index out of range",
+  );
+  await expect(rows.locator(".lt-RunItem-params")).toHaveText(["lr=0.5", "lr=0.01", "lr=0.03", "lr=0.1"]);
+  await expect(rows.nth(1).locator(".lt-RunItem-error")).toHaveCount(0);
+  await lab.screenshot("panel-reruns-failed");
+
+  // The runs table: an Error column next to the status, since a run failed.
+  await panel.getByRole("button", { name: "Table", exact: true }).click();
+  const table = lab.page.locator(".lt-RunsTable");
+  const header = table.locator("[role=columnheader]");
+  await expect(header.filter({ hasText: "Error" })).toHaveCount(1);
+  const labels = (await header.allTextContents()).map((t) => t.trim());
+  expect(labels[labels.findIndex((t) => t.startsWith("Status")) + 1]).toMatch(/^Error/);
+  const failedRow = table.locator(".lt-RunsTable-row", { hasText: "logreg #4" });
+  await expect(failedRow.locator(".lt-RunsTable-errorCell")).toHaveText(
+    "IndexError: list index out of range",
+  );
+  await lab.screenshot("runs-table-error-column");
+});
+
+test("Python: the run ends after what the labtrack module queued is on the server; what it could not send is said once, the status kept", async ({
+  lab,
+}) => {
+  const experiment = `ui-flush-${Date.now()}`;
+  // The module's message names the "/log-batch" endpoint: JupyterLab links path-like text in outputs
+  // and asks the server to resolve it (404 here).
+  lab.allowConsole(/status of 404/);
+  const loop =
+    'import labtrack\nlabtrack.log_param("lr", 0.1)\nlabtrack.flush()\nlabtrack.log_param("lr", 0.2)\nfor i in range(300): labtrack.log_metric("loss", 0.99 ** i, step=i)';
+  await createNotebook(lab.page, "flush.ipynb", PYTHON, [
+    `%track experiment ${experiment}`,
+    `%%track fine\n${loop}`,
+    `%%track raised\n${loop}\nraise ValueError("late")`,
+  ]);
+  const notebook = await openNotebook(lab, "flush.ipynb");
+  await lab.command("notebook:run-all-cells");
+  const cells = notebook.locator(".jp-CodeCell");
+  for (const [i, ended] of [
+    [1, 'Labtrack run "fine" FINISHED'],
+    [2, 'Labtrack run "raised" FAILED'],
+  ] as const) {
+    const output = cells.nth(i).locator(".jp-OutputArea");
+    await expect(output).toContainText(ended, { timeout: 60_000 });
+    await expect(output).toContainText("labtrack: some values logged from Python could not be sent:");
+    await expect(output).toContainText("Changing param values is not allowed");
+    expect((await output.textContent())?.match(/could not be sent/g)).toHaveLength(1);
+  }
+  await lab.screenshot("magics-flush");
+  const runs = await runsOf(experiment);
+  expect(runs.map((r) => [r.info.run_name, r.info.status])).toEqual([
+    ["fine", "FINISHED"],
+    ["raised", "FAILED"],
+  ]);
+  // Every point of the loop was on the server when the run ended.
+  for (const run of runs) {
+    const history = await client().getMetricHistory(run.info.run_id, "loss");
+    expect(history).toHaveLength(300);
+    expect(Object.fromEntries((run.data.params ?? []).map((p) => [p.key, p.value]))).toEqual({ lr: "0.1" });
+  }
 });
 
 test("TypeScript: code in a tracked cell logs per-epoch metrics into the cell's run", async ({ lab }) => {
@@ -253,7 +385,7 @@ test("an interrupted tracked cell ends KILLED, and so does one whose kernel rest
   const experiment = `ui-killed-${Date.now()}`;
   await createNotebook(lab.page, "killed.ipynb", PYTHON, [
     `%track experiment ${experiment}`,
-    "%%track interrupted\nimport time\nfor _ in range(600): time.sleep(0.1)",
+    "%%track interrupted --params lr --metrics best\nimport time\nlr = 0.1\nbest = 0.5\nfor _ in range(600): time.sleep(0.1)",
     "%%track restarted\nimport time\nfor _ in range(600): time.sleep(0.1)",
   ]);
   const notebook = await openNotebook(lab, "killed.ipynb");
@@ -280,6 +412,13 @@ test("an interrupted tracked cell ends KILLED, and so does one whose kernel rest
       timeout: 30_000,
     },
   );
+  // The interrupted run keeps what the code had assigned.
+  const [interrupted] = await runsOf(experiment);
+  expect(Object.fromEntries((interrupted!.data.params ?? []).map((p) => [p.key, p.value]))).toEqual({
+    lr: "0.1",
+  });
+  expect(interrupted!.data.metrics?.map((m) => [m.key, m.value])).toEqual([["best", 0.5]]);
+  expect(tagsOf(interrupted!)["labtrack.error.name"]).toBe("KeyboardInterrupt");
 
   await cells.nth(2).click();
   await lab.page.keyboard.press("Escape");
@@ -392,7 +531,7 @@ test("runs selected in the runs table become a %track compare cell in the notebo
   await rows.nth(1).getByRole("checkbox").check();
   await lab.page.locator(".lt-RunsTable-compare").click();
   // The notebook gets the cell, runs it, and shows the chart of exactly those two runs.
-  const inserted = notebook.locator(".jp-CodeCell").filter({ hasText: /%track compare [0-9a-f]{32} / });
+  const inserted = notebook.locator(".jp-CodeCell").filter({ hasText: /%track compare 'lr=/ });
   await expect(inserted.locator(".jp-InputArea")).toContainText("%track compare");
   await expect(inserted.locator(".jp-InputArea")).toContainText("--metrics loss");
   await expect(inserted.locator(".lt-LiveChart canvas")).toBeVisible({ timeout: 60_000 });
@@ -403,7 +542,7 @@ test("runs selected in the runs table become a %track compare cell in the notebo
         const cells = (window as any).jupyterapp.shell.currentWidget.content.model.cells;
         for (let i = 0; i < cells.length; i++) {
           const cell = cells.get(i);
-          if (!/^%track compare [0-9a-f]{32} /.test(cell.sharedModel.getSource())) continue;
+          if (!/^%track compare 'lr=/.test(cell.sharedModel.getSource())) continue;
           const data = cell.outputs.length ? cell.outputs.get(0).data : {};
           return data["application/vnd.labtrack.chart+json"]?.query.runIds.length ?? null;
         }

@@ -207,7 +207,7 @@ export function bodyRow(
     } else {
       cell.textContent = text;
       if (text) cell.title = text;
-      if (column.id === ERROR_COLUMN) cell.classList.add("lt-RunsTable-error");
+      if (column.id === ERROR_COLUMN) cell.classList.add("lt-RunsTable-errorCell");
     }
     place(cell, layout.widths[i] as number, layout.stickyLeft[i]);
     node.append(cell);

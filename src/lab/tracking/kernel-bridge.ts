@@ -7,6 +7,7 @@ import {
   type KernelFamily,
   kernelFamily,
   PYTHON_ENV_SETUP,
+  PYTHON_FLUSH_EXPRESSION,
   parseDisplayedValue,
   readVariablesCode,
   setEnvCode,
@@ -15,6 +16,31 @@ import {
 } from "./kernel-language.js";
 
 export type VariableValue = number | string | null;
+
+/** The user_expressions key that flushes the `labtrack` Python module (evaluated first). */
+export const FLUSH_KEY = "__labtrack_flush__";
+/** The user_expressions key under which the environment is reset after a tracked cell. */
+export const ENV_KEY = "__labtrack_env__";
+
+/** What `afterCell` read, and why buffered values could not be sent (null when they all were). */
+export interface AfterCell {
+  values: Record<string, VariableValue>;
+  flushError: string | null;
+}
+
+type ExpressionResult = { status?: string; ename?: string; evalue?: string; data?: Record<string, unknown> };
+
+/** The message of one user expression's error (else its name), or null when it evaluated or was not asked. */
+export function expressionError(
+  reply: KernelMessage.IExecuteReplyMsg | undefined,
+  key: string,
+): string | null {
+  const answered = (reply?.content as { user_expressions?: Record<string, ExpressionResult> } | undefined)
+    ?.user_expressions;
+  const r = answered?.[key];
+  if (r?.status !== "error") return null;
+  return r.evalue || r.ename || "Error";
+}
 
 /** Kernels found not to answer user_expressions (by kernel id), so the fallback is used at once. */
 const noUserExpressions = new Set<string>();
@@ -132,21 +158,38 @@ export class KernelBridge {
 
   /**
    * After a tracked cell, in one request where the kernel allows: the client flushed, the environment
-   * set to `env`, and the variables `names` read.
+   * set to `env`, and the variables `names` read. IPython: all three as user_expressions of an empty
+   * request, so a flush that raises neither hides the variables nor keeps the environment from being
+   * reset. Other kernels: the flush and the env as code before the variables are printed.
    */
-  async afterCell(
-    env: Record<string, string | null>,
-    names: readonly string[],
-  ): Promise<Record<string, VariableValue>> {
+  async afterCell(env: Record<string, string | null>, names: readonly string[]): Promise<AfterCell> {
     const family = await this.family();
+    const envExpression = setEnvExpression(family, env);
+    if (family === "python" && envExpression !== null && !noUserExpressions.has(this.kernel.id)) {
+      const expressions = {
+        [FLUSH_KEY]: PYTHON_FLUSH_EXPRESSION,
+        ...Object.fromEntries(names.map((n) => [n, n])),
+        [ENV_KEY]: envExpression,
+      };
+      const { reply } = await this.quietly("", { silent: true, user_expressions: expressions });
+      // The env and flush keys too: a kernel that answered none of them does not evaluate expressions.
+      const read = KernelBridge.valuesFrom(reply, [...names, FLUSH_KEY, ENV_KEY]);
+      if (read) {
+        const values = Object.fromEntries(names.map((n) => [n, read[n] ?? null]));
+        return { values, flushError: expressionError(reply, FLUSH_KEY) };
+      }
+      noUserExpressions.add(this.kernel.id);
+    }
     const prelude = [flushClientCode(family), setEnvCode(family, env)]
       .filter((c): c is string => c !== null)
       .join("\n");
     if (names.length === 0) {
-      if (prelude) await this.quietly(prelude, { silent: true });
-      return {};
+      if (!prelude) return { values: {}, flushError: null };
+      const { reply } = await this.quietly(prelude, { silent: true });
+      const c = reply.content;
+      return { values: {}, flushError: c.status === "error" ? c.evalue || c.ename : null };
     }
-    return this.readVariables(names, prelude);
+    return { values: await this.readVariables(names, prelude), flushError: null };
   }
 
   /** Values from an execute_reply's user_expressions; null when the kernel did not answer them all. */
@@ -166,9 +209,13 @@ export class KernelBridge {
     return out;
   }
 
-  async flushClient(): Promise<void> {
+  /** Sends what Labtrack's clients in the kernel buffered; resolves with why it failed, or null. */
+  async flushClient(): Promise<string | null> {
     const code = flushClientCode(await this.family());
-    if (code) await this.quietly(code, { silent: true });
+    if (!code) return null;
+    const { reply } = await this.quietly(code, { silent: true });
+    const c = reply.content;
+    return c.status === "error" ? c.evalue || c.ename : null;
   }
 
   /**

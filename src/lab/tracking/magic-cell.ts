@@ -5,6 +5,7 @@
 import type { ISessionContext } from "@jupyterlab/apputils";
 import type { CodeCell } from "@jupyterlab/cells";
 import type { INotebookModel } from "@jupyterlab/notebook";
+import type { KernelMessage } from "@jupyterlab/services";
 import { MlflowApiError, TrackingUnreachableError } from "../../client/errors.js";
 import type { RestClient } from "../../client/rest.js";
 import type { RunStatus } from "../../client/wire.js";
@@ -22,14 +23,16 @@ import { CellRun, TAGS } from "./cell-run.js";
 import { runLineCommand } from "./commands.js";
 import { executeInCell } from "./execute-code.js";
 import { ensureExperiment } from "./experiments.js";
-import { KernelBridge, type VariableValue } from "./kernel-bridge.js";
-import { type KernelFamily, kernelFamily, pythonEnvLine, setEnvExpression } from "./kernel-language.js";
-
-/** The user_expressions key under which the environment is reset after a tracked cell. */
-const ENV_RESET = "__labtrack_env__";
-
+import { ENV_KEY, expressionError, FLUSH_KEY, KernelBridge, type VariableValue } from "./kernel-bridge.js";
+import {
+  type KernelFamily,
+  kernelFamily,
+  PYTHON_FLUSH_EXPRESSION,
+  pythonEnvLine,
+  setEnvExpression,
+} from "./kernel-language.js";
 import { type OpenRun, readCell, readNotebook, writeCell, writeNotebook } from "./notebook-state.js";
-import { writeBundle, writeError, writeText } from "./outputs.js";
+import { WRAP_AT, wrapWords, writeBundle, writeError, writeText } from "./outputs.js";
 
 export interface MagicContext {
   cell: CodeCell;
@@ -112,6 +115,18 @@ export class MagicCell {
       return false;
     }
     const hasCode = parsed.code.trim() !== "";
+    // A cell of magics only gets its execution count like any cell the kernel ran, asked for at once
+    // so it costs no time; a cell with code gets it from its code's request.
+    const counted = hasCode ? Promise.resolve() : this.countExecution();
+    try {
+      return await this.runPhases(hasCode, counted);
+    } finally {
+      await counted;
+    }
+  }
+
+  private async runPhases(hasCode: boolean, counted: Promise<void>): Promise<boolean> {
+    const { parsed } = this;
     const { before, after } = splitPhases(parsed.lineCommands);
     const needsKernel =
       hasCode || parsed.cellMagic !== undefined || after.some((l) => readsVariables(l.command));
@@ -120,7 +135,7 @@ export class MagicCell {
       for (const l of before) await this.line(l);
       if (parsed.cellMagic) await this.startCellRun(parsed.cellMagic);
     } catch (e) {
-      await this.abandon(e);
+      await this.abandon(e, hasCode);
       return false;
     }
 
@@ -142,6 +157,8 @@ export class MagicCell {
       }
       if (!ok) return false;
     } else if (this.cellRun) {
+      // The run's execution-count tag names the count the cell shows.
+      await counted;
       await this.finishCellRun({ kind: "ok" });
     }
     try {
@@ -151,6 +168,42 @@ export class MagicCell {
       return false;
     }
     return ok;
+  }
+
+  /**
+   * Gives a cell without code an execution count from the kernel, as for any cell that ran: one
+   * request of the cell's lines as comments, kept in the kernel's history (so `In[n]` shows what
+   * cell n was). Only with a kernel the notebook already has (none is started for this), in a
+   * language whose comments Labtrack knows; otherwise the prompt stays empty. Never rejects.
+   */
+  private async countExecution(): Promise<void> {
+    try {
+      const sessionContext = this.ctx.sessionContext;
+      await sessionContext.ready;
+      const kernel = sessionContext.session?.kernel;
+      if (!kernel) return;
+      const family = kernelFamily((await kernel.info).language_info?.name);
+      const comment = family === "python" ? "#" : family === "javascript" ? "//" : null;
+      if (comment === null) return;
+      const code = this.model.sharedModel
+        .getSource()
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => `${comment} ${l}`)
+        .join("\n");
+      const future = kernel.requestExecute({
+        code,
+        silent: false,
+        store_history: true,
+        allow_stdin: false,
+        stop_on_error: false,
+      });
+      const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
+      if (!this.ctx.cell.isDisposed && reply.content.execution_count !== null)
+        this.model.executionCount = reply.content.execution_count;
+    } catch {
+      // No count (the kernel went away meanwhile): the prompt stays empty, nothing else is affected.
+    }
   }
 
   private async attachKernel(): Promise<void> {
@@ -242,14 +295,22 @@ export class MagicCell {
 
   private sourceUpload: Promise<unknown> = Promise.resolve(null);
 
-  /** The env reset and the variables, as user_expressions of the cell's own request (Python). */
+  /**
+   * The flush of the `labtrack` Python module, the variables and the env reset, as user_expressions
+   * of the cell's own request (Python), evaluated in this order: the run ends only after what the
+   * code logged from Python is on the server. ipykernel evaluates them only when the code succeeded.
+   */
   private trailingExpressions(): Record<string, string> {
     const magic = this.parsed.cellMagic;
     if (!magic || !this.cellRun) return {};
     const reset = setEnvExpression(this.family, this.envFor(this.notebookState().openRun ?? null));
     if (reset === null) return {};
     const names = [...new Set([...magic.params, ...magic.metrics])];
-    return { ...Object.fromEntries(names.map((n) => [n, n])), [ENV_RESET]: reset };
+    return {
+      [FLUSH_KEY]: PYTHON_FLUSH_EXPRESSION,
+      ...Object.fromEntries(names.map((n) => [n, n])),
+      [ENV_KEY]: reset,
+    };
   }
 
   private envSet: Promise<boolean> = Promise.resolve(true);
@@ -283,19 +344,24 @@ export class MagicCell {
       metrics: {},
     };
     try {
-      // One kernel request: the client's buffer flushed, MLFLOW_* back to the notebook's run (or
-      // unset), the variables read.
-      const wanted = outcome.kind === "ok" ? [...new Set([...magic.params, ...magic.metrics])] : [];
+      // The code ran, to its end or to an exception or interrupt: the variables it had are logged
+      // either way. Not when it never started (aborted) or the kernel went away (lost).
+      const ran = outcome.kind === "ok" || outcome.kind === "error";
+      const wanted = ran ? [...new Set([...magic.params, ...magic.metrics])] : [];
       const reply = outcome.kind === "ok" && "reply" in outcome ? outcome.reply : undefined;
-      // Answered with the code (ipykernel): nothing more to ask. Otherwise one more request.
-      const inline = KernelBridge.valuesFrom(reply, [...wanted, ENV_RESET]);
-      const read =
-        inline ??
-        (this.bridge
-          ? await this.bridge.afterCell(this.envFor(this.notebookState().openRun ?? null), wanted)
-          : {});
+      // Answered with the code (ipykernel, when the code succeeded): nothing more to ask. Otherwise
+      // one more request: the clients in the kernel flushed, MLFLOW_* back to the notebook's run (or
+      // unset), the variables read. None when the kernel is gone.
+      const inline = KernelBridge.valuesFrom(reply, [...wanted, ENV_KEY]);
+      const after =
+        inline !== null
+          ? { values: inline, flushError: expressionError(reply, FLUSH_KEY) }
+          : this.bridge && outcome.kind !== "lost"
+            ? await this.bridge.afterCell(this.envFor(this.notebookState().openRun ?? null), wanted)
+            : { values: {}, flushError: null };
+      if (after.flushError !== null) this.flushProblem(after.flushError);
+      if (ran) values = this.sortValues(after.values, magic.params, magic.metrics, outcome.kind === "ok");
       if (outcome.kind === "ok") {
-        values = this.sortValues(read, magic.params, magic.metrics);
         uploads.push(this.uploadArtifacts(run, magic.artifacts));
       } else if (outcome.kind === "error") {
         const interrupted = /KeyboardInterrupt|Interrupt/i.test(outcome.ename);
@@ -328,11 +394,24 @@ export class MagicCell {
     return status === "FINISHED";
   }
 
-  /** Params as text; metrics as numbers (a non-number named as a metric is logged as a param). */
+  /** The run keeps its status: what was sent is on the server, the rest is named here. */
+  private flushProblem(detail: string): void {
+    const from = this.family === "python" ? "Python" : "the kernel";
+    const text = `labtrack: some values logged from ${from} could not be sent: ${detail.replace(/^labtrack: /, "")}`;
+    // Wrapped between words: stream outputs break lines anywhere, inside words too.
+    writeText(this.model, wrapWords(text, WRAP_AT).join("\n"), "stderr");
+  }
+
+  /**
+   * Params as text; metrics as numbers (a non-number named as a metric is logged as a param). Names
+   * not defined are skipped, and said so when `noteMissing` (after a failure, the code may simply not
+   * have got that far).
+   */
   private sortValues(
     values: Record<string, VariableValue>,
     params: readonly string[],
     metrics: readonly string[],
+    noteMissing = true,
   ): { params: Record<string, string>; metrics: Record<string, number> } {
     const out = { params: {} as Record<string, string>, metrics: {} as Record<string, number> };
     const missing: string[] = [];
@@ -347,7 +426,7 @@ export class MagicCell {
       else if (typeof v === "number") out.metrics[name] = v;
       else out.params[name] = v;
     }
-    if (missing.length > 0)
+    if (missing.length > 0 && noteMissing)
       writeText(
         this.model,
         `labtrack: not defined in the kernel, not logged: ${missing.join(", ")}`,
@@ -440,7 +519,8 @@ export class MagicCell {
     const open = this.notebookState().openRun;
     if (!open) throw new MagicError("no run is open in this notebook (%track start opens one)");
     const run = CellRun.attach(this.client, open.runId, open.experimentId, open.artifactUri, open.name);
-    await this.bridge?.flushClient();
+    const flushError = (await this.bridge?.flushClient()) ?? null;
+    if (flushError !== null) this.flushProblem(flushError);
     await this.logVariables(run, c.params, c.metrics);
     await this.uploadArtifacts(run, c.artifacts);
     await this.client.updateRun(open.runId, { status: c.status, endTime: Date.now() });
@@ -450,8 +530,8 @@ export class MagicCell {
   }
 
   /** Something failed before the code ran: say what, close a run we opened, and do not run the code. */
-  private async abandon(e: unknown): Promise<void> {
-    this.showProblem(e);
+  private async abandon(e: unknown, hasCode: boolean): Promise<void> {
+    this.showProblem(e, hasCode ? (this.parsed.cellMagic ? "%%track" : "%track") : null);
     if (this.cellRun) {
       const run = this.cellRun;
       run.stopHeartbeat();
@@ -461,15 +541,57 @@ export class MagicCell {
     }
   }
 
-  private showProblem(e: unknown): void {
+  /** `stopped`: the magic whose failure kept the cell's code from running, if it did. */
+  private showProblem(e: unknown, stopped: "%%track" | "%track" | null = null): void {
     if (e instanceof MagicError) writeError(this.model, e.name, e.message);
     else if (!(e instanceof MlflowApiError) && !(e instanceof TrackingUnreachableError))
       writeError(this.model, "LabtrackError", e instanceof Error ? e.message : String(e));
     else {
-      const problem = describeError(e, this.ctx.connection.uri);
-      writeError(this.model, "LabtrackError", `tracking server ${problem.summary}: ${problem.detail}`);
+      const unreachable = unreachableSentence(e, this.ctx.connection.uri, stopped);
+      if (unreachable) writeError(this.model, "LabtrackError", unreachable);
+      else {
+        const problem = describeError(e, this.ctx.connection.uri);
+        writeError(this.model, "LabtrackError", `tracking server ${problem.summary}: ${problem.detail}`);
+      }
     }
   }
+}
+
+/**
+ * One sentence for a tracking server that cannot be reached: where, why, and what to do; when it kept
+ * the cell's code from running (`stopped`), that it did and how to run the code untracked. Null for
+ * other errors. The proxy says "could not reach the tracking server at URL: reason".
+ */
+export function unreachableSentence(
+  error: unknown,
+  uri: string,
+  stopped: "%%track" | "%track" | null,
+): string | null {
+  let where: string;
+  let reason: string;
+  if (error instanceof TrackingUnreachableError) {
+    where = "Labtrack's proxy on the Jupyter server";
+    reason = /attempt\(s\): (.*)$/s.exec(error.message)?.[1] ?? error.message;
+  } else if (
+    error instanceof MlflowApiError &&
+    (error.errorCode === "TEMPORARILY_UNAVAILABLE" || error.status === 502 || error.status === 504)
+  ) {
+    const m = /could not reach the tracking server at (\S+): (.*)$/s.exec(error.message);
+    where = `the tracking server at ${m?.[1] ?? (uri || "its address")}`;
+    reason = error.status === 504 ? "timed out" : (m?.[2] ?? error.message);
+  } else return null;
+  // "[Errno 111] Connection refused" → "connection refused"
+  reason = reason
+    .replace(/^\[Errno -?\d+\]\s*/, "")
+    .replace(/[.\s]+$/, "")
+    .replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase());
+  const cause = `Labtrack cannot reach ${where}${reason ? ` (${reason})` : ""}`;
+  const fix = "start the server or check the tracking URI in Labtrack's settings";
+  if (stopped === "%%track")
+    return `This cell did not run because ${cause}: ${fix}, or remove the %%track line to run the cell untracked.`;
+  if (stopped === "%track")
+    return `This cell did not run because ${cause}: ${fix}, or remove the %track lines to run the code untracked.`;
+  return `${cause}: ${fix}.`;
 }
 
 function extension(family: KernelFamily): string {

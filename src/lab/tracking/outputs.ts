@@ -6,18 +6,42 @@ export function writeText(model: ICodeCellModel, text: string, stream: "stdout" 
   model.outputs.add({ output_type: "stream", name: stream, text: text.endsWith("\n") ? text : `${text}\n` });
 }
 
+/**
+ * An error output. Its first traceback line (what JupyterLab shows) is wrapped at word boundaries:
+ * outputs break lines anywhere (`word-break: break-all`), which would cut words in two.
+ */
 export function writeError(
   model: ICodeCellModel,
   name: string,
   message: string,
   details: readonly string[] = [],
 ): void {
+  const [first = "", ...rest] = wrapWords(`${name}: ${message}`, WRAP_AT);
   model.outputs.add({
     output_type: "error",
     ename: name,
     evalue: message,
-    traceback: [`\u001b[0;31m${name}\u001b[0m: ${message}`, ...details],
+    traceback: [`\u001b[0;31m${name}\u001b[0m${first.slice(name.length)}`, ...rest, ...details],
   });
+}
+
+/** Columns of a message line: a notebook's output area fits this many at JupyterLab's default size. */
+export const WRAP_AT = 80;
+
+/** Lines of at most `width` characters, broken at spaces (a longer word gets a line of its own). */
+export function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const paragraph of text.split("\n")) {
+    let line = "";
+    for (const word of paragraph.split(" ")) {
+      if (line && line.length + 1 + word.length > width) {
+        lines.push(line);
+        line = word;
+      } else line = line ? `${line} ${word}` : word;
+    }
+    lines.push(line);
+  }
+  return lines;
 }
 
 export function writeBundle(
