@@ -34,7 +34,12 @@ test("models: search, details, stage transition, aliases, tags, errors, run link
   await watchOpenRun(lab);
   // From the palette, as a user would.
   await lab.command("apputils:activate-command-palette");
-  await lab.page.keyboard.type("Labtrack: Model Registry");
+  // Typed only once the palette has the focus, and Enter only once the command is the active item: on a
+  // busy machine the keys otherwise land before the palette is ready and Enter runs something else.
+  const input = lab.page.locator(".lm-CommandPalette-input");
+  await expect(input).toBeFocused();
+  await input.pressSequentially("Labtrack: Model Registry");
+  await expect(lab.page.locator(".lm-CommandPalette-item.lm-mod-active")).toContainText("Model Registry");
   await lab.page.keyboard.press("Enter");
   await expect(view(lab)).toBeVisible();
 
