@@ -296,6 +296,8 @@ test("TypeScript: code in a tracked cell logs per-epoch metrics into the cell's 
       timeout: 90_000,
     },
   );
+  // The magic-only cell got its count from tslab too (its lines sent as // comments).
+  await expect(cells.nth(0).locator(".jp-InputPrompt")).toHaveText(/^\[\d+\]:$/);
   const [run] = await runsOf(experiment);
   expect(run?.info.status).toBe("FINISHED");
   expect(Object.fromEntries((run!.data.params ?? []).map((p) => [p.key, p.value]))).toEqual({ epochs: "5" });
