@@ -75,11 +75,33 @@ export const test = base.extend<{ lab: Lab }>({
     };
     await use(lab);
     const unexpected = errors.filter((e) => !allowed.some((p) => p.test(e)));
+    // The page leaves first, so the Lab does not react to its kernels going away.
+    await page.goto("about:blank").catch(() => undefined);
+    await shutdownKernels(page);
     expect(unexpected, "console errors").toEqual([]);
   },
 });
 
 export { expect };
+
+/**
+ * Shuts down every kernel after a test: tests run one after another on one Lab, and kernels left
+ * running (tslab's are whole Node processes) piled up to a dozen by the end of the suite, slowing
+ * every later test on a busy machine.
+ */
+async function shutdownKernels(page: Page): Promise<void> {
+  const headers = { authorization: `token ${TOKEN()}` };
+  // Sessions first (deleting one shuts its kernel down and leaves no session on a dead kernel), then
+  // any kernel without a session.
+  for (const kind of ["sessions", "kernels"]) {
+    const r = await page.request.get(`${LAB()}/api/${kind}`, { headers }).catch(() => null);
+    if (!r?.ok()) continue;
+    const items = (await r.json()) as { id: string }[];
+    await Promise.all(
+      items.map((k) => page.request.delete(`${LAB()}/api/${kind}/${k.id}`, { headers }).catch(() => null)),
+    );
+  }
+}
 
 /** Writes a notebook into the Lab's root through the contents API; cells are code sources. */
 export async function createNotebook(
