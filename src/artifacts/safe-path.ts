@@ -32,6 +32,8 @@ export function safeArtifactPath(path: string): string {
   if (decoded.startsWith("/") || /^[a-zA-Z]:/.test(decoded)) throw bad("it must be relative");
   if (decoded.includes("#")) throw bad("'#' is not allowed");
   const segments = decoded.split("/").filter((s) => s !== "");
+  // A final `.` is the directory itself: MLflow 3 clients list `…/artifacts/.` to download a model.
+  if (segments.at(-1) === ".") segments.pop();
   if (segments.some((s) => s === ".." || s === ".")) throw bad("'.' and '..' segments are not allowed");
   // The checks ran on the fully decoded text; the path used from here on is that same text.
   return segments.join("/");

@@ -58,6 +58,13 @@ export class Authorizer {
     }
   }
 
+  async requireLoggedModel(user: User, modelId: string, level: Level): Promise<void> {
+    const experimentId = await this.store.getLoggedModelExperimentId(modelId);
+    if (!allows(await this.experimentPermission(user, experimentId), level)) {
+      throw forbidden(`${verb(level)} logged model ${modelId}`);
+    }
+  }
+
   async requireModel(user: User, name: string, level: Level): Promise<void> {
     if (!allows(await this.modelPermission(user, name), level))
       throw forbidden(`${verb(level)} registered model '${name}'`);
@@ -89,6 +96,8 @@ export class Authorizer {
         return;
       case "model":
         return this.requireModel(user, f.string("name"), rule.level);
+      case "logged-model":
+        return this.requireLoggedModel(user, f.string("model_id"), rule.level);
     }
   }
 
@@ -110,6 +119,7 @@ export class Authorizer {
       runs: "runs",
       models: "registered_models",
       versions: "model_versions",
+      "logged-models": "models",
     }[rule.resource];
     const items = body[key] as Body[] | undefined;
     if (!items) return body;
@@ -118,7 +128,7 @@ export class Authorizer {
       const readable =
         rule.resource === "experiments"
           ? await this.experimentPermission(user, String(item.experiment_id))
-          : rule.resource === "runs"
+          : rule.resource === "runs" || rule.resource === "logged-models"
             ? await this.experimentPermission(user, String((item.info as Body).experiment_id))
             : await this.modelPermission(user, String(item.name));
       if (allows(readable, "READ")) kept.push(item);

@@ -12,11 +12,14 @@ export type Rule =
   | { kind: "run"; level: Level }
   | { kind: "runs"; level: Level }
   | { kind: "model"; level: Level }
-  | { kind: "filtered"; resource: "experiments" | "runs" | "models" | "versions" };
+  /** MLflow 3 logged models inherit the permission on their experiment, as runs do. */
+  | { kind: "logged-model"; level: Level }
+  | { kind: "filtered"; resource: "experiments" | "runs" | "models" | "versions" | "logged-models" };
 
 const exp = (level: Level): Rule => ({ kind: "experiment", level });
 const run = (level: Level): Rule => ({ kind: "run", level });
 const model = (level: Level): Rule => ({ kind: "model", level });
+const loggedModel = (level: Level): Rule => ({ kind: "logged-model", level });
 
 export const RULES: Readonly<Record<string, Rule>> = {
   "/mlflow/experiments/create": { kind: "authenticated", grantCreator: "experiment" },
@@ -40,10 +43,19 @@ export const RULES: Readonly<Record<string, Rule>> = {
   "/mlflow/runs/log-batch": run("EDIT"),
   "/mlflow/runs/log-inputs": run("EDIT"),
   "/mlflow/runs/log-model": run("EDIT"),
+  "/mlflow/runs/outputs": run("EDIT"),
   "/mlflow/runs/search": { kind: "filtered", resource: "runs" },
   "/mlflow/metrics/get-history": run("READ"),
   "/mlflow/metrics/get-history-bulk-interval": { kind: "runs", level: "READ" },
   "/mlflow/artifacts/list": run("READ"),
+  "/mlflow/logged-models": exp("EDIT"),
+  "/mlflow/logged-models/search": { kind: "filtered", resource: "logged-models" },
+  // GET reads, PATCH finalizes, DELETE deletes: see ruleFor.
+  "/mlflow/logged-models/:model_id": loggedModel("EDIT"),
+  "/mlflow/logged-models/:model_id/tags": loggedModel("EDIT"),
+  "/mlflow/logged-models/:model_id/tags/:tag_key": loggedModel("EDIT"),
+  "/mlflow/logged-models/:model_id/params": loggedModel("EDIT"),
+  "/mlflow/logged-models/:model_id/artifacts/directories": loggedModel("READ"),
   "/mlflow/registered-models/create": { kind: "authenticated", grantCreator: "model" },
   "/mlflow/registered-models/get": model("READ"),
   "/mlflow/registered-models/rename": model("MANAGE"),
@@ -78,9 +90,16 @@ export const RULES: Readonly<Record<string, Rule>> = {
   "/mlflow/registered-models/permissions/delete": model("MANAGE"),
 };
 
-/** GET on registered-models/alias reads; setting and deleting an alias edits. */
+/**
+ * GET on registered-models/alias reads; setting and deleting an alias edits. A logged model is read
+ * with GET, finalized (edited) with PATCH and deleted with DELETE, which needs MANAGE as for runs.
+ */
 export function ruleFor(path: string, method: string): Rule | undefined {
   if (path === "/mlflow/registered-models/alias" && method === "GET") return model("READ");
+  if (path === "/mlflow/logged-models/:model_id") {
+    if (method === "GET") return loggedModel("READ");
+    if (method === "DELETE") return loggedModel("MANAGE");
+  }
   return RULES[path];
 }
 

@@ -2,10 +2,16 @@
 // parameters for SQLite or PostgreSQL.
 import type { Filter, OrderTerm } from "./ast.js";
 import { parseFilter, parseOrderBy } from "./parser.js";
-import { EXPERIMENTS, MODEL_VERSIONS, REGISTERED_MODELS, RUNS } from "./schemas.js";
+import { EXPERIMENTS, LOGGED_MODELS, MODEL_VERSIONS, REGISTERED_MODELS, RUNS } from "./schemas.js";
 import { SQLITE_LOWER } from "./sql.js";
 
 export type * from "./ast.js";
+export {
+  compileLoggedModelSearch,
+  LOGGED_MODEL_ORDER_ATTRIBUTES,
+  type LoggedModelOrderTerm,
+  type LoggedModelSearchQuery,
+} from "./compile-logged-models.js";
 export {
   compileExperimentSearch,
   compileModelVersionSearch,
@@ -30,6 +36,8 @@ export const parseModelVersionFilter = (text: string | undefined): Filter | null
   parseFilter(text, MODEL_VERSIONS);
 export const parseModelVersionOrderBy = (items: readonly string[] | undefined): OrderTerm[] =>
   parseOrderBy(items, MODEL_VERSIONS);
+export const parseLoggedModelFilter = (text: string | undefined): Filter | null =>
+  parseFilter(text, LOGGED_MODELS);
 
 interface FunctionHost {
   function(name: string, options: { deterministic: boolean }, fn: (value: unknown) => unknown): unknown;

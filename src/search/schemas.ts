@@ -114,3 +114,41 @@ export const MODEL_VERSIONS: SearchSchema = {
   orderAttributes: ["name", "version_number", "creation_timestamp", "last_updated_timestamp"],
   orderEntities: [],
 };
+
+/** MLflow 3's logged-models/search: attributes of the model, its params and tags, the metrics linked to it. */
+export const LOGGED_MODELS: SearchSchema = {
+  name: "logged models",
+  prefixes: {
+    metric: "metric",
+    metrics: "metric",
+    param: "param",
+    params: "param",
+    tag: "tag",
+    tags: "tag",
+    attribute: "attribute",
+    attributes: "attribute",
+    attr: "attribute",
+  },
+  attributes: {
+    name: { type: "string", list: true, notIn: true },
+    model_id: { type: "string", list: true, notIn: true },
+    model_type: { type: "string", list: true, notIn: true },
+    status: { type: "string", list: true, notIn: true },
+    source_run_id: { type: "string", list: true, notIn: true },
+    creation_timestamp: { type: "number" },
+    last_updated_timestamp: { type: "number" },
+  },
+  aliases: { creation_time: "creation_timestamp", last_updated_time: "last_updated_timestamp" },
+  stringEntities: ["param", "tag"],
+  numberEntities: ["metric"],
+  orderAttributes: [
+    "name",
+    "model_id",
+    "model_type",
+    "status",
+    "source_run_id",
+    "creation_timestamp",
+    "last_updated_timestamp",
+  ],
+  orderEntities: ["metric"],
+};

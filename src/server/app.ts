@@ -21,6 +21,7 @@ import { Fields, parseJsonBody, queryToObject } from "./request.js";
 import { artifactListRoutes } from "./routes/artifact-list.js";
 import { registerArtifactRoutes } from "./routes/artifacts.js";
 import { experimentRoutes } from "./routes/experiments.js";
+import { loggedModelRoutes } from "./routes/logged-models.js";
 import { metricRoutes } from "./routes/metrics.js";
 import { registryRoutes } from "./routes/registry.js";
 import { runRoutes } from "./routes/runs.js";
@@ -71,6 +72,7 @@ export const RPC_ROUTES: readonly RpcRoute[] = [
   ...metricRoutes,
   ...registryRoutes,
   ...artifactListRoutes,
+  ...loggedModelRoutes,
   ...userRoutes,
 ];
 
@@ -102,12 +104,14 @@ function checkContentType(request: FastifyRequest): void {
 }
 
 function decode(request: FastifyRequest): Fields {
+  // Path parameters (`/logged-models/:model_id`) are fields like the others, and win over the body.
+  const params = (request.params ?? {}) as Record<string, string>;
   const queryAt = request.url.indexOf("?");
   const query = queryAt >= 0 ? request.url.slice(queryAt + 1) : "";
-  if (request.method === "GET" && query !== "") return new Fields(queryToObject(query));
+  if (request.method === "GET" && query !== "") return new Fields({ ...queryToObject(query), ...params });
   checkContentType(request);
   const body = typeof request.body === "string" ? request.body : "";
-  return new Fields(parseJsonBody(body));
+  return new Fields({ ...parseJsonBody(body), ...params });
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {

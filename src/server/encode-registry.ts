@@ -20,6 +20,7 @@ export function encodeModelVersion(v: ModelVersion): Wire {
   if (v.tags.length > 0) out.tags = v.tags.map(({ key, value }) => ({ key, value }));
   if (v.runLink !== null) out.run_link = v.runLink;
   if (v.aliases.length > 0) out.aliases = v.aliases;
+  if (v.modelId !== null) out.model_id = v.modelId;
   return out;
 }
 

@@ -4,6 +4,8 @@ import type {
   DatasetInput,
   Experiment,
   KeyValue,
+  LoggedModel,
+  LoggedModelMetric,
   Metric,
   MetricWithRunId,
   Run,
@@ -35,12 +37,14 @@ export function encodeExperiment(e: Experiment): Wire {
   return out;
 }
 
-export const encodeMetric = (m: Metric): Wire => ({
-  key: m.key,
-  value: encodeDouble(m.value),
-  timestamp: m.timestamp,
-  step: m.step,
-});
+export function encodeMetric(m: Metric): Wire {
+  const out: Wire = { key: m.key, value: encodeDouble(m.value), timestamp: m.timestamp, step: m.step };
+  // MLflow 3: what the value was measured for, only when the point names it.
+  if (m.datasetName) out.dataset_name = m.datasetName;
+  if (m.datasetDigest) out.dataset_digest = m.datasetDigest;
+  if (m.modelId) out.model_id = m.modelId;
+  return out;
+}
 
 export const encodeMetricWithRunId = (m: MetricWithRunId): Wire => ({ ...encodeMetric(m), run_id: m.runId });
 
@@ -82,7 +86,39 @@ export function encodeRun(run: Run): Wire {
   list(data, "tags", run.data.tags, kv);
   const inputs: Wire = {};
   list(inputs, "dataset_inputs", run.inputs.datasetInputs, encodeDatasetInput);
-  return { info: encodeRunInfo(run.info), data, inputs };
+  list(inputs, "model_inputs", run.inputs.modelInputs, (id) => ({ model_id: id }));
+  const out: Wire = { info: encodeRunInfo(run.info), data, inputs };
+  // MLflow 3's outputs (the logged models a run made); left out when there are none, as before.
+  if (run.outputs.modelOutputs.length > 0) {
+    out.outputs = {
+      model_outputs: run.outputs.modelOutputs.map((o) => ({ model_id: o.modelId, step: o.step })),
+    };
+  }
+  return out;
+}
+
+const encodeModelMetric = (m: LoggedModelMetric): Wire => ({ ...encodeMetric(m), run_id: m.runId });
+
+/** An MLflow 3 LoggedModel: `info` (attributes, tags, registrations) and `data` (params, metrics). */
+export function encodeLoggedModel(m: LoggedModel): Wire {
+  const info: Wire = {
+    model_id: m.modelId,
+    experiment_id: m.experimentId,
+    name: m.name,
+    creation_timestamp_ms: m.creationTimestamp,
+    last_updated_timestamp_ms: m.lastUpdatedTimestamp,
+    artifact_uri: m.artifactLocation,
+    status: m.status,
+  };
+  if (m.modelType !== null) info.model_type = m.modelType;
+  if (m.sourceRunId !== null) info.source_run_id = m.sourceRunId;
+  if (m.statusMessage !== null) info.status_message = m.statusMessage;
+  list(info, "tags", m.tags, kv);
+  list(info, "registrations", m.registrations, (r) => ({ name: r.name, version: r.version }));
+  const data: Wire = {};
+  list(data, "params", m.params, kv);
+  list(data, "metrics", m.metrics, encodeModelMetric);
+  return { info, data };
 }
 
 /** A page of a search: the items under `key` (left out when empty) and the token of the next page. */

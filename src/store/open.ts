@@ -43,7 +43,7 @@ export async function openStores(location: StoreLocation, defaultArtifactRoot: s
   timer.unref();
   return {
     tracking,
-    registry: new SqlRegistryStore(driver),
+    registry: new SqlRegistryStore(driver, tracking.loggedModels),
     driver,
     close: async () => {
       clearInterval(timer);

@@ -20,6 +20,8 @@ export interface ModelVersion {
   statusMessage: string | null;
   tags: KeyValue[];
   aliases: string[];
+  /** MLflow 3: the logged model the version was registered from. */
+  modelId: string | null;
 }
 
 export interface RegisteredModel {
@@ -41,6 +43,8 @@ export interface CreateModelVersionInput {
   runLink: string | null;
   description: string | null;
   tags: KeyValue[];
+  /** MLflow 3: the logged model registered; its `mlflow.modelVersions` tag gets the new version. */
+  modelId: string | null;
 }
 
 export interface RegistrySearchInput {

@@ -122,3 +122,19 @@ export function storedMetricValue(value: number): { value: number; isNan: 0 | 1 
   if (Number.isNaN(value)) return { value: 0, isNan: 1 };
   return { value: Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, value)), isNan: 0 };
 }
+
+const MODEL_NAME_FORBIDDEN = ["/", ":", ".", "%", '"', "'"] as const;
+
+/** MLflow 3's rule for logged model names: they become path segments and URI parts. */
+export function checkLoggedModelName(name: string): void {
+  if (name === "" || MODEL_NAME_FORBIDDEN.some((c) => name.includes(c))) {
+    throw invalidParameter(
+      `Invalid model name ('${name}') provided. Model name must be a non-empty string and cannot contain the following characters: ${MODEL_NAME_FORBIDDEN.map((c) => `'${c}'`).join(", ")}`,
+    );
+  }
+  if (codePointLength(name) > LIMITS.experimentNameLength) {
+    throw invalidParameter(
+      `Model name had length ${codePointLength(name)}, which exceeded length limit of ${LIMITS.experimentNameLength}`,
+    );
+  }
+}

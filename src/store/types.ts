@@ -29,6 +29,10 @@ export interface Metric {
   value: number;
   timestamp: number;
   step: number;
+  /** MLflow 3: the logged model and the dataset the value was measured for, when named. */
+  modelId?: string | undefined;
+  datasetName?: string | undefined;
+  datasetDigest?: string | undefined;
 }
 
 export interface MetricWithRunId extends Metric {
@@ -61,10 +65,76 @@ export interface DatasetInput {
   dataset: Dataset;
 }
 
+export interface ModelOutput {
+  modelId: string;
+  step: number;
+}
+
 export interface Run {
   info: RunInfo;
   data: { metrics: Metric[]; params: KeyValue[]; tags: KeyValue[] };
-  inputs: { datasetInputs: DatasetInput[] };
+  inputs: { datasetInputs: DatasetInput[]; modelInputs: string[] };
+  outputs: { modelOutputs: ModelOutput[] };
+}
+
+// ---------------------------------------------------------------- MLflow 3 logged models
+
+export type LoggedModelStatus = "LOGGED_MODEL_PENDING" | "LOGGED_MODEL_READY" | "LOGGED_MODEL_UPLOAD_FAILED";
+export const LOGGED_MODEL_STATUSES: readonly LoggedModelStatus[] = [
+  "LOGGED_MODEL_PENDING",
+  "LOGGED_MODEL_READY",
+  "LOGGED_MODEL_UPLOAD_FAILED",
+];
+
+/** A metric linked to a logged model: the run it was logged in comes with it. */
+export interface LoggedModelMetric extends Metric {
+  runId: string;
+}
+
+export interface LoggedModel {
+  modelId: string;
+  experimentId: string;
+  name: string;
+  artifactLocation: string;
+  status: LoggedModelStatus;
+  statusMessage: string | null;
+  creationTimestamp: number;
+  lastUpdatedTimestamp: number;
+  modelType: string | null;
+  sourceRunId: string | null;
+  tags: KeyValue[];
+  params: KeyValue[];
+  metrics: LoggedModelMetric[];
+  /** Registered model versions made from this model (from its `mlflow.modelVersions` tag). */
+  registrations: { name: string; version: string }[];
+}
+
+export interface CreateLoggedModelInput {
+  experimentId: string;
+  name: string | undefined;
+  modelType: string | undefined;
+  sourceRunId: string | undefined;
+  params: KeyValue[];
+  tags: KeyValue[];
+}
+
+export interface LoggedModelOrder {
+  /** An attribute (`name`, `creation_timestamp`, …) or a metric key when `metric` is true. */
+  key: string;
+  metric: boolean;
+  ascending: boolean;
+  datasetName: string | undefined;
+  datasetDigest: string | undefined;
+}
+
+export interface SearchLoggedModelsInput {
+  experimentIds: string[];
+  filter: Filter | null;
+  /** Metric comparisons and orderings only count values measured on one of these datasets. */
+  datasets: { name: string; digest: string | undefined }[];
+  orderBy: LoggedModelOrder[];
+  maxResults: number;
+  pageToken: string | undefined;
 }
 
 export interface Page<T> {
@@ -150,8 +220,23 @@ export interface TrackingStore {
   deleteTag(runId: string, key: string): Promise<void>;
   /** Appends a logged model to the run's `mlflow.log-model.history` tag, atomically. */
   appendLoggedModel(runId: string, model: Record<string, unknown>): Promise<void>;
-  logInputs(runId: string, inputs: DatasetInput[]): Promise<void>;
+  /** Dataset inputs and (MLflow 3) logged models the run used. */
+  logInputs(runId: string, inputs: DatasetInput[], modelInputs?: string[]): Promise<void>;
+  /** MLflow 3: the logged models a run produced, each at a step. */
+  logOutputs(runId: string, outputs: ModelOutput[]): Promise<void>;
   searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
+
+  createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel>;
+  /** Deleted models are not found unless `allowDeleted`. */
+  getLoggedModel(modelId: string, allowDeleted?: boolean): Promise<LoggedModel>;
+  /** The experiment a logged model belongs to, deleted or not (used for permission checks). */
+  getLoggedModelExperimentId(modelId: string): Promise<string>;
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel>;
+  deleteLoggedModel(modelId: string): Promise<void>;
+  setLoggedModelTags(modelId: string, tags: KeyValue[]): Promise<void>;
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void>;
+  logLoggedModelParams(modelId: string, params: KeyValue[]): Promise<void>;
+  searchLoggedModels(input: SearchLoggedModelsInput): Promise<Page<LoggedModel>>;
 
   getMetricHistory(input: HistoryInput): Promise<Page<Metric>>;
   getMetricHistoryBulkInterval(input: BulkIntervalInput): Promise<MetricWithRunId[]>;

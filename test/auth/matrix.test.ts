@@ -39,6 +39,9 @@ async function fixture(tag: string) {
   await call("admin", "POST", "/runs/log-metric", { run_id: run, key: "m", value: 1, timestamp: 1 });
   await call("admin", "POST", "/registered-models/create", { name: `m-${tag}` });
   await call("admin", "POST", "/model-versions/create", { name: `m-${tag}`, source: "s3://b/x" });
+  const loggedModel = (await call("admin", "POST", "/logged-models", { experiment_id: exp })).body.model.info
+    .model_id as string;
+  await call("admin", "PATCH", `/logged-models/${loggedModel}/tags`, { tags: [{ key: "k", value: "v" }] });
   await call("admin", "POST", "/users/create", { username: `victim-${tag}`, password: PASSWORD });
   for (const level of ["READ", "EDIT", "MANAGE"]) {
     await call("admin", "POST", "/experiments/permissions/create", {
@@ -52,7 +55,7 @@ async function fixture(tag: string) {
       permission: level,
     });
   }
-  return { exp, run, model: `m-${tag}`, victim: `victim-${tag}` };
+  return { exp, run, model: `m-${tag}`, victim: `victim-${tag}`, loggedModel };
 }
 
 function payload(path: string, f: Awaited<ReturnType<typeof fixture>>, role: Role): Body {
@@ -78,7 +81,11 @@ function payload(path: string, f: Awaited<ReturnType<typeof fixture>>, role: Rol
     model_json: JSON.stringify({ artifact_path: "m", flavors: {}, utc_time_created: "x", run_id: f.run }),
     datasets: [],
     max_results: 10,
+    experiment_ids: [f.exp],
+    model_id: f.loggedModel,
+    models: [{ model_id: f.loggedModel, step: 0 }],
   };
+  if (path === "/mlflow/logged-models/:model_id") common.status = "LOGGED_MODEL_READY";
   if (path === "/mlflow/experiments/create" || path === "/mlflow/registered-models/create")
     common.name = `new-${role}-${Math.random()}`;
   if (path === "/mlflow/users/create") common.username = `new-${role}-${Math.round(Math.random() * 1e9)}`;
@@ -119,7 +126,7 @@ describe("authorization matrix", () => {
         const r = await call(
           role,
           method,
-          path.slice("/mlflow".length),
+          path.slice("/mlflow".length).replace(":model_id", f.loggedModel).replace(":tag_key", "k"),
           payload(path, f, role),
           `${prefix}/mlflow`,
         );
@@ -202,5 +209,31 @@ describe("artifacts under authentication", () => {
       headers: { authorization: basic("u-none") },
     });
     expect(list.status).toBe(403);
+  });
+
+  it("treats a logged model's files as its experiment's: EDIT uploads, READ downloads", async () => {
+    const f = await fixture("model-artifacts");
+    const path = `/api/2.0/mlflow-artifacts/artifacts/${f.exp}/models/${f.loggedModel}/artifacts/MLmodel`;
+    expect(await put("READ", path)).toBe(403);
+    expect(await put("EDIT", path)).toBe(200);
+    const other = (await call("admin", "POST", "/experiments/create", { name: "other-model-artifacts" })).body
+      .experiment_id;
+    expect(
+      await put("EDIT", `/api/2.0/mlflow-artifacts/artifacts/${other}/models/${f.loggedModel}/artifacts/x`),
+    ).toBe(403);
+    const file = async (role: Role) =>
+      (
+        await fetch(
+          `${server.url}/ajax-api/2.0/mlflow/logged-models/${f.loggedModel}/artifacts/files?artifact_file_path=MLmodel`,
+          { headers: role === "anonymous" ? {} : { authorization: basic(`u-${role}`) } },
+        )
+      ).status;
+    expect(await file("anonymous")).toBe(401);
+    expect(await file("none")).toBe(403);
+    expect(await file("READ")).toBe(200);
+    const search = async (role: Role) =>
+      (await call(role, "POST", "/logged-models/search", { experiment_ids: [f.exp] })).body.models ?? [];
+    expect(await search("READ")).toHaveLength(1);
+    expect(await search("none")).toHaveLength(0);
   });
 });

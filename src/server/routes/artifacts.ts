@@ -8,7 +8,7 @@ import type { ArtifactStore } from "../../artifacts/store.js";
 import { invalidParameter, MlflowError, notFound } from "../../store/errors.js";
 import { Fields, parseJsonBody, queryToObject } from "../request.js";
 import type { ServerContext } from "../rpc.js";
-import { resolveRunArtifacts } from "./run-artifacts.js";
+import { resolveLoggedModelArtifacts, resolveRunArtifacts } from "./run-artifacts.js";
 
 const UI_UPLOAD_LIMIT = 10 * 1024 * 1024;
 
@@ -30,9 +30,10 @@ function requirePath(request: FastifyRequest, marker: string): string {
 type Level = "READ" | "EDIT";
 
 /**
- * Proxied paths are `<experiment id>/<run id>/artifacts/…`: the caller needs the permission on the
- * experiment the path names and, below it, on the run (a run id under another experiment's folder
- * does not lend that experiment's rights). Anything else is for admins.
+ * Proxied paths are `<experiment id>/<run id>/artifacts/…` (or, MLflow 3, `<experiment id>/models/
+ * <model id>/artifacts/…`): the caller needs the permission on the experiment the path names and,
+ * below it, on the run or model (an id under another experiment's folder does not lend that
+ * experiment's rights). Anything else is for admins.
  */
 async function authorizePath(
   ctx: ServerContext,
@@ -43,7 +44,7 @@ async function authorizePath(
   if (!ctx.auth) return;
   const user = await ctx.auth.authenticate(request);
   if (user.isAdmin) return;
-  const [experiment, run] = path.split("/");
+  const [experiment, run, model] = path.split("/");
   if (!experiment || !/^\d+$/.test(experiment)) {
     throw new MlflowError(
       "PERMISSION_DENIED",
@@ -51,7 +52,14 @@ async function authorizePath(
     );
   }
   await ctx.auth.requireExperiment(user, experiment, level);
-  if (run) {
+  if (run === "models" && model) {
+    if ((await ctx.store.getLoggedModelExperimentId(model).catch(() => null)) !== experiment) {
+      throw new MlflowError(
+        "PERMISSION_DENIED",
+        `Permission denied: ${model} is not a logged model of experiment ${experiment}.`,
+      );
+    }
+  } else if (run) {
     if ((await ctx.store.getRunExperimentId(run).catch(() => null)) !== experiment) {
       throw new MlflowError(
         "PERMISSION_DENIED",
@@ -198,6 +206,22 @@ export function registerArtifactRoutes(
           return reply.type("application/json").send({});
         });
       }
+    }
+
+    // A file of an MLflow 3 logged model (what MLflow's UI downloads), under both API prefixes.
+    for (const prefix of prefixes) {
+      scope.get(`${prefix}/mlflow/logged-models/:model_id/artifacts/files`, async (request, reply) => {
+        const modelId = (request.params as { model_id: string }).model_id;
+        const path = safeArtifactPath(query(request).string("artifact_file_path"));
+        if (ctx.auth) {
+          const user = await ctx.auth.authenticate(request);
+          await ctx.auth.requireLoggedModel(user, modelId, "READ");
+        }
+        const { store: modelStore, base } = await resolveLoggedModelArtifacts(ctx, modelId);
+        const file = await modelStore.read([base, path].filter((p) => p).join("/"));
+        if (!file) throw notFound(`Artifact '${path}' not found in logged model ${modelId}`);
+        return sendFile(reply, path, file);
+      });
     }
 
     // The UI's helpers: download a run's artifact, upload a small file to a run.

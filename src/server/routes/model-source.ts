@@ -37,6 +37,41 @@ const isLocal = (uri: string): boolean => uri.startsWith("file:") || !/^[a-zA-Z]
 
 const localPath = (uri: string): string => (uri.startsWith("file:") ? fileURLToPath(uri) : uri);
 
+/**
+ * A version's source when MLflow 3 registers a logged model: `models:/<model_id>` (with or without the
+ * `model_id` field), or a location inside that model's artifacts (with it). The files are the model's
+ * artifacts and the run is the one that made the model, unless the request names one.
+ */
+export async function resolveVersionSource(
+  source: string,
+  runId: string | null,
+  modelId: string | null,
+  ctx: ServerContext,
+): Promise<{ storageLocation: string; runId: string | null; modelId: string | null }> {
+  const logged = /^models:\/([^/@]+)\/?$/.exec(source);
+  if (logged) {
+    const id = logged[1] as string;
+    if (modelId !== null && modelId !== id) {
+      throw invalidParameter(
+        `Invalid model version source '${source}': it names logged model '${id}' but model_id is '${modelId}'.`,
+      );
+    }
+    const model = await ctx.store.getLoggedModel(id);
+    return { storageLocation: model.artifactLocation, runId: runId ?? model.sourceRunId, modelId: id };
+  }
+  if (modelId === null)
+    return { storageLocation: await resolveModelSource(source, runId, ctx), runId, modelId };
+  const model = await ctx.store.getLoggedModel(modelId);
+  const root = model.artifactLocation.replace(/\/+$/, "");
+  if (source !== root && !source.startsWith(`${root}/`)) {
+    throw invalidParameter(
+      `Invalid model version source '${source}': a version of logged model '${modelId}' must come from models:/${modelId} or from its artifact location '${root}'.`,
+    );
+  }
+  checkRemotePath(source, source.slice(root.length));
+  return { storageLocation: source, runId: runId ?? model.sourceRunId, modelId };
+}
+
 export async function resolveModelSource(
   source: string,
   runId: string | null,

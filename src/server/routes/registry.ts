@@ -12,7 +12,7 @@ import { encodePage } from "../encode.js";
 import { encodeModelVersion, encodeRegisteredModel } from "../encode-registry.js";
 import type { Fields } from "../request.js";
 import { rpc } from "../rpc.js";
-import { resolveModelSource } from "./model-source.js";
+import { resolveVersionSource } from "./model-source.js";
 
 const TAG_VALUE_LIMIT = 5000;
 
@@ -150,13 +150,18 @@ export const registryRoutes = [
   rpc("POST", "/mlflow/model-versions/create", async (f, ctx) => {
     const name = f.string("name");
     const source = f.string("source");
-    const runId = f.optionalString("run_id") || null;
     const tags = registryTags(f);
-    const storageLocation = await resolveModelSource(source, runId, ctx);
+    const { storageLocation, runId, modelId } = await resolveVersionSource(
+      source,
+      f.optionalString("run_id") || null,
+      f.optionalString("model_id") || null,
+      ctx,
+    );
     const created = await ctx.registry.createModelVersion({
       name,
       source,
       storageLocation,
+      modelId,
       runId: runId ?? "",
       runLink: f.optionalString("run_link") ?? null,
       description: f.optionalString("description") ?? null,

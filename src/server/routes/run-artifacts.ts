@@ -11,7 +11,23 @@ export async function resolveRunArtifacts(
   runId: string,
 ): Promise<{ store: ArtifactStore; base: string; rootUri: string }> {
   const run = await ctx.store.getRun(runId);
-  const rootUri = run.info.artifactUri;
+  return resolveArtifactRoot(ctx, run.info.artifactUri, `run ${runId}`);
+}
+
+/** The same for an MLflow 3 logged model, whose files live at `<experiment root>/models/<id>/artifacts`. */
+export async function resolveLoggedModelArtifacts(
+  ctx: ServerContext,
+  modelId: string,
+): Promise<{ store: ArtifactStore; base: string; rootUri: string }> {
+  const model = await ctx.store.getLoggedModel(modelId);
+  return resolveArtifactRoot(ctx, model.artifactLocation, `logged model ${modelId}`);
+}
+
+async function resolveArtifactRoot(
+  ctx: ServerContext,
+  rootUri: string,
+  owner: string,
+): Promise<{ store: ArtifactStore; base: string; rootUri: string }> {
   const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(rootUri);
   if (proxied) {
     if (!ctx.artifacts) {
@@ -26,6 +42,6 @@ export async function resolveRunArtifacts(
   try {
     return { store: await openArtifactStore(rootUri), base: "", rootUri };
   } catch (e) {
-    throw invalidParameter(`Cannot read the artifacts of run ${runId}: ${(e as Error).message}`);
+    throw invalidParameter(`Cannot read the artifacts of ${owner}: ${(e as Error).message}`);
   }
 }

@@ -12,6 +12,7 @@ import {
   type DatasetInput,
   type KeyValue,
   type Metric,
+  type ModelOutput,
   RUN_STATUSES,
   VIEW_TYPES,
 } from "../../store/types.js";
@@ -29,8 +30,24 @@ const metric = (f: Fields): Metric => {
   const timestamp = f.int("timestamp");
   if (timestamp < 0)
     throw invalidParameter(`Invalid timestamp ${timestamp} for metric '${key}': it must be ≥ 0.`);
-  return { key, value, timestamp, step: f.optionalInt("step") ?? 0 };
+  const m: Metric = { key, value, timestamp, step: f.optionalInt("step") ?? 0 };
+  // MLflow 3: the logged model and dataset the value was measured for.
+  const modelId = f.optionalString("model_id");
+  const datasetName = f.optionalString("dataset_name");
+  const datasetDigest = f.optionalString("dataset_digest");
+  if (modelId) m.modelId = modelId;
+  if (datasetName) m.datasetName = datasetName;
+  if (datasetDigest) m.datasetDigest = datasetDigest;
+  if (datasetDigest && !datasetName) {
+    throw invalidParameter(`Metric '${key}' names a dataset_digest without a dataset_name.`);
+  }
+  return m;
 };
+
+const modelOutput = (f: Fields): ModelOutput => ({
+  modelId: f.string("model_id"),
+  step: f.optionalInt("step") ?? 0,
+});
 
 const param = (f: Fields): KeyValue => {
   const key = f.string("key");
@@ -189,7 +206,18 @@ export const runRoutes = [
   rpc("POST", "/mlflow/runs/log-inputs", async (f, { store }) => {
     const id = f.string("run_id");
     checkRunIdFormat(id);
-    await store.logInputs(id, f.messages("datasets").map(datasetInput));
+    await store.logInputs(
+      id,
+      f.messages("datasets").map(datasetInput),
+      f.messages("models").map((m) => m.string("model_id")),
+    );
+    return {};
+  }),
+
+  rpc("POST", "/mlflow/runs/outputs", async (f, { store }) => {
+    const id = f.string("run_id");
+    checkRunIdFormat(id);
+    await store.logOutputs(id, f.messages("models").map(modelOutput));
     return {};
   }),
 

@@ -179,4 +179,69 @@ export const PG_MIGRATIONS: readonly string[] = [
     created_time BIGINT NOT NULL
   );
   `,
+  // 4: MLflow 3's logged models (see src/store/sqlite/migrations.ts, step 4).
+  `
+  CREATE TABLE logged_models (
+    model_id                  TEXT PRIMARY KEY,
+    experiment_id             BIGINT NOT NULL REFERENCES experiments (experiment_id) ON DELETE CASCADE,
+    name                      TEXT NOT NULL,
+    artifact_location         TEXT NOT NULL,
+    creation_timestamp_ms     BIGINT NOT NULL,
+    last_updated_timestamp_ms BIGINT NOT NULL,
+    status                    TEXT NOT NULL,
+    lifecycle_stage           TEXT NOT NULL DEFAULT 'active',
+    model_type                TEXT,
+    source_run_id             TEXT,
+    status_message            TEXT
+  );
+  -- The default logged-models/search order: experiment, live ones, newest first, id.
+  CREATE INDEX logged_models_search ON logged_models (experiment_id, lifecycle_stage, creation_timestamp_ms DESC, model_id);
+  CREATE INDEX logged_models_run ON logged_models (source_run_id);
+
+  CREATE TABLE logged_model_tags (
+    model_id TEXT NOT NULL REFERENCES logged_models (model_id) ON DELETE CASCADE,
+    key      TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    PRIMARY KEY (model_id, key)
+  );
+
+  CREATE TABLE logged_model_params (
+    model_id TEXT NOT NULL REFERENCES logged_models (model_id) ON DELETE CASCADE,
+    key      TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    PRIMARY KEY (model_id, key)
+  );
+
+  CREATE TABLE logged_model_metrics (
+    model_id       TEXT NOT NULL REFERENCES logged_models (model_id) ON DELETE CASCADE,
+    key            TEXT NOT NULL,
+    value          DOUBLE PRECISION NOT NULL,
+    timestamp      BIGINT NOT NULL,
+    step           BIGINT NOT NULL,
+    is_nan         SMALLINT NOT NULL DEFAULT 0,
+    run_uuid       TEXT NOT NULL,
+    dataset_name   TEXT NOT NULL DEFAULT '',
+    dataset_digest TEXT NOT NULL DEFAULT ''
+  );
+  -- Drops exact duplicates; serves "the latest value of key k of model m" (search filters, order).
+  CREATE UNIQUE INDEX logged_model_metrics_point ON logged_model_metrics
+    (model_id, key, timestamp, step, value, is_nan, run_uuid, dataset_name, dataset_digest);
+
+  CREATE TABLE run_logged_models (
+    run_uuid  TEXT NOT NULL REFERENCES runs (run_uuid) ON DELETE CASCADE,
+    direction TEXT NOT NULL,
+    model_id  TEXT NOT NULL,
+    step      BIGINT NOT NULL DEFAULT 0,
+    seq       INTEGER NOT NULL,
+    PRIMARY KEY (run_uuid, direction, model_id)
+  );
+
+  ALTER TABLE metrics ADD COLUMN model_id TEXT NOT NULL DEFAULT '';
+  ALTER TABLE metrics ADD COLUMN dataset_name TEXT NOT NULL DEFAULT '';
+  ALTER TABLE metrics ADD COLUMN dataset_digest TEXT NOT NULL DEFAULT '';
+  DROP INDEX metrics_point;
+  CREATE UNIQUE INDEX metrics_point ON metrics (run_uuid, key, step, timestamp, value, is_nan, model_id, dataset_name, dataset_digest);
+
+  ALTER TABLE model_versions ADD COLUMN model_id TEXT;
+  `,
 ];

@@ -18,6 +18,7 @@ import { STAGES } from "../registry-types.js";
 import type { KeyValue, Page } from "../types.js";
 import { inList, listParam, type SqlDriver, type SqlExecutor } from "./driver.js";
 import { groupBy } from "./group.js";
+import type { SqlLoggedModels } from "./logged-models.js";
 
 const DELETED = "Deleted_Internal";
 
@@ -42,6 +43,7 @@ interface VersionRow {
   run_link: string | null;
   status: string;
   status_message: string | null;
+  model_id: string | null;
 }
 
 /** MLflow's model versions are integers sent as strings. */
@@ -56,7 +58,10 @@ const versionKey = (name: string, version: number) => `${version}\u0000${name}`;
 const kv = ({ key, value }: { key: string; value: string }): KeyValue => ({ key, value });
 
 export class SqlRegistryStore implements RegistryStore {
-  constructor(private readonly db: SqlDriver) {}
+  constructor(
+    private readonly db: SqlDriver,
+    private readonly loggedModels: SqlLoggedModels,
+  ) {}
 
   private get dialect() {
     return this.db.dialect;
@@ -121,6 +126,7 @@ export class SqlRegistryStore implements RegistryStore {
         statusMessage: r.status_message,
         tags: (tags.get(id) ?? []).map(kv),
         aliases: (aliases.get(id) ?? []).map((a) => a.alias),
+        modelId: r.model_id ?? null,
       };
     });
   }
@@ -343,8 +349,13 @@ export class SqlRegistryStore implements RegistryStore {
         [input.name],
       );
       const version = (max?.v ?? 0) + 1;
+      // The model must still be there when the version is written; its tag lists the version.
+      if (input.modelId !== null) {
+        await this.loggedModels.row(tx, input.modelId);
+        await this.loggedModels.addRegistration(tx, input.modelId, input.name, version);
+      }
       await tx.run(
-        "INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, user_id, current_stage, source, storage_location, run_id, run_link, status) VALUES (?, ?, ?, ?, ?, NULL, 'None', ?, ?, ?, ?, 'READY')",
+        "INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, user_id, current_stage, source, storage_location, run_id, run_link, status, model_id) VALUES (?, ?, ?, ?, ?, NULL, 'None', ?, ?, ?, ?, 'READY', ?)",
         [
           input.name,
           version,
@@ -355,6 +366,7 @@ export class SqlRegistryStore implements RegistryStore {
           input.storageLocation,
           input.runId,
           input.runLink,
+          input.modelId,
         ],
       );
       for (const t of input.tags) await this.upsertVersionTag(tx, input.name, version, t);

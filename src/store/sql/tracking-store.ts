@@ -15,19 +15,24 @@ import { LIMITS, RUN_NAME_TAG, storedMetricValue } from "../rules.js";
 import { randomRunName } from "../run-names.js";
 import type {
   BulkIntervalInput,
+  CreateLoggedModelInput,
   CreateRunInput,
   DatasetInput,
   Experiment,
   HistoryInput,
   KeyValue,
   LogBatchInput,
+  LoggedModel,
+  LoggedModelStatus,
   Metric,
   MetricWithRunId,
+  ModelOutput,
   Page,
   Run,
   RunInfo,
   RunStatus,
   SearchExperimentsInput,
+  SearchLoggedModelsInput,
   SearchRunsInput,
   TrackingStore,
   UpdateRunInput,
@@ -35,6 +40,7 @@ import type {
 import { inList, listParam, type SqlDriver, type SqlExecutor } from "./driver.js";
 import { groupBy } from "./group.js";
 import { insertRows } from "./insert-rows.js";
+import { SqlLoggedModels } from "./logged-models.js";
 import { oneStatementCreateRun, oneStatementLog, type StoredPoint } from "./pg-one-statement.js";
 
 interface ExperimentRow {
@@ -65,6 +71,10 @@ interface MetricRow {
   timestamp: number;
   step: number;
   is_nan: number;
+  /** History rows only ('' when the point names no model or dataset). */
+  model_id?: string;
+  dataset_name?: string;
+  dataset_digest?: string;
 }
 
 interface KeyValueRow {
@@ -73,12 +83,25 @@ interface KeyValueRow {
   value: string;
 }
 
-const toMetric = (r: MetricRow): Metric => ({
-  key: r.key,
-  value: r.is_nan ? Number.NaN : r.value,
-  timestamp: r.timestamp,
-  step: r.step,
-});
+const toMetric = (r: MetricRow): Metric => {
+  const m: Metric = {
+    key: r.key,
+    value: r.is_nan ? Number.NaN : r.value,
+    timestamp: r.timestamp,
+    step: r.step,
+  };
+  if (r.model_id) m.modelId = r.model_id;
+  if (r.dataset_name) m.datasetName = r.dataset_name;
+  if (r.dataset_digest) m.datasetDigest = r.dataset_digest;
+  return m;
+};
+
+/** The history columns of a metric point. */
+const HISTORY_COLUMNS =
+  "run_uuid, key, value, timestamp, step, is_nan, model_id, dataset_name, dataset_digest";
+
+/** A point that names a model or dataset (MLflow 3), which the one-statement path does not write. */
+const isLinked = (m: Metric): boolean => Boolean(m.modelId || m.datasetName || m.datasetDigest);
 
 const kv = ({ key, value }: { key: string; value: string }): KeyValue => ({ key, value });
 
@@ -145,10 +168,10 @@ const UPSERT_TAG =
 /** Bigger batches are faster as multi-row inserts in a transaction than as one huge statement. */
 const ONE_STATEMENT_MAX_ITEMS = 100;
 
-const toStoredPoints = (metrics: readonly Metric[]): StoredPoint[] =>
+const toStoredPoints = (metrics: readonly Metric[]): (StoredPoint & Metric)[] =>
   metrics.map((m) => {
     const { value, isNan } = storedMetricValue(m.value);
-    return { key: m.key, value, timestamp: m.timestamp, step: m.step, isNan };
+    return { ...m, value, isNan };
   });
 
 /** Each key's winning point within a batch, so that an upsert touches each row once. */
@@ -181,11 +204,15 @@ const ROWS_BEFORE_MAINTENANCE = 2000;
 export class SqlTrackingStore implements TrackingStore {
   private rowsSinceMaintenance = 0;
   private maintaining = false;
+  /** MLflow 3's logged models, over the same database (shared with the registry's create). */
+  readonly loggedModels: SqlLoggedModels;
 
   constructor(
     private readonly db: SqlDriver,
     private readonly root: string,
-  ) {}
+  ) {
+    this.loggedModels = new SqlLoggedModels(db, joinArtifactUri);
+  }
 
   /**
    * A burst of new runs (a sweep) followed by a search must not meet a planner that still believes
@@ -448,7 +475,12 @@ export class SqlTrackingStore implements TrackingStore {
         return toRunInfo(row);
       }));
     // A new run has exactly what was just written: no need to read it back.
-    return { info: created, data: { metrics: [], params: [], tags }, inputs: { datasetInputs: [] } };
+    return {
+      info: created,
+      data: { metrics: [], params: [], tags },
+      inputs: { datasetInputs: [], modelInputs: [] },
+      outputs: { modelOutputs: [] },
+    };
   }
 
   /** Undefined when the experiment is missing or not active: the transactional path says which. */
@@ -494,7 +526,7 @@ export class SqlTrackingStore implements TrackingStore {
       rows.map((r) => r.run_uuid),
     );
     const where = inList(this.dialect, "run_uuid", "text");
-    const [params, tags, metrics, inputs] = await Promise.all([
+    const [params, tags, metrics, inputs, links] = await Promise.all([
       this.db.all<KeyValueRow>(`SELECT run_uuid, key, value FROM params WHERE ${where}`, [ids]),
       this.db.all<KeyValueRow>(`SELECT run_uuid, key, value FROM tags WHERE ${where}`, [ids]),
       this.db.all<MetricRow>(
@@ -502,6 +534,7 @@ export class SqlTrackingStore implements TrackingStore {
         [ids],
       ),
       this.loadInputs(ids),
+      this.loggedModels.runLinks(ids),
     ]);
     const paramsByRun = groupBy(params, (p) => p.run_uuid);
     const tagsByRun = groupBy(tags, (t) => t.run_uuid);
@@ -513,7 +546,11 @@ export class SqlTrackingStore implements TrackingStore {
         params: (paramsByRun.get(row.run_uuid) ?? []).map(kv),
         tags: (tagsByRun.get(row.run_uuid) ?? []).map(kv),
       },
-      inputs: { datasetInputs: inputs.get(row.run_uuid) ?? [] },
+      inputs: {
+        datasetInputs: inputs.get(row.run_uuid) ?? [],
+        modelInputs: links.get(row.run_uuid)?.inputs ?? [],
+      },
+      outputs: { modelOutputs: links.get(row.run_uuid)?.outputs ?? [] },
     }));
   }
 
@@ -598,7 +635,8 @@ export class SqlTrackingStore implements TrackingStore {
     const oneStatement =
       this.dialect === "postgres" &&
       input.params.length === 0 &&
-      input.metrics.length + input.tags.length <= ONE_STATEMENT_MAX_ITEMS;
+      input.metrics.length + input.tags.length <= ONE_STATEMENT_MAX_ITEMS &&
+      !input.metrics.some(isLinked);
     // History rows are not searched; latest values are, one per key.
     this.wrote(new Set(input.metrics.map((m) => m.key)).size + input.params.length + input.tags.length);
     if (oneStatement && (await this.logInOneStatement(runId, input))) return;
@@ -662,10 +700,11 @@ export class SqlTrackingStore implements TrackingStore {
   private async writeMetrics(tx: SqlExecutor, runId: string, metrics: Metric[]): Promise<void> {
     const points = toStoredPoints(metrics);
     const row = (m: StoredPoint) => [runId, m.key, m.value, m.timestamp, m.step, m.isNan];
+    await this.loggedModels.writeMetrics(tx, runId, points);
     await insertRows(
       tx,
-      "INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES",
-      points.map(row),
+      `INSERT INTO metrics (${HISTORY_COLUMNS}) VALUES`,
+      points.map((m) => [...row(m), m.modelId ?? "", m.datasetName ?? "", m.datasetDigest ?? ""]),
       "ON CONFLICT DO NOTHING",
     );
     await insertRows(
@@ -715,9 +754,22 @@ export class SqlTrackingStore implements TrackingStore {
     });
   }
 
-  async logInputs(runId: string, inputs: DatasetInput[]): Promise<void> {
+  async logOutputs(runId: string, outputs: ModelOutput[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.activeRun(tx, runId);
+      await this.loggedModels.linkRun(tx, runId, "output", outputs);
+    });
+  }
+
+  async logInputs(runId: string, inputs: DatasetInput[], modelInputs: string[] = []): Promise<void> {
     await this.db.transaction(async (tx) => {
       const run = await this.activeRun(tx, runId);
+      await this.loggedModels.linkRun(
+        tx,
+        runId,
+        "input",
+        modelInputs.map((modelId) => ({ modelId, step: 0 })),
+      );
       for (const input of inputs) {
         const d = input.dataset;
         await tx.run(
@@ -803,13 +855,51 @@ export class SqlTrackingStore implements TrackingStore {
     };
   }
 
+  // ---------------------------------------------------------------- logged models (MLflow 3)
+
+  createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel> {
+    return this.loggedModels.create(input);
+  }
+
+  getLoggedModel(modelId: string, allowDeleted = false): Promise<LoggedModel> {
+    return this.loggedModels.get(modelId, allowDeleted);
+  }
+
+  getLoggedModelExperimentId(modelId: string): Promise<string> {
+    return this.loggedModels.experimentId(modelId);
+  }
+
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    return this.loggedModels.finalize(modelId, status);
+  }
+
+  deleteLoggedModel(modelId: string): Promise<void> {
+    return this.loggedModels.delete(modelId);
+  }
+
+  setLoggedModelTags(modelId: string, tags: KeyValue[]): Promise<void> {
+    return this.loggedModels.setTags(modelId, tags);
+  }
+
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    return this.loggedModels.deleteTag(modelId, key);
+  }
+
+  logLoggedModelParams(modelId: string, params: KeyValue[]): Promise<void> {
+    return this.loggedModels.logParams(modelId, params);
+  }
+
+  searchLoggedModels(input: SearchLoggedModelsInput): Promise<Page<LoggedModel>> {
+    return this.loggedModels.search(input);
+  }
+
   // ---------------------------------------------------------------- metrics
 
   async getMetricHistory(input: HistoryInput): Promise<Page<Metric>> {
     const offset = decodePageToken(input.pageToken);
     const limit = input.maxResults;
     const rows = await this.db.all<MetricRow>(
-      "SELECT run_uuid, key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY step, timestamp, value LIMIT ? OFFSET ?",
+      `SELECT ${HISTORY_COLUMNS} FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY step, timestamp, value LIMIT ? OFFSET ?`,
       [input.runId, input.key, limit === undefined ? Number.MAX_SAFE_INTEGER : limit + 1, offset],
     );
     const more = limit !== undefined && rows.length > limit;
@@ -849,7 +939,7 @@ export class SqlTrackingStore implements TrackingStore {
     const out: MetricWithRunId[] = [];
     for (const runId of input.runIds) {
       const rows = await this.db.all<MetricRow>(
-        `SELECT run_uuid, key, value, timestamp, step, is_nan FROM metrics
+        `SELECT ${HISTORY_COLUMNS} FROM metrics
          WHERE run_uuid = ? AND key = ? AND ${inList(this.dialect, "step", "bigint")}
          ORDER BY step, timestamp, value LIMIT ?`,
         [runId, input.key, steps, LIMITS.bulkIntervalPointsPerRun],

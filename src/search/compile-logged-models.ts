@@ -1,0 +1,140 @@
+// logged-models/search → one SELECT of model ids in their final order. A metric of a model is the
+// latest value (by timestamp, then step) logged with its id under that key — on the requested
+// datasets only, when some are named — read through the (model_id, key, timestamp, step) index.
+import type { Comparison, Dialect, Filter, SqlFragment } from "./ast.js";
+import { compileFilter } from "./compile-filter.js";
+import { LOGGED_MODELS } from "./schemas.js";
+import { direction, SqlBuilder } from "./sql.js";
+
+export interface LoggedModelOrderTerm {
+  /** An attribute key (`name`, `creation_timestamp`, …), or a metric key when `metric` is true. */
+  key: string;
+  metric: boolean;
+  ascending: boolean;
+  datasetName: string | undefined;
+  datasetDigest: string | undefined;
+}
+
+export interface LoggedModelSearchQuery {
+  experimentIds: readonly number[];
+  filter: Filter | null;
+  datasets: readonly { name: string; digest: string | undefined }[];
+  orderBy: readonly LoggedModelOrderTerm[];
+  limit: number;
+  offset: number;
+  dialect: Dialect;
+}
+
+export const LOGGED_MODEL_ORDER_ATTRIBUTES = LOGGED_MODELS.orderAttributes;
+
+const COLUMNS: Record<string, string> = {
+  name: "lm.name",
+  model_id: "lm.model_id",
+  model_type: "lm.model_type",
+  status: "lm.status",
+  source_run_id: "lm.source_run_id",
+  creation_timestamp: "lm.creation_timestamp_ms",
+  last_updated_timestamp: "lm.last_updated_timestamp_ms",
+};
+
+/** Users write MLflow's Python names (`READY`); the wire and the store use the proto names. */
+const STATUS_NAMES: Record<string, string> = {
+  PENDING: "LOGGED_MODEL_PENDING",
+  READY: "LOGGED_MODEL_READY",
+  FAILED: "LOGGED_MODEL_UPLOAD_FAILED",
+  UPLOAD_FAILED: "LOGGED_MODEL_UPLOAD_FAILED",
+};
+const statusValue = (v: string): string => STATUS_NAMES[v.toUpperCase()] ?? v;
+
+function onDatasets(
+  q: SqlBuilder,
+  datasets: readonly { name: string; digest: string | undefined }[],
+): string {
+  if (datasets.length === 0) return "";
+  const each = datasets.map((d) =>
+    d.digest === undefined
+      ? `m.dataset_name = ${q.bind(d.name)}`
+      : `(m.dataset_name = ${q.bind(d.name)} AND m.dataset_digest = ${q.bind(d.digest)})`,
+  );
+  return ` AND (${each.join(" OR ")})`;
+}
+
+/** The model's latest value of a metric key (NULL when absent or NaN). */
+function latestMetric(
+  q: SqlBuilder,
+  key: string,
+  datasets: readonly { name: string; digest: string | undefined }[],
+): string {
+  return `(SELECT CASE WHEN m.is_nan = 1 THEN NULL ELSE m.value END FROM logged_model_metrics m
+    WHERE m.model_id = lm.model_id AND m.key = ${q.bind(key)}${onDatasets(q, datasets)}
+    ORDER BY m.timestamp DESC, m.step DESC LIMIT 1)`;
+}
+
+function clause(c: Comparison, q: SqlBuilder, query: LoggedModelSearchQuery): string {
+  const { comparator, value } = c;
+  switch (c.entity) {
+    case "metric":
+      return q.compare(latestMetric(q, c.key, query.datasets), comparator as "=", value as number);
+    case "param":
+    case "tag": {
+      const table = c.entity === "param" ? "logged_model_params" : "logged_model_tags";
+      return `EXISTS (SELECT 1 FROM ${table} p WHERE p.model_id = lm.model_id AND p.key = ${q.bind(c.key)} AND ${q.compare("p.value", comparator as "=", value as string)})`;
+    }
+    default: {
+      const column = COLUMNS[c.key] as string;
+      const status = c.key === "status" && comparator !== "LIKE" && comparator !== "ILIKE";
+      if (comparator === "IN" || comparator === "NOT IN") {
+        const list = (value as string[]).map((v) => (status ? statusValue(v) : v));
+        return q.inList(column, list, comparator === "NOT IN");
+      }
+      const v = status ? statusValue(value as string) : value;
+      return q.compare(column, comparator, v as string | number);
+    }
+  }
+}
+
+function metricClauses(filter: Filter | null): boolean {
+  if (!filter) return false;
+  if (filter.kind === "comparison") return filter.entity === "metric";
+  return filter.clauses.some(metricClauses);
+}
+
+export function compileLoggedModelSearch(query: LoggedModelSearchQuery): SqlFragment {
+  const q = new SqlBuilder(query.dialect);
+  const where = [
+    `lm.experiment_id IN (${query.experimentIds.map((id) => q.bind(id)).join(", ")})`,
+    "lm.lifecycle_stage = 'active'",
+  ];
+  if (query.filter) where.push(compileFilter(query.filter, (c) => clause(c, q, query)));
+  // Datasets without a metric filter: the models that have some metric on one of them (as MLflow).
+  if (query.datasets.length > 0 && !metricClauses(query.filter)) {
+    where.push(
+      `EXISTS (SELECT 1 FROM logged_model_metrics m WHERE m.model_id = lm.model_id${onDatasets(q, query.datasets)})`,
+    );
+  }
+  const order: string[] = [];
+  for (const term of query.orderBy) {
+    const dir = direction(term.ascending);
+    if (term.metric) {
+      const datasets =
+        term.datasetName === undefined ? [] : [{ name: term.datasetName, digest: term.datasetDigest }];
+      // Models without the metric come last, in both directions. (Built in the order the placeholders
+      // appear: SQLite binds them by position.)
+      const absentLast = `CASE WHEN ${latestMetric(q, term.key, datasets)} IS NULL THEN 1 ELSE 0 END`;
+      order.push(absentLast, `${latestMetric(q, term.key, datasets)} ${dir}`);
+    } else {
+      const column = COLUMNS[term.key] as string;
+      const numeric = LOGGED_MODELS.attributes[term.key]?.type === "number";
+      order.push(
+        `CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END`,
+        `${q.sortable(column, numeric ? "number" : "string")} ${dir}`,
+      );
+    }
+  }
+  if (!query.orderBy.some((t) => !t.metric && t.key === "creation_timestamp"))
+    order.push("lm.creation_timestamp_ms DESC");
+  if (!query.orderBy.some((t) => !t.metric && t.key === "model_id"))
+    order.push(`${q.sortable("lm.model_id", "string")} ASC`);
+  const sql = `SELECT lm.model_id FROM logged_models lm WHERE ${where.join(" AND ")} ORDER BY ${order.join(", ")} LIMIT ${q.bind(query.limit)} OFFSET ${q.bind(query.offset)}`;
+  return q.done(sql);
+}
