@@ -23,15 +23,26 @@ export function languageLoader(languages: IEditorLanguageRegistry | null): Langu
   };
 }
 
-const readOnly: Extension = [EditorState.readOnly.of(true), EditorView.editable.of(false)];
+/** Read-only, yet focusable (Tab reaches it, arrows scroll it, the text can be selected and copied). */
+const readOnly = (label: string): Extension => [
+  EditorState.readOnly.of(true),
+  EditorView.editable.of(false),
+  EditorView.contentAttributes.of({ tabindex: "0", "aria-label": label, "aria-readonly": "true" }),
+];
 
-/** A read-only editor of `text` in `parent`, with line numbers. */
-export function codeView(parent: HTMLElement, text: string, language: Extension | null): EditorView {
+/** A read-only editor of `text` in `parent`, with line numbers, long lines wrapped (it sits in half
+ * of the details' width); `label` names it for screen readers. */
+export function codeView(
+  parent: HTMLElement,
+  text: string,
+  language: Extension | null,
+  label: string,
+): EditorView {
   return new EditorView({
     parent,
     state: EditorState.create({
       doc: text,
-      extensions: [jupyterTheme, readOnly, lineNumbers(), language ?? []],
+      extensions: [jupyterTheme, readOnly(label), lineNumbers(), EditorView.lineWrapping, language ?? []],
     }),
   });
 }
@@ -80,6 +91,7 @@ export function diffView(
   rows: readonly DiffRow[],
   language: Extension | null,
   skippedLabel: (count: number) => string,
+  label: string,
 ): EditorView {
   const lines = rows.filter((r): r is DiffLine => r.op !== "skipped");
   const doc = lines.map((l) => l.text).join("\n");
@@ -138,7 +150,7 @@ export function diffView(
       doc,
       extensions: [
         jupyterTheme,
-        readOnly,
+        readOnly(label),
         numbers("oldNo"),
         numbers("newNo"),
         signs,

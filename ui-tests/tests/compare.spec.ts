@@ -267,6 +267,10 @@ test("compare: the diff of the runs' cell sources, a baseline to choose, runs wi
   // Gutters: a sign and both sides' line numbers.
   await expect(diff.locator(".lt-Diff-sign .cm-gutterElement.lt-mod-added")).toHaveCount(2);
   await expect(diff.locator(".lt-Diff-sign .cm-gutterElement.lt-mod-removed")).toHaveCount(2);
+  await expect(diff.locator(".cm-content")).toHaveAttribute(
+    "aria-label",
+    "Changes from the cell of logreg to the cell of logreg #2",
+  );
   // Highlighted as Python; user text stays text.
   expect(await diff.locator(".cm-line span[class]").count()).toBeGreaterThan(5);
   await expect(diff.locator("b")).toHaveCount(0);

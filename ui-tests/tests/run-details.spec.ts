@@ -452,6 +452,7 @@ test("run details: a failed tracked cell's error in the header, its traceback, i
   const source = section(lab, "source");
   await expect(source.locator(".cm-content")).toContainText("raise ValueError");
   await expect(source.locator(".cm-line")).toHaveCount(3);
+  await expect(source.locator(".cm-content")).toHaveAttribute("aria-label", "Source of the run's cell");
   expect(await source.locator(".cm-line span[class]").count()).toBeGreaterThan(3);
   const keyword = source.locator(".cm-line span", { hasText: /^raise$/ });
   const keywordColor = await keyword.evaluate((n) => getComputedStyle(n).color);

@@ -122,8 +122,12 @@ export class SourceDiffSection {
     void this.loadLanguage(sourceExtension(a.path)).then((language) => {
       if (generation !== this.generation) return;
       this.clearEditor();
-      this.editor = diffView(this.host, rows, language, (n) =>
-        _n("⋯ %1 unchanged line", "⋯ %1 unchanged lines", n),
+      this.editor = diffView(
+        this.host,
+        rows,
+        language,
+        (n) => _n("⋯ %1 unchanged line", "⋯ %1 unchanged lines", n),
+        __("Changes from the cell of %1 to the cell of %2", this.label(pair.base), this.label(pair.other)),
       );
     });
   }

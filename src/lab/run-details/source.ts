@@ -76,7 +76,7 @@ export class SourceSection {
     );
     void this.loadLanguage(sourceExtension(source.path)).then((language) => {
       if (generation !== this.generation) return;
-      this.editor = codeView(host, source.text, language);
+      this.editor = codeView(host, source.text, language, __("Source of the run's cell"));
     });
   }
 
