@@ -1,8 +1,16 @@
 // MLflow 3's LoggedModel API against a real `labtrack server`: the requests an MLflow 3 client makes to
 // log, finalize, register and load a model, and MLflow's errors for the bad ones (nothing half-written).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, checkers, type RunningServer, startServer } from "../helpers/server.js";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { PG_MIGRATIONS } from "../../src/store/postgres/migrations.js";
+import { MIGRATIONS } from "../../src/store/sqlite/migrations.js";
+import { pgBinDir } from "../helpers/pg-cluster.mjs";
+import { api, checkers, type RunningServer, startServer, testBackend } from "../helpers/server.js";
 
 type Body = Record<string, any>;
 
@@ -694,5 +702,91 @@ describe("/version", () => {
     expect(Number.isInteger(major) && Number.isInteger(minor)).toBe(true);
     expect((major as number) * 1000 + (minor as number)).toBeLessThan(3004);
     expect((await raw("POST", "/v1/traces", "")).status).toBe(404);
+  });
+});
+
+describe("schema migration", () => {
+  /** A store at schema step 3 (before logged models) with one experiment, run and metric point. */
+  function seedStepThree(dir: string): void {
+    const seed = `
+      INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+        VALUES (0, 'Default', 'mlflow-artifacts:/0', 'active', 1, 1), (7, 'old', 'mlflow-artifacts:/7', 'active', 1, 1);
+      INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, lifecycle_stage, artifact_uri)
+        VALUES ('${"a".repeat(32)}', 'old-run', 7, 'u', 'FINISHED', 1, 'active', 'mlflow-artifacts:/7/${"a".repeat(32)}/artifacts');
+      INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES ('${"a".repeat(32)}', 'acc', 0.5, 10, 1, 0);
+      INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES ('${"a".repeat(32)}', 'acc', 0.5, 10, 1, 0);`;
+    if (testBackend() === "sqlite") {
+      const db = new Database(join(dir, "labtrack.db"));
+      for (const step of MIGRATIONS.slice(0, 3)) db.exec(step);
+      db.exec(seed);
+      db.pragma("user_version = 3");
+      db.close();
+      return;
+    }
+    const database = `lt_${basename(dir)
+      .replace(/[^a-zA-Z0-9]/g, "_")
+      .toLowerCase()}`;
+    const psql = (db: string, sql: string) => {
+      const r = spawnSync(
+        join(pgBinDir() as string, "psql"),
+        [
+          "-h",
+          "127.0.0.1",
+          "-p",
+          String(inject("pgPort")),
+          "-U",
+          "postgres",
+          "-d",
+          db,
+          "-v",
+          "ON_ERROR_STOP=1",
+          "-c",
+          sql,
+        ],
+        { encoding: "utf8" },
+      );
+      if (r.status !== 0) throw new Error(r.stderr);
+    };
+    psql("postgres", `CREATE DATABASE "${database}"`);
+    psql(
+      database,
+      `${PG_MIGRATIONS.slice(0, 3).join(";\n")}; CREATE TABLE labtrack_schema (version INTEGER NOT NULL); INSERT INTO labtrack_schema VALUES (3); ${seed}`,
+    );
+  }
+
+  it("moves a store forward from the schema before logged models, keeping its metrics", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "labtrack-step3-"));
+    seedStepThree(dir);
+    const old = await startServer({ dir });
+    try {
+      const c = api(old.url);
+      const history = await c<Body>("GET", "/metrics/get-history", {
+        run_id: "a".repeat(32),
+        metric_key: "acc",
+      });
+      expect(history.body).toEqual({ metrics: [{ key: "acc", value: 0.5, timestamp: 10, step: 1 }] });
+      const model = (
+        await c<Body>("POST", "/logged-models", { experiment_id: "7", source_run_id: "a".repeat(32) })
+      ).body.model;
+      expect(model.info.artifact_uri).toBe(`mlflow-artifacts:/7/models/${model.info.model_id}/artifacts`);
+      // The same point again, now naming the model: a second history row, not a conflict.
+      const logged = await c<Body>("POST", "/runs/log-metric", {
+        run_id: "a".repeat(32),
+        key: "acc",
+        value: 0.5,
+        timestamp: 10,
+        step: 1,
+        model_id: model.info.model_id,
+      });
+      expect(logged.status, JSON.stringify(logged.body)).toBe(200);
+      const after = await c<Body>("GET", "/metrics/get-history", {
+        run_id: "a".repeat(32),
+        metric_key: "acc",
+      });
+      expect(after.body.metrics).toHaveLength(2);
+    } finally {
+      await old.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
