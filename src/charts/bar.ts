@@ -169,12 +169,13 @@ export function barSpec(opts: BarOptions, build: BarBuild = {}): TopLevelSpec {
     }
   }
 
+  // Beside curves the shared legend draws strokes, which show the dash of runs sharing a colour.
   const color = colorEncoding(
     rowField,
     colorDomain,
     colorRange,
     grouped ? columnLabel(opts.groupBy as string) : "run",
-    "circle",
+    legend ? "stroke" : "circle",
   );
   const longest = Math.max(...rows.map((r) => r.length));
   // The rows' labels sit left of the plot: the plot takes what they leave of the usual width.

@@ -1,8 +1,13 @@
-// Run colours: ONE function, `runColor`, gives a run its colour from its id alone, so a run has the same
-// colour in every chart kind, in the live chart, in the Compare view, in the saved static SVG and after a
-// reload, whatever other runs are shown beside it. Two runs of one chart may hash to the same colour (a
-// colour cannot both depend on the run alone and avoid every other run): those lines are told apart by
-// their dash pattern (`runDashes`), which may depend on the chart's runs because nothing else uses it.
+// Run colours: ONE function, `runColor`, gives a run its colour from the run alone, so a run has the
+// same colour in every chart kind, in the live chart, in the Compare view, in the saved static SVG and
+// after a reload, whatever other runs are shown beside it.
+//
+// The colour comes from a hash of the run id — except for the runs of one re-run cell, named
+// `NAME #1`, `NAME #2`, … (or any `NAME #N`): those take consecutive palette entries from a hash of
+// NAME, so the runs one compares first — the same cell run with other params — never share a colour
+// (up to the palette's size). Other runs may still hash to the same colour (a colour cannot both depend
+// on the run alone and avoid every other run): such lines are told apart by their dash pattern
+// (`runDashes`), which may depend on the chart's runs because nothing else uses it.
 import type { ChartRun } from "./types.js";
 
 /** Tableau 10: readable on light and dark backgrounds, distinguishable for most colour-blind readers. */
@@ -29,21 +34,33 @@ export function hashString(text: string): number {
   return h >>> 0;
 }
 
-/** The colour of a run: a palette entry picked by a hash of its id. The one place run colours come from. */
-export function runColor(runId: string, palette: readonly string[] = RUN_PALETTE): string {
-  return palette[hashString(runId) % palette.length] as string;
+/** What a run's colour depends on: its own colour if it has one, else its name's number or its id. */
+export type ColorKey = Pick<ChartRun, "runId"> & Partial<Pick<ChartRun, "runName" | "color">>;
+
+/** `NAME #N` → NAME and N. */
+const NUMBERED = /^(.*\S)\s+#(\d{1,9})$/;
+
+/**
+ * The colour of a run (a run, or just its id): its own `color`; for `NAME #N` the palette entry N
+ * after a hash of NAME; otherwise the entry a hash of its id picks. The one place run colours come from.
+ */
+export function runColor(run: ColorKey | string, palette: readonly string[] = RUN_PALETTE): string {
+  const key: ColorKey = typeof run === "string" ? { runId: run } : run;
+  if (key.color) return key.color;
+  const numbered = key.runName ? NUMBERED.exec(key.runName) : null;
+  const at = numbered ? hashString(numbered[1] as string) + Number(numbered[2]) : hashString(key.runId);
+  return palette[at % palette.length] as string;
 }
 
 /**
- * The colour of each run (keyed by `runId`): the run's own `color` when it has one, `runColor(runId)`
- * otherwise. It never depends on the other runs, so the colour of a run is the same in two charts of
- * different sets of runs.
+ * The colour of each run (keyed by `runId`): `runColor` of each. It never depends on the other runs,
+ * so the colour of a run is the same in two charts of different sets of runs.
  */
 export function assignRunColors(
-  runs: readonly Pick<ChartRun, "runId" | "color">[],
+  runs: readonly ColorKey[],
   palette: readonly string[] = RUN_PALETTE,
 ): Map<string, string> {
-  return new Map(runs.map((r) => [r.runId, r.color ?? runColor(r.runId, palette)]));
+  return new Map(runs.map((r) => [r.runId, runColor(r, palette)]));
 }
 
 /** Dash patterns for the runs that share a colour with another run of the same chart. Solid first. */
@@ -62,12 +79,12 @@ export const DASHES: readonly (readonly number[])[] = [
  * independent of the order the runs were listed in.
  */
 export function runDashes(
-  runs: readonly Pick<ChartRun, "runId" | "color">[],
+  runs: readonly ColorKey[],
   colors: ReadonlyMap<string, string> = assignRunColors(runs),
 ): Map<string, number[]> | null {
   const byColor = new Map<string, string[]>();
   for (const r of runs) {
-    const c = colors.get(r.runId) ?? runColor(r.runId);
+    const c = colors.get(r.runId) ?? runColor(r);
     const same = byColor.get(c) ?? [];
     if (!same.includes(r.runId)) same.push(r.runId);
     byColor.set(c, same);

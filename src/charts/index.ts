@@ -10,7 +10,15 @@ import type { ChartRequest } from "./types.js";
 
 export { type AutoPlan, autoSpec, planAuto } from "./auto.js";
 export { barSpec, latestMetricKeys, paddedDomain, valueLabels } from "./bar.js";
-export { assignColors, assignRunColors, hashString, RUN_PALETTE, runColor, runDashes } from "./colors.js";
+export {
+  assignColors,
+  assignRunColors,
+  type ColorKey,
+  hashString,
+  RUN_PALETTE,
+  runColor,
+  runDashes,
+} from "./colors.js";
 export { columnLabel, columnValues, metricGoal, rawColumnValue } from "./columns.js";
 export {
   differingParams,

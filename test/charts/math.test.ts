@@ -141,6 +141,19 @@ describe("run colours", () => {
     expect(custom.get(runId(1))).toBe("#123456");
   });
 
+  it("give the runs of a re-run cell (NAME #N) consecutive palette entries, whatever their ids", () => {
+    const runs = makeRuns(10, (i) => ({ runName: `logreg #${i + 1}` }));
+    const colors = runs.map((r) => runColor(r));
+    expect(new Set(colors).size).toBe(10);
+    // The colour depends on the name's number, not on the id or on the other runs.
+    expect(runColor({ runId: runId(77), runName: "logreg #3" })).toBe(colors[2]);
+    expect(assignRunColors([runs[2]!]).get(runs[2]!.runId)).toBe(colors[2]);
+    expect(runDashes(runs)).toBeNull();
+    // Not numbered: the id decides.
+    expect(runColor({ runId: runId(5), runName: "logreg" })).toBe(runColor(runId(5)));
+    expect(runColor({ runId: runId(5), runName: "#3" })).toBe(runColor(runId(5)));
+  });
+
   it("dash the runs of a chart that share a colour: solid first in id order, the same in any order", () => {
     const runs = makeRuns(50);
     const dashes = runDashes(runs) as Map<string, number[]>;

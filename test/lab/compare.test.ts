@@ -306,7 +306,10 @@ describe("%track compare and Compare in notebook against a tracking server", () 
     expect(chart.summary).toMatch(/accuracy \(higher is better\): best logreg #2/);
     // The static SVG of the notebook output is drawn too, with the same colours.
     const svg = await renderSvg(chart.request);
-    expect(svg).toContain(runColor(recipe.ids["logreg #2"] as string));
+    expect(svg).toContain(runColor({ runId: recipe.ids["logreg #2"] as string, runName: "logreg #2" }));
+    // The runs of one re-run cell (NAME #N) have distinct colours.
+    const colors = chart.request.runs.map((r) => runColor(r));
+    expect(new Set(colors).size).toBe(3);
   });
 
   it("says which metrics the runs lack instead of drawing empty axes", async () => {

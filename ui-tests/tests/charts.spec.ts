@@ -126,13 +126,14 @@ test("a legend click highlights its run; a click on a run's line shows it in the
   await expect(chart).toBeVisible({ timeout: 60_000 });
   await expect.poll(() => lineOpacities(lab.page, 1)).toEqual({ alpha: 1, beta: 1, gamma: 1 });
 
-  const legend = await spotOf(lab.page, 1, "legend", "beta");
+  // Legend entries name a run and the param that differs among the shown runs.
+  const legend = await spotOf(lab.page, 1, "legend", "beta lr=0.05");
   await lab.page.mouse.click(legend.x, legend.y);
   await expect.poll(() => lineOpacities(lab.page, 1)).toEqual({ alpha: 0.12, beta: 1, gamma: 0.12 });
   await lab.screenshot("chart-legend-highlight");
   // Shift+click adds a run to the highlight; a click where no run is drawn clears it (Vega-Lite's
   // legend conventions).
-  const alpha = await spotOf(lab.page, 1, "legend", "alpha");
+  const alpha = await spotOf(lab.page, 1, "legend", "alpha lr=0.1");
   await lab.page.keyboard.down("Shift");
   await lab.page.mouse.click(alpha.x, alpha.y);
   await lab.page.keyboard.up("Shift");
@@ -173,7 +174,7 @@ test("a live chart takes new points in place: same canvas, the legend selection 
     await expect(live).toHaveAttribute("data-live", "true", { timeout: 60_000 });
     await expect(live.locator("canvas")).toBeVisible();
     const canvas = await live.locator("canvas").elementHandle();
-    const legend = await spotOf(lab.page, 1, "legend", "training");
+    const legend = await spotOf(lab.page, 1, "legend", "training lr=0.05");
     await lab.page.mouse.click(legend.x, legend.y);
     await expect.poll(() => lineOpacities(lab.page, 1)).toEqual({ finished: 0.12, training: 1 });
 
@@ -202,4 +203,195 @@ test("a live chart takes new points in place: same canvas, the legend selection 
   } finally {
     await putSettings(lab.page, {});
   }
+});
+
+/**
+ * The README's `%%track` recipe run three times with other params — one value of accuracy and
+ * final_loss per run — and, beside them, a per-epoch `loss`.
+ */
+async function seedRecipe(experiment: string) {
+  const c = client();
+  const experimentId = await c.createExperiment(experiment);
+  const runs: Record<string, string> = {};
+  const rows: [string, string, number, number][] = [
+    ["logreg #1", "0.1", 0.97, 0.21],
+    ["logreg #2", "0.03", 0.99, 0.12],
+    ["logreg #3", "0.01", 0.975, 0.18],
+  ];
+  for (const [i, [name, lr, accuracy, finalLoss]] of rows.entries()) {
+    const run = await c.createRun({ experimentId, runName: name, startTime: Date.now() + i });
+    const now = Date.now();
+    await c.logBatch(run.info.run_id, {
+      params: [
+        { key: "lr", value: lr },
+        { key: "epochs", value: "10" },
+      ],
+      metrics: [
+        { key: "accuracy", value: accuracy, timestamp: now, step: 0 },
+        { key: "final_loss", value: finalLoss, timestamp: now, step: 0 },
+        ...Array.from({ length: 10 }, (_, step) => ({
+          key: "loss",
+          value: 1 / (1 + step * (i + 1) * 0.3),
+          timestamp: now + step,
+          step,
+        })),
+      ],
+    });
+    await c.updateRun(run.info.run_id, { status: "FINISHED", endTime: Date.now() });
+    runs[name] = run.info.run_id;
+  }
+  return { experimentId, runs };
+}
+
+interface DrawnMarks {
+  /** runId → colour of its dots (final values). */
+  dots: Record<string, string[]>;
+  /** runId → colour of its line. */
+  lines: Record<string, string>;
+  /** Every text vega drew: axis labels, legend labels, value labels, messages. */
+  texts: string[];
+}
+
+/** What vega drew in the chart of cell `cell`, read off its scenegraph. */
+function drawnMarks(page: Page, cell: number): Promise<DrawnMarks> {
+  return page.evaluate((cellIndex) => {
+    const panel = (window as any).jupyterapp.shell.currentWidget;
+    const view = panel.content.widgets[cellIndex].node.querySelector(".lt-LiveChart-view").vegaView;
+    const out = {
+      dots: {} as Record<string, string[]>,
+      lines: {} as Record<string, string>,
+      texts: [] as string[],
+    };
+    const visit = (item: any) => {
+      for (const child of item.items ?? []) {
+        for (const it of child.items ?? []) {
+          if (child.marktype === "symbol" && it.datum?.runId && it.datum?.metric) {
+            out.dots[it.datum.runId] = [...(out.dots[it.datum.runId] ?? []), it.fill];
+          }
+          if (child.marktype === "line" && it.datum?.runId) out.lines[it.datum.runId] = it.stroke;
+          if (child.marktype === "text" && typeof it.text === "string") out.texts.push(it.text);
+        }
+        visit(child);
+      }
+    };
+    visit(view.scenegraph().root);
+    return out;
+  }, cell);
+}
+
+test("without --kind: one-value metrics as dots with their values, curves beside them, one colour per run", async ({
+  lab,
+}) => {
+  const experiment = `ui-chart-auto-${Date.now()}`;
+  const { runs } = await seedRecipe(experiment);
+  await createNotebook(lab.page, "chart-auto.ipynb", PYTHON, [
+    `%track experiment ${experiment}`,
+    "%track compare --metrics accuracy,final_loss",
+    "%track compare --metrics loss,accuracy",
+    "%track compare --metrics val_loss",
+  ]);
+  const notebook = await openNotebook(lab, "chart-auto.ipynb");
+  await lab.command("notebook:run-all-cells");
+  const cells = notebook.locator(".jp-CodeCell");
+  for (const i of [1, 2, 3])
+    await expect(cells.nth(i).locator(".lt-LiveChart canvas")).toBeVisible({ timeout: 60_000 });
+
+  // One-value metrics: a dot per run per metric (not empty axes), each value written beside its dot,
+  // rows named by run name and the param that differs.
+  const finals = await drawnMarks(lab.page, 1);
+  expect(Object.keys(finals.dots).sort()).toEqual(Object.values(runs).sort());
+  for (const fills of Object.values(finals.dots)) expect(fills).toHaveLength(2);
+  expect(Object.keys(finals.lines)).toHaveLength(0);
+  expect(finals.texts).toEqual(
+    expect.arrayContaining([
+      "logreg #1 lr=0.1",
+      "logreg #2 lr=0.03",
+      "logreg #3 lr=0.01",
+      "0.97",
+      "0.99",
+      "0.975",
+    ]),
+  );
+  expect(finals.texts.join(" ")).not.toMatch(/[0-9a-f]{6}\)/);
+
+  // loss has per-epoch values, accuracy one: curves AND dots in one chart, one legend naming the runs.
+  const both = await drawnMarks(lab.page, 2);
+  expect(Object.keys(both.lines).sort()).toEqual(Object.values(runs).sort());
+  expect(Object.keys(both.dots).sort()).toEqual(Object.values(runs).sort());
+  // A run has the same colour in its line, its dots and both charts.
+  for (const id of Object.values(runs)) {
+    expect(both.dots[id]?.[0]).toBe(both.lines[id]);
+    expect(finals.dots[id]?.[0]).toBe(both.lines[id]);
+  }
+  // The runs of one re-run cell (NAME #N) never share a colour.
+  expect(new Set(Object.values(both.lines)).size).toBe(3);
+
+  // Nothing to draw: one line saying what the runs lack.
+  const none = await drawnMarks(lab.page, 3);
+  expect(none.texts).toEqual([
+    "No data: none of the 3 runs has val_loss (they have accuracy, final_loss, loss)",
+  ]);
+
+  // The static SVG saved for other viewers uses the same colours.
+  const svg = await lab.page.evaluate(() => {
+    const cell = (window as any).jupyterapp.shell.currentWidget.content.model.cells.get(1);
+    return cell.outputs.get(0).data["image/svg+xml"] as string;
+  });
+  for (const id of Object.values(runs)) expect(svg).toContain(finals.dots[id]?.[0] as string);
+  await cells.nth(1).scrollIntoViewIfNeeded();
+  await lab.screenshot("chart-auto-finals");
+  await cells.nth(2).scrollIntoViewIfNeeded();
+  await lab.screenshot("chart-auto-curves-and-finals");
+});
+
+test("Compare in notebook: disabled without a selection; inserts the selected runs by name, charted", async ({
+  lab,
+}) => {
+  const experiment = `ui-chart-insert-${Date.now()}`;
+  const { experimentId, runs } = await seedRecipe(experiment);
+  await createNotebook(lab.page, "chart-insert.ipynb", PYTHON, [`%track experiment ${experiment}`]);
+  const notebook = await openNotebook(lab, "chart-insert.ipynb");
+  await lab.command("notebook:run-all-cells");
+  await lab.fire("labtrack:open-runs-table", { experimentId, experimentName: experiment });
+  const table = lab.page.locator(".lt-RunsTable");
+  const rows = table.locator(".lt-RunsTable-row:not(.lt-RunsTable-loadingRow)");
+  await expect(rows).toHaveCount(3);
+  const button = lab.page.locator(".lt-RunsTable-compare button, button.lt-RunsTable-compare").first();
+  const enabled = () =>
+    lab.page.evaluate(
+      (id) =>
+        (window as any).jupyterapp.commands.isEnabled("labtrack:compare-in-notebook", { experimentId: id }),
+      experimentId,
+    );
+  expect(await enabled()).toBe(false);
+  await expect(button).toBeDisabled();
+  await rows.filter({ hasText: "logreg #1" }).getByRole("checkbox").check();
+  await rows.filter({ hasText: "logreg #3" }).getByRole("checkbox").check();
+  await expect.poll(enabled).toBe(true);
+  await expect(button).toBeEnabled();
+  await lab.screenshot("chart-insert-table");
+  await button.click();
+
+  // The cell names the runs (no 32-character ids) and the metrics they have.
+  const inserted = notebook.locator(".jp-CodeCell").filter({ hasText: "%track compare" });
+  // (The table lists the newest run first; the metrics are the shown columns these runs have.)
+  await expect(inserted.locator(".jp-InputArea")).toContainText(
+    new RegExp(
+      `%track compare 'logreg #3' 'logreg #1' --metrics [a-z_,]*loss[a-z_,]* --experiment ${experiment}`,
+    ),
+  );
+  await expect(inserted.locator(".jp-InputArea")).not.toContainText(/[0-9a-f]{32}/);
+  await expect(inserted.locator(".lt-LiveChart canvas")).toBeVisible({ timeout: 60_000 });
+  const index = await lab.page.evaluate(() => {
+    const cells = (window as any).jupyterapp.shell.currentWidget.content.model.cells;
+    for (let i = 0; i < cells.length; i++)
+      if (cells.get(i).sharedModel.getSource().startsWith("%track compare")) return i;
+    return -1;
+  });
+  const drawn = await drawnMarks(lab.page, index);
+  expect(Object.keys(drawn.lines).sort()).toEqual([runs["logreg #1"], runs["logreg #3"]].sort());
+  expect(Object.keys(drawn.dots).sort()).toEqual([runs["logreg #1"], runs["logreg #3"]].sort());
+  expect(drawn.texts).toEqual(expect.arrayContaining(["logreg #1 lr=0.1", "logreg #3 lr=0.01"]));
+  await inserted.scrollIntoViewIfNeeded();
+  await lab.screenshot("chart-insert-notebook");
 });
