@@ -101,6 +101,29 @@ function metricClauses(filter: Filter | null): boolean {
 
 export function compileLoggedModelSearch(query: LoggedModelSearchQuery): SqlFragment {
   const q = new SqlBuilder(query.dialect);
+  // Each order value is computed once, as a column of an inner SELECT (a metric's is a subquery), and
+  // the outer query sorts on it. Built in the order the placeholders appear: SQLite binds by position.
+  const columns = ["lm.model_id AS model_id", "lm.creation_timestamp_ms AS created"];
+  const order: string[] = [];
+  query.orderBy.forEach((term, i) => {
+    const alias = `o${i}`;
+    const dir = direction(term.ascending);
+    let type: "string" | "number" = "number";
+    if (term.metric) {
+      const datasets =
+        term.datasetName === undefined ? [] : [{ name: term.datasetName, digest: term.datasetDigest }];
+      columns.push(`${latestMetric(q, term.key, datasets)} AS ${alias}`);
+    } else {
+      columns.push(`${COLUMNS[term.key] as string} AS ${alias}`);
+      if (LOGGED_MODELS.attributes[term.key]?.type !== "number") type = "string";
+    }
+    // Models without the value come last, in both directions.
+    order.push(`CASE WHEN ${alias} IS NULL THEN 1 ELSE 0 END`, `${q.sortable(alias, type)} ${dir}`);
+  });
+  if (!query.orderBy.some((t) => !t.metric && t.key === "creation_timestamp")) order.push("created DESC");
+  if (!query.orderBy.some((t) => !t.metric && t.key === "model_id"))
+    order.push(`${q.sortable("model_id", "string")} ASC`);
+
   const where = [
     `lm.experiment_id IN (${query.experimentIds.map((id) => q.bind(id)).join(", ")})`,
     "lm.lifecycle_stage = 'active'",
@@ -112,29 +135,7 @@ export function compileLoggedModelSearch(query: LoggedModelSearchQuery): SqlFrag
       `EXISTS (SELECT 1 FROM logged_model_metrics m WHERE m.model_id = lm.model_id${onDatasets(q, query.datasets)})`,
     );
   }
-  const order: string[] = [];
-  for (const term of query.orderBy) {
-    const dir = direction(term.ascending);
-    if (term.metric) {
-      const datasets =
-        term.datasetName === undefined ? [] : [{ name: term.datasetName, digest: term.datasetDigest }];
-      // Models without the metric come last, in both directions. (Built in the order the placeholders
-      // appear: SQLite binds them by position.)
-      const absentLast = `CASE WHEN ${latestMetric(q, term.key, datasets)} IS NULL THEN 1 ELSE 0 END`;
-      order.push(absentLast, `${latestMetric(q, term.key, datasets)} ${dir}`);
-    } else {
-      const column = COLUMNS[term.key] as string;
-      const numeric = LOGGED_MODELS.attributes[term.key]?.type === "number";
-      order.push(
-        `CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END`,
-        `${q.sortable(column, numeric ? "number" : "string")} ${dir}`,
-      );
-    }
-  }
-  if (!query.orderBy.some((t) => !t.metric && t.key === "creation_timestamp"))
-    order.push("lm.creation_timestamp_ms DESC");
-  if (!query.orderBy.some((t) => !t.metric && t.key === "model_id"))
-    order.push(`${q.sortable("lm.model_id", "string")} ASC`);
-  const sql = `SELECT lm.model_id FROM logged_models lm WHERE ${where.join(" AND ")} ORDER BY ${order.join(", ")} LIMIT ${q.bind(query.limit)} OFFSET ${q.bind(query.offset)}`;
+  const inner = `SELECT ${columns.join(", ")} FROM logged_models lm WHERE ${where.join(" AND ")}`;
+  const sql = `SELECT model_id FROM (${inner}) t ORDER BY ${order.join(", ")} LIMIT ${q.bind(query.limit)} OFFSET ${q.bind(query.offset)}`;
   return q.done(sql);
 }
