@@ -1,9 +1,7 @@
-// A line diff of two texts (two runs' cell sources): Myers' O((N+M)·D) shortest edit script, after the
-// common head and tail are set aside, then unchanged stretches collapsed around the changes as a
-// unified diff shows them. Pure.
-//
-// No diff library is among the dependencies (neither `diff` nor `@codemirror/merge` is installed), and
-// a cell is short: the classic algorithm, tested against its invariants, is enough.
+// A line diff of two texts (two runs' cell sources) for Compare: jsdiff's shortest edit script
+// (Myers' algorithm) over the lines, numbered on both sides, then unchanged stretches collapsed around
+// the changes as a unified diff shows them. Pure.
+import { diffArrays } from "diff";
 
 export type DiffOp = "same" | "removed" | "added";
 
@@ -37,104 +35,22 @@ export function splitLines(text: string): string[] {
 
 /** The lines of `a` and `b` as same, removed and added ones, in order: a shortest edit script. */
 export function lineDiff(a: readonly string[], b: readonly string[], maxEdits = MAX_EDITS): DiffLine[] {
-  let head = 0;
-  while (head < a.length && head < b.length && a[head] === b[head]) head++;
-  let tail = 0;
-  while (
-    tail < a.length - head &&
-    tail < b.length - head &&
-    a[a.length - 1 - tail] === b[b.length - 1 - tail]
-  )
-    tail++;
+  // Past maxEdits jsdiff gives up (undefined): the texts are then shown as wholly replaced.
+  const changes = diffArrays([...a], [...b], { maxEditLength: maxEdits }) ?? [
+    { value: [...a], removed: true, added: false, count: a.length },
+    { value: [...b], added: true, removed: false, count: b.length },
+  ];
   const out: DiffLine[] = [];
-  for (let i = 0; i < head; i++) out.push({ op: "same", text: a[i] as string, oldNo: i + 1, newNo: i + 1 });
-  const middle = myers(a.slice(head, a.length - tail), b.slice(head, b.length - tail), maxEdits);
-  for (const line of middle)
-    out.push({
-      ...line,
-      ...(line.oldNo !== undefined ? { oldNo: line.oldNo + head } : {}),
-      ...(line.newNo !== undefined ? { newNo: line.newNo + head } : {}),
-    });
-  for (let i = tail; i > 0; i--)
-    out.push({
-      op: "same",
-      text: a[a.length - i] as string,
-      oldNo: a.length - i + 1,
-      newNo: b.length - i + 1,
-    });
+  let oldNo = 1;
+  let newNo = 1;
+  for (const change of changes) {
+    for (const text of change.value) {
+      if (change.added) out.push({ op: "added", text, newNo: newNo++ });
+      else if (change.removed) out.push({ op: "removed", text, oldNo: oldNo++ });
+      else out.push({ op: "same", text, oldNo: oldNo++, newNo: newNo++ });
+    }
+  }
   return out;
-}
-
-/** Myers' greedy algorithm with the furthest-reaching paths of each round kept for the way back. */
-function myers(a: readonly string[], b: readonly string[], maxEdits: number): DiffLine[] {
-  // Lines as small integers: comparisons in the inner loop are then cheap whatever the line lengths.
-  const ids = new Map<string, number>();
-  const id = (line: string) => {
-    const known = ids.get(line);
-    if (known !== undefined) return known;
-    ids.set(line, ids.size);
-    return ids.size - 1;
-  };
-  const A = Int32Array.from(a, id);
-  const B = Int32Array.from(b, id);
-  const n = A.length;
-  const m = B.length;
-  const max = n + m;
-  const off = max + 1;
-  const v = new Int32Array(2 * max + 3);
-  // trace[d]: v[k] for k in [-d-1, d+1] before round d, stored at k + d + 1.
-  const trace: Int32Array[] = [];
-  let edits = -1;
-  search: for (let d = 0; d <= Math.min(max, maxEdits); d++) {
-    trace.push(v.slice(off - d - 1, off + d + 2));
-    for (let k = -d; k <= d; k += 2) {
-      let x =
-        k === -d || (k !== d && (v[off + k - 1] as number) < (v[off + k + 1] as number))
-          ? (v[off + k + 1] as number)
-          : (v[off + k - 1] as number) + 1;
-      let y = x - k;
-      while (x < n && y < m && A[x] === B[y]) {
-        x++;
-        y++;
-      }
-      v[off + k] = x;
-      if (x >= n && y >= m) {
-        edits = d;
-        break search;
-      }
-    }
-  }
-  if (edits < 0)
-    return [
-      ...a.map((text, i): DiffLine => ({ op: "removed", text, oldNo: i + 1 })),
-      ...b.map((text, i): DiffLine => ({ op: "added", text, newNo: i + 1 })),
-    ];
-  const reversed: DiffLine[] = [];
-  let x = n;
-  let y = m;
-  const same = () => {
-    reversed.push({ op: "same", text: a[x - 1] as string, oldNo: x, newNo: y });
-    x--;
-    y--;
-  };
-  for (let d = edits; d > 0; d--) {
-    const before = trace[d] as Int32Array;
-    const at = (k: number) => before[k + d + 1] as number;
-    const k = x - y;
-    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
-    const prevX = at(prevK);
-    const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) same();
-    if (x === prevX) {
-      reversed.push({ op: "added", text: b[y - 1] as string, newNo: y });
-      y--;
-    } else {
-      reversed.push({ op: "removed", text: a[x - 1] as string, oldNo: x });
-      x--;
-    }
-  }
-  while (x > 0 && y > 0) same();
-  return reversed.reverse();
 }
 
 /**
