@@ -147,6 +147,9 @@ const ENDPOINTS: Record<string, string[]> = {
   "/registered-models/alias": ["name", "alias", "version"],
   "/model-versions/create": ["name", "source", "run_id", "tags"],
   "/model-versions/transition-stage": ["name", "version", "stage", "archive_existing_versions"],
+  "/logged-models": ["experiment_id", "name", "model_type", "source_run_id", "params", "tags"],
+  "/logged-models/search": ["experiment_ids", "filter", "datasets", "order_by", "max_results", "page_token"],
+  "/runs/outputs": ["run_id", "models"],
 };
 
 describe("fuzz", () => {
@@ -163,6 +166,16 @@ describe("fuzz", () => {
             ),
           );
           await expectHandled(await post("/experiments/search", JSON.stringify({ filter, max_results: 5 })));
+          await expectHandled(
+            await post(
+              "/logged-models/search",
+              JSON.stringify({
+                experiment_ids: [experimentId],
+                filter,
+                order_by: [{ field_name: orderBy[0] }],
+              }),
+            ),
+          );
           const q = new URLSearchParams({ filter });
           await expectHandled(await fetch(`${server.url}/api/2.0/mlflow/model-versions/search?${q}`));
         },
