@@ -168,7 +168,7 @@ export function themeConfig(theme: ChartTheme = "light", override?: Config): Con
       titleFontSize: 11,
       titleFontWeight: "normal",
     },
-    legend: { labelColor: c.text, titleColor: c.text, labelLimit: 280, symbolLimit: 60 },
+    legend: { labelColor: c.text, titleColor: c.text, labelLimit: 240, symbolLimit: 60 },
     header: { labelColor: c.text, titleColor: c.text, labelFontSize: 12 },
     title: { color: c.text, subtitleColor: c.muted, anchor: "start" },
     text: { color: c.text },
@@ -276,7 +276,7 @@ export function colorEncoding(
     field,
     type: "nominal" as const,
     scale: { domain, range },
-    legend: { title, labelLimit: 280, symbolType, symbolOpacity: 1 },
+    legend: { title, labelLimit: 240, symbolType, symbolOpacity: 1 },
   };
 }
 
@@ -294,6 +294,6 @@ export function dashEncoding(
     field,
     type: "nominal" as const,
     scale: { domain, range },
-    legend: { title, labelLimit: 280, symbolType: "stroke", symbolOpacity: 1 },
+    legend: { title, labelLimit: 240, symbolType: "stroke", symbolOpacity: 1 },
   };
 }
