@@ -442,3 +442,41 @@ describe("registry search", () => {
     await fails("GET", "/model-versions/search", { max_results: 0 }, 400, "INVALID_PARAMETER_VALUE");
   });
 });
+
+describe("file:// sources", () => {
+  it("answers a file:// source naming another host with a 400 that says why, not a 500", async () => {
+    const local = await startServer({ args: ["--no-serve-artifacts"] });
+    try {
+      const c = api(local.url);
+      const exp = (
+        await c<Body>("POST", "/experiments/create", {
+          name: "files",
+          artifact_location: `file://${local.dir}/art`,
+        })
+      ).body.experiment_id;
+      const run = (await c<Body>("POST", "/runs/create", { experiment_id: exp })).body.run.info;
+      expect(run.artifact_uri.startsWith("file://")).toBe(true);
+      await c("POST", "/registered-models/create", { name: "files" });
+      for (const source of [run.artifact_uri, `${run.artifact_uri}/model`, `${run.artifact_uri}/.`]) {
+        const r = await c<Body>("POST", "/model-versions/create", {
+          name: "files",
+          source,
+          run_id: run.run_id,
+        });
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+      }
+      for (const source of ["file://123.456.789.123/path/to/source", "file://elsewhere.example/path"]) {
+        const r = await c<Body>("POST", "/model-versions/create", {
+          name: "files",
+          source,
+          run_id: run.run_id,
+        });
+        expect(r.status, JSON.stringify(r.body)).toBe(400);
+        expect(r.body.error_code).toBe("INVALID_PARAMETER_VALUE");
+        expect(r.body.message).toContain("is not a valid remote uri");
+      }
+    } finally {
+      await local.dispose();
+    }
+  });
+});

@@ -35,7 +35,17 @@ function checkRemotePath(source: string, path: string): void {
 
 const isLocal = (uri: string): boolean => uri.startsWith("file:") || !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri);
 
-const localPath = (uri: string): string => (uri.startsWith("file:") ? fileURLToPath(uri) : uri);
+/** A `file:` URI naming another host (or no valid one) is no local path: a 400, never a crash. */
+function localPath(uri: string): string {
+  if (!uri.startsWith("file:")) return uri;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    throw invalidParameter(
+      `Invalid model version source '${uri}': it is not a valid remote uri nor a local path of this server. For remote access, use a scheme such as s3:// or smb://<hostname>/<path>.`,
+    );
+  }
+}
 
 /**
  * A version's source when MLflow 3 registers a logged model: `models:/<model_id>` (with or without the
