@@ -12,6 +12,12 @@ import type { AutoOptions } from "./types.js";
 export interface AutoPlan {
   /** Metrics drawn as curves: some run has values at two or more x positions. */
   curves: string[];
+  /**
+   * Metrics logged many times without a step (all at MLflow's default step 0, e.g. `log_metric(k, v)`
+   * in a loop): on a step axis they would be one vertical line, so they are curves over the time since
+   * each run's start. Only on a step axis; empty otherwise.
+   */
+  timeCurves: string[];
   /** Metrics drawn as final values: every run has at most one point (or its latest value only). */
   finals: string[];
   /** Metrics no run has a finite value of. */
@@ -27,26 +33,31 @@ function metricsOfRuns(opts: AutoOptions): string[] {
 
 /**
  * Which metrics are curves and which are final values. Positions are steps (or timestamps on a time
- * axis): values logged again and again at step 0 — a loop that gives no step — are one position, so
- * on a step axis they count as a final value (the latest), not as a vertical line.
+ * axis). Values logged again and again at one step — a loop that gives no step — are a curve over
+ * time (`timeCurves`) rather than a vertical line at step 0; one value per run is a final value.
  */
 export function planAuto(opts: AutoOptions): AutoPlan {
   const metrics = opts.metrics && opts.metrics.length > 0 ? [...new Set(opts.metrics)] : metricsOfRuns(opts);
   const byStep = (opts.x ?? "step") === "step";
-  const plan: AutoPlan = { curves: [], finals: [], missing: [] };
+  const plan: AutoPlan = { curves: [], timeCurves: [], finals: [], missing: [] };
   for (const metric of metrics) {
-    let several = false;
+    let steps = false;
+    let times = false;
     let any = false;
     for (const run of opts.runs) {
-      const positions = new Set<number>();
+      const atSteps = new Set<number>();
+      const atTimes = new Set<number>();
       for (const p of opts.histories[run.runId]?.[metric] ?? []) {
         if (!Number.isFinite(p.value) || (opts.log === true && p.value <= 0)) continue;
-        positions.add(byStep ? p.step : p.timestamp);
+        atSteps.add(p.step);
+        atTimes.add(p.timestamp);
       }
-      if (positions.size > 1) several = true;
-      if (positions.size > 0 || Number.isFinite(run.metrics[metric])) any = true;
+      if ((byStep ? atSteps : atTimes).size > 1) steps = true;
+      else if (atTimes.size > 1) times = true;
+      if (atTimes.size > 0 || Number.isFinite(run.metrics[metric])) any = true;
     }
-    if (several) plan.curves.push(metric);
+    if (steps) plan.curves.push(metric);
+    else if (times) plan.timeCurves.push(metric);
     else if (any) plan.finals.push(metric);
     else plan.missing.push(metric);
   }
@@ -72,6 +83,8 @@ export function autoSpec(opts: AutoOptions): TopLevelSpec {
   const meta = { runIds: opts.runs.map((r) => r.runId), ...plan };
   const { title: _title, ...untitled } = opts;
   const curves = plan.curves.length > 0 ? curvesSpec({ ...untitled, metrics: plan.curves }) : null;
+  const timeCurves =
+    plan.timeCurves.length > 0 ? curvesSpec({ ...untitled, metrics: plan.timeCurves, x: "relative" }) : null;
   const finals =
     plan.finals.length > 0
       ? barSpec(
@@ -85,10 +98,11 @@ export function autoSpec(opts: AutoOptions): TopLevelSpec {
             // A given width is the curves' plot; the dots' plot leaves room for the runs' labels.
             ...(opts.width !== undefined ? { width: Math.max(160, opts.width - 180) } : {}),
           },
-          { sharedLegend: curves !== null },
+          { sharedLegend: curves !== null || timeCurves !== null },
         )
       : null;
-  if (!curves && !finals) return noDataSpec(opts, "auto", lackingText(opts.runs, plan.missing));
+  if (!curves && !timeCurves && !finals)
+    return noDataSpec(opts, "auto", lackingText(opts.runs, plan.missing));
   // Metrics some runs were asked for and none has: said under the title, the rest is still drawn.
   const note = plan.missing.length > 0 ? lackingText(opts.runs, plan.missing, "Not drawn") : undefined;
   const title = opts.title
@@ -96,7 +110,7 @@ export function autoSpec(opts: AutoOptions): TopLevelSpec {
     : note
       ? { title: { text: note, fontSize: 12, fontWeight: "normal" } }
       : {};
-  const parts = [curves, finals].filter((s): s is TopLevelSpec => s !== null);
+  const parts = [curves, timeCurves, finals].filter((s): s is TopLevelSpec => s !== null);
   const top = topLevel({ ...opts, title: undefined }, "auto", meta);
   if (parts.length === 1) {
     return { ...asPart(parts[0] as TopLevelSpec), ...top, ...title } as unknown as TopLevelSpec;

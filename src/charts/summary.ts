@@ -226,6 +226,8 @@ function autoSummary(opts: AutoOptions): string {
   const plan = planAuto(opts);
   const lines: string[] = [];
   if (plan.curves.length > 0) lines.push(curvesSummary({ ...opts, metrics: plan.curves }));
+  if (plan.timeCurves.length > 0)
+    lines.push(curvesSummary({ ...opts, metrics: plan.timeCurves, x: "relative" }));
   if (plan.finals.length > 0)
     lines.push(
       barSummary({ runs: opts.runs, metrics: plan.finals, groupBy: opts.groupBy, goals: opts.goals }),

@@ -68,7 +68,12 @@ describe("the automatic chart", () => {
   it("draws one-value metrics as dots with their values, never empty axes", async () => {
     const { runs, histories } = recipeRuns();
     const opts: AutoOptions = { runs, histories, metrics: ["accuracy", "final_loss"] };
-    expect(planAuto(opts)).toEqual({ curves: [], finals: ["accuracy", "final_loss"], missing: [] });
+    expect(planAuto(opts)).toEqual({
+      curves: [],
+      timeCurves: [],
+      finals: ["accuracy", "final_loss"],
+      missing: [],
+    });
     const spec = autoSpec(opts);
     const { view, svg } = await check(spec);
     keep("auto-finals", svg);
@@ -110,7 +115,7 @@ describe("the automatic chart", () => {
   it("draws curves where runs have several steps and dots for the rest, in one chart", async () => {
     const data = withLoss(recipeRuns());
     const opts: AutoOptions = { ...data, metrics: ["loss", "accuracy"] };
-    expect(planAuto(opts)).toEqual({ curves: ["loss"], finals: ["accuracy"], missing: [] });
+    expect(planAuto(opts)).toEqual({ curves: ["loss"], timeCurves: [], finals: ["accuracy"], missing: [] });
     const spec = autoSpec(opts);
     const { view, svg } = await check(spec);
     keep("auto-both", svg);
@@ -158,15 +163,31 @@ describe("the automatic chart", () => {
     expect(itemsOf(none.view, "text")[0].text).toBe("No data: no runs");
   });
 
-  it("counts values logged again and again at step 0 as one final value, not a vertical line", () => {
-    const { runs } = recipeRuns();
-    const histories: MetricHistories = {
-      [runs[0]!.runId]: {
-        acc: [0.5, 0.6, 0.7].map((value, i) => ({ step: 0, timestamp: T0 + i, value })),
-      },
-    };
-    expect(planAuto({ runs, histories, metrics: ["acc"] }).finals).toEqual(["acc"]);
-    expect(planAuto({ runs, histories, metrics: ["acc"], x: "time" }).curves).toEqual(["acc"]);
+  it("draws values logged again and again at step 0 (no step given) over time, not as a vertical line", async () => {
+    const data = withLoss(recipeRuns());
+    for (const r of data.runs) {
+      (data.histories[r.runId] as Record<string, unknown>).acc = [0.5, 0.6, 0.7].map((value, i) => ({
+        step: 0,
+        timestamp: T0 + i * 1000,
+        value,
+      }));
+    }
+    const opts: AutoOptions = { ...data, metrics: ["loss", "acc", "accuracy"] };
+    expect(planAuto(opts)).toEqual({
+      curves: ["loss"],
+      timeCurves: ["acc"],
+      finals: ["accuracy"],
+      missing: [],
+    });
+    expect(planAuto({ ...opts, x: "time" }).curves).toEqual(["loss", "acc"]);
+    const { view, svg } = await check(autoSpec(opts));
+    keep("auto-three", svg);
+    // Three lines per metric drawn as curves, and one dot per run for accuracy.
+    expect(linesOf(view)).toHaveLength(6);
+    expect(dotsOf(view)).toHaveLength(3);
+    const titles = itemsOf(view, "text").map((t) => t.text);
+    expect(titles).toContain("relative time (s)");
+    expect(textSummary({ kind: "auto", ...opts })).toContain("x=relative");
   });
 
   it("renders grouped, static and dark, and as a request of buildChart", async () => {
