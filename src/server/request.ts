@@ -41,7 +41,9 @@ export class Fields {
   }
 
   private raw(field: string): Json | undefined {
-    const v = this.source[field];
+    // MLflow's JSON parser reads proto3's camelCase spelling too (`experimentIds`), which clients
+    // generated from its protos send; the snake_case one wins when both are there.
+    const v = this.source[field] ?? this.source[camelCase(field)];
     return v === null ? undefined : v;
   }
 
@@ -154,6 +156,8 @@ export class Fields {
     return new Fields(v, this.path(field));
   }
 }
+
+const camelCase = (name: string): string => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** Query string → object: repeated keys become arrays; single keys stay strings. */
 export function queryToObject(query: string): JsonObject {

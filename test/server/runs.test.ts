@@ -664,3 +664,28 @@ describe("runs/search", () => {
     );
   });
 });
+
+describe("proto3 JSON field names", () => {
+  it("reads camelCase fields as MLflow's parser does; snake_case wins when both are sent", async () => {
+    const exp = (await ok("POST", "/experiments/create", { name: "camel" })).experiment_id;
+    for (let i = 0; i < 3; i++) await ok("POST", "/runs/create", { experimentId: exp, runName: `r${i}` });
+    const all = await ok("POST", "/runs/search", { experimentIds: [exp] });
+    expect(all.runs.map((r: Body) => r.info.run_name).sort()).toEqual(["r0", "r1", "r2"]);
+    const page = await ok("POST", "/runs/search", { experimentIds: [exp], maxResults: 2 });
+    expect(page.runs).toHaveLength(2);
+    expect(typeof page.next_page_token).toBe("string");
+    const rest = await ok("POST", "/runs/search", {
+      experimentIds: [exp],
+      maxResults: 2,
+      pageToken: page.next_page_token,
+    });
+    expect(rest.runs).toHaveLength(1);
+    const both = await ok("POST", "/runs/search", {
+      experiment_ids: [exp],
+      experimentIds: ["999999"],
+      max_results: 1,
+      maxResults: 3,
+    });
+    expect(both.runs).toHaveLength(1);
+  });
+});
