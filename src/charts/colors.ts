@@ -2,9 +2,9 @@
 // same colour in every chart kind, in the live chart, in the Compare view, in the saved static SVG and
 // after a reload, whatever other runs are shown beside it.
 //
-// The colour comes from a hash of the run id — except for the runs of one re-run cell, named
-// `NAME #1`, `NAME #2`, … (or any `NAME #N`): those take consecutive palette entries from a hash of
-// NAME, so the runs one compares first — the same cell run with other params — never share a colour
+// The colour comes from a hash of the run id — except for the runs of one re-run cell (`NAME`,
+// `NAME #2`, …: the tags the tracked cell writes, or any name `NAME #N`): those take consecutive
+// palette entries from a hash of NAME, so the runs one compares first — the same cell run with other params — never share a colour
 // (up to the palette's size). Other runs may still hash to the same colour (a colour cannot both depend
 // on the run alone and avoid every other run): such lines are told apart by their dash pattern
 // (`runDashes`), which may depend on the chart's runs because nothing else uses it.
@@ -35,7 +35,15 @@ export function hashString(text: string): number {
 }
 
 /** What a run's colour depends on: its own colour if it has one, else its name's number or its id. */
-export type ColorKey = Pick<ChartRun, "runId"> & Partial<Pick<ChartRun, "runName" | "color">>;
+export type ColorKey = Pick<ChartRun, "runId"> & Partial<Pick<ChartRun, "runName" | "color" | "tags">>;
+
+/**
+ * Tags a tracked cell writes on each of its runs: the name as typed and the execution's number. The
+ * first run of a cell is plain `NAME` (number 1), so the tags, not the display name, say which runs
+ * belong together.
+ */
+const BASE_NAME_TAG = "labtrack.run_base_name";
+const NUMBER_TAG = "labtrack.run_number";
 
 /** `NAME #N` → NAME and N. */
 const NUMBERED = /^(.*\S)\s+#(\d{1,9})$/;
@@ -47,8 +55,15 @@ const NUMBERED = /^(.*\S)\s+#(\d{1,9})$/;
 export function runColor(run: ColorKey | string, palette: readonly string[] = RUN_PALETTE): string {
   const key: ColorKey = typeof run === "string" ? { runId: run } : run;
   if (key.color) return key.color;
+  const base = key.tags?.[BASE_NAME_TAG];
+  const number = Number(key.tags?.[NUMBER_TAG] ?? 1);
   const numbered = key.runName ? NUMBERED.exec(key.runName) : null;
-  const at = numbered ? hashString(numbered[1] as string) + Number(numbered[2]) : hashString(key.runId);
+  const at =
+    base && Number.isSafeInteger(number)
+      ? hashString(base) + number
+      : numbered
+        ? hashString(numbered[1] as string) + Number(numbered[2])
+        : hashString(key.runId);
   return palette[at % palette.length] as string;
 }
 

@@ -198,3 +198,23 @@ describe("the automatic chart", () => {
     }
   });
 });
+
+describe("run colours of a re-run cell", () => {
+  it("come from the tracked cell's tags, so its first run (plain NAME) is NAME #1's neighbour, never its twin", async () => {
+    const { runColor } = await import("../../src/charts/colors.js");
+    const tagged = (runId: string, runName: string, n: number) => ({
+      runId,
+      runName,
+      tags: { "labtrack.run_base_name": "logreg", "labtrack.run_number": String(n) },
+    });
+    const colors = [
+      runColor(tagged("a", "logreg", 1)),
+      runColor(tagged("b", "logreg #2", 2)),
+      runColor(tagged("c", "logreg #3", 3)),
+      runColor(tagged("d", "logreg #4", 4)),
+    ];
+    expect(new Set(colors).size).toBe(4);
+    // The same run, seen without its tags but with its numbered name, keeps its colour.
+    expect(runColor({ runId: "b", runName: "logreg #2" })).toBe(colors[1]);
+  });
+});

@@ -192,6 +192,31 @@ export class KernelBridge {
     return { values: await this.readVariables(names, prelude), flushError: null };
   }
 
+  /**
+   * The values of `names` as they are before the cell's code runs (Python): sent at once, before
+   * returning, so that the cell's request, sent next, runs after it. Null where the kernel does not
+   * answer user_expressions. After a failure this tells the values the code set from those left over
+   * from an earlier execution.
+   */
+  valuesBeforeCell(names: readonly string[]): Promise<Record<string, VariableValue> | null> {
+    if (names.length === 0 || noUserExpressions.has(this.kernel.id)) return Promise.resolve(null);
+    const future = this.kernel.requestExecute(
+      {
+        code: "",
+        silent: true,
+        store_history: false,
+        allow_stdin: false,
+        stop_on_error: false,
+        user_expressions: Object.fromEntries(names.map((n) => [n, n])),
+      },
+      true,
+    );
+    return future.done.then(
+      (reply) => KernelBridge.valuesFrom(reply as KernelMessage.IExecuteReplyMsg, names),
+      () => null,
+    );
+  }
+
   /** Values from an execute_reply's user_expressions; null when the kernel did not answer them all. */
   static valuesFrom(
     reply: KernelMessage.IExecuteReplyMsg | undefined,

@@ -276,6 +276,7 @@ export class MagicCell {
       // user's tracebacks show only the user's code (see PYTHON_ENV_MARKER).
       this.prefix = pythonEnvLine(this.envFor(this.cellRun));
       this.envSet = this.bridge.ensurePythonEnvTransformer();
+      this.valuesBefore = this.bridge.valuesBeforeCell([...new Set([...magic.params, ...magic.metrics])]);
     } else {
       // Other kernels: a request of its own, sent without waiting for its answer; the kernel runs
       // requests in order, so the cell's code (sent next) sees the variables.
@@ -294,6 +295,8 @@ export class MagicCell {
   }
 
   private sourceUpload: Promise<unknown> = Promise.resolve(null);
+  /** The watched variables before the code ran (Python), to keep stale ones out of a failed run. */
+  private valuesBefore: Promise<Record<string, VariableValue> | null> = Promise.resolve(null);
 
   /**
    * The flush of the `labtrack` Python module, the variables and the env reset, as user_expressions
@@ -360,7 +363,9 @@ export class MagicCell {
             ? await this.bridge.afterCell(this.envFor(this.notebookState().openRun ?? null), wanted)
             : { values: {}, flushError: null };
       if (after.flushError !== null) this.flushProblem(after.flushError);
-      if (ran) values = this.sortValues(after.values, magic.params, magic.metrics, outcome.kind === "ok");
+      const current =
+        outcome.kind === "error" ? await this.setByTheCode(after.values, magic.metrics) : after.values;
+      if (ran) values = this.sortValues(current, magic.params, magic.metrics, outcome.kind === "ok");
       if (outcome.kind === "ok") {
         uploads.push(this.uploadArtifacts(run, magic.artifacts));
       } else if (outcome.kind === "error") {
@@ -392,6 +397,33 @@ export class MagicCell {
       return false;
     }
     return status === "FINISHED";
+  }
+
+  /**
+   * After a failure, only the metrics the code set: one still holding the value it had before the
+   * cell (the code stopped before computing it) belongs to an earlier execution, and logging it would
+   * give the failed run, say, the previous run's accuracy. Said in one line. Params are kept as they
+   * are: they are set first, and a config value assigned again unchanged (epochs = 12) is still the
+   * run's.
+   */
+  private async setByTheCode(
+    values: Record<string, VariableValue>,
+    metrics: readonly string[],
+  ): Promise<Record<string, VariableValue>> {
+    const before = await this.valuesBefore;
+    if (!before) return values;
+    const out = { ...values };
+    const stale = metrics.filter((name) => {
+      const now = values[name];
+      const old = before[name];
+      return now !== null && now !== undefined && old !== null && old !== undefined && Object.is(old, now);
+    });
+    for (const name of stale) delete out[name];
+    if (stale.length > 0) {
+      const text = `labtrack: the cell stopped before setting ${stale.join(", ")}: not logged (the values were an earlier execution's)`;
+      writeText(this.model, wrapWords(text, WRAP_AT).join("\n"), "stderr");
+    }
+    return out;
   }
 
   /** The run keeps its status: what was sent is on the server, the rest is named here. */
