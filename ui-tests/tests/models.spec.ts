@@ -34,13 +34,16 @@ test("models: search, details, stage transition, aliases, tags, errors, run link
   await watchOpenRun(lab);
   // From the palette, as a user would.
   await lab.command("apputils:activate-command-palette");
-  // Typed only once the palette has the focus, and Enter only once the command is the active item: on a
-  // busy machine the keys otherwise land before the palette is ready and Enter runs something else.
+  // Typed only once the palette has the focus, and the command clicked once it is listed: on a busy
+  // machine keys typed at once landed before the palette was ready, and Enter ran nothing.
   const input = lab.page.locator(".lm-CommandPalette-input");
   await expect(input).toBeFocused();
   await input.pressSequentially("Labtrack: Model Registry");
-  await expect(lab.page.locator(".lm-CommandPalette-item.lm-mod-active")).toContainText("Model Registry");
-  await lab.page.keyboard.press("Enter");
+  const item = lab.page.locator(".lm-CommandPalette-item:visible", {
+    has: lab.page.locator(".lm-CommandPalette-itemLabel", { hasText: /^Labtrack: Model Registry$/ }),
+  });
+  await expect(item).toHaveCount(1);
+  await item.click();
   await expect(view(lab)).toBeVisible();
 
   // Search and paging.

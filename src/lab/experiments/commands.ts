@@ -194,7 +194,14 @@ export function registerExperimentCommands(
     isToggled: () => model.showDeleted,
     execute: () => model.setShowDeleted(!model.showDeleted),
   });
-  model.changed.connect(() => commands.notifyCommandChanged(ExperimentCommandIds.toggleDeleted));
+  // Only when the toggle flips: the model changes on every poll, and each notification makes an open
+  // command palette rebuild its items (a user's click on one then lands on a detached node).
+  let showDeleted = model.showDeleted;
+  model.changed.connect(() => {
+    if (model.showDeleted === showDeleted) return;
+    showDeleted = model.showDeleted;
+    commands.notifyCommandChanged(ExperimentCommandIds.toggleDeleted);
+  });
 
   const menu = (command: string, selector: string, rank: number) =>
     app.contextMenu.addItem({ command, selector, rank, args: { origin: "context-menu" } });
