@@ -2,6 +2,7 @@
 // the real server: what each call costs the loop (it only enqueues), and how long until every point
 // is on the server (flush, then the metric history is read back and counted).
 import { sqliteBackend } from "./lib/backends.mjs";
+import { loggingRows } from "./lib/logging-rows.mjs";
 import { startServer } from "./lib/server.mjs";
 import { median } from "./lib/stats.mjs";
 
@@ -50,28 +51,13 @@ export async function clientSuite({ quick = false, backend } = {}) {
     await trial(tracker, "warm-up");
     const trials = [];
     for (let i = 0; i < (quick ? 1 : 3); i++) trials.push(await trial(tracker, `trial-${i}`));
-    const pick = (key) => median(trials.map((t) => t[key]).sort((a, b) => a - b));
-    const perCall = pick("median");
-    const p99 = pick("p99");
-    const loopMs = pick("loopMs");
-    const onServerMs = pick("onServerMs");
-    const of = quick ? "1 trial" : `median of ${trials.length} trials`;
-    return [
-      {
-        name: "logMetric overhead per call, 100,000 calls in a tight loop (median over chunks of 1,000)",
-        target: "≤ 2 µs",
-        value: `${perCall.toFixed(3)} µs`,
-        pass: perCall <= 2,
-        note: `p99 of chunks ${p99.toFixed(3)} µs; whole loop ${loopMs.toFixed(0)} ms; ${of}`,
-      },
-      {
-        name: "100,000 points from the loop's start until all are on the server (flush, history verified)",
-        target: "≤ 3 s",
-        value: `${(onServerMs / 1000).toFixed(2)} s`,
-        pass: onServerMs <= 3000,
-        note: `log-batch calls of 1,000 points, one in flight; ${of}`,
-      },
-    ];
+    return loggingRows(trials, {
+      call: "logMetric",
+      targetUs: 2,
+      digits: 3,
+      how: "log-batch calls of 1,000 points, one in flight",
+      quick,
+    });
   } finally {
     tracker.close();
     await server.stop();

@@ -5,8 +5,8 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { sqliteBackend } from "./lib/backends.mjs";
+import { loggingRows } from "./lib/logging-rows.mjs";
 import { startServer } from "./lib/server.mjs";
-import { median } from "./lib/stats.mjs";
 
 const POINTS = 100_000;
 const PYTHON = "/usr/bin/python3";
@@ -68,28 +68,13 @@ export async function pythonClientSuite({ quick = false, backend } = {}) {
       );
     }
     const trials = results.slice(1);
-    const pick = (key) => median(trials.map((t) => t[key]).sort((a, b) => a - b));
-    const perCall = pick("median");
-    const p99 = pick("p99");
-    const loopMs = pick("loopMs");
-    const onServerMs = pick("onServerMs");
-    const of = quick ? "1 trial" : `median of ${trials.length} trials`;
-    return [
-      {
-        name: "log_metric overhead per call, 100,000 calls in a tight loop (median over chunks of 1,000)",
-        target: "≤ 5 µs",
-        value: `${perCall.toFixed(2)} µs`,
-        pass: perCall <= 5,
-        note: `p99 of chunks ${p99.toFixed(2)} µs; whole loop ${loopMs.toFixed(0)} ms; ${of}`,
-      },
-      {
-        name: "100,000 points from the loop's start until all are on the server (flush, history verified)",
-        target: "≤ 3 s",
-        value: `${(onServerMs / 1000).toFixed(2)} s`,
-        pass: onServerMs <= 3000,
-        note: `log-batch calls of 1,000 points from a background thread, one in flight; ${of}`,
-      },
-    ];
+    return loggingRows(trials, {
+      call: "log_metric",
+      targetUs: 5,
+      digits: 2,
+      how: "log-batch calls of 1,000 points from a background thread, one in flight",
+      quick,
+    });
   } finally {
     await server.stop();
     await own?.destroy();

@@ -175,3 +175,39 @@ export async function watchOpenRun(lab: Lab): Promise<void> {
     );
   });
 }
+
+export interface DrawnMarks {
+  /** runId → colour of its dots (final values). */
+  dots: Record<string, string[]>;
+  /** runId → colour of its line. */
+  lines: Record<string, string>;
+  /** Every text vega drew: axis labels, legend labels, value labels, messages. */
+  texts: string[];
+}
+
+/** What vega drew in the chart of cell `cell`, read off its scenegraph. */
+export function drawnMarks(page: Page, cell: number): Promise<DrawnMarks> {
+  return page.evaluate((cellIndex) => {
+    const panel = (window as any).jupyterapp.shell.currentWidget;
+    const view = panel.content.widgets[cellIndex].node.querySelector(".lt-LiveChart-view").vegaView;
+    const out = {
+      dots: {} as Record<string, string[]>,
+      lines: {} as Record<string, string>,
+      texts: [] as string[],
+    };
+    const visit = (item: any) => {
+      for (const child of item.items ?? []) {
+        for (const it of child.items ?? []) {
+          if (child.marktype === "symbol" && it.datum?.runId && it.datum?.metric) {
+            out.dots[it.datum.runId] = [...(out.dots[it.datum.runId] ?? []), it.fill];
+          }
+          if (child.marktype === "line" && it.datum?.runId) out.lines[it.datum.runId] = it.stroke;
+          if (child.marktype === "text" && typeof it.text === "string") out.texts.push(it.text);
+        }
+        visit(child);
+      }
+    };
+    visit(view.scenegraph().root);
+    return out;
+  }, cell);
+}

@@ -6,6 +6,7 @@ import type { Page } from "@playwright/test";
 import { RestClient } from "../../lib/client/index.js";
 import {
   createNotebook,
+  drawnMarks,
   expect,
   type Lab,
   openNotebook,
@@ -16,41 +17,6 @@ import {
 } from "../fixtures.js";
 
 const client = () => new RestClient({ trackingUri: TRACKING() });
-
-interface Drawn {
-  /** runId → fill of each of its dots (final values). */
-  dots: Record<string, string[]>;
-  /** runId → stroke of its line. */
-  lines: Record<string, string>;
-  /** Every text vega drew. */
-  texts: string[];
-}
-
-/** What vega drew in the chart output of the cell at `index` of the current notebook. */
-function drawn(page: Page, index: number): Promise<Drawn> {
-  return page.evaluate((cellIndex) => {
-    const panel = (window as any).jupyterapp.shell.currentWidget;
-    const view = panel.content.widgets[cellIndex].node.querySelector(".lt-LiveChart-view").vegaView;
-    const out = {
-      dots: {} as Record<string, string[]>,
-      lines: {} as Record<string, string>,
-      texts: [] as string[],
-    };
-    const visit = (item: any) => {
-      for (const child of item.items ?? []) {
-        for (const it of child.items ?? []) {
-          if (child.marktype === "symbol" && it.datum?.runId && it.datum?.metric)
-            out.dots[it.datum.runId] = [...(out.dots[it.datum.runId] ?? []), it.fill];
-          if (child.marktype === "line" && it.datum?.runId) out.lines[it.datum.runId] = it.stroke;
-          if (child.marktype === "text" && typeof it.text === "string") out.texts.push(it.text);
-        }
-        visit(child);
-      }
-    };
-    visit(view.scenegraph().root);
-    return out;
-  }, index);
-}
 
 /** Replaces the source of the cell at `index`, as typing in it would. */
 function editCell(page: Page, index: number, source: string): Promise<void> {
@@ -148,10 +114,10 @@ test("the first hour in Python: a tracked loop, re-runs, a failure, inline chart
   await runCell(lab, cells, 3);
   for (const i of [2, 3])
     await expect(cells.nth(i).locator(".lt-LiveChart canvas")).toBeVisible({ timeout: 60_000 });
-  const finals = await drawn(lab.page, 2);
+  const finals = await drawnMarks(lab.page, 2);
   expect(Object.keys(finals.dots).sort()).toEqual(ids.slice(0, 3).sort());
   for (const fills of Object.values(finals.dots)) expect(fills).toHaveLength(2);
-  const curves = await drawn(lab.page, 3);
+  const curves = await drawnMarks(lab.page, 3);
   expect(Object.keys(curves.lines).sort()).toEqual([...ids].sort());
   // Legends name each run with the param that sets it apart (lr; epochs is the same everywhere).
   expect(finals.texts).toEqual(
@@ -258,7 +224,7 @@ test("the first hour in TypeScript: re-runs named apart, per-step curves and fin
   }
   await runCell(lab, cells, 2);
   await expect(cells.nth(2).locator(".lt-LiveChart canvas")).toBeVisible({ timeout: 60_000 });
-  const chart = await drawn(lab.page, 2);
+  const chart = await drawnMarks(lab.page, 2);
   expect(Object.keys(chart.lines)).toHaveLength(2);
   expect(Object.keys(chart.dots)).toHaveLength(2);
   expect(chart.texts).toEqual(expect.arrayContaining(["tsreg lr=0.1", "tsreg #2 lr=0.2"]));
