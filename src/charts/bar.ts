@@ -14,6 +14,7 @@ import {
   DEFAULT_WIDTH,
   lackingText,
   legendSelection,
+  metricRows,
   noDataSpec,
   runFields,
   selectedOpacity,
@@ -91,20 +92,7 @@ export function barSpec(opts: BarOptions, build: BarBuild = {}): TopLevelSpec {
   const live = opts.static !== true;
   const legend = build.sharedLegend === true;
   const theme = THEME_COLORS[opts.theme ?? "light"];
-  const facet = {
-    row: {
-      field: "metric",
-      type: "nominal" as const,
-      sort: present,
-      title: null,
-      header: {
-        labelAngle: 0,
-        labelOrient: "top" as const,
-        labelAnchor: "start" as const,
-        labelFontWeight: "bold",
-      },
-    },
-  };
+  const facet = metricRows("metric", present);
   const meta = { runIds: runs.map((r) => r.runId), metrics: present, plot: "dots" };
   const grouped = Boolean(opts.groupBy);
   const rowField = grouped ? "group" : "run";

@@ -128,6 +128,27 @@ export function runFields(runs: readonly ChartRun[]): Map<string, RunFields> {
   );
 }
 
+/**
+ * One row per metric (a facet), the metric's name bold above its row: how the final-values and the
+ * curves charts stack their metrics, so the two read alike when shown together.
+ */
+export function metricRows(field: string, sort: readonly string[]) {
+  return {
+    row: {
+      field,
+      type: "nominal" as const,
+      sort: [...sort],
+      title: null,
+      header: {
+        labelAngle: 0,
+        labelOrient: "top" as const,
+        labelAnchor: "start" as const,
+        labelFontWeight: "bold",
+      },
+    },
+  };
+}
+
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }

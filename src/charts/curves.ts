@@ -7,6 +7,7 @@ import {
   DEFAULT_WIDTH,
   dashEncoding,
   legendSelection,
+  metricRows,
   noDataSpec,
   RUN_SELECTION,
   runFields,
@@ -333,20 +334,7 @@ export function curvesSpec(opts: CurvesOptions): TopLevelSpec {
         ? [{ calculate: `datum.x / ${xi.unit}`, as: "X" }]
         : [];
   const stepField = prep.x === "step" ? "x" : "s";
-  const facet = {
-    row: {
-      field: "m",
-      type: "nominal" as const,
-      sort: prep.metrics,
-      title: null,
-      header: {
-        labelAngle: 0,
-        labelOrient: "top" as const,
-        labelAnchor: "start" as const,
-        labelFontWeight: "bold",
-      },
-    },
-  };
+  const facet = metricRows("m", prep.metrics);
   const xTooltip =
     prep.x === "time"
       ? [{ field: "X", type: "temporal", title: "time", format: "%Y-%m-%d %H:%M:%S" }]
