@@ -2,8 +2,10 @@
 // `npm start` on a fresh clone: installs and builds what is missing, then starts the tracking server
 // (SQLite in .labtrack/) and JupyterLab with Labtrack, on the demo notebooks, and looks after them:
 // a tracking server that dies is started again on its port; Ctrl-C, SIGTERM or SIGHUP stop everything,
-// kernels included; a busy port is one line naming the flag to change.
+// kernels included; a busy port is one line naming the flag to change. With --tracking-uri (or an
+// exported MLFLOW_TRACKING_URI) only JupyterLab starts, pointed at that server.
 //   npm start -- --port 5000 --lab-port 8888 --data-dir .labtrack      (port 0 picks a free one)
+//   npm start -- --tracking-uri https://mlflow.example.com             (no local tracking server)
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -11,25 +13,94 @@ import { parseArgs } from "node:util";
 import { APT_PACKAGES, missingPython, PortInUseError, portIsFree, startLabtrack } from "../app/launch.mjs";
 
 const root = resolve(import.meta.dirname, "..");
-const USAGE = "npm start -- [--port 5000] [--lab-port 8888] [--data-dir DIR]";
+const USAGE = `usage: npm start -- [options]
+  --port N            port of the local tracking server (default 5000; 0 picks a free one)
+  --lab-port N        port of JupyterLab (default 8888; 0 picks a free one)
+  --data-dir DIR      runs, artifacts, notebooks and Lab state (default .labtrack)
+  --tracking-uri URL  use this Labtrack or MLflow server; none is started here
+                      (default: $MLFLOW_TRACKING_URI; credentials: $MLFLOW_TRACKING_TOKEN, or
+                      $MLFLOW_TRACKING_USERNAME and $MLFLOW_TRACKING_PASSWORD)
+  --help              show this
+`;
 
 const fail = (message, code = 1) => {
   process.stderr.write(`labtrack: ${message}\n`);
   process.exit(code);
 };
 
+/** parseArgs' own messages are long and name its internals; one line in our words, then the usage. */
+function usageError(e) {
+  const named = /'([^']+)'/.exec(e.message)?.[1] ?? "";
+  const problem =
+    e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+      ? `unknown option '${named}'`
+      : e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE"
+        ? `${named.replace(/ <value>$/, "")} needs a value`
+        : e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL"
+          ? `unexpected argument '${named}' (options start with --)`
+          : e.message;
+  process.stderr.write(`labtrack: ${problem}\n${USAGE}`);
+  process.exit(2);
+}
+
 let args;
 try {
   ({ values: args } = parseArgs({
     options: {
-      port: { type: "string", default: "5000" },
+      port: { type: "string" },
       "lab-port": { type: "string", default: "8888" },
       "data-dir": { type: "string", default: join(root, ".labtrack") },
+      "tracking-uri": { type: "string" },
+      help: { type: "boolean" },
     },
   }));
 } catch (e) {
-  fail(`${e.message}; usage: ${USAGE}`, 2);
+  if (typeof e?.code !== "string" || !e.code.startsWith("ERR_PARSE_ARGS_")) throw e;
+  usageError(e);
 }
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+/**
+ * The server the Lab is pointed at instead of a local one: --tracking-uri, else an exported
+ * MLFLOW_TRACKING_URI (what MLflow's clients read). `null`: start a local tracking server.
+ */
+function remoteTracking() {
+  const fromFlag = args["tracking-uri"] !== undefined;
+  const text = (fromFlag ? args["tracking-uri"] : (process.env.MLFLOW_TRACKING_URI ?? "")).trim();
+  const source = fromFlag ? "--tracking-uri" : "MLFLOW_TRACKING_URI";
+  if (!text) {
+    if (fromFlag) fail("--tracking-uri needs a URL such as http://tracking.example.com:5000", 2);
+    return null;
+  }
+  let url;
+  try {
+    url = new URL(text);
+  } catch {
+    fail(`${source} '${text}' is not a URL; expected http://host:port or https://host`, 2);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    fail(
+      `${source} must be an http:// or https:// tracking server, not '${url.protocol}' (database and file URIs are for 'labtrack server --backend-store-uri')`,
+      2,
+    );
+  // The Lab's proxy refuses them too: credentials in a URI end up in logs and in the browser's settings.
+  if (url.username || url.password)
+    fail(
+      `${source} must not hold credentials: export MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) instead`,
+      2,
+    );
+  return { uri: `${url.origin}${url.pathname.replace(/\/+$/, "")}`, source };
+}
+const remote = remoteTracking();
+if (remote && args.port !== undefined)
+  fail(
+    `--port is the port of a local tracking server, and none is started with ${remote.source}${remote.source === "MLFLOW_TRACKING_URI" ? " (run 'MLFLOW_TRACKING_URI= npm start' to start one)" : ""}`,
+    2,
+  );
+args.port ??= "5000";
 const portArg = (flag) => {
   const text = args[flag];
   if (!/^\d+$/.test(text) || Number(text) > 65535)
@@ -38,7 +109,8 @@ const portArg = (flag) => {
 };
 const trackingPort = portArg("port");
 const labPort = portArg("lab-port");
-if (trackingPort !== 0 && trackingPort === labPort) fail(`--port and --lab-port are both ${labPort}`, 2);
+if (!remote && trackingPort !== 0 && trackingPort === labPort)
+  fail(`--port and --lab-port are both ${labPort}`, 2);
 
 const PORT_FLAGS = {
   tracking: { flag: "port", who: "is MLflow or another Labtrack running?" },
@@ -53,7 +125,7 @@ async function portInUse(which, port) {
 }
 // Before installing or building anything: the user learns at once, and nothing is started in vain.
 for (const [which, port] of [
-  ["tracking", trackingPort],
+  ["tracking", remote ? 0 : trackingPort],
   ["lab", labPort],
 ]) {
   if (port === 0) continue;
@@ -140,11 +212,50 @@ setInterval(() => {
   }
 }, 500).unref();
 
+/** The credentials the Lab's proxy sends (python/labtrack_jupyter/target.py), described, and as a header. */
+function credentials(env = process.env) {
+  if (env.MLFLOW_TRACKING_TOKEN)
+    return { what: "MLFLOW_TRACKING_TOKEN", header: `Bearer ${env.MLFLOW_TRACKING_TOKEN}` };
+  const user = env.MLFLOW_TRACKING_USERNAME;
+  if (user && env.MLFLOW_TRACKING_PASSWORD !== undefined)
+    return {
+      what: `user ${user}`,
+      header: `Basic ${Buffer.from(`${user}:${env.MLFLOW_TRACKING_PASSWORD}`).toString("base64")}`,
+    };
+  return { what: "no credentials", header: null };
+}
+
+/** One line on whether the remote server answers the Lab's first question, with the Lab's credentials. */
+async function probe(uri) {
+  const { what, header } = credentials();
+  try {
+    const r = await fetch(`${uri}/api/2.0/mlflow/experiments/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(header ? { authorization: header } : {}) },
+      body: JSON.stringify({ max_results: 1 }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    await r.body?.cancel();
+    if (r.ok) return `answers (${what})`;
+    if (r.status === 401)
+      return `refuses ${what} (HTTP 401): export MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN`;
+    if (r.status === 403) return `answers, but ${what} may not list experiments (HTTP 403)`;
+    return `answers HTTP ${r.status} to an experiment search: is it a tracking server?`;
+  } catch (e) {
+    const hint =
+      remote.source === "MLFLOW_TRACKING_URI"
+        ? "; to start a local one instead: MLFLOW_TRACKING_URI= npm start"
+        : "; the Lab's status bar shows when it does";
+    return `does not answer now (${e.cause?.code ?? e.cause?.message ?? e.message})${hint}`;
+  }
+}
+
 try {
   labtrack = await startLabtrack({
     dataDir: args["data-dir"],
     trackingPort,
     labPort,
+    trackingUri: remote?.uri,
     restartTracking: true,
     signal: starting.signal,
   });
@@ -153,12 +264,16 @@ try {
   if (e instanceof PortInUseError) await portInUse(e.which, e.port);
   fail(e.message);
 }
+const trackingLines = remote
+  ? `    Tracking server:  ${labtrack.trackingUri}  (from ${remote.source}; none was started here)
+                      ${await probe(labtrack.trackingUri)}`
+  : `    Tracking server:  ${labtrack.trackingUri}  (MLflow clients: MLFLOW_TRACKING_URI=${labtrack.trackingUri})`;
 console.log(`
   Labtrack is running.
     JupyterLab:       ${labtrack.labUrl}
-    Tracking server:  ${labtrack.trackingUri}  (MLflow clients: MLFLOW_TRACKING_URI=${labtrack.trackingUri})
+${trackingLines}
     Notebooks:        ${labtrack.notebookDir}
-  Ctrl-C stops everything.
+  Ctrl-C stops ${remote ? "JupyterLab and its kernels" : "everything"}.
 `);
 labtrack.labExited.then(async ({ code, signal }) => {
   if (stopping) return;

@@ -13,6 +13,7 @@ import { PortInUseError, startLabtrack } from "../../app/launch.mjs";
 import { TrackingConnection } from "../../src/lab/connection.js";
 import { Reconnector } from "../../src/lab/reconnect.js";
 import { readSettings } from "../../src/lab/settings.js";
+import { type RunningServer, startServer } from "../helpers/server.js";
 
 const START = resolve(import.meta.dirname, "../../scripts/start.mjs");
 
@@ -78,14 +79,18 @@ interface Launched {
 
 const launched: Launched[] = [];
 
+/** The caller's MLflow variables would point the Lab elsewhere: each test names the ones it means. */
+const withoutMlflow = () =>
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MLFLOW_TRACKING_")));
+
 /** `node scripts/start.mjs …` in a session of its own, as a terminal runs `npm start`. */
-function launch(args: string[]): Launched {
+function launch(args: string[], env: Record<string, string> = {}): Launched {
   const dataDir = mkdtempSync(join(tmpdir(), "labtrack-start-"));
   const child = spawn(process.execPath, [START, "--data-dir", dataDir, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
     // Start what is built: this checkout may be mid-edit, and the test must not rebuild it.
-    env: { ...process.env, LABTRACK_START_NO_BUILD: "1" },
+    env: { ...withoutMlflow(), LABTRACK_START_NO_BUILD: "1", ...env },
   });
   let stdout = "";
   let stderr = "";
@@ -296,4 +301,101 @@ describe.skipIf(!existsSync("/proc/self/stat"))("npm start", () => {
       }
     }, 90_000);
   });
+
+  describe("pointed at a tracking server of its own (--tracking-uri, MLFLOW_TRACKING_URI)", () => {
+    const ADMIN = { user: "admin", password: "team-secret-123" };
+    let server: RunningServer;
+    const basic = `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString("base64")}`;
+    const credentials = { MLFLOW_TRACKING_USERNAME: ADMIN.user, MLFLOW_TRACKING_PASSWORD: ADMIN.password };
+
+    // A team server with authentication on, and an experiment of its own for the Lab to find.
+    const startTeamServer = async () => {
+      server = await startServer({
+        args: ["--auth"],
+        env: { LABTRACK_ADMIN_USERNAME: ADMIN.user, LABTRACK_ADMIN_PASSWORD: ADMIN.password },
+      });
+      const created = await fetch(`${server.url}/api/2.0/mlflow/experiments/create`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: basic },
+        body: JSON.stringify({ name: "team-experiment" }),
+      });
+      expect(created.status, await created.clone().text()).toBe(200);
+    };
+    afterEach(async () => {
+      await server?.dispose();
+    });
+
+    /** The Lab uses that server through its proxy, with the credentials from the environment. */
+    const usesTheServer = async (run: Launched) => {
+      const lab = await running(run);
+      expect(lab.trackingUri).toBe(server.url);
+      expect(run.output().stdout).toContain("none was started here");
+      expect(run.output().stdout).toContain(`answers (user ${ADMIN.user})`);
+      const tree = descendantsOf(run.child.pid as number);
+      expect(tree.some((p) => p.cmdline.includes("app/main.py"))).toBe(true);
+      expect(tree.filter((p) => p.cmdline.includes("labtrack.js server"))).toEqual([]);
+      expect(
+        processes().filter(
+          (p) => p.cmdline.includes("labtrack.js server") && p.cmdline.includes(run.dataDir),
+        ),
+      ).toEqual([]);
+
+      const config = await (await lab.fetch(`${lab.labBase}/labtrack/config`)).json();
+      expect(config).toMatchObject({ trackingUri: server.url, fromEnvironment: true, credentials: true });
+      const searched = await lab.fetch(`${lab.labBase}/labtrack/proxy/api/2.0/mlflow/experiments/search`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ max_results: 10 }),
+      });
+      expect(searched.status, await searched.clone().text()).toBe(200);
+      const { experiments } = (await searched.json()) as { experiments: { name: string }[] };
+      expect(experiments.map((e) => e.name)).toContain("team-experiment");
+      // What the status bar does: the connection checks through the proxy, with the server's auth on.
+      const connection = new TrackingConnection({ proxyBase: `${lab.labBase}/labtrack`, fetch: lab.fetch });
+      connection.configure(readSettings({ requestTimeout: 5 }).settings);
+      expect(await connection.check()).toMatchObject({ state: "connected", uri: server.url });
+      // Without the Lab's credentials the server refuses: the proxy is what authenticated.
+      const anonymous = await fetch(`${server.url}/api/2.0/mlflow/experiments/search`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(anonymous.status).toBe(401);
+    };
+
+    it("--tracking-uri starts only JupyterLab, using that server with the environment's credentials; it wins over MLFLOW_TRACKING_URI", async () => {
+      await startTeamServer();
+      const run = launch(["--tracking-uri", `${server.url}/`, "--lab-port", "0"], {
+        ...credentials,
+        MLFLOW_TRACKING_URI: "http://127.0.0.1:1",
+      });
+      await usesTheServer(run);
+      expect(run.output().stdout).toContain("(from --tracking-uri; none was started here)");
+    }, 120_000);
+
+    it("an exported MLFLOW_TRACKING_URI does the same", async () => {
+      await startTeamServer();
+      const run = launch(["--lab-port", "0"], { ...credentials, MLFLOW_TRACKING_URI: server.url });
+      await usesTheServer(run);
+      expect(run.output().stdout).toContain("(from MLFLOW_TRACKING_URI; none was started here)");
+    }, 120_000);
+  });
+
+  it("an unknown flag prints the usage on stderr and exits 2, without a stack trace; --help prints it", async () => {
+    const run = launch(["--tracking-url", "http://127.0.0.1:5000"]);
+    const { code } = await run.exited;
+    const { stdout, stderr } = run.output();
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr.split("\n")[0]).toBe("labtrack: unknown option '--tracking-url'");
+    expect(stderr).toContain("usage: npm start -- [options]");
+    expect(stderr).toContain("--tracking-uri URL");
+    expect(stderr).not.toMatch(/\n\s+at |ERR_PARSE_ARGS/);
+    expect(stderr.trimEnd().split("\n").length).toBeLessThan(12);
+
+    const help = launch(["--help"]);
+    expect((await help.exited).code).toBe(0);
+    expect(help.output().stdout).toContain("usage: npm start -- [options]");
+    expect(help.output().stderr).toBe("");
+  }, 30_000);
 });
