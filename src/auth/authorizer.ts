@@ -5,6 +5,7 @@ import type { Fields } from "../server/request.js";
 import { MlflowError } from "../store/errors.js";
 import type { TrackingStore } from "../store/types.js";
 import { Authenticator } from "./authenticator.js";
+import { clientAddress, type LoginLimits, loginLimitsFrom } from "./login-limits.js";
 import { allows, type Permission } from "./permissions.js";
 import { type Level, type Rule, runIdOf } from "./rules.js";
 import type { User, UserStore } from "./user-store.js";
@@ -13,6 +14,8 @@ type Body = Record<string, unknown>;
 
 export interface AuthOptions {
   defaultPermission: Permission;
+  /** Login limits and trusted proxies; by default from the environment (`labtrack server` sets it from its flags). */
+  login?: LoginLimits;
 }
 
 const forbidden = (what: string): MlflowError =>
@@ -26,11 +29,16 @@ export class Authorizer {
     private readonly store: TrackingStore,
     private readonly options: AuthOptions,
   ) {
-    this.authenticator = new Authenticator(users);
+    this.authenticator = new Authenticator(users, options.login ?? loginLimitsFrom(process.env));
   }
 
   authenticate(request: FastifyRequest): Promise<User> {
-    return this.authenticator.authenticate(request.headers.authorization, request.ip);
+    const address = clientAddress(
+      request.socket.remoteAddress,
+      request.headers["x-forwarded-for"],
+      this.authenticator.limits.trustedProxies,
+    );
+    return this.authenticator.authenticate(request.headers.authorization, address);
   }
 
   async experimentPermission(user: User, experimentId: string): Promise<Permission> {
@@ -105,13 +113,10 @@ export class Authorizer {
   async after(rule: Rule, user: User, body: Body): Promise<Body> {
     if (user.isAdmin) return body;
     if (rule.kind === "authenticated" && rule.grantCreator === "experiment") {
-      await this.users
-        .setExperimentPermission(Number(body.experiment_id), user.id, "MANAGE", true)
-        .catch(() => undefined);
+      await this.users.grantOwner("experiment", Number(body.experiment_id), user.id);
     }
     if (rule.kind === "authenticated" && rule.grantCreator === "model") {
-      const name = (body.registered_model as { name: string }).name;
-      await this.users.setModelPermission(name, user.id, "MANAGE", true).catch(() => undefined);
+      await this.users.grantOwner("model", (body.registered_model as { name: string }).name, user.id);
     }
     if (rule.kind !== "filtered") return body;
     const key = {

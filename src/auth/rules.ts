@@ -80,6 +80,8 @@ export const RULES: Readonly<Record<string, Rule>> = {
   "/mlflow/users/update-password": { kind: "self-or-admin" },
   "/mlflow/users/update-admin": { kind: "admin" },
   "/mlflow/users/delete": { kind: "admin" },
+  "/mlflow/users/unlock": { kind: "admin" },
+  "/mlflow/users/tokens/delete": { kind: "self-or-admin" },
   "/mlflow/experiments/permissions/create": exp("MANAGE"),
   "/mlflow/experiments/permissions/get": exp("MANAGE"),
   "/mlflow/experiments/permissions/update": exp("MANAGE"),

@@ -24,6 +24,17 @@ const toUser = (r: UserRow): User => ({
   username: r.username,
   isAdmin: Number(r.is_admin) === 1,
 });
+/** The address of the row that counts a name's failures from all addresses together. */
+const ANY_ADDRESS = "*";
+const BUMP_VERSION = "UPDATE auth_version SET version = version + 1 WHERE id = 1";
+
+export interface LoginFailures {
+  fromAddress: number;
+  fromAddressSince: number;
+  total: number;
+  totalSince: number;
+}
+
 export const hashToken = (token: string): string => createHash("sha256").update(token).digest("hex");
 
 function checkPassword(password: string): void {
@@ -64,7 +75,7 @@ export class UserStore {
   async verifyPassword(username: string, password: string): Promise<User | null> {
     const row = await this.db.get<UserRow>("SELECT * FROM users WHERE username = ?", [username]);
     // Compare against a dummy hash for unknown users, so that timing does not tell who exists.
-    const hash = row?.password_hash ?? dummyHash();
+    const hash = row?.password_hash ?? DUMMY_HASH;
     const ok = await bcrypt.compare(password, hash);
     return ok && row ? toUser(row) : null;
   }
@@ -91,24 +102,101 @@ export class UserStore {
   async updatePassword(username: string, password: string): Promise<void> {
     checkPassword(password);
     const hash = await bcrypt.hash(password, BCRYPT_ROUNDS);
-    const { changes } = await this.db.run("UPDATE users SET password_hash = ? WHERE username = ?", [
-      hash,
-      username,
-    ]);
-    if (changes === 0) throw notFound(`User with username=${username} not found`);
+    await this.change("UPDATE users SET password_hash = ? WHERE username = ?", [hash, username], username);
   }
 
   async updateAdmin(username: string, isAdmin: boolean): Promise<void> {
-    const { changes } = await this.db.run("UPDATE users SET is_admin = ? WHERE username = ?", [
-      isAdmin ? 1 : 0,
+    await this.change(
+      "UPDATE users SET is_admin = ? WHERE username = ?",
+      [isAdmin ? 1 : 0, username],
       username,
-    ]);
-    if (changes === 0) throw notFound(`User with username=${username} not found`);
+    );
   }
 
+  /** Deletes the user; their tokens and permissions go with them (ON DELETE CASCADE). */
   async delete(username: string): Promise<void> {
-    const { changes } = await this.db.run("DELETE FROM users WHERE username = ?", [username]);
-    if (changes === 0) throw notFound(`User with username=${username} not found`);
+    await this.change("DELETE FROM users WHERE username = ?", [username], username);
+  }
+
+  /** Revokes every access token of the user; the number revoked. */
+  async revokeTokens(username: string): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const user = await tx.get<{ id: number }>("SELECT id FROM users WHERE username = ?", [username]);
+      if (!user) throw notFound(`User with username=${username} not found`);
+      const { changes } = await tx.run("DELETE FROM access_tokens WHERE user_id = ?", [user.id]);
+      await tx.run(BUMP_VERSION);
+      return changes;
+    });
+  }
+
+  /** One change to a user, and the version every process checks its cached credentials against. */
+  private async change(sql: string, params: (string | number)[], username: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const { changes } = await tx.run(sql, params);
+      if (changes === 0) throw notFound(`User with username=${username} not found`);
+      await tx.run(BUMP_VERSION);
+    });
+  }
+
+  /** Bumped in the transaction of every change to users, passwords or tokens (by any process). */
+  async version(): Promise<number> {
+    const row = await this.db.get<{ version: number }>("SELECT version FROM auth_version WHERE id = 1");
+    return Number(row?.version ?? 0);
+  }
+
+  // ---------------------------------------------------------------- failed logins
+
+  /**
+   * The failures within the window of `username` from `address`, and of `username` from everywhere,
+   * each with the time its window started (windows start at their first failure).
+   */
+  async loginFailures(username: string, address: string, since: number): Promise<LoginFailures> {
+    const rows = await this.db.all<{ address: string; failures: number; window_start: number }>(
+      "SELECT address, failures, window_start FROM login_failures WHERE username = ? AND address IN (?, ?) AND window_start > ?",
+      [username, address, ANY_ADDRESS, since],
+    );
+    const at = (a: string) => rows.find((r) => r.address === a);
+    const pair = at(address);
+    const all = at(ANY_ADDRESS);
+    return {
+      fromAddress: Number(pair?.failures ?? 0),
+      fromAddressSince: Number(pair?.window_start ?? 0),
+      total: Number(all?.failures ?? 0),
+      totalSince: Number(all?.window_start ?? 0),
+    };
+  }
+
+  /** Counts one failure against the name from this address and against the name overall. */
+  async recordLoginFailure(username: string, address: string, now: number, since: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const a of [address, ANY_ADDRESS]) {
+        // A window that ended starts again at this failure.
+        await tx.run(
+          `INSERT INTO login_failures (username, address, failures, window_start) VALUES (?, ?, 1, ?)
+           ON CONFLICT (username, address) DO UPDATE SET
+             failures = CASE WHEN login_failures.window_start <= ? THEN 1 ELSE login_failures.failures + 1 END,
+             window_start = CASE WHEN login_failures.window_start <= ? THEN ? ELSE login_failures.window_start END`,
+          [username, a, now, since, since, now],
+        );
+      }
+    });
+  }
+
+  /** Forgets the failures of a name: from one address (a correct login from there), or all of them. */
+  async clearLoginFailures(username: string, address?: string): Promise<number> {
+    const { changes } =
+      address === undefined
+        ? await this.db.run("DELETE FROM login_failures WHERE username = ?", [username])
+        : await this.db.run("DELETE FROM login_failures WHERE username = ? AND address = ?", [
+            username,
+            address,
+          ]);
+    return changes;
+  }
+
+  /** Drops windows that ended: names tried once by a scanner do not stay forever. */
+  async expireLoginFailures(since: number): Promise<void> {
+    await this.db.run("DELETE FROM login_failures WHERE window_start <= ?", [since]);
   }
 
   // ---------------------------------------------------------------- permissions
@@ -127,6 +215,23 @@ export class UserStore {
       [name, userId],
     );
     return row?.permission ?? null;
+  }
+
+  /**
+   * The creator of an experiment or registered model manages it. The user is read in the same
+   * statement, so a user deleted meanwhile is an error (401), never a resource without owner rights.
+   */
+  async grantOwner(kind: "experiment" | "model", resource: number | string, userId: number): Promise<void> {
+    const [table, column] =
+      kind === "experiment"
+        ? ["experiment_permissions", "experiment_id"]
+        : ["registered_model_permissions", "name"];
+    const row = await this.db.get(
+      `INSERT INTO ${table} (${column}, user_id, permission) SELECT ?, id, 'MANAGE' FROM users WHERE id = ?
+       ON CONFLICT (${column}, user_id) DO UPDATE SET permission = 'MANAGE' RETURNING user_id`,
+      [resource, userId],
+    );
+    if (!row) throw new MlflowError("UNAUTHENTICATED", "Your user no longer exists.");
   }
 
   async setExperimentPermission(
@@ -193,10 +298,7 @@ export class UserStore {
   }
 }
 
-// bcrypt hash of a random string nobody knows, compared against when the user does not exist; made on
-// first use so that a server without authentication never pays for it.
-let dummy: string | undefined;
-const dummyHash = (): string => {
-  dummy ??= bcrypt.hashSync(randomBytes(16).toString("hex"), BCRYPT_ROUNDS);
-  return dummy;
-};
+// bcrypt hash (same cost as real ones) of 32 random bytes that were thrown away, compared against when
+// the user does not exist. A constant: hashing one at run time blocked the first such login for
+// hundreds of milliseconds.
+const DUMMY_HASH = "$2b$10$agjrmhl6kjolFnonIR6XnuWYwrpLQOw0dLAuL1ul5vq71gW7HcTx6";

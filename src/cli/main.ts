@@ -1,6 +1,7 @@
 // The `labtrack` command.
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
+import { registerAuthAdmin } from "./auth-admin.js";
 import { registerServerCommand } from "./server.js";
 import { registerStartCommand } from "./start.js";
 import { UsageError } from "./store-uri.js";
@@ -15,6 +16,7 @@ const program = new Command("labtrack")
 registerServerCommand(program);
 registerStartCommand(program);
 registerUsersCommand(program);
+registerAuthAdmin(program);
 
 try {
   await program.parseAsync(process.argv);

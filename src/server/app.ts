@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import type { ArtifactStore } from "../artifacts/store.js";
+import { LoginLockedError } from "../auth/authenticator.js";
 import type { Authorizer } from "../auth/authorizer.js";
 import { type Rule, ruleFor } from "../auth/rules.js";
 import { SearchError } from "../search/index.js";
@@ -146,6 +147,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (error instanceof MlflowError || error instanceof SearchError) {
       const status = error instanceof MlflowError ? error.status : 400;
       if (error.code === "UNAUTHENTICATED") reply.header("www-authenticate", 'Basic realm="Labtrack"');
+      if (error instanceof LoginLockedError) reply.header("retry-after", String(error.retryAfter));
       return sendError(reply, status, error.code, error.message);
     }
     const status = (error as FastifyError).statusCode;

@@ -66,6 +66,18 @@ export const userRoutes: RpcRoute[] = [
     return {};
   }),
 
+  // Labtrack's own: lift a login lock before its window ends, and revoke a user's access tokens.
+  rpc("PATCH", "/mlflow/users/unlock", async (f, ctx) => {
+    await auth(ctx).users.clearLoginFailures(f.string("username"));
+    return {};
+  }),
+  rpc("DELETE", "/mlflow/users/tokens/delete", async (f, ctx) => {
+    const a = auth(ctx);
+    const revoked = await a.users.revokeTokens(f.string("username"));
+    a.authenticator.invalidate();
+    return { revoked };
+  }),
+
   rpc("POST", "/mlflow/experiments/permissions/create", async (f, ctx) => {
     const { experimentId, user } = await experimentAndUser(f, ctx);
     const p = permission(f);

@@ -244,4 +244,21 @@ export const PG_MIGRATIONS: readonly string[] = [
 
   ALTER TABLE model_versions ADD COLUMN model_id TEXT;
   `,
+  // 5: login failures and the authentication version (see src/store/sqlite/migrations.ts, step 5).
+  `
+  CREATE TABLE login_failures (
+    username     TEXT NOT NULL,
+    address      TEXT NOT NULL,
+    failures     INTEGER NOT NULL,
+    window_start BIGINT NOT NULL,
+    PRIMARY KEY (username, address)
+  );
+  CREATE INDEX login_failures_expiry ON login_failures (window_start);
+
+  CREATE TABLE auth_version (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL
+  );
+  INSERT INTO auth_version (id, version) VALUES (1, 0);
+  `,
 ];

@@ -251,4 +251,24 @@ export const MIGRATIONS: readonly string[] = [
 
   ALTER TABLE model_versions ADD COLUMN model_id TEXT;
   `,
+  // 5: authentication shared by all server processes. Failed logins per (user name, client address),
+  // with '*' as the address of a name's total, in fixed windows that start at the first failure; one
+  // version number bumped in the same transaction as every change to users, passwords or tokens, which
+  // each process reads before trusting the credentials it verified earlier.
+  `
+  CREATE TABLE login_failures (
+    username     TEXT NOT NULL,
+    address      TEXT NOT NULL,
+    failures     INTEGER NOT NULL,
+    window_start INTEGER NOT NULL,
+    PRIMARY KEY (username, address)
+  ) WITHOUT ROWID;
+  CREATE INDEX login_failures_expiry ON login_failures (window_start);
+
+  CREATE TABLE auth_version (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL
+  );
+  INSERT INTO auth_version (id, version) VALUES (1, 0);
+  `,
 ];
