@@ -2,7 +2,7 @@
 import cluster from "node:cluster";
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { openArtifactStore } from "../artifacts/open.js";
 import type { ArtifactStore } from "../artifacts/store.js";
 import { Authorizer } from "../auth/authorizer.js";
@@ -11,6 +11,17 @@ import { UserStore } from "../auth/user-store.js";
 import { buildApp } from "../server/app.js";
 import { defaultAllowedHosts } from "../server/host-guard.js";
 import { openStores, type Stores } from "../store/open.js";
+import { VERSION } from "../version.js";
+import {
+  envBoolean,
+  nameOf,
+  OPTION_ENV,
+  type Origins,
+  parseDbWait,
+  redactUri,
+  summaryLines,
+  waitForDatabase,
+} from "./server-config.js";
 import { parseStoreUri, UsageError } from "./store-uri.js";
 
 export interface ServerOptions {
@@ -27,6 +38,10 @@ export interface ServerOptions {
   defaultPermission: string;
   allowedHosts?: string;
   corsAllowedOrigins?: string;
+  /** Seconds to wait for a database that does not answer at start-up (default 60). */
+  dbWait?: string;
+  /** The options an environment variable set, by name (see server-config.ts); the rest are flags. */
+  origins?: Origins;
 }
 
 const list = (text: string | undefined): string[] | "*" | undefined =>
@@ -41,7 +56,7 @@ const list = (text: string | undefined): string[] | "*" | undefined =>
 
 /** Authentication, when switched on: there is no default password, so an admin must exist first. */
 async function openAuth(options: ServerOptions, stores: Stores): Promise<Authorizer | null> {
-  const enabled = options.auth === true || options.appName === "basic-auth";
+  const enabled = authEnabled(options);
   if (options.appName !== undefined && options.appName !== "basic-auth") {
     throw new UsageError(`unknown --app-name '${options.appName}': the only one is basic-auth`);
   }
@@ -70,9 +85,10 @@ async function openAuth(options: ServerOptions, stores: Stores): Promise<Authori
   });
 }
 
-function parsePort(text: string): number {
+function parsePort(text: string, origins?: Origins): number {
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`invalid --port '${text}': expected 0–65535`);
+  if (!/^\d+$/.test(text) || port > 65535)
+    throw new UsageError(`invalid ${nameOf("port", origins)} '${text}': expected 0–65535`);
   return port;
 }
 
@@ -90,16 +106,24 @@ async function openArtifacts(options: ServerOptions): Promise<ArtifactStore | nu
   try {
     return await openArtifactStore(artifactsDestination(options));
   } catch (e) {
-    throw new UsageError(`invalid --artifacts-destination: ${(e as Error).message}`);
+    throw new UsageError(
+      `invalid ${nameOf("artifactsDestination", options.origins)}: ${(e as Error).message}`,
+    );
   }
 }
 
-/** Hides the password of a database URI in messages. */
-const redact = (uri: string): string => uri.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+const DEFAULT_DB_WAIT_S = "60";
 
+const backendUri = (options: ServerOptions): string =>
+  options.backendStoreUri ?? `sqlite:///${resolve(options.dataDir, "labtrack.db")}`;
+
+/**
+ * The stores, migrated. A PostgreSQL database that does not answer is tried again for `--db-wait`
+ * seconds (containers start before their database), each attempt logged with the password masked.
+ */
 export async function open(options: ServerOptions): Promise<Stores> {
-  const dataDir = resolve(options.dataDir);
-  const location = parseStoreUri(options.backendStoreUri ?? `sqlite:///${resolve(dataDir, "labtrack.db")}`);
+  const dbWait = parseDbWait(options.dbWait ?? DEFAULT_DB_WAIT_S, options.origins);
+  const location = parseStoreUri(backendUri(options));
   if (location.kind === "sqlite" && location.file !== ":memory:") {
     try {
       mkdirSync(dirname(location.file), { recursive: true });
@@ -108,24 +132,53 @@ export async function open(options: ServerOptions): Promise<Stores> {
       throw new UsageError(`cannot write the database at ${location.file}: ${(e as Error).message}`);
     }
   }
-  const where = location.kind === "sqlite" ? location.file : redact(location.uri);
+  const where = location.kind === "sqlite" ? location.file : redactUri(location.uri);
+  const connect = () => openStores(location, defaultArtifactRoot(options));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
   try {
-    return await openStores(location, defaultArtifactRoot(options));
+    return location.kind === "sqlite" ? await connect() : await waitForDatabase(where, dbWait, connect, log);
   } catch (e) {
+    // Giving up on an unreachable database is an outage (exit 1), not a mistake in the options.
+    if (/^cannot open the database at /.test((e as Error).message)) throw e;
     throw new UsageError(`cannot open the database at ${where}: ${(e as Error).message}`);
   }
 }
 
-function parseWorkers(text: string): number {
+function parseWorkers(text: string, origins?: Origins): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1 || n > 64)
-    throw new UsageError(`invalid --workers '${text}': expected 1–64`);
+    throw new UsageError(`invalid ${nameOf("workers", origins)} '${text}': expected 1–64`);
   return n;
 }
 
-const printListening = (host: string, port: number) => {
+const authEnabled = (options: ServerOptions): boolean =>
+  options.auth === true || options.appName === "basic-auth";
+
+/**
+ * "listening at http://…" (tools parse that line: app/launch.mjs, test helpers), then once, in the
+ * same write, what this server serves and from where.
+ */
+const printListening = (options: ServerOptions, workers: number, port: number) => {
+  const host = options.host;
   const shownHost = host.includes(":") ? `[${host}]` : host;
-  process.stdout.write(`Labtrack tracking server listening at http://${shownHost}:${port}\n`);
+  const location = parseStoreUri(backendUri(options));
+  const serveArtifacts = options.serveArtifacts !== false;
+  const summary = summaryLines({
+    version: VERSION,
+    backend: location.kind === "sqlite" ? `sqlite:///${location.file}` : redactUri(location.uri),
+    shared: location.kind === "postgres",
+    serveArtifacts,
+    artifactsDestination: artifactsDestination(options),
+    defaultArtifactRoot: defaultArtifactRoot(options),
+    auth: authEnabled(options) ? `on (default permission ${options.defaultPermission})` : "off",
+    workers,
+    allowedHosts: list(options.allowedHosts) ?? defaultAllowedHosts(host),
+    corsOrigins: list(options.corsAllowedOrigins) ?? [],
+    origins: options.origins ?? {},
+  });
+  process.stdout.write(
+    `Labtrack tracking server listening at http://${shownHost}:${port}\n${summary.join("\n")}\n`,
+  );
 };
 
 /**
@@ -133,7 +186,7 @@ const printListening = (host: string, port: number) => {
  * stores are stateless between requests, so any worker can answer any request.
  */
 async function runPrimary(options: ServerOptions, workers: number): Promise<void> {
-  parsePort(options.port);
+  parsePort(options.port, options.origins);
   // Migrate once before forking so workers never race on an empty database.
   await (await open(options)).close();
   let announced = false;
@@ -141,7 +194,7 @@ async function runPrimary(options: ServerOptions, workers: number): Promise<void
   cluster.on("listening", (_worker, address) => {
     if (announced) return;
     announced = true;
-    printListening(options.host, address.port);
+    printListening(options, workers, address.port);
   });
   cluster.on("exit", (worker, code, signal) => {
     if (stopping) {
@@ -165,9 +218,9 @@ async function runPrimary(options: ServerOptions, workers: number): Promise<void
 }
 
 export async function runServer(options: ServerOptions): Promise<void> {
-  const workers = parseWorkers(options.workers);
+  const workers = parseWorkers(options.workers, options.origins);
   if (workers > 1 && cluster.isPrimary) return runPrimary(options, workers);
-  const port = parsePort(options.port);
+  const port = parsePort(options.port, options.origins);
   const artifacts = await openArtifacts(options);
   const stores = await open(options);
   let auth: Authorizer | null;
@@ -202,7 +255,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
   }
   const address = app.server.address();
   if (cluster.isPrimary)
-    printListening(options.host, typeof address === "object" && address ? address.port : port);
+    printListening(options, workers, typeof address === "object" && address ? address.port : port);
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -217,44 +270,112 @@ export async function runServer(options: ServerOptions): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
+/** `flags` with the environment variable of `key` as its fallback (shown in --help). */
+const envOption = (key: keyof typeof OPTION_ENV, flags: string, description: string, value?: string) => {
+  const option = new Option(flags, description).env(OPTION_ENV[key]);
+  return value === undefined ? option : option.default(value);
+};
+
+/** Options an environment variable set, as commander recorded them, plus the booleans read here. */
+function originsOf(command: Command, options: ServerOptions): Origins {
+  const origins: Origins = {};
+  for (const key of Object.keys(OPTION_ENV) as (keyof typeof OPTION_ENV)[])
+    if (command.getOptionValueSource(key) === "env") origins[key] = OPTION_ENV[key];
+  // commander turns any value of a boolean flag's variable into "on"; MLflow's "false" means off.
+  for (const key of ["serveArtifacts", "auth"] as const) {
+    const text = process.env[OPTION_ENV[key]];
+    if (text === undefined || command.getOptionValueSource(key) === "cli") continue;
+    options[key] = envBoolean(OPTION_ENV[key], text);
+    origins[key] = OPTION_ENV[key];
+  }
+  return origins;
+}
+
 export function registerServerCommand(program: Command): void {
   program
     .command("server")
-    .description("Run the MLflow-compatible tracking server")
-    .option(
-      "--backend-store-uri <uri>",
-      "where runs are stored: sqlite:///path.db (relative), sqlite:////abs/path.db, a file path, or postgresql://user:pass@host:port/db (default: <data-dir>/labtrack.db)",
+    .description(
+      "Run the MLflow-compatible tracking server. Every option can also come from the environment variable shown (MLflow's names); a flag wins over it.",
+    )
+    .addOption(
+      envOption(
+        "backendStoreUri",
+        "--backend-store-uri <uri>",
+        "where runs are stored: sqlite:///path.db (relative), sqlite:////abs/path.db, a file path, or postgresql://user:pass@host:port/db (default: <data-dir>/labtrack.db)",
+      ),
+    )
+    .addOption(
+      envOption(
+        "defaultArtifactRoot",
+        "--default-artifact-root <uri>",
+        "root for the artifact locations of new experiments (default: mlflow-artifacts:/)",
+      ),
+    )
+    .addOption(envOption("host", "-h, --host <host>", "network address to listen on", "127.0.0.1"))
+    .addOption(envOption("port", "-p, --port <port>", "port to listen on (0 picks a free one)", "5000"))
+    .addOption(
+      envOption(
+        "dataDir",
+        "--data-dir <dir>",
+        "directory for the default database and artifacts",
+        ".labtrack",
+      ),
+    )
+    .addOption(
+      envOption(
+        "artifactsDestination",
+        "--artifacts-destination <uri>",
+        "where served artifacts are stored: a directory or s3://bucket/prefix (default: <data-dir>/artifacts)",
+      ),
     )
     .option(
-      "--default-artifact-root <uri>",
-      "root for the artifact locations of new experiments (default: mlflow-artifacts:/)",
+      "--serve-artifacts",
+      "serve artifacts through this server (mlflow-artifacts:/ URIs) (env: MLFLOW_SERVE_ARTIFACTS=true|false)",
+      true,
     )
-    .option("-h, --host <host>", "network address to listen on", "127.0.0.1")
-    .option("-p, --port <port>", "port to listen on (0 picks a free one)", "5000")
-    .option("--data-dir <dir>", "directory for the default database and artifacts", ".labtrack")
-    .option(
-      "--artifacts-destination <uri>",
-      "where served artifacts are stored: a directory or s3://bucket/prefix (default: <data-dir>/artifacts)",
-    )
-    .option("--serve-artifacts", "serve artifacts through this server (mlflow-artifacts:/ URIs)", true)
     .option("--no-serve-artifacts", "do not serve artifacts; clients write to the artifact root themselves")
     .option("--app-name <name>", "basic-auth: require users and permissions (MLflow's spelling of --auth)")
-    .option("--auth", "require users and permissions (HTTP Basic or bearer tokens)")
-    .option(
-      "--default-permission <permission>",
-      "permission of users on resources nobody granted them",
-      "READ",
+    .option("--auth", "require users and permissions (HTTP Basic or bearer tokens) (env: LABTRACK_AUTH=true)")
+    .addOption(
+      envOption(
+        "defaultPermission",
+        "--default-permission <permission>",
+        "permission of users on resources nobody granted them",
+        "READ",
+      ),
     )
-    .option(
-      "--allowed-hosts <hosts>",
-      "Host header names accepted, comma-separated, or * (default: loopback names when bound to loopback)",
+    .addOption(
+      envOption(
+        "allowedHosts",
+        "--allowed-hosts <hosts>",
+        "Host header names accepted, comma-separated, or * (default: loopback names when bound to loopback)",
+      ),
     )
-    .option(
-      "--cors-allowed-origins <origins>",
-      "browser origins allowed to call the API, comma-separated, or * (default: none)",
+    .addOption(
+      envOption(
+        "corsAllowedOrigins",
+        "--cors-allowed-origins <origins>",
+        "browser origins allowed to call the API, comma-separated, or * (default: none)",
+      ),
     )
-    .option("--workers <n>", "server processes sharing the port and the database, to use several cores", "1")
-    .action(async (options: ServerOptions) => {
-      await runServer(options);
+    .addOption(
+      envOption(
+        "workers",
+        "--workers <n>",
+        "server processes sharing the port and the database, to use several cores",
+        "1",
+      ),
+    )
+    .addOption(
+      envOption(
+        "dbWait",
+        "--db-wait <seconds>",
+        "how long to keep trying a PostgreSQL database that does not answer at start-up (0: try once)",
+        DEFAULT_DB_WAIT_S,
+      ),
+    )
+    .action(async (options: ServerOptions, command: Command) => {
+      const origins = originsOf(command, options);
+      await runServer({ ...options, origins });
     });
 }

@@ -39,7 +39,7 @@ describe("labtrack CLI", () => {
     const unwritable = run("server", "--backend-store-uri", `sqlite:///${file}/sub/db.sqlite`);
     expect(unwritable.status).not.toBe(0);
     expect(unwritable.stderr).toContain("cannot write the database");
-    const pg = run("server", "--backend-store-uri", "postgresql://nobody@127.0.0.1:1/none");
+    const pg = run("server", "--backend-store-uri", "postgresql://nobody@127.0.0.1:1/none", "--db-wait", "0");
     expect(pg.status).not.toBe(0);
     expect(pg.stderr).toContain("cannot open the database at postgresql://nobody@127.0.0.1:1/none");
   });
