@@ -235,6 +235,13 @@ function waitForLine(child, pattern, what, timeoutMs) {
   });
 }
 
+// `labtrack server` reads MLflow's server variables (MLFLOW_BACKEND_STORE_URI…) when no flag is given: a
+// shell that exported them for a team server must not move this local server's data out of dataDir.
+const SERVER_ENV =
+  /^(MLFLOW_(BACKEND_STORE_URI|DEFAULT_ARTIFACT_ROOT|ARTIFACTS_DESTINATION|SERVE_ARTIFACTS|WORKERS|SERVER_.*)|LABTRACK_(DATA_DIR|AUTH|DEFAULT_PERMISSION|DB_WAIT))$/;
+const localServerEnv = () =>
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => !SERVER_ENV.test(k)));
+
 // A tracking server that dies is started again on the same port (the Lab's MLFLOW_TRACKING_URI names
 // it): after 0.5 s, doubling up to 8 s, at most 5 times in a minute, so a server that cannot run does
 // not spin.
@@ -316,16 +323,20 @@ export async function startLabtrack(options = {}) {
   options.signal?.addEventListener("abort", aborted, { once: true });
 
   const startTracking = async (port) => {
-    tracking = spawnServer(process.execPath, [
-      join(ROOT, "bin", "labtrack.js"),
-      "server",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--data-dir",
-      dataDir,
-    ]);
+    tracking = spawnServer(
+      process.execPath,
+      [
+        join(ROOT, "bin", "labtrack.js"),
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--data-dir",
+        dataDir,
+      ],
+      { env: localServerEnv() },
+    );
     const child = tracking;
     try {
       const m = await waitForLine(child, /listening at (http:\/\/\S+)/, "The tracking server", 20_000);

@@ -164,8 +164,12 @@ async function startKernel(lab: Awaited<ReturnType<typeof running>>, name: strin
 
 describe.skipIf(!existsSync("/proc/self/stat"))("npm start", () => {
   it("stops the servers and every kernel when the process group gets SIGINT (Ctrl-C)", async () => {
-    const run = launch(["--port", "0", "--lab-port", "0"]);
+    // Exported for a team's `labtrack server`, it must not move the local server's data elsewhere.
+    const run = launch(["--port", "0", "--lab-port", "0"], {
+      MLFLOW_BACKEND_STORE_URI: "postgresql://u:secret@127.0.0.1:1/elsewhere",
+    });
     const lab = await running(run);
+    expect(existsSync(join(run.dataDir, "labtrack.db"))).toBe(true);
     const ids = [await startKernel(lab, "python3"), await startKernel(lab, "tslab")];
     const pid = run.child.pid as number;
     // Both kernels are processes of their own, in sessions of their own, below the Lab.
