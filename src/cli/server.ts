@@ -74,6 +74,13 @@ async function openAuth(options: ServerOptions, stores: Stores): Promise<Authori
       if ((e as { code?: string }).code !== "RESOURCE_ALREADY_EXISTS") throw e;
       await users.updateAdmin(username, true);
     });
+  } else if (username && password && !(await users.verifyPassword(username, password))) {
+    // The environment only creates the first admin: applying it on every start would bring back a
+    // password rotated through the API whenever a process restarts with an old environment. Said, so
+    // a changed variable is not silently ignored.
+    process.stderr.write(
+      `labtrack: LABTRACK_ADMIN_PASSWORD is not ${username}'s password in the database and is not applied (it only creates the first admin); to rotate it: labtrack users set-password --username ${username}\n`,
+    );
   }
   if ((await users.count(true)) === 0) {
     throw new UsageError(

@@ -123,3 +123,34 @@ describe("login limits", () => {
     await expect(startServer({ args: ["--auth", ...args] })).rejects.toThrow(message);
   });
 });
+
+describe("the admin password from the environment", () => {
+  it("creates the first admin only; a changed one is said on start, not applied", async () => {
+    const first = await startServer({
+      args: ["--auth"],
+      env: { LABTRACK_ADMIN_USERNAME: "root", LABTRACK_ADMIN_PASSWORD: PASSWORD },
+    });
+    expect(first.startupOutput).not.toContain("LABTRACK_ADMIN_PASSWORD");
+    await first.stop();
+    const again = await startServer({
+      dir: first.dir,
+      args: ["--auth"],
+      env: { LABTRACK_ADMIN_USERNAME: "root", LABTRACK_ADMIN_PASSWORD: "another-password" },
+    });
+    servers.push(again, first);
+    expect(again.startupOutput).toContain(
+      "LABTRACK_ADMIN_PASSWORD is not root's password in the database and is not applied",
+    );
+    const get = (password: string) =>
+      api(again.url)<Body>(
+        "GET",
+        "/experiments/get",
+        { experiment_id: "0" },
+        {
+          headers: { authorization: basic("root", password) },
+        },
+      );
+    expect((await get(PASSWORD)).status).toBe(200);
+    expect((await get("another-password")).status).toBe(401);
+  });
+});

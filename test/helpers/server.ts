@@ -17,6 +17,8 @@ export interface RunningServer {
   /** The `--backend-store-uri` the server was started with. */
   backendStoreUri: string;
   process: ChildProcess;
+  /** What the server printed up to its `listening at` line. */
+  startupOutput: string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Stops the process and removes its data directory. */
   dispose(): Promise<void>;
@@ -73,6 +75,7 @@ export async function startServer(
     dbFile,
     backendStoreUri: backend.uri,
     process: child,
+    startupOutput: output,
     stop,
     async dispose() {
       await stop();
