@@ -23,6 +23,7 @@ const forbidden = (what: string): MlflowError =>
 
 export class Authorizer {
   readonly authenticator: Authenticator;
+  private readonly callers = new WeakMap<FastifyRequest, User>();
 
   constructor(
     readonly users: UserStore,
@@ -38,7 +39,15 @@ export class Authorizer {
       request.headers["x-forwarded-for"],
       this.authenticator.limits.trustedProxies,
     );
-    return this.authenticator.authenticate(request.headers.authorization, address);
+    return this.authenticator.authenticate(request.headers.authorization, address).then((user) => {
+      this.callers.set(request, user);
+      return user;
+    });
+  }
+
+  /** The user `request` authenticated as, once it has (the access log names them). */
+  callerOf(request: FastifyRequest): User | undefined {
+    return this.callers.get(request);
   }
 
   async experimentPermission(user: User, experimentId: string): Promise<Permission> {

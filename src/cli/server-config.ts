@@ -21,6 +21,8 @@ export const OPTION_ENV = {
   auth: "LABTRACK_AUTH",
   defaultPermission: "LABTRACK_DEFAULT_PERMISSION",
   dbWait: "LABTRACK_DB_WAIT",
+  accessLog: "LABTRACK_ACCESS_LOG",
+  labUrl: "LABTRACK_LAB_URL",
 } as const;
 
 export type ConfiguredOption = keyof typeof OPTION_ENV;
@@ -43,6 +45,8 @@ const FLAG: Record<ConfiguredOption, string> = {
   auth: "--auth",
   defaultPermission: "--default-permission",
   dbWait: "--db-wait",
+  accessLog: "--access-log",
+  labUrl: "--lab-url",
 };
 
 /** The name to put in a message about `option`: its environment variable when that set it. */

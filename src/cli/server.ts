@@ -1,7 +1,8 @@
 // `labtrack server`: the tracking server, with MLflow's flag names.
 import cluster from "node:cluster";
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { accessSync, closeSync, constants, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import type { Writable } from "node:stream";
 import { type Command, Option } from "commander";
 import { openArtifactStore } from "../artifacts/open.js";
 import type { ArtifactStore } from "../artifacts/store.js";
@@ -10,7 +11,9 @@ import { PERMISSIONS, type Permission } from "../auth/permissions.js";
 import { UserStore } from "../auth/user-store.js";
 import { buildApp } from "../server/app.js";
 import { defaultAllowedHosts } from "../server/host-guard.js";
+import { openAccessLog } from "../server/observe.js";
 import { openStores, type Stores } from "../store/open.js";
+import { PostgresDriver } from "../store/sql/postgres-driver.js";
 import { VERSION } from "../version.js";
 import {
   envBoolean,
@@ -40,6 +43,12 @@ export interface ServerOptions {
   corsAllowedOrigins?: string;
   /** Seconds to wait for a database that does not answer at start-up (default 60). */
   dbWait?: string;
+  /** One JSON line per request: `-` for stderr, or a file appended to. */
+  accessLog?: string;
+  /** `/metrics` in Prometheus' format: true, or MLflow's directory argument (accepted, not used). */
+  exposePrometheus?: boolean | string;
+  /** JupyterLab's base URL, linked from the run page MLflow's "View run at" opens. */
+  labUrl?: string;
   /** The options an environment variable set, by name (see server-config.ts); the rest are flags. */
   origins?: Origins;
 }
@@ -121,6 +130,68 @@ async function openArtifacts(options: ServerOptions): Promise<ArtifactStore | nu
 
 const DEFAULT_DB_WAIT_S = "60";
 
+/** An http(s) URL without its trailing slash, or a usage error naming the option. */
+function parseLabUrl(text: string | undefined, origins?: Origins): string | null {
+  if (text === undefined || text === "") return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`invalid ${nameOf("labUrl", origins)} '${text}': expected an http(s) URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError(`invalid ${nameOf("labUrl", origins)} '${text}': expected an http(s) URL`);
+  return url.href.replace(/\/+$/, "");
+}
+
+/** The access log's stream, checked writable now so a wrong path is one line at start, not a crash. */
+function accessLogOf(options: ServerOptions): Writable | null {
+  const destination = options.accessLog;
+  if (destination === undefined || destination === "") return null;
+  if (destination !== "-") {
+    try {
+      closeSync(openSync(destination, "a"));
+    } catch (e) {
+      throw new UsageError(
+        `cannot write ${nameOf("accessLog", options.origins)} ${destination}: ${(e as Error).message}`,
+      );
+    }
+  }
+  return openAccessLog(destination);
+}
+
+/** `--expose-prometheus` as a flag or with MLflow's directory; LABTRACK_EXPOSE_PROMETHEUS=true|false|DIR. */
+function metricsEnabled(options: ServerOptions): boolean {
+  if (options.exposePrometheus !== undefined) return options.exposePrometheus !== false;
+  const text = process.env.LABTRACK_EXPOSE_PROMETHEUS;
+  if (text === undefined) return false;
+  try {
+    return envBoolean("LABTRACK_EXPOSE_PROMETHEUS", text);
+  } catch {
+    return true; // a directory, as MLflow's flag takes
+  }
+}
+
+const PING_TIMEOUT_MS = 5000;
+
+/** `SELECT 1`, failing after a few seconds: a readiness probe must answer even when the database hangs. */
+function pingOf(stores: Stores): () => Promise<void> {
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer to SELECT 1 in ${PING_TIMEOUT_MS} ms`)),
+        PING_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([stores.driver.get("SELECT 1 AS ok"), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
 const backendUri = (options: ServerOptions): string =>
   options.backendStoreUri ?? `sqlite:///${resolve(options.dataDir, "labtrack.db")}`;
 
@@ -183,6 +254,16 @@ const printListening = (options: ServerOptions, workers: number, port: number) =
     corsOrigins: list(options.corsAllowedOrigins) ?? [],
     origins: options.origins ?? {},
   });
+  const metrics = metricsEnabled(options);
+  summary.push(
+    `  access log:            ${options.accessLog === "-" ? "stderr" : (options.accessLog ?? "off")}`,
+    `  metrics:               ${metrics ? `/metrics${authEnabled(options) ? " (needs a user)" : ""}${workers > 1 ? ", per worker process" : ""}` : "off"}`,
+    `  lab URL (run links):   ${parseLabUrl(options.labUrl) ?? "none"}`,
+  );
+  if (typeof options.exposePrometheus === "string")
+    summary.push(
+      `  note: --expose-prometheus ${options.exposePrometheus}: the directory is not used (metrics are kept in memory)`,
+    );
   process.stdout.write(
     `Labtrack tracking server listening at http://${shownHost}:${port}\n${summary.join("\n")}\n`,
   );
@@ -228,6 +309,8 @@ export async function runServer(options: ServerOptions): Promise<void> {
   const workers = parseWorkers(options.workers, options.origins);
   if (workers > 1 && cluster.isPrimary) return runPrimary(options, workers);
   const port = parsePort(options.port, options.origins);
+  const labUrl = parseLabUrl(options.labUrl, options.origins);
+  const accessLog = accessLogOf(options);
   const artifacts = await openArtifacts(options);
   const stores = await open(options);
   let auth: Authorizer | null;
@@ -245,6 +328,19 @@ export async function runServer(options: ServerOptions): Promise<void> {
     hostGuard: {
       allowedHosts: list(options.allowedHosts) ?? defaultAllowedHosts(options.host),
       corsOrigins: list(options.corsAllowedOrigins) ?? [],
+    },
+    accessLog,
+    exposeMetrics: metricsEnabled(options),
+    labUrl,
+    database: {
+      ping: pingOf(stores),
+      pool:
+        stores.driver instanceof PostgresDriver
+          ? () => {
+              const pool = (stores.driver as PostgresDriver).pool;
+              return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+            }
+          : undefined,
     },
   });
   try {
@@ -379,6 +475,24 @@ export function registerServerCommand(program: Command): void {
         "--db-wait <seconds>",
         "how long to keep trying a PostgreSQL database that does not answer at start-up (0: try once)",
         DEFAULT_DB_WAIT_S,
+      ),
+    )
+    .addOption(
+      envOption(
+        "accessLog",
+        "--access-log <destination>",
+        "one JSON line per request (time, method, route, status, duration_ms, user, request_id): - for stderr, or a file (default: off)",
+      ),
+    )
+    .option(
+      "--expose-prometheus [directory]",
+      "serve Prometheus metrics at /metrics (MLflow's flag; its directory is accepted and not used) (env: LABTRACK_EXPOSE_PROMETHEUS=true|false)",
+    )
+    .addOption(
+      envOption(
+        "labUrl",
+        "--lab-url <url>",
+        "JupyterLab's URL, linked from the page MLflow's 'View run at' links open",
       ),
     )
     .action(async (options: ServerOptions, command: Command) => {

@@ -1,7 +1,8 @@
 // The HTTP application: MLflow's RPC routes under both API prefixes, health and version, and one error
 // shape for everything that goes wrong.
+import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
-import type { Duplex } from "node:stream";
+import type { Duplex, Writable } from "node:stream";
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -17,7 +18,9 @@ import { MlflowError } from "../store/errors.js";
 import type { RegistryStore } from "../store/registry-types.js";
 import type { TrackingStore } from "../store/types.js";
 import { VERSION } from "../version.js";
+import { HOME_CSP, homePage } from "./home-page.js";
 import { type HostGuardOptions, installHostGuard } from "./host-guard.js";
+import { installObservability, noteCause, type PoolStats } from "./observe.js";
 import { Fields, parseJsonBody, queryToObject } from "./request.js";
 import { artifactListRoutes } from "./routes/artifact-list.js";
 import { registerArtifactRoutes } from "./routes/artifacts.js";
@@ -65,6 +68,16 @@ export interface AppOptions {
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
   logger?: boolean;
+  /** One JSON line per request (`--access-log`); none when absent. */
+  accessLog?: Writable | null;
+  /** Where the error line of every answer of 500 and more goes (default stderr). */
+  errorLog?: Writable;
+  /** Serve Prometheus' `GET /metrics` (`--expose-prometheus`). */
+  exposeMetrics?: boolean;
+  /** The database, for `/health/ready` and the pool's metrics. */
+  database?: { ping(): Promise<void>; pool?: () => PoolStats };
+  /** JupyterLab's base URL (`--lab-url`): the run page links to it. */
+  labUrl?: string | null;
 }
 
 export const RPC_ROUTES: readonly RpcRoute[] = [
@@ -128,6 +141,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       server.on("clientError", answerClientError);
       return server;
     },
+    // Unique across processes, so that a line of one worker's log is never confused with another's.
+    genReqId: () => randomUUID(),
     routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, maxParamLength: 1000 },
   });
   const ctx: ServerContext = {
@@ -143,7 +158,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((error: FastifyError | MlflowError | SearchError, _request, reply) => {
+  const metrics = installObservability(app, {
+    accessLog: options.accessLog ?? null,
+    errorLog: options.errorLog,
+    metrics: options.exposeMetrics,
+    pool: options.database?.pool,
+    userOf: (request) => ctx.auth?.callerOf(request)?.username,
+  });
+
+  app.setErrorHandler((error: FastifyError | MlflowError | SearchError, request, reply) => {
+    // The error line (observe.ts) of a 5xx says why; a 4xx is the caller's and has its answer.
+    noteCause(request, error);
     if (error instanceof MlflowError || error instanceof SearchError) {
       const status = error instanceof MlflowError ? error.status : 400;
       if (error.code === "UNAUTHENTICATED") reply.header("www-authenticate", 'Basic realm="Labtrack"');
@@ -161,7 +186,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
       return sendError(reply, 503, "TEMPORARILY_UNAVAILABLE", "The database is busy; retry the request.");
     }
-    reply.log.error(error);
     return sendError(reply, 500, "INTERNAL_ERROR", `Internal error: ${error.message}`);
   });
 
@@ -174,7 +198,47 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ),
   );
 
+  // Liveness and readiness are open to everyone (load balancers and probes do not log in): they say
+  // only whether the process is up and whether its database answers; the cause goes to the error log.
   app.get("/health", async (_req, reply) => reply.type("text/plain").send("OK"));
+  const database = options.database;
+  app.get("/health/ready", async (request, reply) => {
+    if (database) {
+      try {
+        await database.ping();
+      } catch (e) {
+        noteCause(request, e);
+        return reply
+          .code(503)
+          .type("application/json")
+          .send({ status: "unavailable", reason: "the database does not answer" });
+      }
+    }
+    return reply.type("application/json").send({ status: "ready" });
+  });
+  // Metrics reveal no data, but their routes and rates are the server's business: with authentication
+  // on they need a user (Prometheus' basic_auth or bearer), whatever address the server is bound to,
+  // since a reverse proxy on the same host would otherwise publish a loopback-only exception.
+  if (metrics) {
+    app.get("/metrics", async (request, reply) => {
+      if (ctx.auth) await ctx.auth.authenticate(request);
+      return reply.type("text/plain; version=0.0.4; charset=utf-8").send(metrics.render());
+    });
+  }
+  // MLflow's "View run at <uri>/#/experiments/…/runs/…". With authentication on, the page itself asks
+  // for a user, so the browser's Basic prompt comes on navigation and its credentials then go with
+  // the page's same-origin requests.
+  const page = homePage({ version: VERSION, apiBase: "ajax-api/2.0/mlflow", labUrl: options.labUrl ?? null });
+  app.get("/", async (request, reply) => {
+    if (ctx.auth) await ctx.auth.authenticate(request);
+    return reply
+      .header("content-security-policy", HOME_CSP)
+      .header("x-content-type-options", "nosniff")
+      .header("referrer-policy", "no-referrer")
+      .header("cache-control", "no-cache")
+      .type("text/html; charset=utf-8")
+      .send(page);
+  });
   app.get("/version", async (_req, reply) => reply.type("text/plain").send(VERSION));
 
   for (const prefix of API_PREFIXES) registerRpc(app, prefix, RPC_ROUTES, ctx);
