@@ -33,17 +33,21 @@ test("models: search, details, stage transition, aliases, tags, errors, run link
   await lab.open();
   await watchOpenRun(lab);
   // From the palette, as a user would.
-  await lab.command("apputils:activate-command-palette");
-  // Typed only once the palette has the focus, and the command clicked once it is listed: on a busy
-  // machine keys typed at once landed before the palette was ready, and Enter ran nothing.
-  const input = lab.page.locator(".lm-CommandPalette-input");
-  await expect(input).toBeFocused();
-  await input.pressSequentially("Labtrack: Model Registry");
-  const item = lab.page.locator(".lm-CommandPalette-item:visible", {
-    has: lab.page.locator(".lm-CommandPalette-itemLabel", { hasText: /^Labtrack: Model Registry$/ }),
-  });
-  await expect(item).toHaveCount(1);
-  await item.click();
+  // Typed once the palette has the focus, and the listed command clicked. Retried as a whole: on a busy
+  // machine JupyterLab's modal palette may close before the click (it hides when it loses the focus,
+  // e.g. to a widget that finishes restoring late), as it would for a user, who would open it again.
+  await expect(async () => {
+    await lab.command("apputils:activate-command-palette");
+    const input = lab.page.locator(".lm-CommandPalette-input");
+    await expect(input).toBeFocused({ timeout: 5_000 });
+    await input.fill("");
+    await input.pressSequentially("Labtrack: Model Registry");
+    const item = lab.page.locator(".lm-CommandPalette-item:visible", {
+      has: lab.page.locator(".lm-CommandPalette-itemLabel", { hasText: /^Labtrack: Model Registry$/ }),
+    });
+    await item.click({ timeout: 5_000 });
+    await expect(view(lab)).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 90_000 });
   await expect(view(lab)).toBeVisible();
 
   // Search and paging.
