@@ -144,8 +144,8 @@ function parseLabUrl(text: string | undefined, origins?: Origins): string | null
   return url.href.replace(/\/+$/, "");
 }
 
-/** The access log's stream, checked writable now so a wrong path is one line at start, not a crash. */
-function accessLogOf(options: ServerOptions): Writable | null {
+/** The access log's destination, checked writable now so a wrong path is one line at start, not a crash. */
+function checkAccessLog(options: ServerOptions): string | null {
   const destination = options.accessLog;
   if (destination === undefined || destination === "") return null;
   if (destination !== "-") {
@@ -157,7 +157,12 @@ function accessLogOf(options: ServerOptions): Writable | null {
       );
     }
   }
-  return openAccessLog(destination);
+  return destination;
+}
+
+function accessLogOf(options: ServerOptions): Writable | null {
+  const destination = checkAccessLog(options);
+  return destination === null ? null : openAccessLog(destination);
 }
 
 /** `--expose-prometheus` as a flag or with MLflow's directory; LABTRACK_EXPOSE_PROMETHEUS=true|false|DIR. */
@@ -275,6 +280,9 @@ const printListening = (options: ServerOptions, workers: number, port: number) =
  */
 async function runPrimary(options: ServerOptions, workers: number): Promise<void> {
   parsePort(options.port, options.origins);
+  // Checked here too: a worker refusing its options would exit, and be forked again, forever.
+  parseLabUrl(options.labUrl, options.origins);
+  checkAccessLog(options);
   // Migrate once before forking so workers never race on an empty database.
   await (await open(options)).close();
   let announced = false;

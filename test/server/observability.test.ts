@@ -137,6 +137,14 @@ describe("observability without authentication (SQLite)", () => {
   }, 30_000);
 });
 
+it("refuses an access log it cannot write in one line, with one process or several", async () => {
+  for (const workers of ["1", "2"]) {
+    await expect(
+      startServer({ args: ["--workers", workers, "--access-log", "/nonexistent-dir/access.log"] }),
+    ).rejects.toThrow(/cannot write --access-log \/nonexistent-dir\/access.log: ENOENT/);
+  }
+}, 30_000);
+
 describe("observability with authentication", () => {
   it("names the user in the access log; /metrics and / need a user, health does not", async () => {
     const dir = mkdtempSync(join(tmpdir(), "labtrack-test-"));
