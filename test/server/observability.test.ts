@@ -1,6 +1,7 @@
 // Issue 20, items 5 and 7 against real `labtrack server` processes: the access log, the error line of
 // a 503, Prometheus metrics, /health and /health/ready, and the page MLflow's "View run at" opens.
 import { mkdtempSync, readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -41,6 +42,18 @@ async function linesOf(file: string, count: number): Promise<AccessLine[]> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`fewer than ${count} lines in ${file}: ${readFileSync(file, "utf8")}`);
+}
+
+/** A GET with a Host header of our choosing (fetch sets its own). */
+function getWithHost(url: string, host: string): Promise<number> {
+  return new Promise((done, fail) => {
+    const req = httpRequest(url, { headers: { host } }, (res) => {
+      res.resume();
+      done(res.statusCode ?? 0);
+    });
+    req.on("error", fail);
+    req.end();
+  });
 }
 
 /** The value of one sample of the exposition, or undefined when the series is absent. */
@@ -102,6 +115,10 @@ describe("observability without authentication (SQLite)", () => {
     expect(sample(after, `labtrack_http_request_duration_seconds_count{${route}}`)).toBe(2);
     // Route patterns, never URLs: the query string of the GET is not a label.
     expect(after).not.toContain("12345");
+    // The new routes are behind the Host guard (DNS rebinding) like the API.
+    for (const path of ["/metrics", "/", "/health/ready"]) {
+      expect(await getWithHost(`${s.url}${path}`, "evil.example")).toBe(403);
+    }
   }, 60_000);
 
   it("serves no /metrics without --expose-prometheus and writes no access log by default", async () => {
