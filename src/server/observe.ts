@@ -149,6 +149,10 @@ export function installObservability(app: FastifyInstance, options: ObserveOptio
   const metrics = options.metrics ? new Metrics(options.pool) : null;
   const errorLog = options.errorLog ?? process.stderr;
   const accessLog = options.accessLog ?? null;
+  // The id of the log lines, on the answer too: a client's report can name the line to look for.
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
   app.addHook("onResponse", async (request, reply) => {
     const ms = reply.elapsedTime;
     const route = routeOf(request);

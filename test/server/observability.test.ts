@@ -119,6 +119,16 @@ describe("observability without authentication (SQLite)", () => {
     for (const path of ["/metrics", "/", "/health/ready"]) {
       expect(await getWithHost(`${s.url}${path}`, "evil.example")).toBe(403);
     }
+    // The answer names its log line.
+    const version = await fetch(`${s.url}/version`);
+    const id = version.headers.get("x-request-id");
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    let mine: AccessLine[] = [];
+    for (let i = 0; i < 50 && mine.length === 0; i++) {
+      mine = (await linesOf(log, 1)).filter((l) => l.request_id === id);
+      if (mine.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(mine).toMatchObject([{ route: "/version", status: 200 }]);
   }, 60_000);
 
   it("serves no /metrics without --expose-prometheus and writes no access log by default", async () => {
