@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerAuthAdmin } from "./auth-admin.js";
+import { registerMaintenanceCommands } from "./maintenance.js";
 import { registerServerCommand } from "./server.js";
 import { registerStartCommand } from "./start.js";
 import { UsageError } from "./store-uri.js";
@@ -17,6 +18,7 @@ registerServerCommand(program);
 registerStartCommand(program);
 registerUsersCommand(program);
 registerAuthAdmin(program);
+registerMaintenanceCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -194,6 +194,19 @@ export interface BulkIntervalInput {
   maxResults: number;
 }
 
+/** What a purge removed from the database and left in the artifact store, for the caller to remove. */
+export interface PurgedRun {
+  runId: string;
+  artifactUri: string;
+}
+
+export interface PurgedExperiment {
+  experimentId: string;
+  runs: PurgedRun[];
+  /** The experiment's logged models, whose artifacts are the caller's too. */
+  models: { modelId: string; artifactLocation: string }[];
+}
+
 /**
  * The storage interface. SQLite and PostgreSQL implement it with the same behaviour down to ordering
  * and error codes; every method that writes does so in one transaction (all or nothing).
@@ -240,6 +253,16 @@ export interface TrackingStore {
 
   getMetricHistory(input: HistoryInput): Promise<Page<Metric>>;
   getMetricHistoryBulkInterval(input: BulkIntervalInput): Promise<MetricWithRunId[]>;
+
+  /**
+   * Garbage collection (`labtrack gc`, MLflow's `gc`): runs deleted at or before `before` (ms since
+   * the epoch) and deleted experiments last updated at or before it; every deleted one when null.
+   */
+  listDeleted(before: number | null): Promise<{ runIds: string[]; experimentIds: string[] }>;
+  /** Removes a deleted run and every row it owns, in one transaction; its artifacts are the caller's. */
+  purgeRun(runId: string): Promise<PurgedRun>;
+  /** Removes a deleted experiment with its runs, logged models and datasets, in one transaction. */
+  purgeExperiment(experimentId: string): Promise<PurgedExperiment>;
 
   close(): Promise<void>;
 }
