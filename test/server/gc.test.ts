@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { psqlAt } from "../helpers/postgres.js";
 import { type S3Server, startS3 } from "../helpers/s3.js";
@@ -129,6 +130,33 @@ describe.each([
     return ((found.runs ?? []) as Body[]).map((r) => r.info.run_id as string);
   };
 
+  /** Rows the runs still have in any table a run owns, read from the database itself. */
+  async function rowsOf(runIds: string[]): Promise<Record<string, number>> {
+    const tables = ["runs", "params", "tags", "metrics", "latest_metrics", "run_inputs", "input_tags"];
+    const counts: Record<string, number> = {};
+    if (testBackend() === "sqlite") {
+      const db = new Database(server.dbFile, { readonly: true });
+      for (const table of tables)
+        counts[table] = (
+          db
+            .prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE run_uuid IN (SELECT value FROM json_each(?))`)
+            .get(JSON.stringify(runIds)) as { n: number }
+        ).n;
+      db.close();
+      return counts;
+    }
+    const client = new pg.Client(server.backendStoreUri);
+    await client.connect();
+    for (const table of tables)
+      counts[table] = Number(
+        (await client.query(`SELECT COUNT(*) AS n FROM ${table} WHERE run_uuid = ANY($1)`, [runIds])).rows[0]
+          .n,
+      );
+    await client.end();
+    return counts;
+  }
+  const none = { runs: 0, params: 0, tags: 0, metrics: 0, latest_metrics: 0, run_inputs: 0, input_tags: 0 };
+
   it("removes deleted runs with their rows and artifacts, and nothing of the others", async () => {
     const experimentId = (await ok("POST", "/experiments/create", { name: "gc-runs" }))
       .experiment_id as string;
@@ -136,6 +164,15 @@ describe.each([
     const gone = [await fullRun(experimentId, "gone-1"), await fullRun(experimentId, "gone-2")];
     for (const runId of gone) await ok("POST", "/runs/delete", { run_id: runId });
     expect(await artifactFiles(experimentId, gone[0] as string)).toEqual(["weights.bin"]);
+    expect(await rowsOf(gone)).toEqual({
+      runs: 2,
+      params: 2,
+      tags: 4,
+      metrics: 4,
+      latest_metrics: 2,
+      run_inputs: 2,
+      input_tags: 2,
+    });
 
     // A run that is not deleted, named with a deleted one: MLflow's error, nothing removed.
     const refused = await gc("--run-ids", `${gone[0]},${kept}`);
@@ -164,6 +201,7 @@ describe.each([
       if (isLocal) expect(existsSync(runDirectory(experimentId, runId))).toBe(false);
     }
     expect(await deletedRunIds(experimentId)).toEqual([]);
+    expect(await rowsOf(gone)).toEqual(none);
 
     // The active run keeps everything.
     const run = (await ok("GET", "/runs/get", { run_id: kept })).run;
@@ -210,6 +248,7 @@ describe.each([
     expect(done.stdout).toContain("gc: removed 2 runs and 1 experiment");
 
     await fails("GET", "/experiments/get", { experiment_id: experimentId }, 404, "RESOURCE_DOES_NOT_EXIST");
+    expect(await rowsOf(runs)).toEqual(none);
     for (const runId of runs) {
       await fails("GET", "/runs/get", { run_id: runId }, 404, "RESOURCE_DOES_NOT_EXIST");
       expect(await artifactFiles(experimentId, runId)).toEqual([]);
@@ -223,6 +262,27 @@ describe.each([
     // The other experiment is untouched.
     expect((await ok("GET", "/runs/get", { run_id: otherRun })).run.data.params).toHaveLength(1);
     expect(await artifactFiles(other, otherRun)).toEqual(["weights.bin"]);
+  });
+
+  it("names the artifacts it could not remove, after removing the rows", async () => {
+    // An artifact location no store can open: the run's rows go, its files are left to the operator.
+    const experimentId = (
+      await ok("POST", "/experiments/create", {
+        name: "gc-unreachable",
+        artifact_location: "ftp://files.example/exp",
+      })
+    ).experiment_id as string;
+    const runId = (await ok("POST", "/runs/create", { experiment_id: experimentId })).run.info
+      .run_id as string;
+    await ok("POST", "/runs/delete", { run_id: runId });
+    const done = await gc("--run-ids", runId);
+    expect(done.status).toBe(1);
+    expect(done.stdout).toContain(`Run with ID ${runId} has been permanently deleted.`);
+    expect(done.stderr).toContain(
+      `the artifacts of run ${runId} at ftp://files.example/exp/${runId}/artifacts were not removed`,
+    );
+    expect(done.stdout).toContain("1 artifact location(s) left to remove by hand");
+    await fails("GET", "/runs/get", { run_id: runId }, 404, "RESOURCE_DOES_NOT_EXIST");
   });
 });
 
