@@ -116,7 +116,8 @@ async function gc(o: GcFlags): Promise<number> {
     port: "0",
     workers: "1",
     defaultPermission: "READ",
-    dbWait: "0",
+    // A maintenance command does not wait for a database that is down, unless asked to.
+    dbWait: process.env.LABTRACK_DB_WAIT ?? "0",
   });
   const store: TrackingStore = stores.tracking;
   try {

@@ -234,6 +234,27 @@ describe.each([
     const other = (await ok("POST", "/experiments/create", { name: "gc-other" })).experiment_id as string;
     const runs = [await fullRun(experimentId, "a"), await fullRun(experimentId, "b")];
     const otherRun = await fullRun(other, "other");
+    // An MLflow 3 logged model of the experiment, with a file: it goes with the experiment.
+    const modelId = (
+      await ok("POST", "/logged-models", { experiment_id: experimentId, source_run_id: runs[0] })
+    ).model.info.model_id as string;
+    const modelFiles = async () =>
+      (
+        ((
+          await ok(
+            "GET",
+            "/artifacts",
+            { path: `${experimentId}/models/${modelId}/artifacts` },
+            "/api/2.0/mlflow-artifacts",
+          )
+        ).files ?? []) as { path: string }[]
+      ).map((f) => f.path.split("/").at(-1));
+    const put = await fetch(`${server.url}${ARTIFACTS}/${experimentId}/models/${modelId}/artifacts/MLmodel`, {
+      method: "PUT",
+      body: "flavors: {}\n",
+    });
+    expect(put.status).toBe(200);
+    expect(await modelFiles()).toEqual(["MLmodel"]);
 
     const refused = await gc("--experiment-ids", other);
     expect(refused.status).not.toBe(0);
@@ -249,6 +270,8 @@ describe.each([
 
     await fails("GET", "/experiments/get", { experiment_id: experimentId }, 404, "RESOURCE_DOES_NOT_EXIST");
     expect(await rowsOf(runs)).toEqual(none);
+    expect(await modelFiles()).toEqual([]);
+    if (isLocal) expect(existsSync(join(destination(), experimentId, "models", modelId))).toBe(false);
     for (const runId of runs) {
       await fails("GET", "/runs/get", { run_id: runId }, 404, "RESOURCE_DOES_NOT_EXIST");
       expect(await artifactFiles(experimentId, runId)).toEqual([]);
