@@ -231,7 +231,9 @@ async function onDatabase<T>(location: StoreLocation, fn: () => Promise<T>): Pro
   try {
     return await fn();
   } catch (e) {
-    throw new Error(`cannot use the database at ${describe(location)}: ${(e as Error).message}`);
+    // The driver's advice to API clients ("retry the request") means nothing on a command line.
+    const reason = (e as Error).message.replace(/; retry the request\.$/, "");
+    throw new Error(`cannot use the database at ${describe(location)}: ${reason}`);
   }
 }
 
