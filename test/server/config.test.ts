@@ -160,7 +160,8 @@ describe("a PostgreSQL database that does not answer at start-up", () => {
     const { code, ms } = await s.exited;
     const { stdout, stderr } = s.output();
     expect(code).toBe(1);
-    expect(ms).toBeLessThan(3000 + 5000);
+    // At the limit, not at the 60 s default: the margin is for a busy machine's process start-up.
+    expect(ms).toBeLessThan(3000 + 20_000);
     expect(`${stdout}${stderr}`).not.toContain("secret");
     const masked = `postgresql://u:***@127.0.0.1:${port}/db`;
     const lines = stderr.trimEnd().split("\n");
