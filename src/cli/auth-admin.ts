@@ -6,6 +6,7 @@ import { LOGIN_ENV, LoginSettingsError, loginLimitsFrom } from "../auth/login-li
 import { UserStore } from "../auth/user-store.js";
 import { open } from "./server.js";
 import { UsageError } from "./store-uri.js";
+import { passwordFromStdin } from "./users.js";
 
 interface LoginFlags {
   trustedProxies?: string;
@@ -43,14 +44,7 @@ function extendServer(server: Command): void {
     });
 }
 
-async function readPassword(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError("pipe the new password on stdin");
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks)
-    .toString("utf8")
-    .replace(/\r?\n$/, "");
-}
+const readPassword = (): Promise<string> => passwordFromStdin("pipe the new password on stdin");
 
 type StoreFlags = { username: string; backendStoreUri?: string; dataDir: string };
 

@@ -4,15 +4,20 @@ import { UserStore } from "../auth/user-store.js";
 import { open, type ServerOptions } from "./server.js";
 import { UsageError } from "./store-uri.js";
 
-async function readPassword(): Promise<string> {
-  const fromEnv = process.env.LABTRACK_ADMIN_PASSWORD;
-  if (fromEnv) return fromEnv;
-  if (process.stdin.isTTY) throw new UsageError("set LABTRACK_ADMIN_PASSWORD or pipe the password on stdin");
+/** A password piped on stdin (never an argument: it would show in `ps`), without its final newline. */
+export async function passwordFromStdin(whenTerminal: string): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError(whenTerminal);
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks)
     .toString("utf8")
     .replace(/\r?\n$/, "");
+}
+
+async function readPassword(): Promise<string> {
+  const fromEnv = process.env.LABTRACK_ADMIN_PASSWORD;
+  if (fromEnv) return fromEnv;
+  return passwordFromStdin("set LABTRACK_ADMIN_PASSWORD or pipe the password on stdin");
 }
 
 const storeOptions = (o: { backendStoreUri?: string; dataDir: string }): ServerOptions => ({

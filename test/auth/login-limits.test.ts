@@ -1,6 +1,8 @@
 // Failed logins lock a user name (from the client they came from), never another user; the lock ends
 // by itself after the window or when an admin lifts it; X-Forwarded-For names the client only when it
 // comes from a trusted proxy.
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { api, type RunningServer, startServer } from "../helpers/server.js";
 
@@ -9,6 +11,7 @@ const PASSWORD = "pass-word-123";
 const basic = (user: string, password = PASSWORD) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
+const BIN = resolve(import.meta.dirname, "../../bin/labtrack.js");
 const servers: RunningServer[] = [];
 afterAll(async () => {
   for (const s of servers) await s.dispose();
@@ -152,5 +155,15 @@ describe("the admin password from the environment", () => {
       );
     expect((await get(PASSWORD)).status).toBe(200);
     expect((await get("another-password")).status).toBe(401);
+
+    // The rotation the line points to: a password piped on stdin, in force on the running server.
+    const set = spawnSync(
+      process.execPath,
+      [BIN, "users", "set-password", "--username", "root", "--backend-store-uri", again.backendStoreUri],
+      { input: "another-password\n", encoding: "utf8", timeout: 60_000 },
+    );
+    expect(set.status, set.stderr).toBe(0);
+    await expect.poll(async () => (await get("another-password")).status, { timeout: 10_000 }).toBe(200);
+    expect((await get(PASSWORD)).status).toBe(401);
   });
 });
