@@ -186,7 +186,8 @@ describe("a PostgreSQL database that does not answer at start-up", () => {
     });
     const quick = await once.exited;
     expect(quick.code).toBe(1);
-    expect(quick.ms).toBeLessThan(5000);
+    // Far below the 600 s the variable asks for; the margin is a busy machine's process start-up.
+    expect(quick.ms).toBeLessThan(30_000);
     expect(once.output().stderr).toMatch(/no answer in 0 s \(1 attempt\)/);
   }, 30_000);
 
