@@ -6,7 +6,7 @@ import { LOGIN_ENV, LoginSettingsError, loginLimitsFrom } from "../auth/login-li
 import { UserStore } from "../auth/user-store.js";
 import { open } from "./server.js";
 import { UsageError } from "./store-uri.js";
-import { passwordFromStdin } from "./users.js";
+import { passwordFromStdin, storeOptions } from "./users.js";
 
 interface LoginFlags {
   trustedProxies?: string;
@@ -50,14 +50,7 @@ type StoreFlags = { username: string; backendStoreUri?: string; dataDir: string 
 
 /** Runs `fn` on the users of the server's database, with store errors as usage errors. */
 async function withUsers(o: StoreFlags, fn: (users: UserStore) => Promise<string>): Promise<void> {
-  const stores = await open({
-    backendStoreUri: o.backendStoreUri,
-    dataDir: o.dataDir,
-    host: "127.0.0.1",
-    port: "0",
-    workers: "1",
-    defaultPermission: "READ",
-  });
+  const stores = await open(storeOptions(o));
   try {
     process.stdout.write(`${await fn(new UserStore(stores.driver))}\n`);
   } catch (e) {

@@ -20,7 +20,8 @@ async function readPassword(): Promise<string> {
   return passwordFromStdin("set LABTRACK_ADMIN_PASSWORD or pipe the password on stdin");
 }
 
-const storeOptions = (o: { backendStoreUri?: string; dataDir: string }): ServerOptions => ({
+/** The server options that only open a server's database (for the `users` commands). */
+export const storeOptions = (o: { backendStoreUri?: string; dataDir: string }): ServerOptions => ({
   backendStoreUri: o.backendStoreUri,
   dataDir: o.dataDir,
   host: "127.0.0.1",
