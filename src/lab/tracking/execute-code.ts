@@ -3,19 +3,9 @@
 import type { ISessionContext } from "@jupyterlab/apputils";
 import type { CodeCell } from "@jupyterlab/cells";
 import type { KernelMessage } from "@jupyterlab/services";
+import type { ExecuteReply, ExecutionOutcome } from "../../tracking/types.js";
 
-export type ExecutionOutcome =
-  | { kind: "ok"; reply: KernelMessage.IExecuteReplyMsg }
-  | {
-      kind: "error";
-      reply: KernelMessage.IExecuteReplyMsg;
-      ename: string;
-      evalue: string;
-      traceback: string[];
-    }
-  | { kind: "aborted"; reply?: KernelMessage.IExecuteReplyMsg | undefined }
-  /** The kernel went away (restart, death, shutdown) before it answered. */
-  | { kind: "lost"; reason: string };
+export type { ExecutionOutcome } from "../../tracking/types.js";
 
 /**
  * `userExpressions` ride along with the code (evaluated by the kernel after it, when it succeeded), so
@@ -43,17 +33,16 @@ export async function executeInCell(
       metadata as never,
     );
     cell.outputArea.future = future;
-    const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
-    model.executionCount = reply.content.execution_count;
-    const content = reply.content;
-    if (content.status === "ok") return { kind: "ok", reply };
-    if (content.status === "error")
+    const reply = ((await future.done) as KernelMessage.IExecuteReplyMsg).content as ExecuteReply;
+    model.executionCount = reply.execution_count;
+    if (reply.status === "ok") return { kind: "ok", reply };
+    if (reply.status === "error")
       return {
         kind: "error",
         reply,
-        ename: content.ename,
-        evalue: content.evalue,
-        traceback: content.traceback,
+        ename: reply.ename ?? "",
+        evalue: reply.evalue ?? "",
+        traceback: reply.traceback ?? [],
       };
     return { kind: "aborted", reply };
   } catch (e) {

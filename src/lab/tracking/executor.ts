@@ -5,10 +5,11 @@ import type { JupyterFrontEnd } from "@jupyterlab/application";
 import type { CodeCell } from "@jupyterlab/cells";
 import { type INotebookCellExecutor, runCell } from "@jupyterlab/notebook";
 import { parseCell } from "../../magics/index.js";
+import { MagicCell, type MagicContext } from "../../tracking/magic-cell.js";
+import { writeError } from "../../tracking/outputs.js";
 import type { TrackingConnection } from "../connection.js";
 import { __ } from "../i18n.js";
-import { MagicCell, type MagicContext } from "./magic-cell.js";
-import { writeError } from "./outputs.js";
+import { labCell, labNotebook, labTarget, sessionKernel } from "./adapters.js";
 
 function base64ToBytes(b64: string): Uint8Array {
   const binary = atob(b64.replace(/\s+/g, ""));
@@ -79,7 +80,7 @@ export function createCellExecutor(
         const model = (cell as CodeCell).model;
         model.sharedModel.transact(() => model.clearExecution(), false);
         writeError(
-          model,
+          labCell(cell as CodeCell, sessionContext),
           "LabtrackError",
           __("Labtrack did not start in this JupyterLab (see the browser console); this cell was not run"),
         );
@@ -105,10 +106,10 @@ export function createCellExecutor(
     try {
       ok = await new MagicCell(
         {
-          cell: codeCell,
-          notebook: options.notebook,
-          sessionContext,
-          connection,
+          cell: labCell(codeCell, sessionContext),
+          notebook: labNotebook(options.notebook, sessionContext),
+          kernel: (start) => sessionKernel(sessionContext, start),
+          target: labTarget(connection),
           user: app.serviceManager.user?.identity?.username,
           readFile,
           listDir,

@@ -1,7 +1,7 @@
 // Finding the experiment a notebook tracks into, creating it when missing (as mlflow.set_experiment).
-import { MlflowApiError } from "../../client/errors.js";
-import type { RestClient } from "../../client/rest.js";
-import type { WireExperiment } from "../../client/wire.js";
+import { MlflowApiError } from "../client/errors.js";
+import type { RestClient } from "../client/rest.js";
+import type { WireExperiment } from "../client/wire.js";
 
 /** By name, without a 404 for a missing one (browsers log every failed request in the console). */
 async function findByName(client: RestClient, name: string): Promise<WireExperiment | null> {

@@ -1,6 +1,5 @@
 // Talks to the cell's kernel on Labtrack's behalf, without ever writing into the cell's output or the
 // kernel's history: set MLFLOW_* variables, read variables after the code ran, flush the client.
-import type { Kernel, KernelMessage } from "@jupyterlab/services";
 import {
   flushClientCode,
   fromJsonValue,
@@ -14,6 +13,7 @@ import {
   setEnvExpression,
   variablesFromOutput,
 } from "./kernel-language.js";
+import type { ExecuteContent, ExecuteReply, IOPubMessage, TrackingKernel } from "./types.js";
 
 export type VariableValue = number | string | null;
 
@@ -31,13 +31,8 @@ export interface AfterCell {
 type ExpressionResult = { status?: string; ename?: string; evalue?: string; data?: Record<string, unknown> };
 
 /** The message of one user expression's error (else its name), or null when it evaluated or was not asked. */
-export function expressionError(
-  reply: KernelMessage.IExecuteReplyMsg | undefined,
-  key: string,
-): string | null {
-  const answered = (reply?.content as { user_expressions?: Record<string, ExpressionResult> } | undefined)
-    ?.user_expressions;
-  const r = answered?.[key];
+export function expressionError(reply: ExecuteReply | undefined, key: string): string | null {
+  const r = reply?.user_expressions?.[key] as ExpressionResult | undefined;
   if (r?.status !== "error") return null;
   return r.evalue || r.ename || "Error";
 }
@@ -45,15 +40,14 @@ export function expressionError(
 /** Kernels found not to answer user_expressions (by kernel id), so the fallback is used at once. */
 const noUserExpressions = new Set<string>();
 
-/** Kernels (by connection) where the IPython env transformer is installed; a restart forgets it. */
-const transformerInstalled = new WeakMap<Kernel.IKernelConnection, Promise<boolean>>();
+/** Kernels where the IPython env transformer is installed; a restart forgets it. */
+const transformerInstalled = new WeakMap<TrackingKernel, Promise<boolean>>();
 
 export class KernelBridge {
-  constructor(private readonly kernel: Kernel.IKernelConnection) {}
+  constructor(private readonly kernel: TrackingKernel) {}
 
   async family(): Promise<KernelFamily> {
-    const info = await this.kernel.info;
-    return kernelFamily(info.language_info?.name);
+    return kernelFamily(await this.kernel.language());
   }
 
   get kernelName(): string {
@@ -63,17 +57,15 @@ export class KernelBridge {
   /** Runs code invisibly; resolves with the reply and every iopub message it caused. */
   async quietly(
     code: string,
-    extra: Partial<KernelMessage.IExecuteRequestMsg["content"]> = {},
-  ): Promise<{ reply: KernelMessage.IExecuteReplyMsg; iopub: KernelMessage.IIOPubMessage[] }> {
-    const iopub: KernelMessage.IIOPubMessage[] = [];
-    const future = this.kernel.requestExecute(
+    extra: Partial<ExecuteContent> = {},
+  ): Promise<{ reply: ExecuteReply; iopub: IOPubMessage[] }> {
+    const iopub: IOPubMessage[] = [];
+    const reply = await this.kernel.execute(
       { code, silent: false, store_history: false, allow_stdin: false, stop_on_error: false, ...extra },
-      true,
+      (msg) => {
+        iopub.push(msg);
+      },
     );
-    future.onIOPub = (msg) => {
-      iopub.push(msg);
-    };
-    const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
     return { reply, iopub };
   }
 
@@ -88,27 +80,19 @@ export class KernelBridge {
     const expression = setEnvExpression(family, vars);
     const code = expression === null ? setEnvCode(family, vars) : "";
     if (code === null) return Promise.resolve(false);
-    const future = this.kernel.requestExecute(
-      {
-        code,
-        silent: true,
-        store_history: false,
-        allow_stdin: false,
-        stop_on_error: false,
-        user_expressions: expression === null ? {} : { env: expression },
-      },
-      true,
-    );
-    return future.done.then(
-      (reply) => {
-        const content = (reply as KernelMessage.IExecuteReplyMsg).content as {
-          status: string;
-          user_expressions?: Record<string, { status?: string }>;
-        };
-        return (
-          content.status === "ok" && (expression === null || content.user_expressions?.env?.status === "ok")
-        );
-      },
+    const done = this.kernel.execute({
+      code,
+      silent: true,
+      store_history: false,
+      allow_stdin: false,
+      stop_on_error: false,
+      user_expressions: expression === null ? {} : { env: expression },
+    });
+    return done.then(
+      (reply) =>
+        reply.status === "ok" &&
+        (expression === null ||
+          (reply.user_expressions?.env as { status?: string } | undefined)?.status === "ok"),
       () => false,
     );
   }
@@ -121,28 +105,19 @@ export class KernelBridge {
     const kernel = this.kernel;
     const known = transformerInstalled.get(kernel);
     if (known) return known;
-    const future = kernel.requestExecute(
-      {
-        code: PYTHON_ENV_SETUP,
-        silent: true,
-        store_history: false,
-        allow_stdin: false,
-        stop_on_error: false,
-      },
-      true,
-    );
-    const installed = future.done.then(
-      (reply) => (reply as KernelMessage.IExecuteReplyMsg).content.status === "ok",
+    const done = kernel.execute({
+      code: PYTHON_ENV_SETUP,
+      silent: true,
+      store_history: false,
+      allow_stdin: false,
+      stop_on_error: false,
+    });
+    const installed = done.then(
+      (reply) => reply.status === "ok",
       () => false,
     );
     transformerInstalled.set(kernel, installed);
-    const forget = (_: unknown, status: Kernel.Status) => {
-      if (status === "restarting" || status === "autorestarting" || status === "dead") {
-        transformerInstalled.delete(kernel);
-        kernel.statusChanged.disconnect(forget);
-      }
-    };
-    kernel.statusChanged.connect(forget);
+    kernel.onReset(() => transformerInstalled.delete(kernel));
     void installed.then((ok) => {
       if (!ok) transformerInstalled.delete(kernel);
     });
@@ -153,7 +128,7 @@ export class KernelBridge {
     const code = setEnvCode(await this.family(), vars);
     if (code === null) return false;
     const { reply } = await this.quietly(code, { silent: true });
-    return reply.content.status === "ok";
+    return reply.status === "ok";
   }
 
   /**
@@ -186,8 +161,10 @@ export class KernelBridge {
     if (names.length === 0) {
       if (!prelude) return { values: {}, flushError: null };
       const { reply } = await this.quietly(prelude, { silent: true });
-      const c = reply.content;
-      return { values: {}, flushError: c.status === "error" ? c.evalue || c.ename : null };
+      return {
+        values: {},
+        flushError: reply.status === "error" ? reply.evalue || reply.ename || "Error" : null,
+      };
     }
     return { values: await this.readVariables(names, prelude), flushError: null };
   }
@@ -200,30 +177,26 @@ export class KernelBridge {
    */
   valuesBeforeCell(names: readonly string[]): Promise<Record<string, VariableValue> | null> {
     if (names.length === 0 || noUserExpressions.has(this.kernel.id)) return Promise.resolve(null);
-    const future = this.kernel.requestExecute(
-      {
-        code: "",
-        silent: true,
-        store_history: false,
-        allow_stdin: false,
-        stop_on_error: false,
-        user_expressions: Object.fromEntries(names.map((n) => [n, n])),
-      },
-      true,
-    );
-    return future.done.then(
-      (reply) => KernelBridge.valuesFrom(reply as KernelMessage.IExecuteReplyMsg, names),
+    const done = this.kernel.execute({
+      code: "",
+      silent: true,
+      store_history: false,
+      allow_stdin: false,
+      stop_on_error: false,
+      user_expressions: Object.fromEntries(names.map((n) => [n, n])),
+    });
+    return done.then(
+      (reply) => KernelBridge.valuesFrom(reply, names),
       () => null,
     );
   }
 
   /** Values from an execute_reply's user_expressions; null when the kernel did not answer them all. */
   static valuesFrom(
-    reply: KernelMessage.IExecuteReplyMsg | undefined,
+    reply: ExecuteReply | undefined,
     names: readonly string[],
   ): Record<string, VariableValue> | null {
-    const answered = (reply?.content as { user_expressions?: Record<string, unknown> } | undefined)
-      ?.user_expressions;
+    const answered = reply?.user_expressions;
     if (!answered || names.some((n) => !(n in answered))) return null;
     const out: Record<string, VariableValue> = {};
     for (const name of names) {
@@ -239,8 +212,7 @@ export class KernelBridge {
     const code = flushClientCode(await this.family());
     if (!code) return null;
     const { reply } = await this.quietly(code, { silent: true });
-    const c = reply.content;
-    return c.status === "error" ? c.evalue || c.ename : null;
+    return reply.status === "error" ? reply.evalue || reply.ename || "Error" : null;
   }
 
   /**
@@ -254,9 +226,7 @@ export class KernelBridge {
       const expressions = Object.fromEntries(names.map((n) => [n, n]));
       const { reply } = await this.quietly(prelude, { silent: true, user_expressions: expressions });
       prelude = "";
-      const answered = (
-        reply.content as { user_expressions?: Record<string, KernelMessage.IExecuteReplyMsg["content"]> }
-      ).user_expressions;
+      const answered = reply.user_expressions;
       if (answered && Object.keys(answered).length > 0) {
         for (const name of names) {
           const r = answered[name] as { status?: string; data?: Record<string, unknown> } | undefined;
@@ -271,8 +241,8 @@ export class KernelBridge {
     if (code === null) throw new Error(`cannot read variables from a ${this.kernel.name} kernel`);
     const { iopub } = await this.quietly(prelude ? `${prelude}\n${code}` : code);
     const stdout = iopub
-      .filter((m): m is KernelMessage.IStreamMsg => m.header.msg_type === "stream")
-      .map((m) => m.content.text)
+      .filter((m) => m.msg_type === "stream")
+      .map((m) => String(m.content.text ?? ""))
       .join("");
     const parsed = variablesFromOutput(stdout);
     if (!parsed)

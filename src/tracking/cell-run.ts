@@ -1,0 +1,236 @@
+// One tracked execution as a run on the tracking server: created with the tags that tie it to its
+// notebook and cell, kept alive by a heartbeat while the code runs, ended with its outcome. Only the
+// REST client: it works against Labtrack's server and a real MLflow server alike.
+import { RestClient } from "../client/rest.js";
+import type { RunStatus, WireTag } from "../client/wire.js";
+
+export const TAGS = {
+  heartbeat: "labtrack.heartbeat",
+  notebook: "labtrack.notebook.path",
+  cellId: "labtrack.cell.id",
+  executionCount: "labtrack.cell.execution_count",
+  kernel: "labtrack.kernel.name",
+  duration: "labtrack.cell.duration_ms",
+  previousRun: "labtrack.previous_run_id",
+  errorName: "labtrack.error.name",
+  errorMessage: "labtrack.error.message",
+  killedReason: "labtrack.killed_reason",
+  /** The name the user gave `%%track NAME`; the run's name adds ` #N` from the second run on. */
+  runBaseName: "labtrack.run_base_name",
+  /** N: this is the Nth run named runBaseName from this notebook in this experiment. */
+  runNumber: "labtrack.run_number",
+} as const;
+
+/**
+ * `Name: message` from the error tags of a run whose code raised or was interrupted, else why it was
+ * killed (kernel lost, heartbeat expired); undefined for runs without. For the panel and the table.
+ */
+export function runError(tags: Readonly<Record<string, string>>): string | undefined {
+  const name = tags[TAGS.errorName];
+  const message = tags[TAGS.errorMessage];
+  if (name) return message ? `${name}: ${message}` : name;
+  return tags[TAGS.killedReason] || undefined;
+}
+
+/** Heartbeats are written every HEARTBEAT_MS; a RUNNING run silent for EXPIRE_MS is declared KILLED. */
+export const HEARTBEAT_MS = 30_000;
+export const HEARTBEAT_EXPIRE_MS = 3 * HEARTBEAT_MS;
+
+/** Epoch milliseconds, fixed width, so the server can compare heartbeats as strings in a filter. */
+export const heartbeatValue = (ms: number): string => String(Math.floor(ms)).padStart(15, "0");
+
+export interface CellRunOptions {
+  experimentId: string;
+  runName?: string | undefined;
+  parentRunId?: string | undefined;
+  notebookPath: string;
+  cellId?: string | undefined;
+  kernelName?: string | undefined;
+  previousRunId?: string | undefined;
+  user?: string | undefined;
+  tags?: Record<string, string> | undefined;
+  description?: string | undefined;
+}
+
+export class CellRun {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  readonly startedAt = Date.now();
+
+  private constructor(
+    private readonly client: RestClient,
+    readonly runId: string,
+    readonly experimentId: string,
+    readonly artifactUri: string | undefined,
+    readonly runName: string,
+  ) {}
+
+  static async start(client: RestClient, o: CellRunOptions): Promise<CellRun> {
+    const numbered = o.runName ? await numberedName(client, o.experimentId, o.notebookPath, o.runName) : null;
+    const tags: Record<string, string> = {
+      "mlflow.source.type": "NOTEBOOK",
+      "mlflow.source.name": o.notebookPath,
+      [TAGS.notebook]: o.notebookPath,
+      [TAGS.heartbeat]: heartbeatValue(Date.now()),
+      ...(o.user ? { "mlflow.user": o.user } : {}),
+      ...(o.cellId ? { [TAGS.cellId]: o.cellId } : {}),
+      ...(o.kernelName ? { [TAGS.kernel]: o.kernelName } : {}),
+      ...(o.previousRunId ? { [TAGS.previousRun]: o.previousRunId } : {}),
+      ...(o.parentRunId ? { "mlflow.parentRunId": o.parentRunId } : {}),
+      ...(o.description ? { "mlflow.note.content": o.description } : {}),
+      ...(numbered
+        ? { [TAGS.runBaseName]: o.runName as string, [TAGS.runNumber]: String(numbered.number) }
+        : {}),
+      ...o.tags,
+    };
+    const runName = numbered?.name ?? o.runName;
+    const run = await client.createRun({
+      experimentId: o.experimentId,
+      runName,
+      userId: o.user,
+      tags,
+    });
+    const name = run.info.run_name || runName || run.info.run_id;
+    const cellRun = new CellRun(client, run.info.run_id, run.info.experiment_id, run.info.artifact_uri, name);
+    cellRun.timer = setInterval(() => void cellRun.beat(), HEARTBEAT_MS);
+    return cellRun;
+  }
+
+  /** Attaches to a run started in an earlier cell (`%track start`), without a heartbeat of its own. */
+  static attach(
+    client: RestClient,
+    runId: string,
+    experimentId: string,
+    artifactUri: string | undefined,
+    name: string,
+  ) {
+    return new CellRun(client, runId, experimentId, artifactUri, name);
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await this.client.setTag(this.runId, TAGS.heartbeat, heartbeatValue(Date.now()));
+    } catch {
+      // A missed heartbeat is retried at the next beat; expiry allows for several.
+    }
+  }
+
+  async log(batch: {
+    params?: Record<string, string>;
+    metrics?: Record<string, number>;
+    tags?: Record<string, string>;
+    step?: number;
+  }): Promise<void> {
+    const now = Date.now();
+    const pairs = (r: Record<string, string> | undefined): WireTag[] =>
+      Object.entries(r ?? {}).map(([key, value]) => ({ key, value }));
+    const metrics = Object.entries(batch.metrics ?? {}).map(([key, value]) => ({
+      key,
+      value,
+      timestamp: now,
+      step: batch.step ?? 0,
+    }));
+    const params = pairs(batch.params);
+    const tags = pairs(batch.tags);
+    if (metrics.length + params.length + tags.length === 0) return;
+    await this.client.logBatch(this.runId, { metrics, params, tags });
+  }
+
+  /** Uploads a text artifact when the server serves artifacts; false when it cannot. */
+  async uploadText(path: string, text: string | Uint8Array, contentType = "text/plain"): Promise<boolean> {
+    const proxyPath = this.artifactUri ? RestClient.proxyPath(this.artifactUri, path) : null;
+    if (!proxyPath) return false;
+    await this.client.uploadArtifact(proxyPath, text as BodyInit, contentType);
+    return true;
+  }
+
+  async end(
+    status: RunStatus,
+    tags: Record<string, string> = {},
+    values: { params?: Record<string, string>; metrics?: Record<string, number> } = {},
+  ): Promise<void> {
+    this.stopHeartbeat();
+    const endTime = Date.now();
+    // MLflow accepts data for ended runs (only deleted ones refuse it): both requests go at once.
+    await Promise.all([
+      this.log({ ...values, tags: { ...tags, [TAGS.duration]: String(endTime - this.startedAt) } }),
+      this.client.updateRun(this.runId, { status, endTime }),
+    ]);
+  }
+
+  stopHeartbeat(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
+
+/**
+ * `NAME` for the first run named NAME from this notebook in this experiment, `NAME #N` for the Nth:
+ * re-runs of a cell are told apart in every list and legend, and the count survives reloads because
+ * it comes from the server (one search for the latest such run, deleted ones included so a number is
+ * never given twice). The first run keeps the plain name the user typed. Null when the names cannot
+ * be written as a filter (both quote characters in them): the run is then named as given.
+ */
+export async function numberedName(
+  client: RestClient,
+  experimentId: string,
+  notebookPath: string,
+  base: string,
+): Promise<{ name: string; number: number } | null> {
+  const path = quoteValue(notebookPath);
+  const name = quoteValue(base);
+  if (path === null || name === null) return null;
+  const { runs } = await client.searchRuns([experimentId], {
+    filter: `tags.\`${TAGS.notebook}\` = ${path} and tags.\`${TAGS.runBaseName}\` = ${name}`,
+    orderBy: ["attributes.start_time DESC"],
+    maxResults: 1,
+    viewType: "ALL",
+  });
+  const latest = runs[0]?.data.tags?.find((t) => t.key === TAGS.runNumber)?.value;
+  const previous = latest && /^\d+$/.test(latest) ? Number(latest) : runs.length;
+  const number = previous + 1;
+  return { name: number === 1 ? base : `${base} #${number}`, number };
+}
+
+/** A filter string literal: MLflow's grammar has no escapes, so the quote must not occur inside. */
+function quoteValue(value: string): string | null {
+  if (!value.includes("'")) return `'${value}'`;
+  if (!value.includes('"')) return `"${value}"`;
+  return null;
+}
+
+/**
+ * Declares KILLED the RUNNING runs whose heartbeat stopped (the browser that ran the cell went away).
+ * Runs that never had a Labtrack heartbeat are left alone: they belong to other clients.
+ */
+export async function expireAbandonedRuns(client: RestClient, now: number = Date.now()): Promise<string[]> {
+  const { experiments } = await client.searchExperiments({ maxResults: 1000 });
+  if (experiments.length === 0) return [];
+  const cutoff = heartbeatValue(now - HEARTBEAT_EXPIRE_MS);
+  const killed: string[] = [];
+  const ids = experiments.map((e) => e.experiment_id);
+  // MLflow caps a search at 100 experiment ids.
+  for (let i = 0; i < ids.length; i += 100) {
+    let pageToken: string | undefined;
+    do {
+      const page = await client.searchRuns(ids.slice(i, i + 100), {
+        // MLflow compares tags only with =, !=, LIKE: find the runs that have a heartbeat, compare here.
+        filter: `attributes.status = 'RUNNING' and tags.\`${TAGS.heartbeat}\` LIKE '0%'`,
+        maxResults: 500,
+        pageToken,
+      });
+      for (const run of page.runs) {
+        const beat = run.data.tags?.find((t) => t.key === TAGS.heartbeat)?.value ?? "";
+        if (beat >= cutoff) continue;
+        await client.setTag(
+          run.info.run_id,
+          TAGS.killedReason,
+          "heartbeat expired: the notebook that ran it went away",
+        );
+        await client.updateRun(run.info.run_id, { status: "KILLED", endTime: now });
+        killed.push(run.info.run_id);
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+  }
+  return killed;
+}
