@@ -7,5 +7,6 @@
 export { MlflowApiError, TrackingUnreachableError } from "./errors.js";
 export * from "./fluent/index.js";
 export { fromWireDouble, type MetricPoint, RestClient, type SearchOptions, toWireDouble } from "./rest.js";
+export { parseTraceData, spanDurationMs, type TraceSpan, type TraceTree, valueText } from "./trace-data.js";
 export { type Auth, authHeader, Transport, type TransportOptions } from "./transport.js";
 export type * from "./wire.js";

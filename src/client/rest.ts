@@ -11,6 +11,7 @@ import type {
   WireDouble,
   WireExperiment,
   WireFileInfo,
+  WireLoggedModel,
   WireMetric,
   WireMetricWithRunId,
   WireModelVersion,
@@ -18,6 +19,7 @@ import type {
   WireRun,
   WireRunInfo,
   WireTag,
+  WireTraceInfo,
 } from "./wire.js";
 
 export interface SearchOptions {
@@ -355,6 +357,76 @@ export class RestClient {
       path,
     );
     return r.files ?? [];
+  }
+
+  // ---------------------------------------------------------------- MLflow 3 logged models, traces
+
+  async getLoggedModel(modelId: string): Promise<WireLoggedModel> {
+    const r = await this.rpc<{ model: WireLoggedModel }>(
+      "GET",
+      `logged-models/${encodeURIComponent(modelId)}`,
+    );
+    return r.model;
+  }
+
+  async searchLoggedModels(
+    experimentIds: readonly string[],
+    options: SearchOptions = {},
+  ): Promise<{ models: WireLoggedModel[]; nextPageToken?: string }> {
+    const r = await this.rpc<{ models?: WireLoggedModel[] } & Paged>("POST", "logged-models/search", {
+      experiment_ids: experimentIds,
+      filter: options.filter,
+      // MLflow 3 orders logged models by `{field_name, ascending}` messages, not order_by strings.
+      order_by: options.orderBy?.map((term) => {
+        const [field, direction] = term.trim().split(/\s+/);
+        return { field_name: field, ascending: direction?.toUpperCase() !== "DESC" };
+      }),
+      max_results: options.maxResults,
+      page_token: options.pageToken,
+    });
+    return { models: r.models ?? [], ...(r.next_page_token ? { nextPageToken: r.next_page_token } : {}) };
+  }
+
+  /** The files and folders directly under `path` of a logged model's artifacts. */
+  async listLoggedModelArtifacts(modelId: string, path?: string): Promise<WireFileInfo[]> {
+    const r = await this.rpc<{ files?: WireFileInfo[] }>(
+      "GET",
+      `logged-models/${encodeURIComponent(modelId)}/artifacts/directories`,
+      { artifact_directory_path: path },
+    );
+    return r.files ?? [];
+  }
+
+  /** Starts the download of one file of a logged model; the caller reads the body. */
+  async downloadLoggedModelArtifact(modelId: string, path: string): Promise<Response> {
+    const url = `${this.api}/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files${toQueryString({ artifact_file_path: path })}`;
+    const response = await this.transport.send(url, { method: "GET" });
+    if (!response.ok) await readJson(response, "GET", url);
+    return response;
+  }
+
+  async searchTraces(
+    experimentIds: readonly string[],
+    options: SearchOptions = {},
+  ): Promise<{ traces: WireTraceInfo[]; nextPageToken?: string }> {
+    const r = await this.rpc<{ traces?: WireTraceInfo[] } & Paged>("GET", "traces", {
+      experiment_ids: experimentIds,
+      filter: options.filter,
+      order_by: options.orderBy,
+      max_results: options.maxResults,
+      page_token: options.pageToken,
+    });
+    return { traces: r.traces ?? [], ...(r.next_page_token ? { nextPageToken: r.next_page_token } : {}) };
+  }
+
+  /**
+   * A trace's data (`{spans, request, response}`), the artifact MLflow's own UI reads through the
+   * ajax route; parse it with `parseTraceData`.
+   */
+  async getTraceData(requestId: string): Promise<unknown> {
+    return this.transport.json<unknown>("GET", "/ajax-api/2.0/mlflow/get-trace-artifact", {
+      request_id: requestId,
+    });
   }
 
   // ---------------------------------------------------------------- model registry

@@ -64,6 +64,54 @@ export interface WireRun {
   info: WireRunInfo;
   data: { metrics?: WireMetric[]; params?: WireTag[]; tags?: WireTag[] };
   inputs?: { dataset_inputs?: WireDatasetInput[] };
+  /** MLflow 3: the logged models the run made (`runs/outputs`). */
+  outputs?: { model_outputs?: { model_id: string; step?: number }[] };
+}
+
+export type LoggedModelStatus =
+  | "LOGGED_MODEL_PENDING"
+  | "LOGGED_MODEL_READY"
+  | "LOGGED_MODEL_UPLOAD_FAILED"
+  | "LOGGED_MODEL_STATUS_UNSPECIFIED";
+
+/** A metric logged against a logged model (MLflow 3), possibly on a dataset. */
+export interface WireModelMetric extends WireMetric {
+  run_id?: string;
+  model_id?: string;
+  dataset_name?: string;
+  dataset_digest?: string;
+}
+
+/** MLflow 3's LoggedModel: a model with its own id and artifact root, outside the run's artifact tree. */
+export interface WireLoggedModel {
+  info: {
+    model_id: string;
+    experiment_id: string;
+    name: string;
+    artifact_uri?: string;
+    status?: LoggedModelStatus;
+    status_message?: string;
+    creation_timestamp_ms?: number;
+    last_updated_timestamp_ms?: number;
+    source_run_id?: string;
+    model_type?: string;
+    tags?: WireTag[];
+    registrations?: { name: string; version: string }[];
+  };
+  data?: { params?: WireTag[]; metrics?: WireModelMetric[] };
+}
+
+export type TraceStatus = "OK" | "ERROR" | "IN_PROGRESS" | "TRACE_STATUS_UNSPECIFIED";
+
+/** MLflow 2's TraceInfo (`/mlflow/traces`): a trace's summary; its spans are the trace-data artifact. */
+export interface WireTraceInfo {
+  request_id: string;
+  experiment_id: string;
+  timestamp_ms?: number;
+  execution_time_ms?: number;
+  status?: TraceStatus;
+  request_metadata?: WireTag[];
+  tags?: WireTag[];
 }
 
 export interface WireFileInfo {
@@ -89,6 +137,8 @@ export interface WireModelVersion {
   tags?: WireTag[];
   run_link?: string;
   aliases?: string[];
+  /** MLflow 3: the logged model this version was registered from (`source: models:/<id>`). */
+  model_id?: string;
 }
 
 export interface WireRegisteredModel {

@@ -38,6 +38,11 @@ const pick = (c: RestClient): RunDetailsSource["client"] => ({
   getMetricHistoryBulkInterval: (...a) => c.getMetricHistoryBulkInterval(...a),
   listArtifacts: (...a) => c.listArtifacts(...a),
   downloadArtifact: (...a) => c.downloadArtifact(...a),
+  getLoggedModel: (...a) => c.getLoggedModel(...a),
+  searchLoggedModels: (...a) => c.searchLoggedModels(...a),
+  listLoggedModelArtifacts: (...a) => c.listLoggedModelArtifacts(...a),
+  searchTraces: (...a) => c.searchTraces(...a),
+  getTraceData: (...a) => c.getTraceData(...a),
 });
 
 const until = async (check: () => boolean, ms = 10_000) => {

@@ -5,11 +5,19 @@
 import { Signal } from "@lumino/signaling";
 import { MlflowApiError } from "../../client/errors.js";
 import { fromWireDouble, type MetricPoint, RestClient } from "../../client/rest.js";
-import type { RunStatus, WireFileInfo, WireRun, WireTag } from "../../client/wire.js";
+import type {
+  RunStatus,
+  WireFileInfo,
+  WireLoggedModel,
+  WireRun,
+  WireTag,
+  WireTraceInfo,
+} from "../../client/wire.js";
 import { type CellSource, hasTraceback, readCellSource } from "../cell-source.js";
 import { describeError, type Problem } from "../describe-error.js";
 import { __ } from "../i18n.js";
 import { TAGS as CELL_TAGS } from "../tracking/cell-run.js";
+import { foldersFirst, type Listing, type OutputsClient, RunOutputs } from "./outputs.js";
 import type { SparkPoint } from "./sparkline.js";
 
 export const TAG = {
@@ -48,7 +56,8 @@ export interface RunDetailsSource {
   readonly client: Pick<
     RestClient,
     "getRun" | "setTag" | "deleteTag" | "getMetricHistoryBulkInterval" | "listArtifacts" | "downloadArtifact"
-  >;
+  > &
+    OutputsClient;
   readonly uri: string;
   readonly settings?: { readonly refreshIntervalS: number };
   report?(error: unknown | null): void;
@@ -80,8 +89,16 @@ export class RunDetailsModel {
   cellSource: CellSource | null = null;
   /** Whether the run kept its failed cell's traceback (TRACEBACK_PATH). */
   traceback = false;
+  /** MLflow 3's logged models of the run (its outputs, or made with it); null until read. */
+  loggedModels: Listing<WireLoggedModel> | null = null;
+  /** The traces recorded under the run; null until read. */
+  traces: Listing<WireTraceInfo> | null = null;
+  /** Reads logged models, traces, trace trees and model files for this view. */
+  readonly outputs: RunOutputs;
   /** The run's status and end when the source and traceback were read: they are read again on change. */
   private extrasFor: string | null = null;
+  /** Likewise for the logged models and traces (also read again at each refresh while the run runs). */
+  private outputsFor: string | null = null;
   /** The latest step and time of each metric when its sparkline was fetched. */
   private readonly sparkSeen = new Map<string, string>();
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -92,7 +109,9 @@ export class RunDetailsModel {
   constructor(
     private readonly source: RunDetailsSource,
     readonly runId: string,
-  ) {}
+  ) {
+    this.outputs = new RunOutputs(source.client, source.uri);
+  }
 
   get isDisposed(): boolean {
     return this.disposed;
@@ -192,7 +211,11 @@ export class RunDetailsModel {
         : null;
       this.state = "ready";
       this.emit();
-      await Promise.all([this.loadSparklines(generation), this.loadExtras(generation, run)]);
+      await Promise.all([
+        this.loadSparklines(generation),
+        this.loadExtras(generation, run),
+        this.loadOutputs(generation, run),
+      ]);
     } catch (e) {
       if (generation !== this.generation || this.disposed) return;
       const missing = e instanceof MlflowApiError && e.errorCode === "RESOURCE_DOES_NOT_EXIST";
@@ -266,9 +289,24 @@ export class RunDetailsModel {
     if (changed) this.emit();
   }
 
+  /** Reads the logged models and traces when the run is new here, changed, or still runs (a running
+   * cell logs models and records traces as it goes). */
+  private async loadOutputs(generation: number, run: WireRun): Promise<void> {
+    const key = `${run.info.status}|${run.info.end_time ?? ""}|${JSON.stringify(run.outputs ?? {})}`;
+    if (key === this.outputsFor && run.info.status !== "RUNNING") return;
+    const [models, traces] = await Promise.all([this.outputs.loggedModels(run), this.outputs.traces(run)]);
+    if (generation !== this.generation || this.disposed) return;
+    this.outputsFor = key;
+    const changed = JSON.stringify([models, traces]) !== JSON.stringify([this.loggedModels, this.traces]);
+    this.loggedModels = models;
+    this.traces = traces;
+    if (changed) this.emit();
+  }
+
   /** Reloads the run and reads its cell source and traceback again (the Refresh button). */
   refresh(): Promise<void> {
     this.extrasFor = null;
+    this.outputsFor = null;
     return this.reload();
   }
 
@@ -337,9 +375,7 @@ export class RunDetailsModel {
   async listArtifacts(path = ""): Promise<Outcome<WireFileInfo[]>> {
     return this.attempt(async () => {
       const { files } = await this.source.client.listArtifacts(this.runId, path || undefined);
-      return [...files].sort(
-        (a, b) => Number(Boolean(b.is_dir)) - Number(Boolean(a.is_dir)) || a.path.localeCompare(b.path),
-      );
+      return foldersFirst(files);
     });
   }
 

@@ -1,6 +1,6 @@
-// The run details widget: header, then params, metrics, the cell's source, tags, note and artifacts,
-// each a section of its own. It re-renders from the model on every change; sections skip work when their data did not
-// change and leave an edit in progress alone.
+// The run details widget: header, then params, metrics, the cell's source, tags, note, artifacts, and
+// MLflow 3's logged models and traces, each a section of its own. It re-renders from the model on every
+// change; sections skip work when their data did not change and leave an edit in progress alone.
 import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
 import { type LanguageLoader, languageLoader } from "../code-view.js";
@@ -8,12 +8,14 @@ import { el } from "../dom.js";
 import { __ } from "../i18n.js";
 import { ArtifactsBrowser } from "./artifacts.js";
 import { DetailsHeader, type HeaderActions } from "./header.js";
+import { LoggedModelsSection } from "./logged-models.js";
 import { MetricsSection } from "./metrics.js";
 import type { RunDetailsModel } from "./model.js";
 import { type MarkdownRenderer, NoteSection } from "./note.js";
 import { KeyValueTable } from "./params.js";
 import { SourceSection } from "./source.js";
 import { TagsSection } from "./tags.js";
+import { TracesSection } from "./traces.js";
 
 export interface RunDetailsActions extends HeaderActions {
   renderMarkdown: MarkdownRenderer | null;
@@ -30,6 +32,11 @@ export class RunDetailsWidget extends Widget {
   private readonly tags: TagsSection;
   private readonly note: NoteSection;
   private readonly artifacts: ArtifactsBrowser;
+  private readonly loggedModels: LoggedModelsSection;
+  private readonly traces: TracesSection;
+  /** The MLflow 3 sections, hidden against a server that has neither logged models nor traces. */
+  private readonly loggedModelsSection: HTMLElement;
+  private readonly tracesSection: HTMLElement;
   private readonly sections = el("div", { className: "lt-RunDetails-sections" });
   private ticker: ReturnType<typeof setInterval> | null = null;
   private started = false;
@@ -51,6 +58,10 @@ export class RunDetailsWidget extends Widget {
     this.source = new SourceSection(model, actions.loadLanguage ?? languageLoader(null), actions.copy);
     this.tags = new TagsSection(model);
     this.note = new NoteSection(model, actions.renderMarkdown);
+    this.loggedModels = new LoggedModelsSection(model);
+    this.traces = new TracesSection(model);
+    this.loggedModelsSection = section(__("Logged models"), "logged-models", this.loggedModels.node);
+    this.tracesSection = section(__("Traces"), "traces", this.traces.node);
     const refresh = el(
       "button",
       { className: "jp-Button jp-mod-styled lt-RunDetails-refresh", attrs: { type: "button" } },
@@ -67,6 +78,8 @@ export class RunDetailsWidget extends Widget {
       section(__("Tags"), "tags", this.tags.node),
       section(__("Note"), "note", this.note.node),
       section(__("Artifacts"), "artifacts", this.artifacts.node),
+      this.loggedModelsSection,
+      this.tracesSection,
     );
     this.node.append(
       el("div", { className: "lt-RunDetails-top" }, this.header.node, refresh),
@@ -120,6 +133,10 @@ export class RunDetailsWidget extends Widget {
       this.source.update();
       this.tags.update();
       this.note.update();
+      this.loggedModels.update();
+      this.traces.update();
+      this.loggedModelsSection.hidden = !this.loggedModels.relevant;
+      this.tracesSection.hidden = !this.traces.relevant;
       void this.artifacts.load();
     }
     this.node.dataset.state = m.state;
