@@ -21,6 +21,7 @@ import { printRows, table, targetTable, writeReport } from "./lib/report.mjs";
 import { panelSuite } from "./panel.mjs";
 import { pythonClientSuite } from "./python-client.mjs";
 import { throughputSuite } from "./throughput.mjs";
+import { tracesSuite } from "./traces.mjs";
 import { formatRow, trackingSection, trackingSuite } from "./tracking.mjs";
 
 const args = process.argv.slice(2);
@@ -129,6 +130,26 @@ Debian chromium, through the Jupyter proxy: a fresh page per round, the table op
 Long tasks come from the browser's PerformanceObserver while the mouse wheel scrolls the table.
 
 ${targetTable(rows, { first: "measure", notes: true })}`;
+    },
+  },
+  {
+    id: "traces",
+    title: "Trace search (issue 16)",
+    async run({ backends }) {
+      const parts = [];
+      for (const backend of backends) {
+        console.log(`== trace search on ${backend.name}${quick ? " (quick)" : ""}`);
+        const rows = await tracesSuite({ backend, quick });
+        printRows(rows);
+        parts.push(`### ${backend.name} (${rows.note})\n\n${targetTable(rows)}`);
+      }
+      return `GET /mlflow/traces over one experiment of 100,000 traces (one in ten failed, one in a hundred
+recorded in a run, eight trace names; three tags and three or four request metadata each), seeded
+directly through the real schema with the rows start-trace and end-trace write (a trace recorded over
+HTTP is first read back and compared with a seeded one). Median of 41 requests on one keep-alive
+connection, max_results 100, after 3 unmeasured ones.
+
+${parts.join("\n\n")}`;
     },
   },
   {

@@ -82,6 +82,13 @@ export class Authorizer {
     }
   }
 
+  async requireTrace(user: User, requestId: string, level: Level): Promise<void> {
+    const experimentId = await this.store.getTraceExperimentId(requestId);
+    if (!allows(await this.experimentPermission(user, experimentId), level)) {
+      throw forbidden(`${verb(level)} trace ${requestId}`);
+    }
+  }
+
   async requireModel(user: User, name: string, level: Level): Promise<void> {
     if (!allows(await this.modelPermission(user, name), level))
       throw forbidden(`${verb(level)} registered model '${name}'`);
@@ -115,6 +122,8 @@ export class Authorizer {
         return this.requireModel(user, f.string("name"), rule.level);
       case "logged-model":
         return this.requireLoggedModel(user, f.string("model_id"), rule.level);
+      case "trace":
+        return this.requireTrace(user, f.string("request_id"), rule.level);
     }
   }
 
@@ -134,13 +143,14 @@ export class Authorizer {
       models: "registered_models",
       versions: "model_versions",
       "logged-models": "models",
+      traces: "traces",
     }[rule.resource];
     const items = body[key] as Body[] | undefined;
     if (!items) return body;
     const kept: Body[] = [];
     for (const item of items) {
       const readable =
-        rule.resource === "experiments"
+        rule.resource === "experiments" || rule.resource === "traces"
           ? await this.experimentPermission(user, String(item.experiment_id))
           : rule.resource === "runs" || rule.resource === "logged-models"
             ? await this.experimentPermission(user, String((item.info as Body).experiment_id))

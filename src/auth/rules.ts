@@ -14,12 +14,18 @@ export type Rule =
   | { kind: "model"; level: Level }
   /** MLflow 3 logged models inherit the permission on their experiment, as runs do. */
   | { kind: "logged-model"; level: Level }
-  | { kind: "filtered"; resource: "experiments" | "runs" | "models" | "versions" | "logged-models" };
+  /** Traces too: the permission on the trace's experiment. */
+  | { kind: "trace"; level: Level }
+  | {
+      kind: "filtered";
+      resource: "experiments" | "runs" | "models" | "versions" | "logged-models" | "traces";
+    };
 
 const exp = (level: Level): Rule => ({ kind: "experiment", level });
 const run = (level: Level): Rule => ({ kind: "run", level });
 const model = (level: Level): Rule => ({ kind: "model", level });
 const loggedModel = (level: Level): Rule => ({ kind: "logged-model", level });
+const trace = (level: Level): Rule => ({ kind: "trace", level });
 
 export const RULES: Readonly<Record<string, Rule>> = {
   "/mlflow/experiments/create": { kind: "authenticated", grantCreator: "experiment" },
@@ -56,6 +62,12 @@ export const RULES: Readonly<Record<string, Rule>> = {
   "/mlflow/logged-models/:model_id/tags/:tag_key": loggedModel("EDIT"),
   "/mlflow/logged-models/:model_id/params": loggedModel("EDIT"),
   "/mlflow/logged-models/:model_id/artifacts/directories": loggedModel("READ"),
+  // POST starts a trace in the experiment; GET searches: see ruleFor.
+  "/mlflow/traces": exp("EDIT"),
+  "/mlflow/traces/delete-traces": exp("EDIT"),
+  "/mlflow/traces/:request_id": trace("EDIT"),
+  "/mlflow/traces/:request_id/info": trace("READ"),
+  "/mlflow/traces/:request_id/tags": trace("EDIT"),
   "/mlflow/registered-models/create": { kind: "authenticated", grantCreator: "model" },
   "/mlflow/registered-models/get": model("READ"),
   "/mlflow/registered-models/rename": model("MANAGE"),
@@ -95,9 +107,11 @@ export const RULES: Readonly<Record<string, Rule>> = {
 /**
  * GET on registered-models/alias reads; setting and deleting an alias edits. A logged model is read
  * with GET, finalized (edited) with PATCH and deleted with DELETE, which needs MANAGE as for runs.
+ * GET on traces searches them (filtered); POST starts one.
  */
 export function ruleFor(path: string, method: string): Rule | undefined {
   if (path === "/mlflow/registered-models/alias" && method === "GET") return model("READ");
+  if (path === "/mlflow/traces" && method === "GET") return { kind: "filtered", resource: "traces" };
   if (path === "/mlflow/logged-models/:model_id") {
     if (method === "GET") return loggedModel("READ");
     if (method === "DELETE") return loggedModel("MANAGE");

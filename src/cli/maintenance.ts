@@ -204,6 +204,8 @@ async function gc(o: GcFlags): Promise<number> {
       }
       for (const model of purged.models)
         await clean(`logged model ${model.modelId}`, model.artifactLocation, model.modelId);
+      for (const trace of purged.traces)
+        await clean(`trace ${trace.requestId}`, trace.artifactLocation, trace.requestId);
       process.stdout.write(`Experiment with ID ${id} has been permanently deleted.\n`);
     }
     const runWord = removedRuns === 1 ? "run" : "runs";

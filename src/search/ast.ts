@@ -1,8 +1,11 @@
 // The filter / order_by AST shared by every search (runs, experiments, registered models, model versions).
 // Parsers produce it from MLflow's text grammar; compilers turn it into SQL with bound parameters.
 
-/** What a key refers to. `attribute` covers columns of the searched entity (run_name, status, name, …). */
-export type Entity = "metric" | "param" | "tag" | "attribute" | "dataset";
+/**
+ * What a key refers to. `attribute` covers columns of the searched entity (run_name, status, name, …);
+ * `metadata` is a trace's request metadata.
+ */
+export type Entity = "metric" | "param" | "tag" | "attribute" | "dataset" | "metadata";
 
 export type Comparator = "=" | "!=" | "<" | "<=" | ">" | ">=" | "LIKE" | "ILIKE" | "IN" | "NOT IN";
 

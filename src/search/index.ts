@@ -18,6 +18,15 @@ export {
   compileRegisteredModelSearch,
 } from "./compile-others.js";
 export { compileRunSearch, type RunSearchQuery, requiredMetricClauses } from "./compile-runs.js";
+export {
+  compileKeyedCount,
+  compileTraceSearch,
+  parseTraceFilter,
+  parseTraceOrderBy,
+  requiredKeyedEqualities,
+  TRACES,
+  type TraceSearchQuery,
+} from "./compile-traces.js";
 export { SearchError } from "./errors.js";
 export { decodePageToken, encodePageToken } from "./page-token.js";
 

@@ -230,6 +230,7 @@ const PREFIX: Record<Entity, string> = {
   param: "params.",
   tag: "tags.",
   dataset: "dataset.",
+  metadata: "request_metadata.",
 };
 const prefixOf = (id: Identifier): string => PREFIX[id.entity];
 

@@ -29,6 +29,7 @@ import { loggedModelRoutes } from "./routes/logged-models.js";
 import { metricRoutes } from "./routes/metrics.js";
 import { registryRoutes } from "./routes/registry.js";
 import { runRoutes } from "./routes/runs.js";
+import { traceRoutes } from "./routes/traces.js";
 import { userRoutes } from "./routes/users.js";
 import type { HttpMethod, RpcRoute, ServerContext } from "./rpc.js";
 
@@ -87,6 +88,7 @@ export const RPC_ROUTES: readonly RpcRoute[] = [
   ...registryRoutes,
   ...artifactListRoutes,
   ...loggedModelRoutes,
+  ...traceRoutes,
   ...userRoutes,
 ];
 

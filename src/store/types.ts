@@ -1,5 +1,6 @@
 // Domain types of the tracking store, shared by every implementation and by the HTTP layer.
 import type { Filter, OrderTerm } from "../search/ast.js";
+import type { TraceStore } from "./trace-types.js";
 
 export type ViewType = "ACTIVE_ONLY" | "DELETED_ONLY" | "ALL";
 export type RunStatus = "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";
@@ -205,13 +206,15 @@ export interface PurgedExperiment {
   runs: PurgedRun[];
   /** The experiment's logged models, whose artifacts are the caller's too. */
   models: { modelId: string; artifactLocation: string }[];
+  /** The experiment's traces, whose data files (`…/traces/<id>/artifacts`) are the caller's too. */
+  traces: { requestId: string; artifactLocation: string }[];
 }
 
 /**
  * The storage interface. SQLite and PostgreSQL implement it with the same behaviour down to ordering
  * and error codes; every method that writes does so in one transaction (all or nothing).
  */
-export interface TrackingStore {
+export interface TrackingStore extends TraceStore {
   createExperiment(name: string, artifactLocation: string | undefined, tags: KeyValue[]): Promise<string>;
   getExperiment(experimentId: string): Promise<Experiment>;
   getExperimentByName(name: string): Promise<Experiment>;
@@ -261,7 +264,7 @@ export interface TrackingStore {
   listDeleted(before: number | null): Promise<{ runIds: string[]; experimentIds: string[] }>;
   /** Removes a deleted run and every row it owns, in one transaction; its artifacts are the caller's. */
   purgeRun(runId: string): Promise<PurgedRun>;
-  /** Removes a deleted experiment with its runs, logged models and datasets, in one transaction. */
+  /** Removes a deleted experiment with its runs, logged models, traces and datasets, in one transaction. */
   purgeExperiment(experimentId: string): Promise<PurgedExperiment>;
 
   close(): Promise<void>;

@@ -42,6 +42,9 @@ async function fixture(tag: string) {
   const loggedModel = (await call("admin", "POST", "/logged-models", { experiment_id: exp })).body.model.info
     .model_id as string;
   await call("admin", "PATCH", `/logged-models/${loggedModel}/tags`, { tags: [{ key: "k", value: "v" }] });
+  const trace = (await call("admin", "POST", "/traces", { experiment_id: exp, timestamp_ms: 1 })).body
+    .trace_info.request_id as string;
+  await call("admin", "PATCH", `/traces/${trace}/tags`, { key: "k", value: "v" });
   await call("admin", "POST", "/users/create", { username: `victim-${tag}`, password: PASSWORD });
   for (const level of ["READ", "EDIT", "MANAGE"]) {
     await call("admin", "POST", "/experiments/permissions/create", {
@@ -55,7 +58,7 @@ async function fixture(tag: string) {
       permission: level,
     });
   }
-  return { exp, run, model: `m-${tag}`, victim: `victim-${tag}`, loggedModel };
+  return { exp, run, model: `m-${tag}`, victim: `victim-${tag}`, loggedModel, trace };
 }
 
 function payload(path: string, f: Awaited<ReturnType<typeof fixture>>, role: Role): Body {
@@ -84,7 +87,11 @@ function payload(path: string, f: Awaited<ReturnType<typeof fixture>>, role: Rol
     experiment_ids: [f.exp],
     model_id: f.loggedModel,
     models: [{ model_id: f.loggedModel, step: 0 }],
+    request_id: f.trace,
+    request_ids: [f.trace],
+    timestamp_ms: 2,
   };
+  if (path === "/mlflow/traces/:request_id") common.status = "OK";
   if (path === "/mlflow/logged-models/:model_id") common.status = "LOGGED_MODEL_READY";
   if (path === "/mlflow/experiments/create" || path === "/mlflow/registered-models/create")
     common.name = `new-${role}-${Math.random()}`;
@@ -126,7 +133,11 @@ describe("authorization matrix", () => {
         const r = await call(
           role,
           method,
-          path.slice("/mlflow".length).replace(":model_id", f.loggedModel).replace(":tag_key", "k"),
+          path
+            .slice("/mlflow".length)
+            .replace(":model_id", f.loggedModel)
+            .replace(":tag_key", "k")
+            .replace(":request_id", f.trace),
           payload(path, f, role),
           `${prefix}/mlflow`,
         );
@@ -164,11 +175,15 @@ describe("authorization matrix", () => {
       ).map((m: Body) => m.name);
     expect(await models("EDIT")).toContain("m-filtered");
     expect(await models("none")).not.toContain("m-filtered");
+    const traces = async (role: Role) =>
+      (await call(role, "GET", "/traces", { experiment_ids: [f.exp] })).body.traces ?? [];
+    expect(await traces("READ")).toHaveLength(1);
+    expect(await traces("none")).toHaveLength(0);
   });
 });
 
 describe("artifacts under authentication", () => {
-  const put = (role: Role, path: string) =>
+  const put = (role: Role, path: string, body = "data") =>
     new Promise<number>((resolve, reject) => {
       const url = new URL(server.url);
       const headers: Record<string, string> =
@@ -181,7 +196,7 @@ describe("artifacts under authentication", () => {
         },
       );
       req.on("error", reject);
-      req.end("data");
+      req.end(body);
     });
 
   it("needs EDIT to upload and READ to download, on the experiment the path names", async () => {
@@ -235,5 +250,35 @@ describe("artifacts under authentication", () => {
       (await call(role, "POST", "/logged-models/search", { experiment_ids: [f.exp] })).body.models ?? [];
     expect(await search("READ")).toHaveLength(1);
     expect(await search("none")).toHaveLength(0);
+  });
+
+  it("treats a trace's data as its experiment's: EDIT uploads, READ downloads", async () => {
+    const f = await fixture("trace-artifacts");
+    const data = JSON.stringify({
+      spans: [{ name: "s", context: { span_id: "0x1", trace_id: "0x2" }, parent_id: null, start_time: 1 }],
+    });
+    const path = `/api/2.0/mlflow-artifacts/artifacts/${f.exp}/traces/${f.trace}/artifacts/traces.json`;
+    expect(await put("anonymous", path, data)).toBe(401);
+    expect(await put("READ", path, data)).toBe(403);
+    expect(await put("EDIT", path, data)).toBe(200);
+    const other = (await call("admin", "POST", "/experiments/create", { name: "other-trace-artifacts" })).body
+      .experiment_id;
+    // A trace id placed under another experiment's folder lends no rights.
+    expect(
+      await put(
+        "EDIT",
+        `/api/2.0/mlflow-artifacts/artifacts/${other}/traces/${f.trace}/artifacts/traces.json`,
+        data,
+      ),
+    ).toBe(403);
+    const file = async (role: Role) =>
+      (
+        await fetch(`${server.url}/ajax-api/2.0/mlflow/get-trace-artifact?request_id=${f.trace}`, {
+          headers: role === "anonymous" ? {} : { authorization: basic(`u-${role}`) },
+        })
+      ).status;
+    expect(await file("anonymous")).toBe(401);
+    expect(await file("none")).toBe(403);
+    expect(await file("READ")).toBe(200);
   });
 });

@@ -1,16 +1,22 @@
 // The mlflow-artifacts proxy (reference §5) and the UI's download/upload helpers (§6): files stream
 // straight between the client and the artifact store, never buffered whole.
-import { type Readable, Transform } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { lookup } from "mime-types";
 import { safeArtifactPath } from "../../artifacts/safe-path.js";
 import type { ArtifactStore } from "../../artifacts/store.js";
 import { invalidParameter, MlflowError, notFound } from "../../store/errors.js";
+import { TRACE_DATA_FILE } from "../../store/trace-types.js";
 import { Fields, parseJsonBody, queryToObject } from "../request.js";
 import type { ServerContext } from "../rpc.js";
-import { resolveLoggedModelArtifacts, resolveRunArtifacts } from "./run-artifacts.js";
+import { resolveLoggedModelArtifacts, resolveRunArtifacts, resolveTraceArtifacts } from "./run-artifacts.js";
+import { checkTraceData } from "./traces.js";
 
 const UI_UPLOAD_LIMIT = 10 * 1024 * 1024;
+/** A trace's spans as MLflow's clients upload them: `<experiment>/traces/<request id>/artifacts/traces.json`. */
+const TRACE_DATA_PATH = /^(\d+)\/traces\/([^/]+)\/artifacts\/traces\.json$/;
+/** Trace data is checked whole before it is stored (spans carry LLM prompts and answers: allow many). */
+const TRACE_DATA_LIMIT = 64 * 1024 * 1024;
 
 function notServing(): MlflowError {
   return new MlflowError(
@@ -31,9 +37,10 @@ type Level = "READ" | "EDIT";
 
 /**
  * Proxied paths are `<experiment id>/<run id>/artifacts/…` (or, MLflow 3, `<experiment id>/models/
- * <model id>/artifacts/…`): the caller needs the permission on the experiment the path names and,
- * below it, on the run or model (an id under another experiment's folder does not lend that
- * experiment's rights). Anything else is for admins.
+ * <model id>/artifacts/…`; a trace's data, `<experiment id>/traces/<request id>/artifacts/…`): the
+ * caller needs the permission on the experiment the path names and, below it, on the run, model or
+ * trace (an id under another experiment's folder does not lend that experiment's rights). Anything
+ * else is for admins.
  */
 async function authorizePath(
   ctx: ServerContext,
@@ -52,7 +59,15 @@ async function authorizePath(
     );
   }
   await ctx.auth.requireExperiment(user, experiment, level);
-  if (run === "models" && model) {
+  if (run === "traces" && model) {
+    // The third segment is a trace's request id here; traces have no permissions of their own.
+    if ((await ctx.store.getTraceExperimentId(model).catch(() => null)) !== experiment) {
+      throw new MlflowError(
+        "PERMISSION_DENIED",
+        `Permission denied: ${model} is not a trace of experiment ${experiment}.`,
+      );
+    }
+  } else if (run === "models" && model) {
     if ((await ctx.store.getLoggedModelExperimentId(model).catch(() => null)) !== experiment) {
       throw new MlflowError(
         "PERMISSION_DENIED",
@@ -147,7 +162,20 @@ export function registerArtifactRoutes(
         const path = requirePath(request, marker);
         if (path === "") throw invalidParameter("A file path is required to upload an artifact.");
         await authorizePath(ctx, request, path, "EDIT");
-        await store().write(path, request.raw);
+        const trace = TRACE_DATA_PATH.exec(path);
+        if (trace) {
+          // A trace's spans: only for a trace of that experiment, and only well-formed, so that no
+          // client later reads back what it cannot parse.
+          const text = await readText(request.raw, TRACE_DATA_LIMIT);
+          const [, experiment, requestId] = trace as unknown as [string, string, string];
+          if ((await ctx.store.getTraceExperimentId(requestId)) !== experiment) {
+            throw notFound(`Trace with request_id '${requestId}' not found in experiment ${experiment}.`);
+          }
+          checkTraceData(text);
+          await store().write(path, Readable.from([Buffer.from(text, "utf8")]));
+        } else {
+          await store().write(path, request.raw);
+        }
         return reply.type("application/json").send({});
       });
 
@@ -224,6 +252,21 @@ export function registerArtifactRoutes(
       });
     }
 
+    // The spans of a trace, as MLflow's UI downloads them (`get-trace-artifact?request_id=…`).
+    for (const prefix of prefixes) {
+      scope.get(`${prefix}/mlflow/get-trace-artifact`, async (request, reply) => {
+        const requestId = query(request).string("request_id");
+        if (ctx.auth) {
+          const user = await ctx.auth.authenticate(request);
+          await ctx.auth.requireTrace(user, requestId, "READ");
+        }
+        const { store: traceStore, base } = await resolveTraceArtifacts(ctx, requestId);
+        const file = await traceStore.read([base, TRACE_DATA_FILE].filter((p) => p).join("/"));
+        if (!file) throw notFound(`Trace data of request_id '${requestId}' not found.`);
+        return sendFile(reply, TRACE_DATA_FILE, file);
+      });
+    }
+
     // The UI's helpers: download a run's artifact, upload a small file to a run.
     scope.get("/get-artifact", async (request, reply) => {
       const q = query(request);
@@ -237,14 +280,17 @@ export function registerArtifactRoutes(
     });
 
     scope.post("/ajax-api/2.0/mlflow/upload-artifact", async (request, reply) => {
+      // MLflow's messages, in MLflow's order: the UI shows them as they are.
       const q = query(request);
-      const runId = q.string("run_uuid");
-      const path = safeArtifactPath(q.string("path"));
-      if (path === "") throw invalidParameter("A file path is required to upload an artifact.");
+      const runId = q.optionalString("run_uuid");
+      if (!runId) throw invalidParameter("Request must specify run_uuid.");
+      const given = q.optionalString("path");
+      if (!given) throw invalidParameter("Request must specify path.");
+      const path = safeArtifactPath(given);
+      if (path === "") throw invalidParameter("Request must specify path.");
       const declared = Number(request.headers["content-length"] ?? "0");
-      if (!(declared > 0)) throw invalidParameter("The request body (the file) is empty.");
-      if (declared > UI_UPLOAD_LIMIT)
-        throw invalidParameter(`Uploads through this route are limited to ${UI_UPLOAD_LIMIT} bytes.`);
+      if (declared > UI_UPLOAD_LIMIT) throw invalidParameter("Artifact size is too large. Max size is 10MB.");
+      if (!(declared > 0)) throw invalidParameter("Request must specify data.");
       await authorizeRun(ctx, request, runId, "EDIT");
       const { store: runStore, base } = await resolveRunArtifacts(ctx, runId);
       await runStore.write([base, path].filter((p) => p).join("/"), request.raw.pipe(limit(UI_UPLOAD_LIMIT)));

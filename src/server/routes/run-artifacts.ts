@@ -3,7 +3,8 @@
 import { openArtifactStore } from "../../artifacts/open.js";
 import { safeArtifactPath } from "../../artifacts/safe-path.js";
 import type { ArtifactStore } from "../../artifacts/store.js";
-import { invalidParameter, MlflowError } from "../../store/errors.js";
+import { invalidParameter, MlflowError, notFound } from "../../store/errors.js";
+import { TRACE_ARTIFACT_LOCATION_TAG } from "../../store/trace-types.js";
 import type { ServerContext } from "../rpc.js";
 
 export async function resolveRunArtifacts(
@@ -21,6 +22,18 @@ export async function resolveLoggedModelArtifacts(
 ): Promise<{ store: ArtifactStore; base: string; rootUri: string }> {
   const model = await ctx.store.getLoggedModel(modelId);
   return resolveArtifactRoot(ctx, model.artifactLocation, `logged model ${modelId}`);
+}
+
+/** The same for a trace's data (`traces.json`), in its `mlflow.artifactLocation`. */
+export async function resolveTraceArtifacts(
+  ctx: ServerContext,
+  requestId: string,
+): Promise<{ store: ArtifactStore; base: string; rootUri: string }> {
+  const info = await ctx.store.getTraceInfo(requestId);
+  const location = info.tags.find((t) => t.key === TRACE_ARTIFACT_LOCATION_TAG)?.value;
+  if (location === undefined)
+    throw notFound(`Trace with request_id '${requestId}' has no artifact location.`);
+  return resolveArtifactRoot(ctx, location, `trace ${requestId}`);
 }
 
 async function resolveArtifactRoot(

@@ -261,4 +261,33 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   INSERT INTO auth_version (id, version) VALUES (1, 0);
   `,
+  // 6: MLflow's traces (see src/store/sqlite/migrations.ts, step 6). A B-tree entry holds at most
+  // ~2.7 kB and values may have 8,000 characters: tag and metadata values are indexed by their first
+  // 256 characters, which equality filters repeat (src/search/compile-traces.ts).
+  `
+  CREATE TABLE trace_info (
+    request_id        TEXT PRIMARY KEY,
+    experiment_id     BIGINT NOT NULL REFERENCES experiments (experiment_id) ON DELETE CASCADE,
+    timestamp_ms      BIGINT NOT NULL,
+    execution_time_ms BIGINT,
+    status            TEXT NOT NULL
+  );
+  CREATE INDEX trace_info_search ON trace_info (experiment_id, timestamp_ms DESC, request_id);
+
+  CREATE TABLE trace_tags (
+    request_id TEXT NOT NULL REFERENCES trace_info (request_id) ON DELETE CASCADE,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    PRIMARY KEY (request_id, key)
+  );
+  CREATE INDEX trace_tags_value ON trace_tags (key, substr(value, 1, 256));
+
+  CREATE TABLE trace_request_metadata (
+    request_id TEXT NOT NULL REFERENCES trace_info (request_id) ON DELETE CASCADE,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    PRIMARY KEY (request_id, key)
+  );
+  CREATE INDEX trace_request_metadata_value ON trace_request_metadata (key, substr(value, 1, 256));
+  `,
 ];

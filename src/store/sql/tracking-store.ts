@@ -14,6 +14,13 @@ import { bulkIntervalSteps } from "../metric-sampling.js";
 import { LIMITS, RUN_NAME_TAG, storedMetricValue } from "../rules.js";
 import { randomRunName } from "../run-names.js";
 import type {
+  DeleteTracesInput,
+  EndTraceInput,
+  SearchTracesInput,
+  StartTraceInput,
+  TraceInfo,
+} from "../trace-types.js";
+import type {
   BulkIntervalInput,
   CreateLoggedModelInput,
   CreateRunInput,
@@ -44,6 +51,7 @@ import { groupBy } from "./group.js";
 import { insertRows } from "./insert-rows.js";
 import { SqlLoggedModels } from "./logged-models.js";
 import { oneStatementCreateRun, oneStatementLog, type StoredPoint } from "./pg-one-statement.js";
+import { SqlTraces } from "./traces.js";
 
 interface ExperimentRow {
   experiment_id: number;
@@ -208,12 +216,15 @@ export class SqlTrackingStore implements TrackingStore {
   private maintaining = false;
   /** MLflow 3's logged models, over the same database (shared with the registry's create). */
   readonly loggedModels: SqlLoggedModels;
+  /** MLflow's traces, over the same database. */
+  readonly traces: SqlTraces;
 
   constructor(
     private readonly db: SqlDriver,
     private readonly root: string,
   ) {
     this.loggedModels = new SqlLoggedModels(db, joinArtifactUri);
+    this.traces = new SqlTraces(db, joinArtifactUri);
   }
 
   /**
@@ -895,6 +906,40 @@ export class SqlTrackingStore implements TrackingStore {
     return this.loggedModels.search(input);
   }
 
+  // ---------------------------------------------------------------- traces
+
+  startTrace(input: StartTraceInput): Promise<TraceInfo> {
+    return this.traces.startTrace(input);
+  }
+
+  endTrace(requestId: string, input: EndTraceInput): Promise<TraceInfo> {
+    return this.traces.endTrace(requestId, input);
+  }
+
+  getTraceInfo(requestId: string): Promise<TraceInfo> {
+    return this.traces.getTraceInfo(requestId);
+  }
+
+  getTraceExperimentId(requestId: string): Promise<string> {
+    return this.traces.getTraceExperimentId(requestId);
+  }
+
+  searchTraces(input: SearchTracesInput): Promise<Page<TraceInfo>> {
+    return this.traces.searchTraces(input);
+  }
+
+  deleteTraces(input: DeleteTracesInput): Promise<{ deleted: number; artifactLocations: string[] }> {
+    return this.traces.deleteTraces(input);
+  }
+
+  setTraceTag(requestId: string, tag: KeyValue): Promise<void> {
+    return this.traces.setTraceTag(requestId, tag);
+  }
+
+  deleteTraceTag(requestId: string, key: string): Promise<void> {
+    return this.traces.deleteTraceTag(requestId, key);
+  }
+
   // ---------------------------------------------------------------- metrics
 
   async getMetricHistory(input: HistoryInput): Promise<Page<Metric>> {
@@ -1035,7 +1080,9 @@ export class SqlTrackingStore implements TrackingStore {
         "SELECT model_id, artifact_location FROM logged_models WHERE experiment_id = ? ORDER BY model_id",
         [id],
       );
+      const traces = await this.traces.ofExperiment(tx, id);
       await deleteRunRows(tx, "run_uuid IN (SELECT run_uuid FROM runs WHERE experiment_id = ?)", [id]);
+      await this.traces.purgeExperiment(tx, id);
       // What the experiment owns besides runs (the foreign keys would cascade; said explicitly so a
       // table added later without a cascade fails here rather than leaving orphans).
       const ofModels = "model_id IN (SELECT model_id FROM logged_models WHERE experiment_id = ?)";
@@ -1048,6 +1095,7 @@ export class SqlTrackingStore implements TrackingStore {
         experimentId: String(id),
         runs: runs.map((r) => ({ runId: r.run_uuid, artifactUri: r.artifact_uri })),
         models: models.map((m) => ({ modelId: m.model_id, artifactLocation: m.artifact_location })),
+        traces,
       };
     });
   }

@@ -271,4 +271,35 @@ export const MIGRATIONS: readonly string[] = [
   );
   INSERT INTO auth_version (id, version) VALUES (1, 0);
   `,
+  // 6: MLflow's traces (2.17's tracing API). The trace's row, its tags and its request metadata; the
+  // spans themselves are the artifact `traces.json` under the `mlflow.artifactLocation` tag. Tag and
+  // metadata values are indexed by (key, value) so that a filter such as `run_id = '…'` (the
+  // `mlflow.sourceRun` metadata) finds its traces without reading every trace of the experiment.
+  `
+  CREATE TABLE trace_info (
+    request_id        TEXT PRIMARY KEY,
+    experiment_id     INTEGER NOT NULL REFERENCES experiments (experiment_id) ON DELETE CASCADE,
+    timestamp_ms      INTEGER NOT NULL,
+    execution_time_ms INTEGER,
+    status            TEXT NOT NULL
+  );
+  -- The default traces search order: experiment, newest first, request id.
+  CREATE INDEX trace_info_search ON trace_info (experiment_id, timestamp_ms DESC, request_id);
+
+  CREATE TABLE trace_tags (
+    request_id TEXT NOT NULL REFERENCES trace_info (request_id) ON DELETE CASCADE,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    PRIMARY KEY (request_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX trace_tags_value ON trace_tags (key, value, request_id);
+
+  CREATE TABLE trace_request_metadata (
+    request_id TEXT NOT NULL REFERENCES trace_info (request_id) ON DELETE CASCADE,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    PRIMARY KEY (request_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX trace_request_metadata_value ON trace_request_metadata (key, value, request_id);
+  `,
 ];
