@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerAuthAdmin } from "./auth-admin.js";
 import { registerMaintenanceCommands } from "./maintenance.js";
+import { registerRunCommand } from "./run.js";
 import { registerServerCommand } from "./server.js";
 import { registerStartCommand } from "./start.js";
 import { UsageError } from "./store-uri.js";
@@ -19,6 +20,7 @@ registerStartCommand(program);
 registerUsersCommand(program);
 registerAuthAdmin(program);
 registerMaintenanceCommands(program);
+registerRunCommand(program);
 
 try {
   await program.parseAsync(process.argv);
