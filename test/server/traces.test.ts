@@ -279,6 +279,11 @@ describe("traces", () => {
       expect(tags.long).toBe("é".repeat(250));
       // The stored value is longer than the answer: a filter on 300 characters of it matches.
       expect(await search({ filter: `tags.long = '${"é".repeat(8000)}'` })).toEqual([id]);
+      // PostgreSQL indexes the first 256 characters: a value sharing them is not the same value.
+      await ok("PATCH", `/traces/${id}/tags`, { key: "prefix", value: `${"é".repeat(300)}x` });
+      expect(await search({ filter: `tags.prefix = '${"é".repeat(300)}'` })).toEqual([]);
+      expect(await search({ filter: `tags.prefix = '${"é".repeat(300)}x'` })).toEqual([id]);
+      expect(await search({ filter: `tags.k = ''` })).toEqual([id]);
       await ok("DELETE", `/traces/${id}/tags`, { key: "a/b" });
       expect(asMap((await info(id)).tags)["a/b"]).toBeUndefined();
     });
@@ -463,7 +468,7 @@ describe("traces", () => {
       for (const prefix of ["/ajax-api/2.0", "/api/2.0"]) {
         const r = await fetch(`${server.url}${prefix}/mlflow/get-trace-artifact?request_id=${id}`);
         expect(r.status).toBe(200);
-        expect(r.headers.get("content-disposition")).toContain('filename="traces.json"');
+        expect(r.headers.get("content-disposition")).toBe("attachment; filename=traces.json");
         expect(await r.text()).toBe(text);
       }
     });

@@ -263,7 +263,13 @@ export function registerArtifactRoutes(
         const { store: traceStore, base } = await resolveTraceArtifacts(ctx, requestId);
         const file = await traceStore.read([base, TRACE_DATA_FILE].filter((p) => p).join("/"));
         if (!file) throw notFound(`Trace data of request_id '${requestId}' not found.`);
-        return sendFile(reply, TRACE_DATA_FILE, file);
+        // MLflow's exact headers (its REST tests compare the disposition as a string).
+        return reply
+          .header("content-type", "application/octet-stream")
+          .header("content-length", String(file.size))
+          .header("content-disposition", `attachment; filename=${TRACE_DATA_FILE}`)
+          .header("x-content-type-options", "nosniff")
+          .send(file.stream);
       });
     }
 

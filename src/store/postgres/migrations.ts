@@ -273,6 +273,7 @@ export const PG_MIGRATIONS: readonly string[] = [
     status            TEXT NOT NULL
   );
   CREATE INDEX trace_info_search ON trace_info (experiment_id, timestamp_ms DESC, request_id);
+  CREATE INDEX trace_info_duration ON trace_info (experiment_id, execution_time_ms DESC NULLS LAST, timestamp_ms DESC);
 
   CREATE TABLE trace_tags (
     request_id TEXT NOT NULL REFERENCES trace_info (request_id) ON DELETE CASCADE,

@@ -285,6 +285,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   -- The default traces search order: experiment, newest first, request id.
   CREATE INDEX trace_info_search ON trace_info (experiment_id, timestamp_ms DESC, request_id);
+  -- The slowest first (order_by execution_time_ms DESC, in-progress traces last), read backwards.
+  CREATE INDEX trace_info_duration ON trace_info (experiment_id, execution_time_ms, timestamp_ms);
 
   CREATE TABLE trace_tags (
     request_id TEXT NOT NULL REFERENCES trace_info (request_id) ON DELETE CASCADE,
