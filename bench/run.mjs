@@ -14,6 +14,7 @@ import { resolve } from "node:path";
 import { artifactsSuite } from "./artifacts.mjs";
 import { authSuite } from "./auth.mjs";
 import { clientSuite } from "./client.mjs";
+import { headlessSuite } from "./headless.mjs";
 import { labSuite } from "./lab.mjs";
 import { postgresBackend, sqliteBackend } from "./lib/backends.mjs";
 import { codeVersion, load, machine } from "./lib/machine.mjs";
@@ -114,6 +115,22 @@ workspace has the Labtrack panel open on an experiment of 50 runs; each load is 
 (cold HTTP cache) timed from navigation to the first run row in the panel.
 
 ${targetTable(rows, { first: "measure", notes: true })}`;
+    },
+  },
+  {
+    id: "headless",
+    title: "labtrack run: headless executions and sweeps (issue 18)",
+    async run({ backends }) {
+      console.log("== labtrack run on SQLite");
+      const rows = await headlessSuite({ backend: backends[0], quick });
+      printRows(rows);
+      return `A 20-cell Python notebook (a parameters cell, 10 \`%%track\` cells each logging a param, a metric
+and 50 per-step points with \`import labtrack\`, 9 plain cells) executed by \`labtrack run\`'s engine
+against the same cells with the magic lines blanked and the logging calls no-ops, sent to the kernel
+over the same ZeroMQ client; kernel start excluded from both. Then a 2×2 sweep through the CLI
+(\`--sweep lr=… --sweep batch=…\`), sequential and \`--parallel 2\`, wall time including kernel starts.
+
+${targetTable(rows, { notes: true })}`;
     },
   },
   {

@@ -324,6 +324,8 @@ export interface ExecuteResult {
   exitCode: number;
   /** Why it did not succeed. */
   problem?: string | undefined;
+  /** Wall time of the whole execution and of the kernel's start (the benchmark subtracts it). */
+  timings: { totalMs: number; kernelStartMs: number };
 }
 
 /** A failed request as the Lab's magics say it, without the Lab's translations. */
@@ -391,6 +393,8 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Executes one notebook; never throws for what happens in the notebook (see ExecuteResult). */
 export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult> {
+  const begun = performance.now();
+  let kernelStartMs = 0;
   const nb: NbFile = structuredClone(o.notebook);
   const client = o.client;
   const root = process.cwd();
@@ -461,7 +465,9 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
         JPY_SESSION_NAME: o.file,
       },
     });
+    const kernelAsked = performance.now();
     kernel = await started;
+    kernelStartMs = performance.now() - kernelAsked;
     const k = kernel;
     const family = kernelFamily(await k.language());
     injectParameters(nb, o.params, family, o.say);
@@ -593,6 +599,7 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
     children,
     exitCode: status === "FINISHED" ? 0 : 1,
     problem,
+    timings: { totalMs: performance.now() - begun, kernelStartMs },
   };
 }
 
