@@ -27,14 +27,18 @@ function decodeFully(path: string): string {
 export function safeArtifactPath(path: string): string {
   const decoded = decodeFully(path);
   const bad = (why: string) => invalidParameter(`Invalid artifact path '${path}': ${why}.`);
+  // What MLflow refuses too gets MLflow's exact message ("Invalid path"), which clients compare whole;
+  // what only Labtrack refuses says why.
+  const mlflowRefuses = () => invalidParameter("Invalid path");
   if (decoded.includes("\0")) throw bad("it contains a NUL byte");
   if (decoded.includes("\\")) throw bad("backslashes are not allowed");
-  if (decoded.startsWith("/") || /^[a-zA-Z]:/.test(decoded)) throw bad("it must be relative");
-  if (decoded.includes("#")) throw bad("'#' is not allowed");
+  if (decoded.startsWith("/") || /^[a-zA-Z]:/.test(decoded)) throw mlflowRefuses();
+  if (decoded.includes("#")) throw mlflowRefuses();
   const segments = decoded.split("/").filter((s) => s !== "");
+  if (segments.includes("..")) throw mlflowRefuses();
   // A final `.` is the directory itself: MLflow 3 clients list `…/artifacts/.` to download a model.
   if (segments.at(-1) === ".") segments.pop();
-  if (segments.some((s) => s === ".." || s === ".")) throw bad("'.' and '..' segments are not allowed");
+  if (segments.includes(".")) throw bad("'.' segments are not allowed");
   // The checks ran on the fully decoded text; the path used from here on is that same text.
   return segments.join("/");
 }

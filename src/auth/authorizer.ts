@@ -116,7 +116,13 @@ export class Authorizer {
       case "run":
         return this.requireRun(user, runIdOf(f), rule.level);
       case "runs":
-        for (const id of new Set(f.stringList("run_ids"))) await this.requireRun(user, id, rule.level);
+        for (const id of new Set(f.stringList(rule.field ?? "run_ids")))
+          await this.requireRun(user, id, rule.level);
+        return;
+      case "experiments":
+        for (const id of new Set(f.stringList("experiment_ids", { ids: true }))) {
+          await this.requireExperiment(user, id, rule.level);
+        }
         return;
       case "model":
         return this.requireModel(user, f.string("name"), rule.level);

@@ -10,7 +10,10 @@ export type Rule =
   | { kind: "self-or-admin" }
   | { kind: "experiment"; level: Level }
   | { kind: "run"; level: Level }
-  | { kind: "runs"; level: Level }
+  /** Every run a list names (`run_ids`, or the repeated `run_id` of get-history-bulk). */
+  | { kind: "runs"; level: Level; field?: "run_ids" | "run_id" }
+  /** Every experiment of `experiment_ids`. */
+  | { kind: "experiments"; level: Level }
   | { kind: "model"; level: Level }
   /** MLflow 3 logged models inherit the permission on their experiment, as runs do. */
   | { kind: "logged-model"; level: Level }
@@ -49,10 +52,13 @@ export const RULES: Readonly<Record<string, Rule>> = {
   "/mlflow/runs/log-batch": run("EDIT"),
   "/mlflow/runs/log-inputs": run("EDIT"),
   "/mlflow/runs/log-model": run("EDIT"),
+  "/mlflow/runs/create-promptlab-run": exp("EDIT"),
   "/mlflow/runs/outputs": run("EDIT"),
   "/mlflow/runs/search": { kind: "filtered", resource: "runs" },
   "/mlflow/metrics/get-history": run("READ"),
   "/mlflow/metrics/get-history-bulk-interval": { kind: "runs", level: "READ" },
+  "/mlflow/metrics/get-history-bulk": { kind: "runs", level: "READ", field: "run_id" },
+  "/mlflow/experiments/search-datasets": { kind: "experiments", level: "READ" },
   "/mlflow/artifacts/list": run("READ"),
   "/mlflow/logged-models": exp("EDIT"),
   "/mlflow/logged-models/search": { kind: "filtered", resource: "logged-models" },

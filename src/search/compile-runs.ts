@@ -41,12 +41,19 @@ function runClause(c: Comparison, q: SqlBuilder, selective: ReadonlySet<Comparis
     // index lets the planner start from the few runs it selects (100,000 runs: 80 → a few ms). Ranges,
     // LIKE and != select much more, so they stay per-run EXISTS checks on the primary keys — as a list
     // they would be materialised whole on every search.
-    case "metric":
-      // A NaN latest value matches no comparison.
+    case "metric": {
+      const key = q.bind(c.key); // bound first: SQLite's placeholders are positional
+      // A NaN latest value compares as IEEE says, as MLflow's stores agree: it is != every number and
+      // matches no other comparison.
+      const test =
+        comparator === "!="
+          ? `(m.is_nan = 1 OR ${q.compare("m.value", "!=", value as number)})`
+          : `m.is_nan = 0 AND ${q.compare("m.value", comparator as "=", value as number)}`;
       if (selective?.has(c)) {
-        return `r.run_uuid IN (SELECT m.run_uuid FROM latest_metrics m WHERE m.key = ${q.bind(c.key)} AND m.is_nan = 0 AND ${q.compare("m.value", comparator as "=", value as number)})`;
+        return `r.run_uuid IN (SELECT m.run_uuid FROM latest_metrics m WHERE m.key = ${key} AND ${test})`;
       }
-      return `EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ${q.bind(c.key)} AND m.is_nan = 0 AND ${q.compare("m.value", comparator as "=", value as number)})`;
+      return `EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ${key} AND ${test})`;
+    }
     case "param":
     case "tag": {
       const table = c.entity === "param" ? "params" : "tags";

@@ -146,6 +146,12 @@ const VALID_RUN_FILTERS: [string, Filter | null][] = [
   ["params.order = 'x'", c("param", "order", "=", "x") as Filter],
 ];
 VALID_RUN_FILTERS.splice(15, 1, ["metrics.`train/loss` < 2", c("metric", "train/loss", "<", 2) as Filter]);
+// A backslash-escaped or doubled quote does not end a string; MLflow keeps both as written.
+VALID_RUN_FILTERS.push(
+  ["params.note = 'it\\'s'", c("param", "note", "=", "it\\'s") as Filter],
+  ["params.note = 'it''s'", c("param", "note", "=", "it''s") as Filter],
+  ["params.path = 'C:\\\\'", c("param", "path", "=", "C:\\\\") as Filter],
+);
 
 // [filter, code, fragment of the message]
 const INVALID_RUN_FILTERS: [string, string, string][] = [
@@ -263,6 +269,8 @@ describe("experiments filter", () => {
     ["tags.team = 'ml'", c("tag", "team", "=", "ml")],
     ["tag.team != 'ml'", c("tag", "team", "!=", "ml")],
     ["tags.`team name` LIKE 'm%'", c("tag", "team name", "LIKE", "m%")],
+    ["tags.`owner's` = 'x'", c("tag", "owner's", "=", "x")],
+    ["tags.\"owner's\" = 'x'", c("tag", "owner's", "=", "x")],
     ["name = 'ünï'", c("attribute", "name", "=", "ünï")],
   ])("%s", (text, expected) => expect(parseExperimentFilter(text)).toEqual(expected));
 
@@ -301,6 +309,8 @@ describe("registry filters", () => {
     ["source_path LIKE 's3://%'", c("attribute", "source_path", "LIKE", "s3://%")],
     ["tags.k = 'v'", c("tag", "k", "=", "v")],
     ["version_number = 1", c("attribute", "version_number", "=", 1)],
+    // MLflow takes the version quoted as well.
+    ["version_number = '1'", c("attribute", "version_number", "=", 1)],
   ])("model versions: %s", (text, expected) => expect(parseModelVersionFilter(text)).toEqual(expected));
 
   it.each([
@@ -309,7 +319,7 @@ describe("registry filters", () => {
     [parseRegisteredModelFilter, "name IN ('a')", "IN"],
     [parseModelVersionFilter, "creation_timestamp > 0", "Invalid attribute key"],
     [parseModelVersionFilter, "run_id NOT IN ('a')", "NOT IN"],
-    [parseModelVersionFilter, "version_number = '1'", "numeric"],
+    [parseModelVersionFilter, "version_number = 'one'", "numeric"],
     [parseModelVersionFilter, "name > 'x'", "comparator"],
   ] as const)("rejects %#: %s", (parse, text, fragment) => {
     expect(parseError(() => parse(text)).message).toContain(fragment);

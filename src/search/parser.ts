@@ -46,14 +46,24 @@ class Scanner {
     return true;
   }
 
-  /** Text between `quote` characters; a doubled quote inside is kept as-is (MLflow only trims). */
+  /**
+   * Text between `quote` characters. A doubled quote and a backslash-escaped one (`'it\'s'`) do not end
+   * it, and both are kept as written: MLflow's tokenizer (sqlparse) reads them so and then only trims
+   * the outer quotes, so `'it\'s'` matches the value `it\'s`.
+   */
   quoted(quote: string): string {
     const start = this.pos;
-    this.pos++;
-    let end = this.text.indexOf(quote, this.pos);
-    while (end >= 0 && quote !== "`" && this.text[end + 1] === quote) end = this.text.indexOf(quote, end + 2);
-    if (end < 0) throw this.error(`Unterminated ${quote === "`" ? "backtick" : "quoted"} text`, start);
-    const value = this.text.slice(this.pos, end);
+    let end = this.pos + 1;
+    for (;;) {
+      const c = this.text[end];
+      if (c === undefined)
+        throw this.error(`Unterminated ${quote === "`" ? "backtick" : "quoted"} text`, start);
+      if (quote !== "`" && c === "\\" && end + 1 < this.text.length) end += 2;
+      else if (quote !== "`" && c === quote && this.text[end + 1] === quote) end += 2;
+      else if (c === quote) break;
+      else end++;
+    }
+    const value = this.text.slice(start + 1, end);
     this.pos = end + 1;
     return value;
   }
@@ -174,6 +184,15 @@ export class FilterParser {
   private value(id: Identifier, type: "string" | "number", at: number): string | number {
     const s = this.s;
     const ch = s.peek();
+    if (type === "number" && (ch === "'" || ch === '"') && this.quotedNumberAllowed(id)) {
+      // MLflow compares `version_number = '1'` as the number it spells.
+      const text = s.quoted(ch);
+      if (/^\s*-?\d{1,15}\s*$/.test(text)) return Number(text);
+      throw s.error(
+        `Expected numeric value type for ${describe(id)}, got '${s.text.slice(at, at + 20)}'`,
+        at,
+      );
+    }
     if (type === "number") {
       const m = NUMBER.exec(s.text.slice(s.pos));
       if (!m || BARE.test(s.text[s.pos + m[0].length] ?? "")) {
@@ -190,6 +209,10 @@ export class FilterParser {
       `Expected a quoted string value for ${describe(id)} (e.g. ${id.key} = 'value'), got '${s.text.slice(at, at + 20) || "nothing"}'`,
       at,
     );
+  }
+
+  private quotedNumberAllowed(id: Identifier): boolean {
+    return id.entity === "attribute" && this.schema.attributes[id.key]?.quotedNumber === true;
   }
 
   private list(id: Identifier): string[] {

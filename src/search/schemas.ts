@@ -10,6 +10,8 @@ export interface AttributeSpec {
   list?: boolean;
   /** NOT IN allowed too (false for model versions, where MLflow only has IN). */
   notIn?: boolean;
+  /** A number may also be written quoted (`version_number = '1'`), as MLflow accepts it there. */
+  quotedNumber?: boolean;
 }
 
 export interface SearchSchema {
@@ -106,7 +108,7 @@ export const MODEL_VERSIONS: SearchSchema = {
     name: { type: "string" },
     source_path: { type: "string" },
     run_id: { type: "string", list: true, notIn: false },
-    version_number: { type: "number" },
+    version_number: { type: "number", quotedNumber: true },
   },
   aliases: {},
   stringEntities: ["tag"],

@@ -6,17 +6,54 @@ import { invalidParameter } from "../store/errors.js";
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-const HINT = "Hint: Value was of type";
+const SEE_DOCS = "See the API docs for more information about request parameters.";
 
-const describe = (v: unknown): string => JSON.stringify(v) ?? String(v);
+/**
+ * The body's text, kept on the decoded object under a symbol (object spread copies it along) so that an
+ * error message can quote a number as the client wrote it: JSON.parse turns `9.0` into 9, MLflow's
+ * messages say `9.0`, and clients match on them.
+ */
+const SOURCE_TEXT: unique symbol = Symbol("request body text");
+type WithSource = { [SOURCE_TEXT]?: string };
+
+/** Python's `json.dumps(value, sort_keys=True, separators=(",", ":"))`, as MLflow's messages quote values. */
+function pythonJson(value: unknown, literal: string | undefined): string {
+  if (typeof value === "number") {
+    if (literal !== undefined && /[.eE]/.test(literal) && Number.isInteger(value) && Math.abs(value) < 1e16) {
+      return `${value}.0`;
+    }
+    return Number.isFinite(value)
+      ? String(value)
+      : Number.isNaN(value)
+        ? "NaN"
+        : value > 0
+          ? "Infinity"
+          : "-Infinity";
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => pythonJson(v, undefined)).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${asciiJson(k)}:${pythonJson(v, undefined)}`).join(",")}}`;
+  }
+  if (typeof value === "string") return asciiJson(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+const asciiJson = (s: string): string =>
+  JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+/** The type name MLflow's hint gives: the Python type its JSON parser produced. */
+function pythonType(value: unknown, literal: string | undefined): string {
+  if (typeof value === "string") return "str";
+  if (typeof value === "boolean") return "bool";
+  if (typeof value === "number") return literal !== undefined && /[.eE]/.test(literal) ? "float" : "int";
+  if (Array.isArray(value)) return "list";
+  if (value === null) return "NoneType";
+  return "dict";
+}
+
 const missing = (name: string) =>
-  invalidParameter(
-    `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`,
-  );
-const wrongType = (name: string, value: unknown, expected: string) =>
-  invalidParameter(
-    `Invalid value ${describe(value)} for parameter '${name}' supplied. ${HINT} '${typeof value}'. Expected ${expected}.`,
-  );
+  invalidParameter(`Missing value for required parameter '${name}'. ${SEE_DOCS}`);
 
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, "-Infinity": -Infinity };
 
@@ -30,10 +67,28 @@ function checkText(name: string, value: string): string {
 
 /** A typed view of one JSON object (the body, the query, or a nested message such as a metric). */
 export class Fields {
+  /** The request body's text, when the fields came from one (see SOURCE_TEXT). */
+  private readonly text: string | undefined;
+
   constructor(
     private readonly source: JsonObject,
     private readonly prefix = "",
-  ) {}
+    text?: string,
+  ) {
+    this.text = text ?? (source as WithSource)[SOURCE_TEXT];
+  }
+
+  /**
+   * MLflow's message for a value of the wrong type (`_validate_param_against_schema`): the value as
+   * Python's JSON would print it and its Python type, e.g. `Invalid value 9.0 for parameter
+   * 'artifact_location' supplied. Hint: Value was of type 'float'.`
+   */
+  private wrongType(path: string, value: unknown): Error {
+    const literal = typeof value === "number" && this.text ? numberLiteralAt(this.text, path) : undefined;
+    return invalidParameter(
+      `Invalid value ${pythonJson(value, literal)} for parameter '${path}' supplied. Hint: Value was of type '${pythonType(value, literal)}'. ${SEE_DOCS}`,
+    );
+  }
 
   /** The field's name as the client sees it, e.g. `metrics[3].key`, for error messages. */
   path(field: string): string {
@@ -47,6 +102,11 @@ export class Fields {
     return v === null ? undefined : v;
   }
 
+  /** The field was sent (as anything but null), even empty: `[]` and `""` count. */
+  isPresent(field: string): boolean {
+    return this.raw(field) !== undefined;
+  }
+
   has(field: string): boolean {
     const v = this.raw(field);
     return v !== undefined && v !== "";
@@ -56,13 +116,33 @@ export class Fields {
     const v = this.raw(field);
     if (v === undefined) return undefined;
     if (typeof v === "string") return checkText(this.path(field), v);
-    throw wrongType(this.path(field), v, "a string");
+    throw this.wrongType(this.path(field), v);
   }
 
   string(field: string): string {
     const v = this.optionalString(field);
     if (v === undefined || v === "") throw missing(this.path(field));
     return v;
+  }
+
+  /**
+   * `run_id`, falling back to the legacy `run_uuid` that the Python client sends alongside; when both are
+   * missing, MLflow names `run_id` (the field its schema requires) and clients match on that message.
+   */
+  runId(): string {
+    return this.has("run_id") || !this.has("run_uuid") ? this.string("run_id") : this.string("run_uuid");
+  }
+
+  /** A string, number or boolean field as Python's `str()` prints it (`0.1`, `True`). */
+  scalarText(field: string): string {
+    const v = this.raw(field);
+    if (typeof v === "string") return checkText(this.path(field), v);
+    if (typeof v === "boolean") return v ? "True" : "False";
+    if (typeof v === "number") {
+      const literal = this.text ? numberLiteralAt(this.text, this.path(field)) : undefined;
+      return pythonJson(v, literal);
+    }
+    throw this.wrongType(this.path(field), v);
   }
 
   /** Experiment ids: MLflow stringifies numbers before parsing (`{"experiment_id": 3}` works). */
@@ -80,7 +160,7 @@ export class Fields {
       const n = Number(v.trim());
       if (Number.isSafeInteger(n)) return n;
     }
-    throw wrongType(this.path(field), v, "an integer");
+    throw this.wrongType(this.path(field), v);
   }
 
   int(field: string): number {
@@ -99,7 +179,7 @@ export class Fields {
       const s = v.trim();
       if (s !== "" && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return Number(s);
     }
-    throw wrongType(this.path(field), v, "a number");
+    throw this.wrongType(this.path(field), v);
   }
 
   optionalBool(field: string): boolean | undefined {
@@ -107,7 +187,7 @@ export class Fields {
     if (v === undefined || v === "") return undefined;
     if (typeof v === "boolean") return v;
     if (v === "true" || v === "false") return v === "true";
-    throw wrongType(this.path(field), v, "a boolean");
+    throw this.wrongType(this.path(field), v);
   }
 
   optionalEnum<T extends string>(field: string, values: readonly T[], numbers?: readonly T[]): T | undefined {
@@ -119,7 +199,7 @@ export class Fields {
       if (byNumber) return byNumber;
     }
     throw invalidParameter(
-      `Invalid value ${describe(v)} for parameter '${this.path(field)}' supplied. It must be one of ${values.join(", ")}.`,
+      `Invalid value ${pythonJson(v, undefined)} for parameter '${this.path(field)}' supplied. It must be one of ${values.join(", ")}.`,
     );
   }
 
@@ -131,7 +211,7 @@ export class Fields {
     return list.map((item, i) => {
       if (typeof item === "string") return checkText(`${this.path(field)}[${i}]`, item);
       if (ids && typeof item === "number" && Number.isInteger(item)) return String(item);
-      throw wrongType(`${this.path(field)}[${i}]`, item, "a string");
+      throw this.wrongType(`${this.path(field)}[${i}]`, item);
     });
   }
 
@@ -139,21 +219,20 @@ export class Fields {
   messages(field: string): Fields[] {
     const v = this.raw(field);
     if (v === undefined) return [];
-    if (!Array.isArray(v)) throw wrongType(this.path(field), v, "a list");
+    if (!Array.isArray(v)) throw this.wrongType(this.path(field), v);
     return v.map((item, i) => {
       if (item === null || typeof item !== "object" || Array.isArray(item)) {
-        throw wrongType(`${this.path(field)}[${i}]`, item, "an object");
+        throw this.wrongType(`${this.path(field)}[${i}]`, item);
       }
-      return new Fields(item, `${this.path(field)}[${i}]`);
+      return new Fields(item, `${this.path(field)}[${i}]`, this.text);
     });
   }
 
   message(field: string): Fields {
     const v = this.raw(field);
     if (v === undefined) throw missing(this.path(field));
-    if (v === null || typeof v !== "object" || Array.isArray(v))
-      throw wrongType(this.path(field), v, "an object");
-    return new Fields(v, this.path(field));
+    if (v === null || typeof v !== "object" || Array.isArray(v)) throw this.wrongType(this.path(field), v);
+    return new Fields(v, this.path(field), this.text);
   }
 }
 
@@ -188,5 +267,67 @@ export function parseJsonBody(text: string): JsonObject {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw invalidParameter("The request body must be a JSON object.");
   }
-  return value as JsonObject;
+  const object = value as JsonObject & WithSource;
+  object[SOURCE_TEXT] = text;
+  return object;
+}
+
+/**
+ * The number literal at `path` (`tags[0].value`, `artifact_location`) in a JSON text, as written, or
+ * undefined. A small scanner of the text JSON.parse already accepted; the last of duplicate keys
+ * wins, as with JSON.parse.
+ */
+export function numberLiteralAt(text: string, path: string): string | undefined {
+  const segments: (string | number)[] = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    segments.push(m[2] !== undefined ? Number(m[2]) : (m[1] as string));
+  }
+  let at = 0;
+  const ws = () => {
+    while (at < text.length && " \t\r\n".includes(text[at] as string)) at++;
+  };
+  const skipString = (): string => {
+    const start = at++;
+    while (text[at] !== '"') at += text[at] === "\\" ? 2 : 1;
+    at++;
+    return JSON.parse(text.slice(start, at)) as string;
+  };
+  // Reads the value at `at`; returns its literal when it is the number the path names.
+  const value = (depth: number, onPath: boolean): string | undefined => {
+    ws();
+    const c = text[at];
+    let found: string | undefined;
+    if (c === "{" || c === "[") {
+      at++;
+      for (let index = 0; ; index++) {
+        ws();
+        if (text[at] === "}" || text[at] === "]") break;
+        let member: string | number = index;
+        if (c === "{") {
+          member = skipString();
+          ws();
+          at++; // ':'
+        }
+        const hit = value(depth + 1, onPath && depth < segments.length && segments[depth] === member);
+        if (hit !== undefined) found = hit;
+        ws();
+        if (text[at] === ",") at++;
+      }
+      at++;
+      return found;
+    }
+    if (c === '"') {
+      skipString();
+      return undefined;
+    }
+    const start = at;
+    while (at < text.length && !",]} \t\r\n".includes(text[at] as string)) at++;
+    const literal = text.slice(start, at);
+    return onPath && depth === segments.length && /^-?\d/.test(literal) ? literal : undefined;
+  };
+  try {
+    return value(0, true);
+  } catch {
+    return undefined;
+  }
 }

@@ -17,6 +17,10 @@ export const LIMITS = {
   bulkIntervalRuns: 100,
   bulkIntervalMaxResults: 2500,
   bulkIntervalPointsPerRun: 25_000,
+  bulkHistoryRuns: 100,
+  bulkHistoryPoints: 25_000,
+  searchDatasetsExperiments: 20,
+  searchDatasetsResults: 1000,
 } as const;
 
 export const RUN_NAME_TAG = "mlflow.runName";
@@ -37,8 +41,12 @@ const truncateCodePoints = (s: string, max: number): string => {
 const KEY_CHARS = /^[\p{L}\p{N}\p{M}_/.\- :]*$/u;
 
 /** Metric, param and tag keys: MLflow's character set, length, and "is a normalized relative path". */
-export function validateKey(kind: "metric" | "param" | "tag", key: string): void {
-  if (!KEY_CHARS.test(key)) {
+export function validateKey(
+  kind: "metric" | "param" | "tag",
+  key: string,
+  { anyCharacters = false } = {},
+): void {
+  if (!anyCharacters && !KEY_CHARS.test(key)) {
     throw invalidParameter(
       `Invalid ${kind} name: '${key}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colons (:) and slashes (/).`,
     );
@@ -78,8 +86,12 @@ export function checkValueLength(kind: "param" | "tag", key: string, value: stri
   return truncateCodePoints(value, max);
 }
 
-export function checkExperimentTag(key: string, value: string): void {
-  validateKey("tag", key);
+/**
+ * `atCreation`: the tags of experiments/create, which MLflow stores without its key character rule
+ * (`owner's team` is taken there, refused by set-experiment-tag); the other rules still apply.
+ */
+export function checkExperimentTag(key: string, value: string, { atCreation = false } = {}): void {
+  validateKey("tag", key, { anyCharacters: atCreation });
   if (codePointLength(value) > LIMITS.experimentTagValueLength) {
     throw invalidParameter(
       `Tag value for key '${key}' had length ${codePointLength(value)}, which exceeded length limit of ${LIMITS.experimentTagValueLength}`,

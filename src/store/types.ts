@@ -187,6 +187,20 @@ export interface HistoryInput {
   pageToken: string | undefined;
 }
 
+export interface BulkHistoryInput {
+  runIds: string[];
+  key: string;
+  maxResults: number;
+}
+
+/** One dataset an experiment's runs used, with the context (`mlflow.data.context` input tag) it had. */
+export interface DatasetSummary {
+  experimentId: string;
+  name: string;
+  digest: string;
+  context: string | null;
+}
+
 export interface BulkIntervalInput {
   runIds: string[];
   key: string;
@@ -256,6 +270,10 @@ export interface TrackingStore extends TraceStore {
 
   getMetricHistory(input: HistoryInput): Promise<Page<Metric>>;
   getMetricHistoryBulkInterval(input: BulkIntervalInput): Promise<MetricWithRunId[]>;
+  /** The whole history of a metric in several runs, by run id, then timestamp, step and value. */
+  getMetricHistoryBulk(input: BulkHistoryInput): Promise<MetricWithRunId[]>;
+  /** The distinct (dataset, context) pairs that runs of these experiments used, at most `limit`. */
+  searchDatasets(experimentIds: string[], limit: number): Promise<DatasetSummary[]>;
 
   /**
    * Garbage collection (`labtrack gc`, MLflow's `gc`): runs deleted at or before `before` (ms since

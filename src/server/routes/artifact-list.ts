@@ -5,7 +5,7 @@ import { resolveRunArtifacts } from "./run-artifacts.js";
 export const artifactListRoutes = [
   // Paths in the answer are relative to the run's artifact root and include the requested directory.
   rpc("GET", "/mlflow/artifacts/list", async (f, ctx) => {
-    const runId = f.has("run_id") ? f.string("run_id") : f.string("run_uuid");
+    const runId = f.runId();
     const path = safeArtifactPath(f.optionalString("path") ?? "");
     const { store, base, rootUri } = await resolveRunArtifacts(ctx, runId);
     const entries = await store.list([base, path].filter((p) => p).join("/"));

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { invalidParameter } from "../../store/errors.js";
 
 const decodeRepeatedly = (s: string): string => {
@@ -30,4 +31,18 @@ export function checkArtifactLocation(location: string): void {
   if (location.includes("\0")) {
     throw invalidParameter("Invalid artifact location: it must not contain NUL bytes.");
   }
+}
+
+/**
+ * A relative local location is resolved against the server's working directory, as MLflow's
+ * `resolve_uri_if_local` does (`my_location` → `<cwd>/my_location`, `file:rel` → `file://<cwd>/rel`):
+ * stored relative, it would mean a different folder for every process that reads it.
+ */
+export function resolveArtifactLocation(location: string): string {
+  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(location)) {
+    return location.startsWith("/") ? location : resolve(location);
+  }
+  const file = /^file:(?!\/)([^?]*)(\?.*)?$/.exec(location);
+  if (file) return `file://${resolve(file[1] as string)}${file[2] ?? ""}`;
+  return location;
 }

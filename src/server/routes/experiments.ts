@@ -5,7 +5,7 @@ import { VIEW_TYPES } from "../../store/types.js";
 import { encodeExperiment, encodePage } from "../encode.js";
 import type { Fields } from "../request.js";
 import { rpc } from "../rpc.js";
-import { checkArtifactLocation } from "./artifact-location.js";
+import { checkArtifactLocation, resolveArtifactLocation } from "./artifact-location.js";
 
 const tags = (f: Fields) =>
   f.messages("tags").map((t) => ({ key: t.string("key"), value: t.optionalString("value") ?? "" }));
@@ -14,10 +14,11 @@ export const experimentRoutes = [
   rpc("POST", "/mlflow/experiments/create", async (f, { store }) => {
     const name = f.string("name");
     checkExperimentName(name);
-    const location = f.optionalString("artifact_location") || undefined;
-    if (location !== undefined) checkArtifactLocation(location);
+    const given = f.optionalString("artifact_location") || undefined;
+    if (given !== undefined) checkArtifactLocation(given);
+    const location = given === undefined ? undefined : resolveArtifactLocation(given);
     const experimentTags = tags(f);
-    for (const t of experimentTags) checkExperimentTag(t.key, t.value);
+    for (const t of experimentTags) checkExperimentTag(t.key, t.value, { atCreation: true });
     return { experiment_id: await store.createExperiment(name, location, experimentTags) };
   }),
 
@@ -59,6 +60,29 @@ export const experimentRoutes = [
       pageToken: f.optionalString("page_token") || undefined,
     });
     return encodePage("experiments", page.items, encodeExperiment, page.nextPageToken);
+  }),
+
+  // The datasets the UI offers as filters (ajax only in MLflow; served under both prefixes here).
+  rpc("POST", "/mlflow/experiments/search-datasets", async (f, { store }) => {
+    const ids = f.stringList("experiment_ids", { ids: true });
+    if (ids.length === 0) {
+      throw invalidParameter("SearchDatasets request must specify at least one experiment_id.");
+    }
+    if (ids.length > LIMITS.searchDatasetsExperiments) {
+      throw invalidParameter(
+        `SearchDatasets request cannot specify more than ${LIMITS.searchDatasetsExperiments} experiment_ids. Received ${ids.length} experiment_ids.`,
+      );
+    }
+    const summaries = await store.searchDatasets([...new Set(ids)], LIMITS.searchDatasetsResults);
+    // An empty repeated field is left out of MLflow's JSON: no datasets answer `{}`.
+    if (summaries.length === 0) return {};
+    return {
+      dataset_summaries: summaries.map((d) => {
+        const out: Record<string, string> = { experiment_id: d.experimentId, name: d.name, digest: d.digest };
+        if (d.context !== null) out.context = d.context;
+        return out;
+      }),
+    };
   }),
 
   rpc("POST", "/mlflow/experiments/set-experiment-tag", async (f, { store }) => {

@@ -5,31 +5,46 @@ import { fileURLToPath } from "node:url";
 import { invalidParameter } from "../../store/errors.js";
 import type { ServerContext } from "../rpc.js";
 
+/**
+ * Python's `urllib.parse.unquote`: each run of `%XX` escapes decoded as UTF-8 (invalid bytes become
+ * U+FFFD), and a `%` that starts no escape (`100%`, `%zz`) left as it is, as MLflow leaves it.
+ */
+const unquote = (text: string): string =>
+  text.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => Buffer.from(run.replace(/%/g, ""), "hex").toString("utf8"));
+
 function decodeRepeatedly(text: string): string {
   let current = text;
   for (let i = 0; i < 10; i++) {
-    let next: string;
-    try {
-      next = decodeURIComponent(current);
-    } catch {
-      throw invalidParameter(`Invalid model version source '${text}': malformed percent-encoding.`);
-    }
+    const next = unquote(current);
     if (next === current) return current;
     current = next;
   }
   throw invalidParameter(`Invalid model version source '${text}': too many levels of percent-encoding.`);
 }
 
+/** MLflow's message for a remote source with relative references, which clients match on. */
+const relativeReference = (source: string, why: string) =>
+  invalidParameter(
+    `Invalid model version source: '${source}'. If supplying a source as an http, https, local file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided without relative path references present. Please provide an absolute path. (${why})`,
+  );
+
+/** MLflow's message for a local path it does not accept, with what was wrong. */
+const localPathRefused = (source: string, why: string) =>
+  invalidParameter(
+    `Invalid model version source: '${source}'. To use a local path as a model version source, the run_id request parameter has to be specified and the local path has to be contained within the artifact directory of the run specified by the run_id. (${why})`,
+  );
+
 function checkRemotePath(source: string, path: string): void {
   const decoded = decodeRepeatedly(path);
-  if (decoded.includes("\0")) throw invalidParameter(`Invalid model version source '${source}': NUL byte.`);
-  if (decoded.includes("\\")) throw invalidParameter(`Invalid model version source '${source}': backslash.`);
-  if (decoded.split("/").some((s) => s === "..")) {
-    throw invalidParameter(`Invalid model version source '${source}': '..' is not allowed.`);
-  }
+  if (decoded.includes("\0")) throw relativeReference(source, "it contains a NUL byte");
+  // Stricter than MLflow on Linux, which takes a backslash as a plain character: on Windows it is a
+  // separator, so it could hide a `..`.
+  if (decoded.includes("\\"))
+    throw invalidParameter(`Invalid model version source '${source}': backslashes are not allowed.`);
+  if (decoded.split("/").some((s) => s === "..")) throw relativeReference(source, "'..' is not allowed");
   const collapsed = decoded.replace(/\/{2,}/g, "/");
   if (collapsed !== "" && normalize(collapsed) !== collapsed && `${normalize(collapsed)}/` !== collapsed) {
-    throw invalidParameter(`Invalid model version source '${source}': the path is not normalized.`);
+    throw relativeReference(source, "the path is not normalized");
   }
 }
 
@@ -113,25 +128,17 @@ export async function resolveModelSource(
   }
   if (isLocal(source)) {
     // A local path is only accepted inside the run's own local artifact directory.
-    if (!runId) {
-      throw invalidParameter(
-        `Invalid model version source: '${source}'. To use a local path as a model version source, the run_id request parameter has to be specified and the local path has to be contained within the artifact directory of the run specified by the run_id.`,
-      );
-    }
+    if (!runId) throw localPathRefused(source, "no run_id was given");
     const run = await store.getRun(runId);
     const root = run.info.artifactUri;
     if (!isLocal(root)) {
-      throw invalidParameter(
-        `Invalid model version source: '${source}'. The run's artifacts are not stored locally ('${root}'); use a runs:/ or remote source.`,
-      );
+      throw localPathRefused(source, `the run's artifacts are not stored locally but at '${root}'`);
     }
     const decoded = decodeRepeatedly(localPath(source));
-    if (decoded.includes("\0")) throw invalidParameter(`Invalid model version source '${source}': NUL byte.`);
+    if (decoded.includes("\0")) throw localPathRefused(source, "it contains a NUL byte");
     const rel = relative(normalize(localPath(root)), normalize(decoded));
-    if (rel.startsWith("..") || isAbsolute(rel)) {
-      throw invalidParameter(
-        `Invalid model version source: '${source}'. The local path has to be contained within the artifact directory of run ${runId}.`,
-      );
+    if (rel === ".." || rel.startsWith("../") || isAbsolute(rel)) {
+      throw localPathRefused(source, `it is outside the artifact directory of run ${runId}, '${root}'`);
     }
     return source;
   }

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { parseRunFilter, parseRunOrderBy } from "../../search/index.js";
 import { invalidParameter } from "../../store/errors.js";
 import {
@@ -18,10 +19,8 @@ import {
 } from "../../store/types.js";
 import { encodePage, encodeRun, encodeRunInfo } from "../encode.js";
 import type { Fields } from "../request.js";
-import { rpc } from "../rpc.js";
-
-/** `run_id`, falling back to the legacy `run_uuid` that the Python client sends alongside. */
-const runId = (f: Fields): string => (f.has("run_id") ? f.string("run_id") : f.string("run_uuid"));
+import { rpc, type ServerContext } from "../rpc.js";
+import { resolveRunArtifacts } from "./run-artifacts.js";
 
 const metric = (f: Fields): Metric => {
   const key = f.string("key");
@@ -118,6 +117,92 @@ function datasetInput(f: Fields): DatasetInput {
   };
 }
 
+/** A `[{key, value}]` list of the promptlab request, values as Python's `str()` would give them. */
+function promptlabParams(f: Fields, field: string): KeyValue[] {
+  return f.messages(field).map((p) => {
+    const key = p.string("key");
+    validateKey("param", key);
+    const raw = p.isPresent("value") ? p.scalarText("value") : "None";
+    return { key, value: checkValueLength("param", key, raw) };
+  });
+}
+
+/**
+ * The run MLflow's prompt engineering UI records: params, the tags that mark it, and the evaluation
+ * table it shows (`eval_results_table.json`, as MLflow writes it). MLflow also saves a promptlab pyfunc
+ * model, which only its gateway can serve; Labtrack does not write that model.
+ */
+async function createPromptlabRun(f: Fields, ctx: ServerContext): Promise<Record<string, unknown>> {
+  const required = (field: string, present: boolean): void => {
+    if (!present) throw invalidParameter(`CreatePromptlabRun request must specify ${field}.`);
+  };
+  required("experiment_id", f.has("experiment_id"));
+  const experimentId = f.id("experiment_id");
+  required("prompt_template", f.has("prompt_template"));
+  const promptTemplate = f.string("prompt_template");
+  required("prompt_parameters", f.messages("prompt_parameters").length > 0);
+  const promptParameters = promptlabParams(f, "prompt_parameters");
+  required("model_route", f.has("model_route"));
+  const modelRoute = f.string("model_route");
+  const modelParameters = promptlabParams(f, "model_parameters");
+  required("model_input", f.has("model_input"));
+  const modelInput = f.string("model_input");
+  const modelOutput = f.optionalString("model_output") ?? null;
+  const outputParameters = promptlabParams(f, "model_output_parameters");
+  required("mlflow_version", f.has("mlflow_version"));
+  f.string("mlflow_version");
+  const runName = f.optionalString("run_name") || undefined;
+  if (runName !== undefined) checkRunName(runName);
+  const params = [
+    ...modelParameters,
+    { key: "model_route", value: modelRoute },
+    { key: "prompt_template", value: checkValueLength("param", "prompt_template", promptTemplate) },
+  ];
+  const run = await ctx.store.createRun({
+    experimentId,
+    userId: f.optionalString("user_id") ?? "unknown",
+    runName,
+    startTime: f.optionalInt("start_time") ?? Date.now(),
+    tags: f.messages("tags").map(tag),
+  });
+  const runId = run.info.runId;
+  let status: "FINISHED" | "FAILED" = "FINISHED";
+  try {
+    await ctx.store.logBatch(runId, {
+      metrics: [],
+      params,
+      tags: [
+        { key: "mlflow.loggedArtifacts", value: '[{"path": "eval_results_table.json", "type": "table"}]' },
+        { key: "mlflow.runSourceType", value: "PROMPT_ENGINEERING" },
+      ],
+    });
+    // Python's json.dumps spacing, as MLflow writes the file.
+    const cell = (v: string | null) => JSON.stringify(v);
+    const columns = [
+      ...promptParameters.map((p) => p.key),
+      "prompt",
+      "output",
+      ...outputParameters.map((p) => p.key),
+    ];
+    const data = [
+      ...promptParameters.map((p) => p.value),
+      modelInput,
+      modelOutput,
+      ...outputParameters.map((p) => p.value),
+    ];
+    const table = `{"columns": [${columns.map(cell).join(", ")}], "data": [[${data.map(cell).join(", ")}]]}`;
+    const { store: files, base } = await resolveRunArtifacts(ctx, runId);
+    await files.write([base, "eval_results_table.json"].filter((p) => p).join("/"), Readable.from([table]));
+  } catch (e) {
+    // As MLflow does: the run stays, marked FAILED, and the error is the answer.
+    status = "FAILED";
+    await ctx.store.updateRun(runId, { status, endTime: Date.now(), runName: undefined });
+    throw e;
+  }
+  await ctx.store.updateRun(runId, { status, endTime: Date.now(), runName: undefined });
+  return { run: encodeRun(await ctx.store.getRun(runId)) };
+}
+
 export const runRoutes = [
   rpc("POST", "/mlflow/runs/create", async (f, { store }) => {
     const experimentId = f.has("experiment_id") ? f.id("experiment_id") : "0";
@@ -134,10 +219,10 @@ export const runRoutes = [
     return { run: encodeRun(run) };
   }),
 
-  rpc("GET", "/mlflow/runs/get", async (f, { store }) => ({ run: encodeRun(await store.getRun(runId(f))) })),
+  rpc("GET", "/mlflow/runs/get", async (f, { store }) => ({ run: encodeRun(await store.getRun(f.runId())) })),
 
   rpc("POST", "/mlflow/runs/update", async (f, { store }) => {
-    const id = runId(f);
+    const id = f.runId();
     const runName = f.optionalString("run_name") || undefined;
     if (runName !== undefined) checkRunName(runName);
     const info = await store.updateRun(id, {
@@ -159,19 +244,19 @@ export const runRoutes = [
   }),
 
   rpc("POST", "/mlflow/runs/log-metric", async (f, { store }) => {
-    const id = runId(f);
+    const id = f.runId();
     await store.logBatch(id, { metrics: [metric(f)], params: [], tags: [] });
     return {};
   }),
 
   rpc("POST", "/mlflow/runs/log-parameter", async (f, { store }) => {
-    const id = runId(f);
+    const id = f.runId();
     await store.logBatch(id, { metrics: [], params: [param(f)], tags: [] });
     return {};
   }),
 
   rpc("POST", "/mlflow/runs/set-tag", async (f, { store }) => {
-    const id = runId(f);
+    const id = f.runId();
     await store.logBatch(id, { metrics: [], params: [], tags: [tag(f)] });
     return {};
   }),
@@ -206,6 +291,13 @@ export const runRoutes = [
   rpc("POST", "/mlflow/runs/log-inputs", async (f, { store }) => {
     const id = f.string("run_id");
     checkRunIdFormat(id);
+    // MLflow requires `datasets` (an empty list will do); MLflow 3 clients logging only model inputs
+    // leave it out and send `models`, which is why one of the two suffices here.
+    if (!f.isPresent("datasets") && !f.isPresent("models")) {
+      throw invalidParameter(
+        "Missing value for required parameter 'datasets'. See the API docs for more information about request parameters.",
+      );
+    }
     await store.logInputs(
       id,
       f.messages("datasets").map(datasetInput),
@@ -220,6 +312,8 @@ export const runRoutes = [
     await store.logOutputs(id, f.messages("models").map(modelOutput));
     return {};
   }),
+
+  rpc("POST", "/mlflow/runs/create-promptlab-run", createPromptlabRun),
 
   rpc("POST", "/mlflow/runs/log-model", async (f, { store }) => {
     const id = f.string("run_id");

@@ -21,10 +21,12 @@ import type {
   TraceInfo,
 } from "../trace-types.js";
 import type {
+  BulkHistoryInput,
   BulkIntervalInput,
   CreateLoggedModelInput,
   CreateRunInput,
   DatasetInput,
+  DatasetSummary,
   Experiment,
   HistoryInput,
   KeyValue,
@@ -92,6 +94,9 @@ interface KeyValueRow {
   key: string;
   value: string;
 }
+
+/** The input tag that says what a dataset was used for (`training`, `eval`…). */
+const DATASET_CONTEXT_TAG = "mlflow.data.context";
 
 const toMetric = (r: MetricRow): Metric => {
   const m: Metric = {
@@ -994,6 +999,46 @@ export class SqlTrackingStore implements TrackingStore {
       for (const r of rows) out.push({ ...toMetric(r), runId });
     }
     return out;
+  }
+
+  async getMetricHistoryBulk(input: BulkHistoryInput): Promise<MetricWithRunId[]> {
+    const runOrder = this.dialect === "postgres" ? 'run_uuid COLLATE "C"' : "run_uuid";
+    const rows = await this.db.all<MetricRow>(
+      `SELECT ${HISTORY_COLUMNS} FROM metrics WHERE ${inList(this.dialect, "run_uuid", "text")} AND key = ?
+       ORDER BY ${runOrder}, timestamp, step, value LIMIT ?`,
+      [listParam(this.dialect, input.runIds), input.key, input.maxResults],
+    );
+    return rows.map((r) => ({ ...toMetric(r), runId: r.run_uuid }));
+  }
+
+  async searchDatasets(experimentIds: string[], limit: number): Promise<DatasetSummary[]> {
+    const ids = experimentIds.map(experimentIdNumber).filter((id): id is number => id !== null);
+    if (ids.length === 0) return [];
+    const text = (column: string) => (this.dialect === "postgres" ? `${column} COLLATE "C"` : column);
+    // A dataset used without a context tag is listed too, with no context (MLflow's outer join).
+    const rows = await this.db.all<{
+      experiment_id: number;
+      name: string;
+      digest: string;
+      context: string | null;
+    }>(
+      `SELECT * FROM (
+         SELECT DISTINCT d.experiment_id, d.name, d.digest, t.value AS context
+         FROM datasets d
+         JOIN run_inputs i ON i.dataset_uuid = d.dataset_uuid
+         LEFT JOIN input_tags t ON t.run_uuid = i.run_uuid AND t.dataset_uuid = i.dataset_uuid AND t.key = ?
+         WHERE ${inList(this.dialect, "d.experiment_id", "bigint")}
+       ) s
+       ORDER BY experiment_id, ${text("name")}, ${text("digest")}, ${text("context")}
+       LIMIT ?`,
+      [DATASET_CONTEXT_TAG, listParam(this.dialect, ids), limit],
+    );
+    return rows.map((r) => ({
+      experimentId: String(r.experiment_id),
+      name: r.name,
+      digest: r.digest,
+      context: r.context,
+    }));
   }
 
   /**
