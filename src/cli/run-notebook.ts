@@ -15,6 +15,7 @@ import { ensureExperiment } from "../tracking/experiments.js";
 import { kernelFamily } from "../tracking/kernel-language.js";
 import { MagicCell } from "../tracking/magic-cell.js";
 import { readNotebook, writeNotebook } from "../tracking/notebook-state.js";
+import { outcomeOf } from "../tracking/outcome.js";
 import type {
   ExecutionOutcome,
   IOPubMessage,
@@ -265,16 +266,7 @@ class HeadlessCell implements TrackedCell {
         (m) => this.onIOPub(m),
       );
       this.cell.execution_count = reply.execution_count;
-      if (reply.status === "ok") return { kind: "ok", reply };
-      if (reply.status === "error")
-        return {
-          kind: "error",
-          reply,
-          ename: reply.ename ?? "",
-          evalue: reply.evalue ?? "",
-          traceback: reply.traceback ?? [],
-        };
-      return { kind: "aborted", reply };
+      return outcomeOf(reply);
     } catch (e) {
       if (e instanceof KernelLostError) return { kind: "lost", reason: e.message };
       throw e;

@@ -3,6 +3,7 @@
 import type { ISessionContext } from "@jupyterlab/apputils";
 import type { CodeCell } from "@jupyterlab/cells";
 import type { KernelMessage } from "@jupyterlab/services";
+import { outcomeOf } from "../../tracking/outcome.js";
 import type { ExecuteReply, ExecutionOutcome } from "../../tracking/types.js";
 
 export type { ExecutionOutcome } from "../../tracking/types.js";
@@ -35,16 +36,7 @@ export async function executeInCell(
     cell.outputArea.future = future;
     const reply = ((await future.done) as KernelMessage.IExecuteReplyMsg).content as ExecuteReply;
     model.executionCount = reply.execution_count;
-    if (reply.status === "ok") return { kind: "ok", reply };
-    if (reply.status === "error")
-      return {
-        kind: "error",
-        reply,
-        ename: reply.ename ?? "",
-        evalue: reply.evalue ?? "",
-        traceback: reply.traceback ?? [],
-      };
-    return { kind: "aborted", reply };
+    return outcomeOf(reply);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     return { kind: "lost", reason: /Canceled/.test(message) ? "the kernel restarted or died" : message };
