@@ -166,6 +166,16 @@ function clause(c: Comparison, q: SqlBuilder, selective: ReadonlySet<Comparison>
   if (c.comparator === "IN" || c.comparator === "NOT IN") {
     return q.inList(column, c.value as string[], c.comparator === "NOT IN");
   }
+  // An integer bound compares as the bigint column's own type, so that PostgreSQL can read the range
+  // in the (experiment, timestamp) index; other numbers compare as doubles (SqlBuilder.compare).
+  if (
+    typeof c.value === "number" &&
+    Number.isSafeInteger(c.value) &&
+    c.comparator !== "LIKE" &&
+    c.comparator !== "ILIKE"
+  ) {
+    return `${column} ${c.comparator} ${q.bind(c.value)}`;
+  }
   return q.compare(column, c.comparator, c.value as string | number);
 }
 

@@ -3,7 +3,7 @@
 import { safeArtifactPath } from "../../artifacts/safe-path.js";
 import { LOGGED_MODEL_ORDER_ATTRIBUTES, parseLoggedModelFilter } from "../../search/index.js";
 import { invalidParameter } from "../../store/errors.js";
-import { checkLoggedModelName, checkMaxResults, checkValueLength, validateKey } from "../../store/rules.js";
+import { checkLoggedModelName, checkValueLength, validateKey } from "../../store/rules.js";
 import {
   type KeyValue,
   LOGGED_MODEL_STATUSES,
@@ -14,6 +14,7 @@ import { encodeLoggedModel, encodePage } from "../encode.js";
 import type { Fields } from "../request.js";
 import { rpc } from "../rpc.js";
 import { resolveLoggedModelArtifacts } from "./run-artifacts.js";
+import { maxResultsOf, requiredExperimentIds } from "./search-input.js";
 
 const SEARCH_DEFAULT_MAX_RESULTS = 100;
 const SEARCH_MAX_RESULTS = 1000;
@@ -67,14 +68,8 @@ function orderTerm(f: Fields): LoggedModelOrder {
 }
 
 function searchInput(f: Fields): SearchLoggedModelsInput {
-  const experimentIds = f.stringList("experiment_ids", { ids: true });
-  if (experimentIds.length === 0) {
-    throw invalidParameter(
-      "Missing value for required parameter 'experiment_ids'. See the API docs for more information about request parameters.",
-    );
-  }
-  const maxResults = f.optionalInt("max_results") ?? SEARCH_DEFAULT_MAX_RESULTS;
-  checkMaxResults(maxResults, SEARCH_MAX_RESULTS);
+  const experimentIds = requiredExperimentIds(f);
+  const maxResults = maxResultsOf(f, SEARCH_DEFAULT_MAX_RESULTS, SEARCH_MAX_RESULTS);
   return {
     experimentIds,
     filter: parseLoggedModelFilter(f.optionalString("filter")),

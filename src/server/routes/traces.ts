@@ -4,11 +4,12 @@
 // trace's `mlflow.artifactLocation` (`<experiment root>/traces/<request id>/artifacts`).
 import { parseTraceFilter, parseTraceOrderBy } from "../../search/index.js";
 import { invalidParameter } from "../../store/errors.js";
-import { checkMaxResults, checkValueLength, LIMITS, validateKey } from "../../store/rules.js";
+import { checkValueLength, LIMITS, validateKey } from "../../store/rules.js";
 import { type DeleteTracesInput, TRACE_STATUSES, type TraceInfo } from "../../store/trace-types.js";
 import type { KeyValue } from "../../store/types.js";
 import type { Fields } from "../request.js";
 import { rpc, type ServerContext } from "../rpc.js";
+import { maxResultsOf, requiredExperimentIds } from "./search-input.js";
 
 const SEARCH_DEFAULT_MAX_RESULTS = 100;
 const SEARCH_MAX_RESULTS = 500;
@@ -101,14 +102,8 @@ export const traceRoutes = [
   }),
 
   rpc("GET", "/mlflow/traces", async (f, { store }) => {
-    const experimentIds = f.stringList("experiment_ids", { ids: true });
-    if (experimentIds.length === 0) {
-      throw invalidParameter(
-        "Missing value for required parameter 'experiment_ids'. See the API docs for more information about request parameters.",
-      );
-    }
-    const maxResults = f.optionalInt("max_results") ?? SEARCH_DEFAULT_MAX_RESULTS;
-    checkMaxResults(maxResults, SEARCH_MAX_RESULTS);
+    const experimentIds = requiredExperimentIds(f);
+    const maxResults = maxResultsOf(f, SEARCH_DEFAULT_MAX_RESULTS, SEARCH_MAX_RESULTS);
     const page = await store.searchTraces({
       experimentIds,
       filter: parseTraceFilter(f.optionalString("filter")),

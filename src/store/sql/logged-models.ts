@@ -17,6 +17,7 @@ import type {
   SearchLoggedModelsInput,
 } from "../types.js";
 import { inList, listParam, type SqlDriver, type SqlExecutor } from "./driver.js";
+import { activeExperimentRow, experimentIdNumber } from "./experiment-row.js";
 import { groupBy } from "./group.js";
 import { insertRows } from "./insert-rows.js";
 
@@ -85,9 +86,6 @@ const toMetric = (r: ModelMetricRow): LoggedModelMetric => ({
   runId: r.run_uuid,
 });
 
-/** Parses an experiment id as MLflow's SQL store does: an integer, else it cannot exist. */
-const experimentIdNumber = (id: string): number | null => (/^-?\d{1,15}$/.test(id) ? Number(id) : null);
-
 export class SqlLoggedModels {
   constructor(
     private readonly db: SqlDriver,
@@ -123,20 +121,7 @@ export class SqlLoggedModels {
   async create(input: CreateLoggedModelInput): Promise<LoggedModel> {
     const id = newLoggedModelId();
     await this.db.transaction(async (tx) => {
-      const expId = experimentIdNumber(input.experimentId);
-      const experiment =
-        expId === null
-          ? undefined
-          : await tx.get<{ experiment_id: number; artifact_location: string; lifecycle_stage: string }>(
-              "SELECT experiment_id, artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = ?",
-              [expId],
-            );
-      if (!experiment) throw notFound(`No Experiment with id=${input.experimentId} exists`);
-      if (experiment.lifecycle_stage !== "active") {
-        throw invalidParameter(
-          `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`,
-        );
-      }
+      const experiment = await activeExperimentRow(tx, input.experimentId);
       if (input.sourceRunId !== undefined) {
         const run = await tx.get<{ run_uuid: string }>("SELECT run_uuid FROM runs WHERE run_uuid = ?", [
           input.sourceRunId,

@@ -9,7 +9,7 @@ import {
   encodePageToken,
   requiredKeyedEqualities,
 } from "../../search/index.js";
-import { invalidParameter, notFound } from "../errors.js";
+import { notFound } from "../errors.js";
 import {
   type DeleteTracesInput,
   type EndTraceInput,
@@ -22,6 +22,7 @@ import {
 } from "../trace-types.js";
 import type { KeyValue, Page } from "../types.js";
 import { inList, listParam, type SqlDriver, type SqlExecutor } from "./driver.js";
+import { activeExperimentRow, experimentIdNumber } from "./experiment-row.js";
 import { groupBy } from "./group.js";
 import { insertRows } from "./insert-rows.js";
 
@@ -36,11 +37,8 @@ interface TraceRow {
 export const traceNotFound = (requestId: string) =>
   notFound(`Trace with request_id '${requestId}' not found.`);
 
-/** Parses an experiment id as MLflow's SQL store does: an integer, else it cannot exist. */
 /** A tag or metadata equality matching fewer rows than this drives the search (see compile-traces). */
 const SELECTIVE_BOUND = 2000;
-
-const experimentIdNumber = (id: string): number | null => (/^-?\d{1,15}$/.test(id) ? Number(id) : null);
 
 /** The last value of a repeated key wins, as when MLflow builds its dict. */
 const lastByKey = (items: readonly KeyValue[]): [string, string][] => [
@@ -67,20 +65,7 @@ export class SqlTraces implements TraceStore {
     // MLflow's request ids: 32 hex digits.
     const requestId = randomUUID().replaceAll("-", "");
     await this.db.transaction(async (tx) => {
-      const expId = experimentIdNumber(input.experimentId);
-      const experiment =
-        expId === null
-          ? undefined
-          : await tx.get<{ experiment_id: number; artifact_location: string; lifecycle_stage: string }>(
-              "SELECT experiment_id, artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = ?",
-              [expId],
-            );
-      if (!experiment) throw notFound(`No Experiment with id=${input.experimentId} exists`);
-      if (experiment.lifecycle_stage !== "active") {
-        throw invalidParameter(
-          `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`,
-        );
-      }
+      const experiment = await activeExperimentRow(tx, input.experimentId);
       await tx.run(
         "INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status) VALUES (?, ?, ?, NULL, 'IN_PROGRESS')",
         [requestId, experiment.experiment_id, input.timestampMs],
