@@ -2,11 +2,11 @@
 // tree since MLflow 3) and traces. No DOM: run details renders it, and the unit tests drive it against a
 // real server. A server without these endpoints (MLflow 2, or Labtrack before them) is "unsupported",
 // which the view shows as a quiet line, not as an error.
-import { MlflowApiError } from "../../client/errors.js";
-import type { RestClient } from "../../client/rest.js";
-import { parseTraceData, type TraceTree } from "../../client/trace-data.js";
-import type { WireFileInfo, WireLoggedModel, WireRun, WireTraceInfo } from "../../client/wire.js";
-import { describeError, type Problem } from "../describe-error.js";
+import { MlflowApiError } from "../client/errors.js";
+import type { RestClient } from "../client/rest.js";
+import { parseTraceData, type TraceTree } from "../client/trace-data.js";
+import type { WireFileInfo, WireLoggedModel, WireRun, WireTraceInfo } from "../client/wire.js";
+import { describeError, type Problem } from "./describe-error.js";
 
 /** What the outputs need of the client: a TrackingConnection's client fits as is. */
 export type OutputsClient = Pick<

@@ -6,7 +6,10 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RestClient } from "../../src/client/rest.js";
 import type { WireRun } from "../../src/client/wire.js";
-import { RunOutputs } from "../../src/lab/run-details/outputs.js";
+import { CompareModel } from "../../src/lab/compare/model.js";
+import { RunOutputs } from "../../src/lab/run-outputs.js";
+import { MODELS_ATTRIBUTE } from "../../src/lab/runs-table/columns.js";
+import { cellText, toTableRow } from "../../src/lab/runs-table/rows.js";
 import { api, type RunningServer, startServer } from "../helpers/server.js";
 
 type Body = Record<string, any>;
@@ -112,6 +115,30 @@ describe("logged models of a run", () => {
     const missing = await new RunOutputs(client, server.url).modelFiles(`m-${"0".repeat(32)}`);
     expect(missing.ok).toBe(false);
     if (!missing.ok) expect(missing.problem.detail).toMatch(/m-0+/);
+  });
+
+  it("Compare puts the runs' logged models and their metrics side by side", async () => {
+    const empty = await client.createRun({ experimentId, runName: "no-models" });
+    const compare = new CompareModel({ client, uri: server.url }, [run.info.run_id, empty.info.run_id]);
+    await compare.load();
+    const rows = compare.modelRows.map((r) => [r.key, r.values]);
+    expect(rows[0]?.[0]).toBe("Models");
+    // Both models of the run, newest first; the run without outputs has none.
+    expect(
+      String((rows[0]?.[1] as unknown[])[0])
+        .split(", ")
+        .sort(),
+    ).toEqual(["baseline", "clf"]);
+    expect((rows[0]?.[1] as unknown[])[1]).toBeUndefined();
+    expect(rows.slice(1)).toEqual([
+      ["acc (test)", [0.91, undefined]],
+      ["acc (valid)", [0.88, undefined]],
+    ]);
+    compare.dispose();
+  });
+
+  it("the runs table counts a run's logged models (its outputs)", () => {
+    expect(cellText(toTableRow(run), MODELS_ATTRIBUTE)).toBe("1");
   });
 
   it("a run without models lists none", async () => {

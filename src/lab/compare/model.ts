@@ -16,9 +16,10 @@ import {
 } from "../../charts/index.js";
 import { MlflowApiError } from "../../client/errors.js";
 import type { RestClient } from "../../client/rest.js";
-import type { WireRun } from "../../client/wire.js";
+import type { WireLoggedModel, WireRun } from "../../client/wire.js";
 import { type CellSource, readCellSource } from "../cell-source.js";
 import { describeError, type Problem } from "../describe-error.js";
+import { RunOutputs } from "../run-outputs.js";
 import { chartFor, toChartRun } from "../tracking/compare.js";
 import {
   chartColumns,
@@ -26,7 +27,9 @@ import {
   defaultParallel,
   defaultScatter,
   type MetricRow,
+  type ModelRow,
   metricRows,
+  modelRows,
   type ParamRow,
   paramRows,
 } from "./tables.js";
@@ -69,6 +72,10 @@ export class CompareModel {
   sourcePair: { base: string; other: string } | null = null;
   /** Cell sources read so far, by run id ("loading" while read); read again with the runs. */
   readonly sources = new Map<string, CellSource | "loading">();
+  /** MLflow 3's logged models of each compared run that declared outputs; read after the runs. */
+  readonly loggedModels = new Map<string, WireLoggedModel[]>();
+  /** Why some run's logged models could not be read (the rest are shown). */
+  loggedModelsError: Problem | null = null;
   private wire: WireRun[] = [];
   private historiesFor = "";
   private generation = 0;
@@ -91,6 +98,10 @@ export class CompareModel {
   /** Every column a scatter or the parallel coordinates can show. */
   get columns(): string[] {
     return chartColumns(this.runs);
+  }
+
+  get modelRows(): ModelRow[] {
+    return modelRows(this.runs, this.loggedModels);
   }
 
   get metricKeys(): string[] {
@@ -120,7 +131,25 @@ export class CompareModel {
       this.source.report?.(e);
     }
     this.emit();
-    if (this.state === "ready") await Promise.all([this.loadHistories(), this.loadSources()]);
+    if (this.state === "ready")
+      await Promise.all([this.loadHistories(), this.loadSources(), this.loadLoggedModels()]);
+  }
+
+  /** The logged models of the runs that have outputs (MLflow 3 clients declare each logged model). */
+  private async loadLoggedModels(): Promise<void> {
+    const generation = this.generation;
+    const outputs = new RunOutputs(this.source.client, this.source.uri);
+    const withModels = this.wire.filter((r) => (r.outputs?.model_outputs ?? []).length > 0);
+    const listings = await Promise.all(withModels.map((run) => outputs.loggedModels(run)));
+    if (generation !== this.generation || this.disposed) return;
+    this.loggedModels.clear();
+    this.loggedModelsError = null;
+    withModels.forEach((run, i) => {
+      const listing = listings[i];
+      if (listing?.kind === "ok") this.loggedModels.set(run.info.run_id, listing.items);
+      else if (listing?.kind === "error") this.loggedModelsError = listing.problem;
+    });
+    if (withModels.length > 0) this.emit();
   }
 
   setOnlyDifferences(on: boolean): void {

@@ -2,6 +2,8 @@
 // metrics with the best run per metric. Pure, so the rules (what "differs" means, ties, missing values,
 // NaN) are unit-tested without a browser.
 import { type ChartRun, type Goal, metricGoal } from "../../charts/index.js";
+import { fromWireDouble } from "../../client/rest.js";
+import type { WireLoggedModel } from "../../client/wire.js";
 
 export interface ParamRow {
   key: string;
@@ -89,4 +91,52 @@ export function defaultCurveMetrics(runs: readonly ChartRun[], max = 3): string[
   const keys = sortedKeys(runs.map((r) => r.metrics));
   const rank = (k: string) => (/loss/i.test(k) ? 0 : /acc/i.test(k) ? 1 : 2);
   return [...keys].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).slice(0, max);
+}
+
+export interface ModelRow {
+  /** "Models", or a model metric as `key (dataset)`. */
+  key: string;
+  /** One entry per run: its models' names, or the metric's value (numbers), undefined when none. */
+  values: (string | number | undefined)[];
+  kind: "models" | "metric";
+}
+
+/**
+ * MLflow 3's logged models of the compared runs, side by side: which models each run made, then each
+ * metric logged against them (per dataset). A run with several models having the metric shows its
+ * newest model's value. Empty when no run has a logged model.
+ */
+export function modelRows(
+  runs: readonly ChartRun[],
+  models: ReadonlyMap<string, readonly WireLoggedModel[]>,
+): ModelRow[] {
+  const perRun = runs.map((r) =>
+    [...(models.get(r.runId) ?? [])].sort(
+      (a, b) => (b.info.creation_timestamp_ms ?? 0) - (a.info.creation_timestamp_ms ?? 0),
+    ),
+  );
+  if (perRun.every((list) => list.length === 0)) return [];
+  const metricKey = (key: string, dataset: string | undefined) => (dataset ? `${key} (${dataset})` : key);
+  const values = perRun.map((list) => {
+    const byKey: Record<string, number> = {};
+    // Oldest first, so the newest model's value is the one left.
+    for (const model of [...list].reverse())
+      for (const m of model.data?.metrics ?? [])
+        byKey[metricKey(m.key, m.dataset_name)] = fromWireDouble(m.value);
+    return byKey;
+  });
+  return [
+    {
+      key: "Models",
+      kind: "models",
+      values: perRun.map((list) =>
+        list.length ? list.map((m) => m.info.name || m.info.model_id).join(", ") : undefined,
+      ),
+    },
+    ...sortedKeys(values).map((key) => ({
+      key,
+      kind: "metric" as const,
+      values: values.map((v) => v[key]),
+    })),
+  ];
 }

@@ -73,6 +73,9 @@ export class CompareWidget extends Widget {
   private readonly scatter: ChartView;
   private readonly sourceDiff: SourceDiffSection;
   private readonly sections: HTMLElement;
+  private readonly modelsTable = el("div");
+  /** MLflow 3's logged models: shown only when a compared run has some. */
+  private readonly modelsSection: HTMLElement;
   private readonly drawn = new Map<ChartView, string>();
   private controlsFor: unknown = null;
   /** Counts the sets of runs shown: a new set redraws every chart. */
@@ -104,6 +107,7 @@ export class CompareWidget extends Widget {
       const boxes = this.curveMetrics.querySelectorAll<HTMLInputElement>("input:checked");
       void this.model.setCurveMetrics([...boxes].map((b) => b.value));
     });
+    this.modelsSection = this.section("models", __("Logged models"), null, this.modelsTable);
     const retry = el("button", { className: "jp-Button jp-mod-styled jp-mod-accept" }, __("Retry"));
     retry.addEventListener("click", () => void this.model.load());
     this.sections = el(
@@ -117,6 +121,7 @@ export class CompareWidget extends Widget {
       ),
       this.section("source", __("Cell source"), this.sourceDiff.controls, this.sourceDiff.node),
       this.section("metrics", __("Metrics (latest values)"), null, this.metricsTable),
+      this.modelsSection,
       this.section(
         "curves",
         __("Metric curves"),
@@ -210,6 +215,7 @@ export class CompareWidget extends Widget {
     this.syncControls();
     this.paramsTable.replaceChildren(this.paramsTableNode());
     this.metricsTable.replaceChildren(this.metricsTableNode());
+    this.renderModels();
     this.sourceDiff.render();
     this.renderCharts();
   }
@@ -297,6 +303,49 @@ export class CompareWidget extends Widget {
     const wrap = el("div", {}, el("p", { className: "lt-Compare-note" }, note));
     if (rows.length) wrap.append(table);
     return wrap;
+  }
+
+  private renderModels(): void {
+    const m = this.model;
+    const rows = m.modelRows;
+    this.modelsSection.hidden = rows.length === 0 && m.loggedModelsError === null;
+    const problem = m.loggedModelsError
+      ? el(
+          "p",
+          { className: "lt-Compare-note" },
+          __("Some runs' logged models could not be read: %1", m.loggedModelsError.detail),
+        )
+      : null;
+    const table = rows.length
+      ? el(
+          "table",
+          { className: "lt-Compare-table lt-Compare-modelsTable" },
+          this.headRow(__("Model")),
+          el(
+            "tbody",
+            {},
+            ...rows.map((row) =>
+              el(
+                "tr",
+                { dataset: { key: row.key } },
+                el(
+                  "th",
+                  { className: "lt-Compare-key", attrs: { scope: "row" } },
+                  row.kind === "models" ? __("Models") : row.key,
+                ),
+                ...row.values.map((v) =>
+                  el(
+                    "td",
+                    { className: v === undefined ? "lt-mod-missing" : "" },
+                    v === undefined ? "—" : typeof v === "number" ? formatMetric(v) : v,
+                  ),
+                ),
+              ),
+            ),
+          ),
+        )
+      : null;
+    this.modelsTable.replaceChildren(...(problem ? [problem] : []), ...(table ? [table] : []));
   }
 
   private metricsTableNode(): HTMLElement {

@@ -8,6 +8,7 @@ import type { Stage, WireModelVersion, WireTag } from "../../client/wire.js";
 import { el } from "../dom.js";
 import { formatTime } from "../format.js";
 import { __ } from "../i18n.js";
+import type { RunOpener } from "../open-run.js";
 import type { ModelsModel } from "./model.js";
 import { aliasesByVersion, latestVersion, STAGES } from "./queries.js";
 
@@ -62,7 +63,7 @@ export class ModelsWidget extends Widget {
 
   constructor(
     readonly model: ModelsModel,
-    private readonly openRun: (runId: string) => void,
+    private readonly openRun: RunOpener,
   ) {
     super();
     this.addClass("lt-Models");
@@ -419,12 +420,29 @@ export class ModelsWidget extends Widget {
       },
       { title: __("Move version %1 to the chosen stage", v.version) },
     );
-    const run = v.run_id
-      ? button(v.run_id.slice(0, 8), `run:${v.version}`, () => this.openRun(v.run_id as string), {
-          title: __("Open run %1", v.run_id),
+    const runId = v.run_id;
+    const run = runId
+      ? button(runId.slice(0, 8), `run:${v.version}`, () => this.openRun(runId), {
+          title: __("Open run %1", runId),
           className: "lt-Models-runLink",
         })
       : el("span", { className: "lt-Models-note", title: v.source ?? "" }, v.source ?? "—");
+    // MLflow 3: a version registered from a logged model reaches it in its source run's details.
+    const modelId = v.model_id;
+    const loggedModel =
+      modelId && runId
+        ? button(
+            __("logged model"),
+            `model:${v.version}`,
+            () => this.openRun(runId, { loggedModelId: modelId }),
+            {
+              title: __("Show logged model %1 in run %2", modelId, runId),
+              className: "lt-Models-runLink",
+            },
+          )
+        : modelId
+          ? el("span", { className: "lt-Models-note", title: modelId }, modelId)
+          : null;
     return el(
       "tr",
       { dataset: { version: v.version } },
@@ -464,7 +482,7 @@ export class ModelsWidget extends Widget {
           ),
         ),
       ),
-      el("td", {}, run),
+      el("td", { className: "lt-Models-source" }, run, loggedModel),
       el(
         "td",
         { title: v.creation_timestamp ? new Date(v.creation_timestamp).toISOString() : "" },

@@ -6,10 +6,10 @@ import type { WireLoggedModel, WireModelMetric } from "../../client/wire.js";
 import { el } from "../dom.js";
 import { formatMetric, formatTime } from "../format.js";
 import { __ } from "../i18n.js";
+import type { Listing } from "../run-outputs.js";
+import { MAX_MODELS } from "../run-outputs.js";
 import { formatBytes } from "./kinds.js";
 import type { RunDetailsModel } from "./model.js";
-import type { Listing } from "./outputs.js";
-import { MAX_MODELS } from "./outputs.js";
 import { problemNode } from "./preview.js";
 
 const STATUS_TEXT: Record<string, string> = {

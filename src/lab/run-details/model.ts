@@ -16,8 +16,8 @@ import type {
 import { type CellSource, hasTraceback, readCellSource } from "../cell-source.js";
 import { describeError, type Problem } from "../describe-error.js";
 import { __ } from "../i18n.js";
+import { foldersFirst, type Listing, type OutputsClient, RunOutputs } from "../run-outputs.js";
 import { TAGS as CELL_TAGS } from "../tracking/cell-run.js";
-import { foldersFirst, type Listing, type OutputsClient, RunOutputs } from "./outputs.js";
 import type { SparkPoint } from "./sparkline.js";
 
 export const TAG = {

@@ -97,7 +97,14 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
       caption: __("Show a run's params, metrics, tags, note and artifacts"),
       icon: labtrackIcon,
       describedBy: {
-        args: { type: "object", properties: { runId: { type: "string" } }, required: ["runId"] },
+        args: {
+          type: "object",
+          properties: {
+            runId: { type: "string" },
+            loggedModelId: { type: "string", description: "Scroll to this logged model of the run" },
+          },
+          required: ["runId"],
+        },
       },
       execute: async (args) => {
         let runId = typeof args.runId === "string" ? args.runId.trim() : "";
@@ -110,9 +117,11 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
           if (!answer.button.accept || !answer.value?.trim()) return;
           runId = answer.value.trim();
         }
+        const loggedModelId = typeof args.loggedModelId === "string" ? args.loggedModelId : "";
         const existing = tracker.find((w) => w.content.model.runId === runId);
         if (existing) {
           app.shell.activateById(existing.id);
+          if (loggedModelId) existing.content.revealLoggedModel(loggedModelId);
           return existing;
         }
         const content = new RunDetailsWidget(new RunDetailsModel(connection, runId), actions);
@@ -129,6 +138,7 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
         await tracker.add(widget);
         app.shell.add(widget, "main");
         app.shell.activateById(widget.id);
+        if (loggedModelId) content.revealLoggedModel(loggedModelId);
         return widget;
       },
     });

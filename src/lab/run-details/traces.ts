@@ -6,8 +6,8 @@ import type { WireTraceInfo } from "../../client/wire.js";
 import { el } from "../dom.js";
 import { formatDuration, formatTime } from "../format.js";
 import { __ } from "../i18n.js";
+import { MAX_TRACES, traceName } from "../run-outputs.js";
 import type { RunDetailsModel } from "./model.js";
-import { MAX_TRACES, traceName } from "./outputs.js";
 import { problemNode } from "./preview.js";
 
 /** Inputs/outputs longer than this are clipped; the full text is one click away. */
@@ -131,18 +131,20 @@ export function spanTree(tree: TraceTree): HTMLElement {
       "summary",
       { className: "lt-Span-summary" },
       el("span", { className: "lt-Span-name" }, s.name),
-      s.spanType ? el("span", { className: "lt-Span-type" }, s.spanType) : null,
+      el("span", { className: "lt-Span-type" }, s.spanType),
       el(
         "span",
         { className: "lt-RunDetails-muted lt-Span-duration" },
         duration === null ? __("running") : formatDuration(duration),
       ),
+      // Always one element per grid column, so the bars line up whether or not a span failed.
       s.status === "ERROR"
         ? el("span", { className: "lt-Trace-status", dataset: { status: "ERROR" } }, __("error"))
-        : null,
+        : el("span"),
       bar,
     );
-    summary.style.paddingLeft = `${depth * 16}px`;
+    // Only the name is indented: the timeline column stays aligned across depths, as a waterfall.
+    summary.style.setProperty("--lt-span-depth", String(depth));
     const node = el(
       "details",
       { className: "lt-Span", dataset: { spanId: s.spanId, status: s.status } },

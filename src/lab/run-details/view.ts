@@ -39,6 +39,8 @@ export class RunDetailsWidget extends Widget {
   private readonly tracesSection: HTMLElement;
   private readonly sections = el("div", { className: "lt-RunDetails-sections" });
   private ticker: ReturnType<typeof setInterval> | null = null;
+  /** A logged model to scroll to once the run's models are listed. */
+  private pendingModel: string | null = null;
   private started = false;
   private readonly themeWatch = new MutationObserver(() => {
     this.metrics.redraw();
@@ -137,6 +139,7 @@ export class RunDetailsWidget extends Widget {
       this.traces.update();
       this.loggedModelsSection.hidden = !this.loggedModels.relevant;
       this.tracesSection.hidden = !this.traces.relevant;
+      this.showPendingModel();
       void this.artifacts.load();
     }
     this.node.dataset.state = m.state;
@@ -146,6 +149,26 @@ export class RunDetailsWidget extends Widget {
       clearInterval(this.ticker);
       this.ticker = null;
     }
+  }
+
+  /** Scrolls to one of the run's logged models and marks it (the Models view's "logged model" link). */
+  revealLoggedModel(modelId: string): void {
+    this.pendingModel = modelId;
+    this.showPendingModel();
+  }
+
+  private showPendingModel(): void {
+    if (this.pendingModel === null || this.model.loggedModels === null) return;
+    const id = this.pendingModel;
+    this.pendingModel = null;
+    const card = [...this.node.querySelectorAll<HTMLElement>(".lt-RunDetails-model")].find(
+      (c) => c.dataset.modelId === id,
+    );
+    if (!card) return;
+    for (const other of this.node.querySelectorAll(".lt-mod-revealed"))
+      other.classList.remove("lt-mod-revealed");
+    card.classList.add("lt-mod-revealed");
+    card.scrollIntoView({ block: "start" });
   }
 
   private renderProblem(): void {

@@ -25,6 +25,7 @@ export interface SortSpec {
 export const NAME_COLUMN = "attributes.run_name";
 export const START_COLUMN = "attributes.start_time";
 export const ERROR_COLUMN = "attributes.error";
+export const MODELS_COLUMN = "attributes.models";
 
 // The labels are getters: translated when shown, not when this module loads.
 export const ATTRIBUTE_COLUMNS: readonly Column[] = [
@@ -92,6 +93,20 @@ export const ERROR_ATTRIBUTE: Column = {
   orderKey: "tags.`labtrack.error.name`",
 };
 
+/**
+ * How many MLflow 3 logged models a run made (its `outputs`). Like the error column, it appears once a
+ * loaded run has one; MLflow cannot sort runs by it.
+ */
+export const MODELS_ATTRIBUTE: Column = {
+  id: MODELS_COLUMN,
+  kind: "attribute",
+  key: "models",
+  get label() {
+    return __("Models");
+  },
+  orderKey: null,
+};
+
 const PREFIX: Record<Exclude<ColumnKind, "attribute">, string> = {
   param: "params",
   metric: "metrics",
@@ -124,9 +139,10 @@ export function firstDirection(column: Column): SortDirection {
 const KIND_ORDER: Record<ColumnKind, number> = { attribute: 0, metric: 1, param: 2, tag: 3 };
 
 const ATTRIBUTE_ORDER = new Map(
-  ATTRIBUTE_COLUMNS.flatMap((c) => (c.id === "attributes.status" ? [c.id, ERROR_COLUMN] : [c.id])).map(
-    (id, i) => [id, i],
-  ),
+  [
+    ...ATTRIBUTE_COLUMNS.flatMap((c) => (c.id === "attributes.status" ? [c.id, ERROR_COLUMN] : [c.id])),
+    MODELS_COLUMN,
+  ].map((id, i) => [id, i]),
 );
 
 /** Attributes in their fixed order, then metrics, params and tags, each by key. */

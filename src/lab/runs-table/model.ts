@@ -26,6 +26,8 @@ import {
   firstDirection,
   keyColumn,
   MIN_WIDTH,
+  MODELS_ATTRIBUTE,
+  MODELS_COLUMN,
   NAME_COLUMN,
   orderByClause,
   type SortDirection,
@@ -788,6 +790,8 @@ export class RunsTableModel {
     // The error column comes with the first run that has one (see ERROR_ATTRIBUTE).
     if (!this.discovered.has(ERROR_COLUMN) && rows.some((r) => runError(r.tags) !== undefined))
       this.discovered.set(ERROR_COLUMN, ERROR_ATTRIBUTE);
+    if (!this.discovered.has(MODELS_COLUMN) && rows.some((r) => r.loggedModels > 0))
+      this.discovered.set(MODELS_COLUMN, MODELS_ATTRIBUTE);
   }
 
   private set(

@@ -18,6 +18,8 @@ export interface TableRow {
   params: Readonly<Record<string, string>>;
   metrics: Readonly<Record<string, number>>;
   tags: Readonly<Record<string, string>>;
+  /** MLflow 3's logged models the run made (distinct ids of its outputs). */
+  loggedModels: number;
 }
 
 export function toTableRow(run: WireRun): TableRow {
@@ -39,6 +41,7 @@ export function toTableRow(run: WireRun): TableRow {
     params,
     metrics,
     tags,
+    loggedModels: new Set((run.outputs?.model_outputs ?? []).map((o) => o.model_id)).size,
   };
 }
 
@@ -68,6 +71,8 @@ export function cellValue(
       return row.userId;
     case "error":
       return runError(row.tags);
+    case "models":
+      return row.loggedModels > 0 ? row.loggedModels : undefined;
     case "start_time":
       return row.startTime;
     case "duration": {
