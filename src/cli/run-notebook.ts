@@ -292,6 +292,8 @@ export interface ExecuteOptions {
   output?: string | undefined;
   /** Aborted on Ctrl-C: the current cell is interrupted, its run and the parent KILLED. */
   signal: AbortSignal;
+  /** Aborted on a second Ctrl-C: the kernel is killed at once instead of waiting for the interrupt. */
+  killSignal?: AbortSignal | undefined;
   /** Progress and messages (one line each, no newline). */
   say(line: string): void;
   /** A live progress line on a terminal (null: plain lines only). */
@@ -493,7 +495,7 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
         timer = setInterval(tick, 1000);
       } else o.say(`${label} ${name}`);
       let timedOut = false;
-      const watchdog = watch(k, o.timeoutMs, o.signal, () => {
+      const watchdog = watch(k, o.timeoutMs, o.signal, o.killSignal, () => {
         timedOut = true;
       });
       let ok: boolean;
@@ -616,7 +618,14 @@ function nbMetadata(nb: NbFile) {
  * Interrupts the kernel when the cell runs longer than `timeoutMs` or on Ctrl-C; a kernel that does
  * not stop within 10 s of that is killed (its pending requests then end as "lost": KILLED runs).
  */
-function watch(kernel: ZmqKernel, timeoutMs: number | undefined, signal: AbortSignal, onTimeout: () => void) {
+function watch(
+  kernel: ZmqKernel,
+  timeoutMs: number | undefined,
+  signal: AbortSignal,
+  killSignal: AbortSignal | undefined,
+  onTimeout: () => void,
+) {
+  const kill = () => void kernel.shutdown({ force: true });
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const interrupt = () => {
     kernel.interrupt();
@@ -630,12 +639,15 @@ function watch(kernel: ZmqKernel, timeoutMs: number | undefined, signal: AbortSi
         }, timeoutMs)
       : undefined;
   signal.addEventListener("abort", interrupt);
+  killSignal?.addEventListener("abort", kill);
   if (signal.aborted) interrupt();
+  if (killSignal?.aborted) kill();
   return {
     stop() {
       if (timer) clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       signal.removeEventListener("abort", interrupt);
+      killSignal?.removeEventListener("abort", kill);
     },
   };
 }

@@ -169,12 +169,16 @@ async function runCommand(notebookArg: string, o: RunCliOptions): Promise<number
   // Ctrl-C: the running cells are interrupted and their runs KILLED; a second Ctrl-C kills the kernels
   // at once (they are always shut down before labtrack exits).
   const abort = new AbortController();
+  const kill = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
       say("interrupting (Ctrl-C again to stop the kernel at once)");
       abort.abort();
+    } else if (interrupts === 2) {
+      say("stopping the kernel");
+      kill.abort();
     }
   };
   process.on("SIGINT", onSigint);
@@ -197,6 +201,7 @@ async function runCommand(notebookArg: string, o: RunCliOptions): Promise<number
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
     allowErrors: o.allowErrors === true,
     signal: abort.signal,
+    killSignal: kill.signal,
     progress,
     kernelEnv: { PYTHONPATH: [PYTHON_DIR, process.env.PYTHONPATH].filter(Boolean).join(":") },
   };

@@ -312,6 +312,36 @@ describe("labtrack run", () => {
     180_000,
   );
 
+  it("a second Ctrl-C kills a kernel that ignores the interrupt: runs KILLED, nothing left", async () => {
+    const file = notebook("stubborn.ipynb", "python3", [
+      code(
+        "%%track stubborn-cell\nimport time\nwhile True:\n    try:\n        time.sleep(120)\n    except KeyboardInterrupt:\n        pass",
+      ),
+    ]);
+    const experiment = "headless-stubborn";
+    const { child, exited } = launch([file, "--experiment", experiment]);
+    let stderr = "";
+    child.stderr?.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    let running = false;
+    for (let i = 0; i < 600 && !running; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      running = (await experimentRuns(experiment)).some((x) => x.info.run_name === "stubborn-cell");
+    }
+    expect(running).toBe(true);
+    child.kill("SIGINT");
+    for (let i = 0; i < 100 && !stderr.includes("interrupting"); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(stderr).toContain("interrupting");
+    child.kill("SIGINT");
+    const r = await exited;
+    expect(r.code).toBe(130);
+    const runs = await experimentRuns(experiment);
+    expect(runs.map((x) => x.info.status)).toEqual(["KILLED", "KILLED"]);
+    expect(processesOf(file)).toEqual([]);
+  }, 180_000);
+
   it("a notebook without magics is executed as one parent run", async () => {
     const file = notebook("plain.ipynb", "python3", [code("a = 20"), code("print(a + 22)")]);
     const r = await run([file, "--experiment", "headless-plain"]);
