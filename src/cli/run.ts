@@ -217,7 +217,7 @@ async function runCommand(notebookArg: string, o: RunCliOptions): Promise<number
       printSummary(result, trackingUri);
       return interrupts > 0 ? 130 : result.exitCode;
     }
-    const results = await runSweep(grid, parallel, (point, label) =>
+    const results = await runSweep(grid, parallel, abort.signal, (point, label) =>
       executeNotebook({
         ...base,
         params: { ...params, ...point },
@@ -249,10 +249,14 @@ interface SweepPoint {
   error?: string;
 }
 
-/** Every point of the grid, `parallel` at a time; a point that fails does not stop the others. */
+/**
+ * Every point of the grid, `parallel` at a time; a point that fails does not stop the others. A point
+ * never started (Ctrl-C) has neither result nor error.
+ */
 async function runSweep(
   grid: Record<string, ParamValue>[],
   parallel: number,
+  signal: AbortSignal,
   run: (point: Record<string, ParamValue>, label: string) => Promise<ExecuteResult>,
 ): Promise<SweepPoint[]> {
   const points: SweepPoint[] = grid.map((point) => ({
@@ -263,7 +267,8 @@ async function runSweep(
   }));
   let next = 0;
   const worker = async () => {
-    while (next < points.length) {
+    // After Ctrl-C the points not started yet are not started.
+    while (next < points.length && !signal.aborted) {
       const p = points[next++] as SweepPoint;
       try {
         p.result = await run(p.point, p.label);
@@ -309,7 +314,7 @@ function printSweep(points: SweepPoint[], metric: string | undefined, uri: strin
   const names = Object.keys(points[0]?.point ?? {});
   const rows = points.map((p) => [
     ...names.map((n) => paramText(p.point[n] as ParamValue)),
-    p.result?.status ?? "ERROR",
+    p.result?.status ?? (p.error ? "ERROR" : "NOT RUN"),
     ...(metric ? [value(p) === undefined ? "" : formatMetric(value(p) as number)] : []),
     p.result ? p.result.parent.runId : (p.error ?? ""),
   ]);

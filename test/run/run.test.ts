@@ -384,6 +384,28 @@ describe("labtrack run", () => {
     expect(r.stdout).toContain("4/4 points finished");
   }, 300_000);
 
+  it("Ctrl-C during a sweep: the running point KILLED, the points not started are not started", async () => {
+    const file = notebook("sweep-stop.ipynb", "python3", [
+      code("n = 1", ["parameters"]),
+      code("%%track sleeper\nimport time\ntime.sleep(120)"),
+    ]);
+    const experiment = "headless-sweep-stop";
+    const { child, exited } = launch([file, "--experiment", experiment, "--sweep", "n=1,2,3"]);
+    let running = false;
+    for (let i = 0; i < 600 && !running; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      running = (await experimentRuns(experiment)).some((x) => x.info.run_name === "sleeper");
+    }
+    expect(running).toBe(true);
+    child.kill("SIGINT");
+    const r = await exited;
+    expect(r.code).toBe(130);
+    const runs = await experimentRuns(experiment);
+    expect(runs.map((x) => x.info.status)).toEqual(["KILLED", "KILLED"]);
+    expect(r.stdout.match(/NOT RUN/g)).toHaveLength(2);
+    expect(processesOf(file)).toEqual([]);
+  }, 180_000);
+
   it("a failed sweep point does not stop the others; the exit code says not all succeeded", async () => {
     const file = notebook("sweep-fail.ipynb", "python3", [
       code("n = 1", ["parameters"]),
