@@ -270,14 +270,16 @@ export class CompareWidget extends Widget {
     );
   }
 
-  private paramsTableNode(): HTMLElement {
-    const m = this.model;
-    const all = m.paramRows;
-    const rows = visibleRows(all, m.onlyDifferences);
-    const table = el(
+  /** A table of text values, one column per run ("—" where a run has none). */
+  private textTable(
+    className: string,
+    first: string,
+    rows: { key: string; label: string; differs: boolean; values: (string | undefined)[] }[],
+  ): HTMLElement {
+    return el(
       "table",
-      { className: "lt-Compare-table lt-Compare-paramsTable" },
-      this.headRow(__("Parameter")),
+      { className: `lt-Compare-table ${className}` },
+      this.headRow(first),
       el(
         "tbody",
         {},
@@ -285,13 +287,24 @@ export class CompareWidget extends Widget {
           el(
             "tr",
             { className: row.differs ? "lt-mod-differs" : "", dataset: { key: row.key } },
-            el("th", { className: "lt-Compare-key", attrs: { scope: "row" } }, row.key),
+            el("th", { className: "lt-Compare-key", attrs: { scope: "row" } }, row.label),
             ...row.values.map((v) =>
               el("td", { className: v === undefined ? "lt-mod-missing" : "" }, v ?? "—"),
             ),
           ),
         ),
       ),
+    );
+  }
+
+  private paramsTableNode(): HTMLElement {
+    const m = this.model;
+    const all = m.paramRows;
+    const rows = visibleRows(all, m.onlyDifferences);
+    const table = this.textTable(
+      "lt-Compare-paramsTable",
+      __("Parameter"),
+      rows.map((row) => ({ key: row.key, label: row.key, differs: row.differs, values: row.values })),
     );
     const differing = all.filter((r) => r.differs).length;
     const note =
@@ -317,32 +330,15 @@ export class CompareWidget extends Widget {
         )
       : null;
     const table = rows.length
-      ? el(
-          "table",
-          { className: "lt-Compare-table lt-Compare-modelsTable" },
-          this.headRow(__("Model")),
-          el(
-            "tbody",
-            {},
-            ...rows.map((row) =>
-              el(
-                "tr",
-                { dataset: { key: row.key } },
-                el(
-                  "th",
-                  { className: "lt-Compare-key", attrs: { scope: "row" } },
-                  row.kind === "models" ? __("Models") : row.key,
-                ),
-                ...row.values.map((v) =>
-                  el(
-                    "td",
-                    { className: v === undefined ? "lt-mod-missing" : "" },
-                    v === undefined ? "—" : typeof v === "number" ? formatMetric(v) : v,
-                  ),
-                ),
-              ),
-            ),
-          ),
+      ? this.textTable(
+          "lt-Compare-modelsTable",
+          __("Model"),
+          rows.map((row) => ({
+            key: row.key,
+            label: row.kind === "models" ? __("Models") : row.key,
+            differs: false,
+            values: row.values.map((v) => (typeof v === "number" ? formatMetric(v) : v)),
+          })),
         )
       : null;
     this.modelsTable.replaceChildren(...(problem ? [problem] : []), ...(table ? [table] : []));
