@@ -85,6 +85,15 @@ async function experimentRuns(name: string): Promise<WireRun[]> {
   return runs;
 }
 
+/** Whether a run of that name appears in the experiment (polled, bounded): its cell is then running. */
+async function runAppears(experiment: string, name: string): Promise<boolean> {
+  for (let i = 0; i < 600; i++) {
+    if ((await experimentRuns(experiment)).some((x) => x.info.run_name === name)) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
 const tag = (r: WireRun, key: string) => r.data.tags?.find((t) => t.key === key)?.value;
 const param = (r: WireRun, key: string) => r.data.params?.find((p) => p.key === key)?.value;
 const metric = (r: WireRun, key: string) => r.data.metrics?.find((m) => m.key === key)?.value;
@@ -295,12 +304,7 @@ describe("labtrack run", () => {
       const experiment = `headless-sigint-${kernel}`;
       const { child, exited } = launch([file, "--experiment", experiment]);
       // Once the cell's run is on the server the cell is running: then Ctrl-C.
-      let running = false;
-      for (let i = 0; i < 600 && !running; i++) {
-        await new Promise((r) => setTimeout(r, 200));
-        running = (await experimentRuns(experiment)).some((x) => x.info.run_name === "waiting");
-      }
-      expect(running).toBe(true);
+      expect(await runAppears(experiment, "waiting")).toBe(true);
       child.kill("SIGINT");
       const r = await exited;
       expect(r.code).toBe(130);
@@ -324,12 +328,7 @@ describe("labtrack run", () => {
     child.stderr?.on("data", (c: Buffer) => {
       stderr += c.toString();
     });
-    let running = false;
-    for (let i = 0; i < 600 && !running; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      running = (await experimentRuns(experiment)).some((x) => x.info.run_name === "stubborn-cell");
-    }
-    expect(running).toBe(true);
+    expect(await runAppears(experiment, "stubborn-cell")).toBe(true);
     child.kill("SIGINT");
     for (let i = 0; i < 100 && !stderr.includes("interrupting"); i++)
       await new Promise((r) => setTimeout(r, 100));
@@ -391,12 +390,7 @@ describe("labtrack run", () => {
     ]);
     const experiment = "headless-sweep-stop";
     const { child, exited } = launch([file, "--experiment", experiment, "--sweep", "n=1,2,3"]);
-    let running = false;
-    for (let i = 0; i < 600 && !running; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      running = (await experimentRuns(experiment)).some((x) => x.info.run_name === "sleeper");
-    }
-    expect(running).toBe(true);
+    expect(await runAppears(experiment, "sleeper")).toBe(true);
     child.kill("SIGINT");
     const r = await exited;
     expect(r.code).toBe(130);
