@@ -7,7 +7,7 @@ import { mkdir, readdir, realpath, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { invalidParameter } from "../store/errors.js";
+import { invalidParameter } from "../errors.js";
 import type { ArtifactEntry, ArtifactStore } from "./store.js";
 
 export class LocalArtifactStore implements ArtifactStore {

@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { MlflowError } from "../store/errors.js";
+import { MlflowError } from "../errors.js";
 import type { ArtifactEntry, ArtifactStore, MultipartCredential } from "./store.js";
 import { joinPath } from "./store.js";
 

@@ -1,7 +1,7 @@
 // Every artifact path a client sends is relative to an artifact root and must stay inside it. MLflow
 // has had CVEs for each of these shapes: `..`, absolute paths, encoded and double-encoded traversal,
 // backslashes, NUL bytes (symlinks are checked by the local store, which can see them).
-import { invalidParameter } from "../store/errors.js";
+import { invalidParameter } from "../errors.js";
 
 const MAX_DECODES = 10;
 

@@ -1,12 +1,12 @@
 // What a user may do: admins everything; others what their permission on the experiment (runs
 // inherit it) or registered model allows, else the server's default permission.
 import type { FastifyRequest } from "fastify";
-import type { Fields } from "../server/request.js";
 import { MlflowError } from "../store/errors.js";
 import type { TrackingStore } from "../store/types.js";
 import { Authenticator } from "./authenticator.js";
 import { clientAddress, type LoginLimits, loginLimitsFrom } from "./login-limits.js";
 import { allows, type Permission } from "./permissions.js";
+import type { RequestFields } from "./request-fields.js";
 import { type Level, type Rule, runIdOf } from "./rules.js";
 import type { User, UserStore } from "./user-store.js";
 
@@ -95,7 +95,7 @@ export class Authorizer {
   }
 
   /** Checks a request against its route's rule before the handler runs. */
-  async check(rule: Rule, user: User, f: Fields): Promise<void> {
+  async check(rule: Rule, user: User, f: RequestFields): Promise<void> {
     if (user.isAdmin) return;
     switch (rule.kind) {
       case "authenticated":

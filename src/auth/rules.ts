@@ -1,6 +1,6 @@
 // Who may call each route: one rule per RPC path. The app refuses to start when a route has no rule,
 // and the authorization matrix test walks this table.
-import type { Fields } from "../server/request.js";
+import type { RequestFields } from "./request-fields.js";
 
 export type Level = "READ" | "EDIT" | "MANAGE";
 
@@ -125,4 +125,5 @@ export function ruleFor(path: string, method: string): Rule | undefined {
   return RULES[path];
 }
 
-export const runIdOf = (f: Fields): string => (f.has("run_id") ? f.string("run_id") : f.string("run_uuid"));
+export const runIdOf = (f: RequestFields): string =>
+  f.has("run_id") ? f.string("run_id") : f.string("run_uuid");

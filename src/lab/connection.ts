@@ -20,10 +20,13 @@ export interface ConnectionStatus {
   checkedAt?: number | undefined;
 }
 
+/** The Jupyter server's Labtrack config (GET /labtrack/config). */
 export interface ServerDefaults {
   trackingUri: string;
   fromEnvironment: boolean;
   credentials: boolean;
+  /** The OS user the Jupyter server runs as: what MLflow's clients record as mlflow.user. */
+  user?: string | null;
 }
 
 export interface ConnectionOptions {
@@ -40,6 +43,7 @@ export class TrackingConnection {
   private _settings: LabtrackSettings = DEFAULT_SETTINGS;
   private _settingsProblems: readonly string[] = [];
   private _defaults: ServerDefaults | null = null;
+  private _defaultsRequest: Promise<ServerDefaults> | null = null;
   private _client: RestClient;
   private _status: ConnectionStatus;
   private _generation = 0;
@@ -80,7 +84,7 @@ export class TrackingConnection {
     this.setStatus({ state: "checking", uri: this.uri, settingsProblems: this._settingsProblems });
     let next: ConnectionStatus;
     try {
-      if (!this._defaults) this._defaults = await this.fetchDefaults();
+      await this.serverDefaults();
       await this._client.searchExperiments({ maxResults: 1 });
       next = {
         state: "connected",
@@ -121,6 +125,32 @@ export class TrackingConnection {
       settingsProblems: this._settingsProblems,
       checkedAt: Date.now(),
     });
+  }
+
+  /** The user "Mine" stands for in the runs table; null when the Jupyter server cannot say. */
+  async jupyterUser(): Promise<string | null> {
+    try {
+      const { user } = await this.serverDefaults();
+      return typeof user === "string" && user ? user : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The Jupyter server's config, read once (one request for every caller); a failure is retried next time. */
+  private serverDefaults(): Promise<ServerDefaults> {
+    if (this._defaults) return Promise.resolve(this._defaults);
+    this._defaultsRequest ??= this.fetchDefaults().then(
+      (defaults) => {
+        this._defaults = defaults;
+        return defaults;
+      },
+      (error: unknown) => {
+        this._defaultsRequest = null;
+        throw error;
+      },
+    );
+    return this._defaultsRequest;
   }
 
   private async fetchDefaults(): Promise<ServerDefaults> {

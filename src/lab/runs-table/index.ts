@@ -12,8 +12,6 @@ import {
   showDialog,
   showErrorMessage,
 } from "@jupyterlab/apputils";
-import { URLExt } from "@jupyterlab/coreutils";
-import { ServerConnection } from "@jupyterlab/services";
 import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
 import { describeError } from "../describe-error.js";
@@ -66,7 +64,7 @@ export function registerRunsTable(
     showError: (title, message) => void showErrorMessage(title, message),
     refreshIntervalS: () => connection.settings.refreshIntervalS,
   };
-  const user = once(jupyterUser);
+  const user = () => connection.jupyterUser();
   registerContextMenus(app, open);
   app.commands.addCommand(OPEN_RUNS_TABLE, {
     label: (args) =>
@@ -229,27 +227,6 @@ function defaultStore(): ViewStateStore | null {
     // Storage disabled by the browser: views start fresh.
     return null;
   }
-}
-
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let promise: Promise<T> | null = null;
-  return () => {
-    promise ??= make();
-    return promise;
-  };
-}
-
-/** The OS user the Jupyter server runs as (GET /labtrack/config), which MLflow clients record as mlflow.user. */
-async function jupyterUser(): Promise<string | null> {
-  const settings = ServerConnection.makeSettings();
-  const response = await ServerConnection.makeRequest(
-    URLExt.join(settings.baseUrl, "labtrack", "config"),
-    { method: "GET" },
-    settings,
-  );
-  if (!response.ok) return null;
-  const body = (await response.json()) as { user?: unknown };
-  return typeof body.user === "string" && body.user ? body.user : null;
 }
 
 const MENU = {

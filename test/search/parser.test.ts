@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Filter } from "./ast.js";
+import type { Filter } from "../../src/search/ast.js";
 import {
   parseExperimentFilter,
   parseExperimentOrderBy,
@@ -10,7 +10,7 @@ import {
   parseRunFilter,
   parseRunOrderBy,
   SearchError,
-} from "./index.js";
+} from "../../src/search/index.js";
 
 const c = (entity: string, key: string, comparator: string, value: unknown) => ({
   kind: "comparison",

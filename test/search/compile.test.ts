@@ -1,14 +1,10 @@
 // Compiled searches executed on real databases: a SQLite file, and PostgreSQL when it is installed.
+// The databases are opened the way the server opens them (openStores: driver and migrations), so
+// these tests know the store only by its entry point, not by its drivers.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PgCluster, postgresAvailable, startPostgres } from "../../test/helpers/postgres.js";
-import { migratePostgres } from "../store/postgres/migrate.js";
-import type { SqlDriver } from "../store/sql/driver.js";
-import { PostgresDriver } from "../store/sql/postgres-driver.js";
-import { SqliteDriver } from "../store/sql/sqlite-driver.js";
-import { openDatabase } from "../store/sqlite/connection.js";
 import {
   compileExperimentSearch,
   compileModelVersionSearch,
@@ -23,8 +19,11 @@ import {
   parseRunFilter,
   parseRunOrderBy,
   requiredMetricClauses,
-} from "./index.js";
+} from "../../src/search/index.js";
+import { openStores, type Stores } from "../../src/store/open.js";
+import { type PgCluster, postgresAvailable, startPostgres } from "../helpers/postgres.js";
 
+type SqlDriver = Stores["driver"];
 interface RunSeed {
   name: string;
   exp?: number;
@@ -90,6 +89,8 @@ const RUNS: RunSeed[] = [
 
 async function seed(db: SqlDriver): Promise<void> {
   await db.transaction(async (tx) => {
+    // Opening the stores creates MLflow's "Default" experiment; these searches count only the seeded ones.
+    await tx.run("DELETE FROM experiments WHERE experiment_id = 0");
     for (const id of [1, 2]) {
       await tx.run(
         "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (?, ?, 'x', 'active', ?, ?)",
@@ -163,13 +164,15 @@ async function seed(db: SqlDriver): Promise<void> {
   });
 }
 
-const backends: { name: string; open: () => Promise<SqlDriver>; skip: boolean }[] = [];
+const backends: { name: string; open: () => Promise<Stores>; skip: boolean }[] = [];
 let dir: string;
 let pg: PgCluster | undefined;
+const open = (location: Parameters<typeof openStores>[0]): Promise<Stores> =>
+  openStores(location, join(dir, "artifacts"));
 backends.push({
   name: "sqlite",
   skip: false,
-  open: async () => new SqliteDriver(openDatabase(join(dir, "search.db"))),
+  open: () => open({ kind: "sqlite", file: join(dir, "search.db") }),
 });
 backends.push({
   name: "postgres",
@@ -177,9 +180,7 @@ backends.push({
   open: async () => {
     pg = await startPostgres();
     pg.createDatabase("search");
-    const driver = new PostgresDriver(pg.url("search"));
-    await migratePostgres(driver);
-    return driver;
+    return open({ kind: "postgres", uri: pg.url("search") });
   },
 });
 
@@ -192,13 +193,15 @@ afterAll(() => {
 });
 
 describe.each(backends)("compiled search on $name", ({ open, skip }) => {
+  let stores: Stores | undefined;
   let db: SqlDriver;
   beforeAll(async () => {
     if (skip) return;
-    db = await open();
+    stores = await open();
+    db = stores.driver;
     await seed(db);
   }, 60_000);
-  afterAll(async () => db?.close());
+  afterAll(async () => stores?.close());
 
   const runs = async (
     filter: string,
