@@ -1,7 +1,7 @@
 // `labtrack run` end to end: the compiled CLI executes notebooks with real kernels (Debian's ipykernel,
 // tslab as `npm start` registers it) against a real `labtrack server`, and what it logged is read back.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,6 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.dispose();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 type Cell = { cell_type: "code" | "markdown"; source: string; metadata: { tags?: string[] } };
