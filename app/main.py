@@ -2,9 +2,15 @@
 serving the front end built by app/build.cjs, with Labtrack's prebuilt extension and server extension
 loaded from this checkout the way a user's JupyterLab would load the installed package."""
 
+import datetime
+import glob
+import gzip
+import hashlib
 import json
 import os
+import re
 import sys
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -13,8 +19,10 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 # Configuration files on this machine must not change what the tests see.
 os.environ.setdefault("JUPYTER_NO_CONFIG", "1")
 
-from jupyter_server.base.handlers import APIHandler  # noqa: E402
+from jupyter_server.base.handlers import APIHandler, FileFindHandler  # noqa: E402
 from jupyterlab_server import LabServerApp  # noqa: E402
+from jupyterlab_server.handlers import LabHandler  # noqa: E402
+from jupyterlab_server.settings_handler import SettingsHandler  # noqa: E402
 from tornado import web, websocket  # noqa: E402
 
 BUILD = os.path.join(HERE, "build")
@@ -60,6 +68,151 @@ class EventsHandler(websocket.WebSocketHandler):
         pass
 
 
+# A file whose name carries a content hash (rspack's [contenthash]: 16 hex digits, as in the app's chunks,
+# fonts and main.<hash>.js, and in a federated extension's chunks and remoteEntry.<hash>.js) never
+# changes under that name: the browser may keep it a year without asking again. Jupyter's own
+# convention, a `?v=<hash>` query, means the same.
+HASHED_NAME = re.compile(r"(?:^|[.-])[0-9a-f]{16,}\.[A-Za-z0-9]+$")
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Text formats gzip shrinks; images and woff/woff2 fonts are compressed already.
+COMPRESSIBLE = {
+    ".js", ".mjs", ".css", ".json", ".svg", ".html", ".txt", ".map", ".ttf", ".eot", ".otf", ".wasm"
+}
+# Smaller answers fit in a packet either way; compressing them only costs the browser a decoder.
+MIN_COMPRESS = 512
+
+
+class _Asset:
+    """One static file as served: its bytes, its gzip form (None: sent as is) and validators."""
+
+    __slots__ = ("stamp", "raw", "gz", "etag", "modified")
+
+    def __init__(self, path, stat):
+        self.stamp = (stat.st_mtime_ns, stat.st_size)
+        with open(path, "rb") as f:
+            self.raw = f.read()
+        self.gz = None
+        if os.path.splitext(path)[1] in COMPRESSIBLE and len(self.raw) >= MIN_COMPRESS:
+            # app/build.cjs wrote <file>.gz once at build; a federated extension's files (built by
+            # their own package) are compressed here, once per server process.
+            try:
+                built = os.stat(path + ".gz")
+                if built.st_mtime_ns >= stat.st_mtime_ns:
+                    with open(path + ".gz", "rb") as f:
+                        self.gz = f.read()
+            except OSError:
+                pass
+            if self.gz is None:
+                self.gz = gzip.compress(self.raw, compresslevel=6, mtime=0)
+            if len(self.gz) >= len(self.raw):
+                self.gz = None
+        # Weak: the gzip and identity forms are the same resource (Vary tells caches apart).
+        self.etag = f'W/"{hashlib.sha1(self.raw).hexdigest()[:20]}"'
+        self.modified = datetime.datetime.fromtimestamp(int(stat.st_mtime), datetime.timezone.utc)
+
+
+class AssetHandler(FileFindHandler):
+    """Static files of the app and of federated extensions, served from memory: gzip when the browser
+    accepts it (Content-Encoding, Vary), cached for a year when the name is content-hashed, otherwise
+    revalidated every time (no-cache with an ETag, so an unchanged file costs a 304). Jupyter's own
+    handler reads and sends every file uncompressed and makes the browser revalidate all of them on
+    every load. Brotli is not offered: Debian's python3 has no brotli module here (nothing from PyPI)
+    and chromium advertises `br` over HTTPS only, while the Lab is served over http://127.0.0.1."""
+
+    # Per class: FileFindHandler caches path lookups by the relative path alone, which would mix the
+    # app's files with an extension's of the same name.
+    _static_paths: dict = {}
+    _assets: dict = {}
+    _assets_lock = threading.Lock()
+
+    @classmethod
+    def _asset(cls, path):
+        stat = os.stat(path)
+        with cls._assets_lock:
+            asset = cls._assets.get(path)
+            if asset is None or asset.stamp != (stat.st_mtime_ns, stat.st_size):
+                asset = cls._assets[path] = _Asset(path, stat)
+            return asset
+
+    async def get(self, path, include_body=True):
+        self.path = self.parse_url_path(path)
+        absolute_path = self.get_absolute_path(self.root, self.path)
+        self.absolute_path = self.validate_absolute_path(self.root, absolute_path)
+        if self.absolute_path is None:
+            return
+        asset = self._asset(self.absolute_path)
+        hashed = HASHED_NAME.search(os.path.basename(self.absolute_path)) or "v" in self.request.arguments
+        self.set_header("Cache-Control", IMMUTABLE if hashed else "no-cache")
+        self.set_header("Content-Type", self.get_content_type())
+        self.set_header("Etag", asset.etag)
+        self.set_header("Last-Modified", asset.modified)
+        if asset.gz is not None:
+            self.set_header("Vary", "Accept-Encoding")
+        if self.check_etag_header():
+            self.set_status(304)
+            return
+        body = asset.raw
+        if asset.gz is not None and _accepts_gzip(self.request.headers.get("Accept-Encoding", "")):
+            body = asset.gz
+            self.set_header("Content-Encoding", "gzip")
+        self.set_header("Content-Length", len(body))
+        if include_body:
+            self.write(body)
+
+    def compute_etag(self):
+        return None  # set above, for both forms
+
+
+def _accepts_gzip(header):
+    """Whether an Accept-Encoding header allows gzip (a `;q=0` refuses it)."""
+    for part in header.split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            q = params.strip().lower()
+            try:
+                return not (q.startswith("q=") and float(q[2:]) == 0)
+            except ValueError:
+                return True  # a malformed weight: the default, 1
+    return False
+
+
+class PageHandler(LabHandler):
+    """The Lab's page names the hashed main script of the current build: it is never cached, so a new
+    build is picked up at the next load."""
+
+    def set_default_headers(self):
+        super().set_default_headers()
+        self.set_header("Cache-Control", "no-cache")
+
+
+class SettingsIdsHandler(SettingsHandler):
+    """JupyterLab 4 lists the settings twice per load: in full at start, then, once restored, only their
+    ids (`?ids_only=true`). jupyterlab-server 2.16 ignores the query and reads, validates and sends every
+    schema and user setting again (≈100 kB, the server busy while the Lab's panel waits for its first
+    answers); this answers the ids alone, as jupyterlab-server 2.20+ does."""
+
+    @web.authenticated
+    def get(self, schema_name=""):
+        if schema_name or self.get_argument("ids_only", "") != "true":
+            return super().get(schema_name)
+        ids = _settings_ids(self.schemas_dir, self.labextensions_path)
+        return self.finish(json.dumps({"settings": [{"id": i} for i in ids]}))
+
+
+def _settings_ids(schemas_dir, labextensions_path):
+    """The ids jupyterlab-server's full listing would give: <package>:<plugin> from the app's schemas
+    (<schemas_dir>/<package>/<plugin>.json) and from each federated extension's schemas folder."""
+    ids = set()
+    for path in glob.glob(os.path.join(schemas_dir, "**", "*.json"), recursive=True):
+        folder, name = os.path.split(os.path.relpath(path, schemas_dir))
+        ids.add(f"{folder.replace(os.sep, '/')}:{name[: -len('.json')]}")
+    for ext_dir in labextensions_path or []:
+        for path in glob.glob(ext_dir + "/**/schemas/**/*.json", recursive=True):
+            folder, name = os.path.split(path.replace(os.sep, "/").split("schemas/", 1)[1])
+            ids.add(f"{folder}:{name[: -len('.json')]}")
+    return sorted(ids)
+
+
 class LabtrackLab(LabServerApp):
     name = __name__
     serverapp_config = {"jpserver_extensions": {"labtrack_jupyter": True}}
@@ -71,19 +224,43 @@ class LabtrackLab(LabServerApp):
     app_settings_dir = os.path.join(BUILD, "application_settings")
     schemas_dir = os.path.join(BUILD, "schemas")
     static_dir = os.path.join(BUILD, "static")
-    templates_dir = os.path.join(HERE, "templates")
+    # app/build.cjs writes the page template with the hashed name of the main script.
+    templates_dir = os.path.join(BUILD, "templates")
     themes_dir = os.path.join(BUILD, "themes")
     user_settings_dir = os.environ.get("LABTRACK_LAB_SETTINGS", os.path.join(BUILD, "user_settings"))
     workspaces_dir = os.environ.get("LABTRACK_LAB_WORKSPACES", os.path.join(BUILD, "workspaces"))
 
     def initialize_handlers(self):
         super().initialize_handlers()
+        # Jupyter's file handlers and page handler replaced by the ones above; the app's static files
+        # get theirs first in the list (tornado takes the first match; the extension framework appends
+        # its own static handler after these).
+        for i, (pattern, handler, *rest) in enumerate(self.handlers):
+            if handler is FileFindHandler:
+                self.handlers[i] = (pattern, AssetHandler, *rest)
+            elif handler is LabHandler:
+                self.handlers[i] = (pattern, PageHandler, *rest)
+            elif handler is SettingsHandler:
+                self.handlers[i] = (pattern, SettingsIdsHandler, *rest)
+        base = self.serverapp.base_url
+        prefix = self.static_url_prefix
+        prefix = prefix[len(base) :] if prefix.startswith(base) else prefix
+        self.handlers.insert(0, (prefix.rstrip("/") + "/(.*)", AssetHandler, {"path": [self.static_dir]}))
         self.handlers.append(("/api/me", MeHandler))
         self.handlers.append(("/api/events/subscribe", EventsHandler))
 
     def initialize_settings(self):
         super().initialize_settings()
         self.extra_labextensions_path = [LABEXTENSIONS]
+        # The first /api/kernelspecs of a process imports ipykernel to describe the native kernel
+        # (about 2 s here): done while the server starts rather than while the first page waits.
+        threading.Thread(target=self._warm_kernelspecs, name="warm-kernelspecs", daemon=True).start()
+
+    def _warm_kernelspecs(self):
+        try:
+            self.serverapp.kernel_spec_manager.get_all_specs()
+        except Exception:  # noqa: BLE001 - the page's own request reports whatever is wrong
+            pass
 
 
 def _jupyter_server_extension_points():

@@ -50,7 +50,9 @@ module.exports = [
     output: {
       path: path.join(buildDir, "static"),
       publicPath: "auto",
-      filename: "[name].js",
+      // Every file named by its content: app/main.py lets the browser keep such files for a year, and
+      // app/build.cjs writes the page template with the entry's name.
+      filename: "[name].[contenthash].js",
       chunkFilename: "[name].[contenthash].js",
       clean: false,
     },

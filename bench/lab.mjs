@@ -189,7 +189,99 @@ export async function chartBench(browser, base, token, trackingUri, quick) {
   return { shownMs, updateMs: median(updates), bytes, steps, parts };
 }
 
-export async function labSuite({ quick = false } = {}) {
+/** What the page fetched over the network (not from the HTTP cache), from its resource timing. */
+function networkUse(page) {
+  return page.evaluate(() => {
+    const entries = [
+      ...performance.getEntriesByType("navigation"),
+      ...performance.getEntriesByType("resource"),
+    ].filter((e) => e.transferSize > 0);
+    return { requests: entries.length, bytes: entries.reduce((sum, e) => sum + e.transferSize, 0) };
+  });
+}
+
+/**
+ * Issue 4 and 19: navigation → the panel listing runs. Cold: a fresh browser context (empty HTTP
+ * cache) per load. Warm: a user's next visit, a new page of the same context navigating to the Lab.
+ */
+async function pageLoad(browser, url, rounds) {
+  const cold = [];
+  const warm = [];
+  const afterRestore = [];
+  const coldNetwork = [];
+  const warmNetwork = [];
+  let extensionBytes = null;
+  let vegaLoaded = false;
+  for (let i = 0; i < rounds; i++) {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    const bodies = [];
+    page.on("response", async (r) => {
+      const u = r.url();
+      if (/vega/.test(u)) vegaLoaded = true;
+      if (u.includes("/lab/extensions/labtrack/") && u.split("?")[0].endsWith(".js"))
+        bodies.push(
+          r.status() >= 300
+            ? Promise.resolve(0)
+            : r.body().then(
+                (b) => gzipSync(b).length,
+                () => 0,
+              ),
+        );
+    });
+    const started = Date.now();
+    await page.goto(url);
+    await page.waitForSelector("body[data-labtrack-restored]", { state: "attached", timeout: 60_000 });
+    const restored = Date.now();
+    await page.waitForSelector("#labtrack-panel .lt-RunItem", { timeout: 60_000 });
+    const listed = Date.now();
+    cold.push(listed - started);
+    afterRestore.push(listed - restored);
+    coldNetwork.push(await networkUse(page));
+    const sizes = await Promise.all(bodies);
+    extensionBytes = sizes.reduce((a, b) => a + b, 0);
+    await page.close();
+    // The same browser again: what a user sees on their next visit (HTTP cache warm).
+    const next = await context.newPage();
+    const again = Date.now();
+    await next.goto(url);
+    await next.waitForSelector("#labtrack-panel .lt-RunItem", { timeout: 60_000 });
+    warm.push(Date.now() - again);
+    warmNetwork.push(await networkUse(next));
+    await context.close();
+  }
+  // bench/lib/stats.mjs's median reads a sorted list.
+  const mid = (xs) => median([...xs].sort((a, b) => a - b));
+  const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  const traffic = (n) =>
+    `${mid(n.map((x) => x.requests))} requests, ${(mid(n.map((x) => x.bytes)) / 1024).toFixed(0)} kB`;
+  const rows = [
+    {
+      name: "page load → panel listing runs, cold browser cache (JupyterLab start included)",
+      target: "≤ 1.5 s",
+      value: seconds(mid(cold)),
+      pass: mid(cold) <= 1500,
+      note: `median of ${rounds} loads; each ${cold.map((t) => (t / 1000).toFixed(2)).join(", ")} s; over the network: ${traffic(coldNetwork)} (gzip)`,
+    },
+    {
+      name: "page load → panel listing runs, browser cache warm (a user's next visit)",
+      target: "≤ 1.0 s",
+      value: seconds(mid(warm)),
+      pass: mid(warm) <= 1000,
+      note: `median of ${rounds} visits; each ${warm.map((t) => (t / 1000).toFixed(2)).join(", ")} s; over the network: ${traffic(warmNetwork)} (hashed files cached for good)`,
+    },
+    {
+      name: "JupyterLab restored → panel listing runs (Labtrack's part)",
+      target: "–",
+      value: `${mid(afterRestore)} ms`,
+      pass: true,
+      note: "settings, connection check through the proxy, experiments and 50 runs",
+    },
+  ];
+  return { rows, extensionBytes, vegaLoaded };
+}
+
+export async function labSuite({ quick = false, pageLoadOnly = false } = {}) {
   const rounds = quick ? 3 : 7;
   const dataDir = mkdtempSync(join(tmpdir(), "labtrack-bench-lab-"));
   const labtrack = await startLabtrack({ dataDir, trackingPort: 0, labPort: 0, quiet: true });
@@ -212,71 +304,12 @@ export async function labSuite({ quick = false } = {}) {
     await warm.waitForTimeout(1500); // the workspace is saved after a debounce
     await warm.close();
 
-    const totals = [];
-    const warmLoads = [];
-    const afterRestore = [];
-    let extensionBytes = null;
-    let vegaLoaded = false;
-    for (let i = 0; i < rounds; i++) {
-      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-      const page = await context.newPage();
-      const bodies = [];
-      page.on("response", async (r) => {
-        const u = r.url();
-        if (/vega/.test(u)) vegaLoaded = true;
-        if (u.includes("/lab/extensions/labtrack/") && u.split("?")[0].endsWith(".js"))
-          bodies.push(
-            r.status() >= 300
-              ? Promise.resolve(0)
-              : r.body().then(
-                  (b) => gzipSync(b).length,
-                  () => 0,
-                ),
-          );
-      });
-      const started = Date.now();
-      await page.goto(url);
-      await page.waitForSelector("body[data-labtrack-restored]", { state: "attached", timeout: 60_000 });
-      const restored = Date.now();
-      await page.waitForSelector("#labtrack-panel .lt-RunItem", { timeout: 60_000 });
-      const listed = Date.now();
-      totals.push(listed - started);
-      afterRestore.push(listed - restored);
-      const sizes = await Promise.all(bodies);
-      extensionBytes = sizes.reduce((a, b) => a + b, 0);
-      // The same browser again: what a user sees on their next visit (HTTP cache warm).
-      const again = Date.now();
-      await page.reload();
-      await page.waitForSelector("#labtrack-panel .lt-RunItem", { timeout: 60_000 });
-      warmLoads.push(Date.now() - again);
-      await context.close();
-    }
+    const load = await pageLoad(browser, url, rounds);
+    if (pageLoadOnly) return load.rows;
     const overhead = await trackedCellOverhead(browser, base, labtrack.token, quick ? 10 : 30);
     const charts = await chartBench(browser, base, labtrack.token, labtrack.trackingUri, quick);
-    const total = median(totals);
-    const own = median(afterRestore);
     return [
-      {
-        name: "page load → panel listing runs, cold browser cache (JupyterLab start included)",
-        target: "≤ 1.5 s",
-        value: `${(total / 1000).toFixed(2)} s`,
-        pass: total <= 1500,
-        note: `median of ${rounds} loads; each ${totals.map((t) => (t / 1000).toFixed(2)).join(", ")} s`,
-      },
-      {
-        name: "page load → panel listing runs, browser cache warm (a user's next visit)",
-        target: "≤ 1.5 s",
-        value: `${(median(warmLoads) / 1000).toFixed(2)} s`,
-        pass: median(warmLoads) <= 1500,
-        note: `median of ${rounds} reloads`,
-      },
-      {
-        name: "JupyterLab restored → panel listing runs (Labtrack's part)",
-        target: "–",
-        value: `${own} ms`,
-        pass: true,
-        note: "settings, connection check through the proxy, experiments and 50 runs",
-      },
+      ...load.rows,
       {
         name: "overhead of a %%track cell over the same plain cell (Python kernel)",
         target: "≤ 30 ms",
@@ -308,9 +341,9 @@ export async function labSuite({ quick = false } = {}) {
       {
         name: "Labtrack JavaScript fetched at page load, gzipped",
         target: "≤ 150 kB",
-        value: `${(extensionBytes / 1024).toFixed(1)} kB`,
-        pass: extensionBytes <= 150 * 1024,
-        note: vegaLoaded ? "vega was fetched at load ✗" : "no vega/vega-lite at load",
+        value: `${(load.extensionBytes / 1024).toFixed(1)} kB`,
+        pass: load.extensionBytes <= 150 * 1024,
+        note: load.vegaLoaded ? "vega was fetched at load ✗" : "no vega/vega-lite at load",
       },
     ];
   } finally {
@@ -321,6 +354,11 @@ export async function labSuite({ quick = false } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const r of await labSuite({ quick: process.argv.includes("--quick") }))
+  // --page-load: only the page-load rows (issue 19), for a quick look without the cell and chart runs.
+  const options = {
+    quick: process.argv.includes("--quick"),
+    pageLoadOnly: process.argv.includes("--page-load"),
+  };
+  for (const r of await labSuite(options))
     console.log(`${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target}) ${r.note}`);
 }

@@ -160,10 +160,14 @@ if (process.env.LABTRACK_START_NO_BUILD !== "1") {
   if (stale(labextension, "lib", "style", "schema")) run("npm", ["run", "build:labextension"]);
   if (
     stale(
-      join(root, "app", "build", "static", "main.js"),
+      // Written by app/build.cjs once the bundle is there (the entry script's name is hashed).
+      join(root, "app", "build", "templates", "index.html"),
       "app/index.js",
       "app/bootstrap.js",
       "app/extensions.js",
+      "app/templates",
+      "app/rspack.config.cjs",
+      "app/build.cjs",
     )
   )
     run("npm", ["run", "build:app"]);
