@@ -383,6 +383,23 @@ function fileAccess(root: string): Pick<MagicContext, "readFile" | "listDir"> {
   };
 }
 
+/**
+ * The experiment a notebook names with `%track experiment NAME` before its first tracked cell: the
+ * parent run goes there, so it and its cell runs share the experiment the notebook asks for (and
+ * `%track compare` in it finds them), as in the Lab, where that line runs before the cells.
+ */
+function firstExperimentLine(nb: NbFile): string | undefined {
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== "code") continue;
+    const parsed = parseCell(joinSource(cell.source));
+    if (parsed.kind !== "magic") continue;
+    const line = parsed.lineCommands.find((l) => l.command.command === "experiment");
+    if (line?.command.command === "experiment") return line.command.name;
+    if (parsed.cellMagic) return undefined;
+  }
+  return undefined;
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Executes one notebook; never throws for what happens in the notebook (see ExecuteResult). */
@@ -399,7 +416,10 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
   nb.nbformat_minor = Math.max(nb.nbformat_minor ?? 0, 5);
 
   const experimentName =
-    o.experiment ?? readNotebook(nbMetadata(nb)).experiment ?? process.env.MLFLOW_EXPERIMENT_NAME;
+    o.experiment ??
+    readNotebook(nbMetadata(nb)).experiment ??
+    firstExperimentLine(nb) ??
+    process.env.MLFLOW_EXPERIMENT_NAME;
   const experiment = experimentName
     ? await ensureExperiment(client, experimentName)
     : { experiment_id: process.env.MLFLOW_EXPERIMENT_ID || "0", name: "" };

@@ -195,6 +195,9 @@ export class MagicCell {
   }
 
   private async experimentFor(name: string | undefined): Promise<{ id: string; name: string }> {
+    // A headless execution's runs all live in its parent's experiment: `%track compare` and `%track
+    // runs` without --experiment look there, even when `--experiment` overrode the notebook's choice.
+    if (name === undefined && this.ctx.parentRun) return { id: this.ctx.parentRun.experimentId, name: "" };
     const chosen =
       name ?? this.notebookState().experiment ?? (this.ctx.target.defaultExperiment || undefined);
     if (!chosen) return { id: "0", name: "Default" };

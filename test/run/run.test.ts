@@ -352,6 +352,31 @@ describe("labtrack run", () => {
     expect(nb.cells[1]?.outputs?.[0]?.text?.join("")).toBe("42\n");
   }, 180_000);
 
+  it("the notebook's `%track experiment` line names the parent's experiment, where compare finds the cell runs", async () => {
+    const file = notebook("named.ipynb", "python3", [
+      code("%track experiment headless-named"),
+      code("%%track first --metrics acc\nacc = 0.5"),
+      code("%%track second --metrics acc\nacc = 0.7"),
+      code("%track compare --last 2 --metrics acc"),
+    ]);
+    const r = await run([file, "-o", join(dir, "named-out.ipynb")]);
+    expect(r.code, r.stderr).toBe(0);
+    const runs = await experimentRuns("headless-named");
+    expect(runs.map((x) => x.info.run_name).sort()).toEqual(["first", "named", "second"]);
+    const out = JSON.parse(readFileSync(join(dir, "named-out.ipynb"), "utf8")) as NbJson;
+    const compare = out.cells[3]?.outputs ?? [];
+    expect(compare.some((o) => o.output_type === "display_data")).toBe(true);
+    expect(compare.some((o) => o.output_type === "error")).toBe(false);
+    // --experiment wins over the notebook's line, and compare follows it.
+    const again = await run([file, "--experiment", "headless-override"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect((await experimentRuns("headless-override")).map((x) => x.info.run_name).sort()).toEqual([
+      "first",
+      "named",
+      "second",
+    ]);
+  }, 180_000);
+
   it("sweeps a 2×2 grid two kernels at a time: a parent run per point, a table by the metric", async () => {
     const file = notebook("sweep.ipynb", "python3", [
       code("lr = 0.1\nbatch = 8", ["parameters"]),
