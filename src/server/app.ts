@@ -145,7 +145,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     // Unique across processes, so that a line of one worker's log is never confused with another's.
     genReqId: () => randomUUID(),
-    routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, maxParamLength: 1000 },
+    // Repeated slashes are one, as in MLflow's router (Werkzeug merges them: leading ones silently,
+    // inner ones by a redirect to the merged path); MLflow's own tests call `//model-versions/…`.
+    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: false, maxParamLength: 1000 },
   });
   const ctx: ServerContext = {
     store: options.store,

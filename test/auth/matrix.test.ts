@@ -252,6 +252,34 @@ describe("artifacts under authentication", () => {
     expect(await search("none")).toHaveLength(0);
   });
 
+  it("serves a model version's files (model-versions/get-artifact) to READ on the registered model", async () => {
+    const f = await fixture("version-artifacts");
+    const root = `/api/2.0/mlflow-artifacts/artifacts/${f.exp}/${f.run}/artifacts`;
+    expect(await put("admin", `${root}/model/MLmodel`)).toBe(200);
+    const version = await call("admin", "POST", "/model-versions/create", {
+      name: f.model,
+      source: `mlflow-artifacts:/${f.exp}/${f.run}/artifacts/model`,
+      run_id: f.run,
+    });
+    expect(version.status, JSON.stringify(version.body)).toBe(200);
+    const file = async (role: Role, path = "MLmodel") =>
+      (
+        await fetch(
+          `${server.url}/model-versions/get-artifact?name=${f.model}&version=${version.body.model_version.version}&path=${path}`,
+          {
+            headers:
+              role === "anonymous" ? {} : { authorization: basic(role === "admin" ? "root" : `u-${role}`) },
+          },
+        )
+      ).status;
+    expect(await file("anonymous")).toBe(401);
+    // An anonymous caller learns nothing about its input either.
+    expect(await file("anonymous", "../x")).toBe(401);
+    expect(await file("none")).toBe(403);
+    expect(await file("READ")).toBe(200);
+    expect(await file("admin")).toBe(200);
+  });
+
   it("treats a trace's data as its experiment's: EDIT uploads, READ downloads", async () => {
     const f = await fixture("trace-artifacts");
     const data = JSON.stringify({

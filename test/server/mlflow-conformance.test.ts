@@ -499,3 +499,128 @@ describe("filters MLflow accepts", () => {
     ).toContain("numeric");
   });
 });
+
+/** A GET or PUT with the path exactly as written: fetch would keep `//` too, but says so less plainly. */
+async function rawRequest(
+  method: "GET" | "PUT" | "POST",
+  path: string,
+  body?: string,
+): Promise<{ status: number; headers: Headers; text: string }> {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body, headers: { "content-type": "application/json" } }),
+  });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+describe("a model version's files (model-versions/get-artifact)", () => {
+  const file = (query: Record<string, string>, prefix = "") =>
+    rawRequest("GET", `${prefix}/model-versions/get-artifact?${new URLSearchParams(query)}`);
+
+  it("checks the path first, as MLflow's test_path_validation calls it (also with '//')", async () => {
+    const { runId } = await newRun();
+    const invalid = { error_code: "INVALID_PARAMETER_VALUE", message: "Invalid path" };
+    for (const r of [
+      await call<Body>("GET", "/artifacts/list", { run_id: runId, path: "../path" }),
+      await rawRequest("GET", `/get-artifact?${new URLSearchParams({ run_id: runId, path: "../path" })}`),
+      // No such model: the path is refused before the version is looked up.
+      await file({ name: "model", version: "1", path: "../path" }, "/"),
+    ]) {
+      expect(r.status).toBe(400);
+      expect("text" in r ? JSON.parse(r.text) : r.body).toEqual(invalid);
+    }
+  });
+
+  it("answers MLflow's errors for a missing name, a bad or unknown version and a missing path", async () => {
+    const refusedWith = async (query: Record<string, string>, status: number, message: string) => {
+      const r = await file(query);
+      expect(r.status, r.text).toBe(status);
+      expect(JSON.parse(r.text).message).toContain(message);
+    };
+    await refusedWith({ version: "1", path: "a" }, 400, "Registered model name cannot be empty.");
+    await refusedWith(
+      { name: "nope", version: "x", path: "a" },
+      400,
+      "Model version must be an integer, got 'x'",
+    );
+    await refusedWith(
+      { name: "nope", version: "1", path: "a" },
+      404,
+      "Model Version (name=nope, version=1) not found",
+    );
+    await refusedWith({ name: "nope", version: "1" }, 400, "Missing value for required parameter 'path'");
+  });
+
+  it("serves files from the version's storage location: a run's artifacts, a logged model's", async () => {
+    const { experimentId, runId } = await newRun();
+    const runRoot = `/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts`;
+    expect((await rawRequest("PUT", `${runRoot}/model/MLmodel`, "flavors: {}\n")).status).toBe(200);
+    expect((await rawRequest("PUT", `${runRoot}/model/sub/r.html`, "<b>x</b>")).status).toBe(200);
+    const name = `get-artifact-${Date.now()}`;
+    await ok("POST", "/registered-models/create", { name });
+    await ok("POST", "/model-versions/create", {
+      name,
+      source: `mlflow-artifacts:/${experimentId}/${runId}/artifacts/model`,
+      run_id: runId,
+    });
+    const mlmodel = await file({ name, version: "1", path: "MLmodel" });
+    expect(mlmodel.status).toBe(200);
+    expect(mlmodel.text).toBe("flavors: {}\n");
+    expect(mlmodel.headers.get("content-disposition")).toContain('attachment; filename="MLmodel"');
+    const html = await file({ name, version: "1", path: "sub/r.html" });
+    expect(html.headers.get("content-security-policy")).toBe("sandbox");
+    for (const path of ["nope", "sub"]) {
+      const missing = await file({ name, version: "1", path });
+      expect(missing.status).toBe(404);
+      expect(JSON.parse(missing.text).error_code).toBe("RESOURCE_DOES_NOT_EXIST");
+    }
+
+    const model = (await ok("POST", "/logged-models", { experiment_id: experimentId, source_run_id: runId }))
+      .model.info;
+    const modelRoot = `/api/2.0/mlflow-artifacts/artifacts/${experimentId}/models/${model.model_id}/artifacts`;
+    expect((await rawRequest("PUT", `${modelRoot}/MLmodel`, "logged: yes\n")).status).toBe(200);
+    await ok("PATCH", `/logged-models/${model.model_id}`, { status: "LOGGED_MODEL_READY" });
+    await ok("POST", "/model-versions/create", {
+      name,
+      source: `models:/${model.model_id}`,
+      model_id: model.model_id,
+    });
+    expect((await file({ name, version: "2", path: "MLmodel" })).text).toBe("logged: yes\n");
+  });
+});
+
+describe("repeated slashes in paths, merged as MLflow's router merges them", () => {
+  it("routes RPCs, the artifact proxy and the UI's helpers whatever slashes repeat", async () => {
+    const got = await rawRequest("GET", "//api/2.0/mlflow//experiments/get?experiment_id=0");
+    expect(got.status, got.text).toBe(200);
+    expect(JSON.parse(got.text).experiment.experiment_id).toBe("0");
+    const created = await rawRequest("POST", "/api/2.0//mlflow///experiments/create", '{"name":"slashes"}');
+    expect(created.status, created.text).toBe(200);
+
+    const { experimentId, runId } = await newRun();
+    const put = await rawRequest(
+      "PUT",
+      `/api/2.0/mlflow-artifacts//artifacts/${experimentId}//${runId}/artifacts//d//a.txt`,
+      "hi",
+    );
+    expect(put.status, put.text).toBe(200);
+    const back = await rawRequest(
+      "GET",
+      `/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/d/a.txt`,
+    );
+    expect(back.text).toBe("hi");
+    expect((await rawRequest("GET", `//get-artifact?run_id=${runId}&path=d/a.txt`)).text).toBe("hi");
+    // The query string is left as it is: a value with '//' keeps them.
+    const tagged = await rawRequest(
+      "POST",
+      "//api/2.0/mlflow/runs/set-tag",
+      JSON.stringify({ run_id: runId, key: "url", value: "http://a//b" }),
+    );
+    expect(tagged.status).toBe(200);
+    const fetched = await rawRequest(
+      "GET",
+      `//api/2.0/mlflow//runs/get?${new URLSearchParams({ run_id: runId, note: "x//y" })}`,
+    );
+    expect(JSON.parse(fetched.text).run.data.tags).toContainEqual({ key: "url", value: "http://a//b" });
+  });
+});

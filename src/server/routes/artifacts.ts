@@ -9,7 +9,12 @@ import { invalidParameter, MlflowError, notFound } from "../../store/errors.js";
 import { TRACE_DATA_FILE } from "../../store/trace-types.js";
 import { Fields, parseJsonBody, queryToObject } from "../request.js";
 import type { ServerContext } from "../rpc.js";
-import { resolveLoggedModelArtifacts, resolveRunArtifacts, resolveTraceArtifacts } from "./run-artifacts.js";
+import {
+  resolveLoggedModelArtifacts,
+  resolveModelVersionArtifacts,
+  resolveRunArtifacts,
+  resolveTraceArtifacts,
+} from "./run-artifacts.js";
 import { checkTraceData } from "./traces.js";
 
 const UI_UPLOAD_LIMIT = 10 * 1024 * 1024;
@@ -26,11 +31,23 @@ function notServing(): MlflowError {
   );
 }
 
+const markerPatterns = new Map<string, RegExp>();
+
+/**
+ * The artifact path after `marker` (the route's fixed part, `…/artifacts/`) in the URL. The router
+ * merges repeated slashes, so the fixed part may have them too; the path after it is taken as sent, so
+ * `artifacts//etc/x` stays the absolute path it looks like and is refused.
+ */
 function requirePath(request: FastifyRequest, marker: string): string {
-  const url = request.raw.url ?? "";
-  const at = url.indexOf(marker);
-  const raw = url.slice(at + marker.length).split("?")[0] ?? "";
-  return safeArtifactPath(raw);
+  let pattern = markerPatterns.get(marker);
+  if (!pattern) {
+    const parts = marker.split("/").filter((p) => p !== "");
+    pattern = new RegExp(`^/+${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("/+")}/`);
+    markerPatterns.set(marker, pattern);
+  }
+  const url = (request.raw.url ?? "").split("?")[0] ?? "";
+  const found = pattern.exec(url);
+  return safeArtifactPath(found ? url.slice(found[0].length) : "");
 }
 
 type Level = "READ" | "EDIT";
@@ -282,6 +299,22 @@ export function registerArtifactRoutes(
       const { store: runStore, base } = await resolveRunArtifacts(ctx, runId);
       const file = await runStore.read([base, path].filter((p) => p).join("/"));
       if (!file) throw notFound(`Artifact '${path}' not found in run ${runId}`);
+      return sendFile(reply, path, file);
+    });
+
+    // A file of a registered model version, from its storage location (MLflow's UI downloads it). As in
+    // MLflow, the path is checked before the version is looked up (an anonymous caller is refused first).
+    scope.get("/model-versions/get-artifact", async (request, reply) => {
+      const user = ctx.auth ? await ctx.auth.authenticate(request) : null;
+      const q = query(request);
+      const path = safeArtifactPath(q.string("path"));
+      const name = q.optionalString("name");
+      if (!name) throw invalidParameter("Registered model name cannot be empty.");
+      const version = q.id("version");
+      if (ctx.auth && user) await ctx.auth.requireModel(user, name, "READ");
+      const { store: versionStore, base } = await resolveModelVersionArtifacts(ctx, name, version);
+      const file = await versionStore.read([base, path].filter((p) => p).join("/"));
+      if (!file) throw notFound(`Artifact '${path}' not found in version ${version} of model '${name}'`);
       return sendFile(reply, path, file);
     });
 

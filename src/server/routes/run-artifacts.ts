@@ -24,6 +24,16 @@ export async function resolveLoggedModelArtifacts(
   return resolveArtifactRoot(ctx, model.artifactLocation, `logged model ${modelId}`);
 }
 
+/** The same for a registered model version: its storage location (`get-download-uri`). */
+export async function resolveModelVersionArtifacts(
+  ctx: ServerContext,
+  name: string,
+  version: string,
+): Promise<{ store: ArtifactStore; base: string; rootUri: string }> {
+  const location = await ctx.registry.getDownloadUri(name, version);
+  return resolveArtifactRoot(ctx, location, `version ${version} of model '${name}'`);
+}
+
 /** The same for a trace's data (`traces.json`), in its `mlflow.artifactLocation`. */
 export async function resolveTraceArtifacts(
   ctx: ServerContext,
