@@ -18,6 +18,7 @@ import { describeError, type Problem } from "../describe-error.js";
 import { __ } from "../i18n.js";
 import { foldersFirst, type Listing, type OutputsClient, RunOutputs } from "../run-outputs.js";
 import { TAGS as CELL_TAGS } from "../tracking/cell-run.js";
+import { type NotebookPreview, readNotebookPreview } from "./notebook-preview.js";
 import type { SparkPoint } from "./sparkline.js";
 
 export const TAG = {
@@ -32,7 +33,16 @@ export const TAG = {
   errorName: CELL_TAGS.errorName,
   errorMessage: CELL_TAGS.errorMessage,
   killedReason: CELL_TAGS.killedReason,
+  /** Set by `labtrack run` on a headless execution's parent run: the executed notebook's artifact path. */
+  executedNotebook: "labtrack.executed_notebook",
 } as const;
+
+/** A headless execution's notebook as read for the preview (or why it could not be). */
+export interface ExecutedNotebook {
+  path: string;
+  preview: NotebookPreview | null;
+  problem: Problem | null;
+}
 
 /** Why a tracked cell's run failed or was killed, from the tags the cell wrote when it ended. */
 export interface RunFailure {
@@ -89,6 +99,8 @@ export class RunDetailsModel {
   cellSource: CellSource | null = null;
   /** Whether the run kept its failed cell's traceback (TRACEBACK_PATH). */
   traceback = false;
+  /** The notebook `labtrack run` executed, when this run is a headless execution; null otherwise. */
+  executedNotebook: ExecutedNotebook | null = null;
   /** MLflow 3's logged models of the run (its outputs, or made with it); null until read. */
   loggedModels: Listing<WireLoggedModel> | null = null;
   /** The traces recorded under the run; null until read. */
@@ -273,19 +285,24 @@ export class RunDetailsModel {
     const sourcePending = run.info.status === "RUNNING" && this.cellSource?.kind !== "found";
     if (key === this.extrasFor && !sourcePending) return;
     const ended = run.info.status === "FAILED" || run.info.status === "KILLED";
-    const [source, traceback] = await Promise.all([
+    const notebookPath = run.data.tags?.find((t) => t.key === TAG.executedNotebook)?.value;
+    const [source, traceback, notebook] = await Promise.all([
       readCellSource(
         this.source.client,
         { runId: this.runId, artifactUri: run.info.artifact_uri ?? "" },
         this.source.uri,
       ),
       ended ? hasTraceback(this.source.client, this.runId) : Promise.resolve(false),
+      notebookPath ? this.readExecutedNotebook(notebookPath) : Promise.resolve(null),
     ]);
     if (generation !== this.generation || this.disposed) return;
     this.extrasFor = key;
-    const changed = JSON.stringify([source, traceback]) !== JSON.stringify([this.cellSource, this.traceback]);
+    const changed =
+      JSON.stringify([source, traceback, notebook]) !==
+      JSON.stringify([this.cellSource, this.traceback, this.executedNotebook]);
     this.cellSource = source;
     this.traceback = traceback;
+    this.executedNotebook = notebook;
     if (changed) this.emit();
   }
 
@@ -301,6 +318,17 @@ export class RunDetailsModel {
     this.loggedModels = models;
     this.traces = traces;
     if (changed) this.emit();
+  }
+
+  /** Reads the executed notebook artifact for the preview; a failure is kept as its problem. */
+  private async readExecutedNotebook(path: string): Promise<ExecutedNotebook> {
+    const blob = await this.downloadArtifact(path);
+    if (!blob.ok) return { path, preview: null, problem: blob.problem };
+    try {
+      return { path, preview: readNotebookPreview(JSON.parse(await blob.value.text())), problem: null };
+    } catch (e) {
+      return { path, preview: { ok: false, reason: `not JSON (${(e as Error).message})` }, problem: null };
+    }
   }
 
   /** Reloads the run and reads its cell source and traceback again (the Refresh button). */

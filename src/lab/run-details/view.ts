@@ -12,6 +12,7 @@ import { LoggedModelsSection } from "./logged-models.js";
 import { MetricsSection } from "./metrics.js";
 import type { RunDetailsModel } from "./model.js";
 import { type MarkdownRenderer, NoteSection } from "./note.js";
+import { type NotebookOpener, NotebookSection } from "./notebook.js";
 import { KeyValueTable } from "./params.js";
 import { SourceSection } from "./source.js";
 import { TagsSection } from "./tags.js";
@@ -21,6 +22,8 @@ export interface RunDetailsActions extends HeaderActions {
   renderMarkdown: MarkdownRenderer | null;
   /** The language support of a cell source's extension (JupyterLab's languages); plain text without. */
   loadLanguage?: LanguageLoader;
+  /** Opens a headless execution's notebook in the Lab (a copy among the user's files). */
+  openNotebook?: NotebookOpener;
 }
 
 export class RunDetailsWidget extends Widget {
@@ -32,6 +35,8 @@ export class RunDetailsWidget extends Widget {
   private readonly tags: TagsSection;
   private readonly note: NoteSection;
   private readonly artifacts: ArtifactsBrowser;
+  private readonly notebook: NotebookSection;
+  private readonly notebookSection: HTMLElement;
   private readonly loggedModels: LoggedModelsSection;
   private readonly traces: TracesSection;
   /** The MLflow 3 sections, hidden against a server that has neither logged models nor traces. */
@@ -60,6 +65,8 @@ export class RunDetailsWidget extends Widget {
     this.source = new SourceSection(model, actions.loadLanguage ?? languageLoader(null), actions.copy);
     this.tags = new TagsSection(model);
     this.note = new NoteSection(model, actions.renderMarkdown);
+    this.notebook = new NotebookSection(model, actions.openNotebook ?? null);
+    this.notebookSection = section(__("Executed notebook"), "notebook", this.notebook.node);
     this.loggedModels = new LoggedModelsSection(model);
     this.traces = new TracesSection(model);
     this.loggedModelsSection = section(__("Logged models"), "logged-models", this.loggedModels.node);
@@ -76,6 +83,7 @@ export class RunDetailsWidget extends Widget {
     this.sections.append(
       section(__("Params"), "params", this.params.node),
       section(__("Metrics"), "metrics", this.metrics.node),
+      this.notebookSection,
       section(__("Source"), "source", this.source.node),
       section(__("Tags"), "tags", this.tags.node),
       section(__("Note"), "note", this.note.node),
@@ -135,6 +143,8 @@ export class RunDetailsWidget extends Widget {
       this.source.update();
       this.tags.update();
       this.note.update();
+      this.notebook.update();
+      this.notebookSection.hidden = !this.notebook.relevant;
       this.loggedModels.update();
       this.traces.update();
       this.loggedModelsSection.hidden = !this.loggedModels.relevant;
