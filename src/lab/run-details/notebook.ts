@@ -66,7 +66,9 @@ export class NotebookSection {
           .downloadArtifact(nb.path)
           .then(async (blob) => {
             if (!blob.ok) throw new Error(blob.problem.detail);
-            return open(nb.path.split("/").pop() ?? nb.path, JSON.parse(await blob.value.text()));
+            // The run id in the name: two executions of one notebook open as two files.
+            const base = nb.path.split("/").pop() ?? nb.path;
+            return open(`${this.model.runId.slice(0, 8)}-${base}`, JSON.parse(await blob.value.text()));
           })
           .then(
             (path) => {
