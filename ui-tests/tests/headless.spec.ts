@@ -1,5 +1,6 @@
 // Issue 18: an execution by `labtrack run` (the compiled CLI, a real ipykernel) shows in the Lab like
-// the others: its parent run in the runs table, the `%%track` cells' runs nested under it.
+// the others: its parent run in the runs table, the `%%track` cells' runs nested under it, and the
+// executed notebook previewed in the parent's run details, where "Open notebook" opens it in the Lab.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -60,4 +61,26 @@ test("a headless execution is a parent run with its cells' runs nested in the ru
   await expect(nested).toHaveCount(2);
   await expect(nested.filter({ hasText: "fit" })).toContainText("0.9");
   await lab.screenshot("headless-runs-table");
+
+  // The parent's details preview the executed notebook: the injected parameters cell and the outputs.
+  const parentId = parent?.info.run_id as string;
+  await lab.command("labtrack:open-run", { runId: parentId });
+  const details = lab.page.locator(`#labtrack-run-${parentId}`);
+  const section = details.locator('[data-section="notebook"]');
+  await expect(section).toBeVisible();
+  const cells = section.locator(".lt-Notebook-cell");
+  // papermill's order: the parameters cell, the injected one, then the notebook's two cells.
+  await expect(cells).toHaveCount(4);
+  await expect(cells.nth(1).locator(".lt-Notebook-source")).toContainText("lr = 0.4");
+  await expect(cells.nth(3).locator(".lt-Notebook-prompt")).toHaveText("[4]:");
+  await expect(details.locator('[data-section="source"]')).toBeHidden();
+  await section.scrollIntoViewIfNeeded();
+  await lab.screenshot("headless-run-details-notebook");
+  await section.getByRole("button", { name: "Open notebook" }).click();
+  const opened = `labtrack-runs/${parentId.slice(0, 8)}-nightly.ipynb`;
+  await expect(section.locator('[role="status"]')).toHaveText(`Opened as ${opened}`);
+  await expect(lab.page.locator(`.jp-NotebookPanel:visible`)).toHaveCount(1);
+  await expect(
+    lab.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel"),
+  ).toContainText(`${parentId.slice(0, 8)}-nightly.ipynb`);
 });

@@ -145,6 +145,9 @@ export class RunDetailsWidget extends Widget {
       this.note.update();
       this.notebook.update();
       this.notebookSection.hidden = !this.notebook.relevant;
+      // A headless execution's parent has its whole notebook above: "no cell source" would be noise.
+      const sourceSection = this.source.node.parentElement;
+      if (sourceSection) sourceSection.hidden = this.notebook.relevant && m.cellSource?.kind === "none";
       this.loggedModels.update();
       this.traces.update();
       this.loggedModelsSection.hidden = !this.loggedModels.relevant;
