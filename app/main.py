@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import threading
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -23,6 +24,14 @@ from jupyter_server.base.handlers import APIHandler, FileFindHandler  # noqa: E4
 from jupyterlab_server import LabServerApp  # noqa: E402
 from jupyterlab_server.handlers import LabHandler  # noqa: E402
 from jupyterlab_server.settings_handler import SettingsHandler  # noqa: E402
+from jupyterlab_server.settings_utils import get_settings  # noqa: E402
+from jupyterlab_server.translation_utils import (  # noqa: E402
+    get_language_pack,
+    get_language_packs,
+    is_valid_locale,
+    translator,
+)
+from jupyterlab_server.translations_handler import TranslationsHandler  # noqa: E402
 from tornado import web, websocket  # noqa: E402
 
 BUILD = os.path.join(HERE, "build")
@@ -185,18 +194,103 @@ class PageHandler(LabHandler):
         self.set_header("Cache-Control", "no-cache")
 
 
-class SettingsIdsHandler(SettingsHandler):
-    """JupyterLab 4 lists the settings twice per load: in full at start, then, once restored, only their
-    ids (`?ids_only=true`). jupyterlab-server 2.16 ignores the query and reads, validates and sends every
-    schema and user setting again (≈100 kB, the server busy while the Lab's panel waits for its first
-    answers); this answers the ids alone, as jupyterlab-server 2.20+ does."""
+class FastSettingsHandler(SettingsHandler):
+    """The settings listing, which the Lab waits for at every load. jupyterlab-server 2.16 reads,
+    translates and validates every schema and user setting for each request (100–400 ms of the single
+    server thread here); the answer changes only when one of those files does, so it is kept and sent
+    again while none has changed (and dropped at every write through this handler).
+    JupyterLab 4 also lists the settings' ids once restored (`?ids_only=true`), which 2.16 ignores:
+    answered with the ids alone, as jupyterlab-server 2.20+ does."""
+
+    _listing = None  # (key, body): key = (locale, every file the listing is read from, with mtime and size)
 
     @web.authenticated
     def get(self, schema_name=""):
-        if schema_name or self.get_argument("ids_only", "") != "true":
+        if schema_name:
             return super().get(schema_name)
-        ids = _settings_ids(self.schemas_dir, self.labextensions_path)
-        return self.finish(json.dumps({"settings": [{"id": i} for i in ids]}))
+        if self.get_argument("ids_only", "") == "true":
+            ids = _settings_ids(self.schemas_dir, self.labextensions_path)
+            return self.finish(json.dumps({"settings": [{"id": i} for i in ids]}))
+        locale = self.get_current_locale()
+        key = (locale, self._files_stamp())
+        cached = FastSettingsHandler._listing
+        if cached is not None and cached[0] == key:
+            return self.finish(cached[1])
+        # What SettingsHandler.get does, keeping the answer.
+        translator.set_locale(locale)
+        result, warnings = get_settings(
+            self.app_settings_dir,
+            self.schemas_dir,
+            self.settings_dir,
+            labextensions_path=self.labextensions_path,
+            overrides=self.overrides,
+            translator=translator.translate_schema,
+        )
+        for w in warnings:
+            if w:
+                self.log.warning(w)
+        body = json.dumps(result)
+        FastSettingsHandler._listing = (key, body)
+        return self.finish(body)
+
+    @web.authenticated
+    def put(self, schema_name):
+        FastSettingsHandler._listing = None
+        return super().put(schema_name)
+
+    def _files_stamp(self):
+        patterns = [os.path.join(self.schemas_dir, "**", "*.json")]
+        patterns += [d + "/**/schemas/**/*.json" for d in self.labextensions_path or []]
+        if self.settings_dir:
+            patterns.append(os.path.join(self.settings_dir, "**", "*"))
+        if self.app_settings_dir:
+            patterns.append(os.path.join(self.app_settings_dir, "**", "*"))
+        stamp = []
+        for pattern in patterns:
+            for path in glob.glob(pattern, recursive=True):
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue  # removed meanwhile: the next request sees it gone
+                stamp.append((path, st.st_mtime_ns, st.st_size))
+        stamp.sort()
+        return tuple(stamp)
+
+
+class CachedTranslationsHandler(TranslationsHandler):
+    """The Lab asks for its language pack and the list of packs at every load; jupyterlab-server finds
+    them by scanning the entry points of every installed Python distribution, each time (20–200 ms
+    here, the server blocked meanwhile). The answers are kept for the life of the server: a language
+    pack installed while it runs is seen after a restart."""
+
+    _answers: dict = {}  # (locale asked, display locale) -> (body, whether the locale is switched to)
+
+    @web.authenticated
+    def get(self, locale=""):
+        # The display locale (read from the user's settings) names the packs in the list only.
+        key = (locale, self.get_current_locale() if locale == "" else "")
+        answer = CachedTranslationsHandler._answers.get(key)
+        if answer is None:
+            # What TranslationsHandler.get does; an answer that failed is not kept.
+            try:
+                if locale == "":
+                    data, message = get_language_packs(display_locale=key[1])
+                    switch = False
+                else:
+                    data, message = get_language_pack(locale)
+                    switch = (data != {} or message != "") and is_valid_locale(locale)
+                    if data == {} and message == "":
+                        valid = is_valid_locale(locale)
+                        message = f"Language pack '{locale}' {'not installed' if valid else 'not valid'}!"
+                answer = (json.dumps({"data": data, "message": message}), switch)
+                CachedTranslationsHandler._answers[key] = answer
+            except Exception:  # noqa: BLE001 - reported in the answer, as jupyterlab-server does
+                answer = (json.dumps({"data": {}, "message": traceback.format_exc()}), False)
+        body, switch = answer
+        if switch:
+            translator.set_locale(locale)
+        self.set_status(200)
+        return self.finish(body)
 
 
 def _settings_ids(schemas_dir, labextensions_path):
@@ -232,7 +326,7 @@ class LabtrackLab(LabServerApp):
 
     def initialize_handlers(self):
         super().initialize_handlers()
-        # Jupyter's file handlers and page handler replaced by the ones above; the app's static files
+        # Jupyter's file, page, settings and translations handlers replaced by the ones above; the app's static files
         # get theirs first in the list (tornado takes the first match; the extension framework appends
         # its own static handler after these).
         for i, (pattern, handler, *rest) in enumerate(self.handlers):
@@ -241,7 +335,9 @@ class LabtrackLab(LabServerApp):
             elif handler is LabHandler:
                 self.handlers[i] = (pattern, PageHandler, *rest)
             elif handler is SettingsHandler:
-                self.handlers[i] = (pattern, SettingsIdsHandler, *rest)
+                self.handlers[i] = (pattern, FastSettingsHandler, *rest)
+            elif handler is TranslationsHandler:
+                self.handlers[i] = (pattern, CachedTranslationsHandler, *rest)
         base = self.serverapp.base_url
         prefix = self.static_url_prefix
         prefix = prefix[len(base) :] if prefix.startswith(base) else prefix

@@ -1,6 +1,7 @@
 // The Lab that `npm start` serves (app/main.py, started by app/launch.mjs as npm start does): its static
 // files go out gzipped to browsers that accept it, content-hashed ones are cached for a year, the page
-// and the unhashed files are revalidated, and the settings' ids come without every schema (issue 19).
+// and the unhashed files are revalidated; the settings listing and language packs, which every load
+// waits for, are answered from what was read before while their files are unchanged (issue 19).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -159,5 +160,47 @@ describe("the Lab's assets", () => {
     expect(idsAnswer.body.length).toBeLessThan(JSON.stringify(full).length / 10);
     // Asking without a token is still refused.
     expect((await get(`${base}/lab/api/settings?ids_only=true`)).status).toBe(403);
+  });
+
+  it("the settings listing follows a setting written meanwhile", async () => {
+    const auth = { authorization: `token ${lab.token}` };
+    const labtrackRaw = async () => {
+      const full = JSON.parse((await get(`${base}/lab/api/settings`, auth)).body.toString());
+      return full.settings.find((s: { id: string }) => s.id === "labtrack:plugin").raw as string;
+    };
+    const before = await labtrackRaw();
+    expect(await labtrackRaw()).toBe(before);
+    for (const refreshInterval of [7, 9]) {
+      const raw = JSON.stringify({ refreshInterval });
+      const put = await new Promise<number>((done, fail) => {
+        const req = request(
+          `${base}/lab/api/settings/labtrack:plugin`,
+          { method: "PUT", headers: { ...auth, "content-type": "application/json" } },
+          (res) => {
+            res.resume();
+            res.on("end", () => done(res.statusCode ?? 0));
+          },
+        );
+        req.on("error", fail);
+        req.end(JSON.stringify({ raw }));
+      });
+      expect(put).toBe(204);
+      expect(JSON.parse(await labtrackRaw())).toEqual({ refreshInterval });
+    }
+  });
+
+  it("language packs: the same answers, asked again", async () => {
+    const auth = { authorization: `token ${lab.token}` };
+    for (const path of ["translations", "translations/default", "translations/en"]) {
+      const first = await get(`${base}/lab/api/${path}`, auth);
+      const again = await get(`${base}/lab/api/${path}`, auth);
+      expect(first.status).toBe(200);
+      expect(again.body.toString()).toBe(first.body.toString());
+    }
+    const list = JSON.parse((await get(`${base}/lab/api/translations`, auth)).body.toString());
+    expect(list.data.en.displayName).toBe("English");
+    const en = JSON.parse((await get(`${base}/lab/api/translations/en`, auth)).body.toString());
+    expect(en).toEqual({ data: {}, message: "Language pack 'en' not installed!" });
+    expect((await get(`${base}/lab/api/translations`)).status).toBe(403);
   });
 });
