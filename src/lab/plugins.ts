@@ -1,19 +1,10 @@
-// The JupyterLab plugins: the connection (settings → proxy → status bar), the sidebar panel, commands.
-import {
-  type ILabShell,
-  ILayoutRestorer,
-  type JupyterFrontEnd,
-  type JupyterFrontEndPlugin,
-} from "@jupyterlab/application";
+// The JupyterLab plugins: the connection (settings → proxy → status bar), the tracked cells, the charts;
+// each view's own plugin lives in its folder (experiments/, runs-table/, run-details/, compare/, models/).
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from "@jupyterlab/application";
 import { ICommandPalette, InputDialog, showErrorMessage } from "@jupyterlab/apputils";
 import { EditorExtensionRegistry, IEditorExtensionRegistry } from "@jupyterlab/codemirror";
 import { PageConfig, URLExt } from "@jupyterlab/coreutils";
-import {
-  INotebookCellExecutor,
-  INotebookTracker,
-  NotebookActions,
-  type NotebookPanel,
-} from "@jupyterlab/notebook";
+import { INotebookCellExecutor, INotebookTracker, type NotebookPanel } from "@jupyterlab/notebook";
 import { IRenderMimeRegistry } from "@jupyterlab/rendermime";
 import { ServerConnection } from "@jupyterlab/services";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
@@ -23,15 +14,12 @@ import { liveChartFactory } from "./charts/live-chart.js";
 import { CommandIds } from "./command-ids.js";
 import { comparePlugin } from "./compare/plugin.js";
 import { TrackingConnection } from "./connection.js";
-import { registerExperimentCommands } from "./experiments/commands.js";
-import { followCurrentNotebook } from "./experiments/current-notebook.js";
-import { ExperimentsModel } from "./experiments-model.js";
+import { experimentsPlugin } from "./experiments/plugin.js";
 import { __, setTranslator } from "./i18n.js";
 import { labtrackIcon } from "./icon.js";
 import { modelsPlugin } from "./models/plugin.js";
-import { LabtrackPanel } from "./panel.js";
 import { runDetailsPlugin } from "./run-details/plugin.js";
-import { registerRunsTable } from "./runs-table/index.js";
+import { runsTablePlugin } from "./runs-table/plugin.js";
 import { selfCheckPlugin } from "./self-check.js";
 import { readSettings, trackingUriProblem } from "./settings.js";
 import { ConnectionStatusItem } from "./status-item.js";
@@ -127,81 +115,6 @@ const connectionPlugin: JupyterFrontEndPlugin<TrackingConnection> = {
       execute: () => app.commands.execute("settingeditor:open", { query: "Labtrack" }),
     });
     return connection;
-  },
-};
-
-const panelPlugin: JupyterFrontEndPlugin<void> = {
-  id: "labtrack:panel",
-  description: "The Labtrack sidebar: experiments and their runs.",
-  autoStart: true,
-  requires: [ILabtrackConnection],
-  optional: [ILayoutRestorer, ICommandPalette, INotebookTracker],
-  activate: (
-    app: JupyterFrontEnd,
-    connection: TrackingConnection,
-    restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null,
-    notebooks: INotebookTracker | null,
-  ) => {
-    const model = new ExperimentsModel(connection, () => connection.settings.defaultExperiment);
-    registerRunsTable(app, connection, palette, (source) => {
-      const current = notebooks?.currentWidget;
-      if (!current) return false;
-      NotebookActions.insertBelow(current.content);
-      const cell = current.content.activeCell;
-      if (!cell) return false;
-      cell.model.sharedModel.setSource(source);
-      app.shell.activateById(current.id);
-      void NotebookActions.run(current.content, current.sessionContext);
-      return true;
-    });
-    registerExperimentCommands(app, model, palette);
-    followCurrentNotebook(notebooks, connection, model);
-    const panel = new LabtrackPanel(model, connection, app.commands);
-    panel.title.icon = labtrackIcon;
-    app.shell.add(panel, "left", { rank: 850 });
-    restorer?.add(panel, panel.id);
-    app.commands.addCommand(CommandIds.openPanel, {
-      label: __("Labtrack: Show Experiments"),
-      icon: labtrackIcon,
-      execute: () => (app.shell as ILabShell).activateById(panel.id),
-    });
-    app.commands.addCommand(CommandIds.showRun, {
-      label: __("Labtrack: Show Run in the Panel"),
-      describedBy: {
-        args: {
-          type: "object",
-          properties: {
-            runId: { type: "string" },
-            experimentId: { type: "string" },
-            cellId: { type: "string" },
-            label: { type: "string" },
-          },
-          required: ["runId", "experimentId"],
-        },
-      },
-      execute: async (args) => {
-        const cell =
-          typeof args.cellId === "string"
-            ? { cellId: args.cellId, label: String(args.label ?? __("this cell")) }
-            : null;
-        (app.shell as ILabShell).activateById(panel.id);
-        await model.showRun(String(args.experimentId), String(args.runId), cell);
-      },
-    });
-    app.commands.addCommand(CommandIds.refresh, {
-      label: __("Labtrack: Refresh Experiments"),
-      execute: () => model.refresh(),
-    });
-    for (const command of [
-      CommandIds.openPanel,
-      CommandIds.refresh,
-      CommandIds.checkConnection,
-      CommandIds.setTrackingUri,
-      CommandIds.openSettings,
-      CommandIds.showRun,
-    ])
-      palette?.addItem({ command, category: "Labtrack" });
   },
 };
 
@@ -331,7 +244,8 @@ const trackingPlugin: JupyterFrontEndPlugin<void> = {
 
 export const plugins: JupyterFrontEndPlugin<unknown>[] = [
   connectionPlugin,
-  panelPlugin,
+  experimentsPlugin,
+  runsTablePlugin,
   cellExecutorPlugin,
   trackingPlugin,
   highlightPlugin,

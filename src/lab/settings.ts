@@ -1,5 +1,7 @@
 // Labtrack's settings (schema/plugin.json), read defensively: the settings editor validates against the
 // schema, but a hand-edited overrides.json may not, and a bad value must become a message, not a crash.
+// Defaults and limits are the schema's own: it is the one place they are written.
+import schema from "../../schema/plugin.json" with { type: "json" };
 import { __ } from "./i18n.js";
 export interface LabtrackSettings {
   /** Empty: the Jupyter server's MLFLOW_TRACKING_URI. */
@@ -9,11 +11,13 @@ export interface LabtrackSettings {
   requestTimeoutS: number;
 }
 
+const { properties } = schema;
+
 export const DEFAULT_SETTINGS: LabtrackSettings = {
-  trackingUri: "",
-  defaultExperiment: "",
-  refreshIntervalS: 5,
-  requestTimeoutS: 30,
+  trackingUri: properties.trackingUri.default,
+  defaultExperiment: properties.defaultExperiment.default,
+  refreshIntervalS: properties.refreshInterval.default,
+  requestTimeoutS: properties.requestTimeout.default,
 };
 
 /** Why `uri` cannot be a tracking URI for the panel, or null when it can. */
@@ -47,8 +51,14 @@ export function trackingUriProblem(uri: string): string | null {
   return null;
 }
 
-const number = (value: unknown, min: number, max: number, fallback: number): number =>
-  typeof value === "number" && Number.isFinite(value) && value >= min && value <= max ? value : fallback;
+/** A number setting within its schema's bounds, else the schema's default. */
+const number = (
+  value: unknown,
+  { minimum, maximum, default: fallback }: { minimum: number; maximum: number; default: number },
+): number =>
+  typeof value === "number" && Number.isFinite(value) && value >= minimum && value <= maximum
+    ? value
+    : fallback;
 
 /** Settings from the registry's composite value, with the problems found (each already a sentence). */
 export function readSettings(composite: Readonly<Record<string, unknown>>): {
@@ -59,12 +69,25 @@ export function readSettings(composite: Readonly<Record<string, unknown>>): {
   const uri = typeof composite.trackingUri === "string" ? composite.trackingUri.trim() : "";
   const uriProblem = trackingUriProblem(uri);
   if (uriProblem) problems.push(__("Tracking URI setting ignored: %1", uriProblem));
-  const refresh = number(composite.refreshInterval, 0, 3600, DEFAULT_SETTINGS.refreshIntervalS);
+  const { refreshInterval, requestTimeout } = properties;
+  const refresh = number(composite.refreshInterval, refreshInterval);
   if (composite.refreshInterval !== undefined && refresh !== composite.refreshInterval)
-    problems.push(__("Refresh interval must be a number of seconds between %1 and %2", 0, 3600));
-  const timeout = number(composite.requestTimeout, 1, 600, DEFAULT_SETTINGS.requestTimeoutS);
+    problems.push(
+      __(
+        "Refresh interval must be a number of seconds between %1 and %2",
+        refreshInterval.minimum,
+        refreshInterval.maximum,
+      ),
+    );
+  const timeout = number(composite.requestTimeout, requestTimeout);
   if (composite.requestTimeout !== undefined && timeout !== composite.requestTimeout)
-    problems.push(__("Request timeout must be a number of seconds between %1 and %2", 1, 600));
+    problems.push(
+      __(
+        "Request timeout must be a number of seconds between %1 and %2",
+        requestTimeout.minimum,
+        requestTimeout.maximum,
+      ),
+    );
   return {
     settings: {
       trackingUri: uriProblem ? "" : uri.replace(/\/+$/, ""),

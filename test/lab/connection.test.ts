@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RestClient } from "../../src/client/rest.js";
 import { TrackingConnection } from "../../src/lab/connection.js";
-import { ExperimentsModel } from "../../src/lab/experiments-model.js";
+import { ExperimentsModel } from "../../src/lab/experiments/model.js";
 import { readSettings } from "../../src/lab/settings.js";
 import { type RunningLab, startLab } from "../helpers/lab.js";
 import { type RunningServer, startServer } from "../helpers/server.js";

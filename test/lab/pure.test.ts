@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { MlflowApiError, TrackingUnreachableError } from "../../src/client/errors.js";
 import { describeError } from "../../src/lab/describe-error.js";
-import { toRunRow } from "../../src/lab/experiments-model.js";
+import { toRunRow } from "../../src/lab/experiments/model.js";
 import { formatDuration, formatMetric, formatTime } from "../../src/lab/format.js";
 import { inactivePlugins } from "../../src/lab/self-check.js";
 import { DEFAULT_SETTINGS, readSettings, trackingUriProblem } from "../../src/lab/settings.js";

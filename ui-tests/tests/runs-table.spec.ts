@@ -468,3 +468,61 @@ test("the runs table's actions: live updates, pins kept across reloads, completi
   expect(await lab.page.evaluate(() => (window as any).__xss)).toBeUndefined();
   await putSettings(lab.page, {});
 });
+
+test("runs tables reopen after a page reload, each on its experiment, as the other views do", async ({
+  lab,
+}) => {
+  const client = new RestClient({ trackingUri: TRACKING() });
+  const name = `ui-table-restore-${Date.now()}`;
+  const experimentId = await client.createExperiment(name);
+  const start = Date.now() - 60_000;
+  for (const [i, runName] of ["first", "second"].entries())
+    await client.createRun({ experimentId, runName, startTime: start + i * 1000 });
+  // Opened by id alone: its title comes from the server, before and after the reload.
+  const other = await client.createExperiment(`${name}-other`);
+  await client.createRun({ experimentId: other, runName: "elsewhere", startTime: start });
+
+  await lab.open();
+  const shown = lab.page.locator(".jp-MainAreaWidget:visible .lt-RunsTable");
+  /** The run names of the table in front, in row order. */
+  const shownNames = async () => {
+    const rows = shown.locator(".lt-RunsTable-row[data-index]:not(.lt-RunsTable-loadingRow)");
+    const names: [number, string][] = [];
+    for (const r of await rows.all())
+      names.push([
+        Number(await r.getAttribute("data-index")),
+        (await r.locator(".lt-RunsTable-cell").nth(1).textContent()) ?? "",
+      ]);
+    return names.sort(([a], [b]) => a - b).map(([, n]) => n);
+  };
+  const tab = (label: string) => lab.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", { hasText: label });
+  // The workspace is saved (debounced) once both tables are in the layout: wait until the server has it.
+  const saved = lab.page.waitForResponse(
+    (r) =>
+      r.request().method() === "PUT" &&
+      r.url().includes("/api/workspaces") &&
+      (r.request().postData() ?? "").split(`labtrack-runs-table:${other}`).length > 2,
+    { timeout: 60_000 },
+  );
+  await lab.fire("labtrack:open-runs-table", { experimentId, experimentName: name });
+  await expect.poll(shownNames).toEqual(["second", "first"]);
+  await lab.fire("labtrack:open-runs-table", { experimentId: other });
+  await expect.poll(shownNames).toEqual(["elsewhere"]);
+  await expect(tab(`Runs: ${name}-other`)).toHaveCount(1);
+  expect((await saved).ok()).toBe(true);
+
+  await lab.page.reload();
+  await lab.page.waitForSelector("body[data-labtrack-restored]", { state: "attached", timeout: 60_000 });
+  // Both come back, the one in front still in front, without anyone opening them again.
+  await expect(lab.page.locator(".lt-RunsTable")).toHaveCount(2);
+  await expect(tab(`Runs: ${name}-other`)).toHaveCount(1);
+  await expect(tab(`Runs: ${name}`).filter({ hasNotText: "-other" })).toHaveCount(1);
+  await expect.poll(shownNames).toEqual(["elsewhere"]);
+  await lab.screenshot("runs-table-restored");
+  await tab(`Runs: ${name}`).filter({ hasNotText: "-other" }).click();
+  await expect.poll(shownNames).toEqual(["second", "first"]);
+  // Opening a restored table again shows it, not a second one.
+  await lab.fire("labtrack:open-runs-table", { experimentId: other });
+  await expect(lab.page.locator(".lt-RunsTable")).toHaveCount(2);
+  await expect.poll(shownNames).toEqual(["elsewhere"]);
+});

@@ -2,21 +2,21 @@
 // view per set of runs, activated again when open), its palette entry, and the tracker that restores
 // open comparisons after a reload.
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
-import { ICommandPalette, InputDialog, MainAreaWidget, WidgetTracker } from "@jupyterlab/apputils";
+import { ICommandPalette, InputDialog } from "@jupyterlab/apputils";
 import { IEditorLanguageRegistry } from "@jupyterlab/codemirror";
-import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
 import { languageLoader } from "../code-view.js";
 import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
 import { __ } from "../i18n.js";
 import { labtrackIcon } from "../icon.js";
+import { type MainAreaView, MainAreaViews } from "../main-area.js";
 import { runOpener } from "../open-run.js";
 import { ILabtrackConnection } from "../tokens.js";
 import { CompareModel } from "./model.js";
 import { runIdsOf } from "./run-ids.js";
 import { CompareWidget } from "./widget.js";
 
-export type CompareView = MainAreaWidget<CompareWidget>;
+export type CompareView = MainAreaView<CompareWidget>;
 
 async function askRunIds(): Promise<string[]> {
   const answer = await InputDialog.getText({
@@ -46,7 +46,12 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     languages: IEditorLanguageRegistry | null,
   ) => {
-    const tracker = new WidgetTracker<CompareView>({ namespace: "labtrack-compare" });
+    const views = new MainAreaViews<CompareWidget>(app, restorer, {
+      namespace: "labtrack-compare",
+      command: CommandIds.compareRuns,
+      args: (widget) => ({ runIds: [...widget.content.model.runIds] }),
+      name: (widget) => widget.content.model.runIds.join(","),
+    });
     const openRun = runOpener(app.commands);
     const loadLanguage = languageLoader(languages);
     app.commands.addCommand(CommandIds.compareRuns, {
@@ -69,43 +74,33 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
         if (runIds.length === 0) return;
         // One view per set of runs, whatever their order: the same set again shows the open view.
         const key = runSetKey(runIds);
-        const existing = tracker.find((w) => runSetKey(w.content.model.runIds) === key);
-        if (existing) {
-          app.shell.activateById(existing.id);
-          return existing;
-        }
-        const model = new CompareModel(connection, runIds);
-        const content = new CompareWidget(model, openRun, loadLanguage);
-        const widget = new MainAreaWidget({ content });
-        const refresh = new ToolbarButton({
-          icon: refreshIcon,
-          tooltip: __("Read the runs and their histories again"),
-          onClick: () => void model.load(),
-        });
-        widget.toolbar.addItem("labtrack-compare-refresh", refresh);
-        widget.id = `labtrack-compare-${++opened}`;
-        widget.title.label = __("Compare %1 runs", runIds.length);
-        widget.title.caption = __("Comparison of runs %1", runIds.join(", "));
-        widget.title.icon = labtrackIcon;
-        widget.title.closable = true;
-        widget.disposed.connect(() => model.dispose());
-        model.changed.connect(() => {
-          if (model.state !== "ready" || widget.isDisposed) return;
-          const names = model.runs.map((r) => r.runName);
-          widget.title.caption = __("Comparison of %1", names.join(", "));
-        });
-        app.shell.add(widget, "main");
-        await tracker.add(widget);
-        app.shell.activateById(widget.id);
-        return widget;
+        const { view } = await views.open(
+          (w) => runSetKey(w.content.model.runIds) === key,
+          () => {
+            const model = new CompareModel(connection, runIds);
+            const content = new CompareWidget(model, openRun, loadLanguage);
+            return {
+              content,
+              id: `labtrack-compare-${++opened}`,
+              label: __("Compare %1 runs", runIds.length),
+              caption: __("Comparison of runs %1", runIds.join(", ")),
+              refresh: {
+                tooltip: __("Read the runs and their histories again"),
+                onClick: () => void model.load(),
+              },
+              onDispose: () => model.dispose(),
+              setup: (view) =>
+                model.changed.connect(() => {
+                  if (model.state !== "ready" || view.isDisposed) return;
+                  const names = model.runs.map((r) => r.runName);
+                  view.title.caption = __("Comparison of %1", names.join(", "));
+                }),
+            };
+          },
+        );
+        return view;
       },
     });
     palette?.addItem({ command: CommandIds.compareRuns, category: "Labtrack" });
-    if (restorer)
-      void restorer.restore(tracker, {
-        command: CommandIds.compareRuns,
-        args: (widget) => ({ runIds: [...widget.content.model.runIds] }),
-        name: (widget) => widget.content.model.runIds.join(","),
-      });
   },
 };

@@ -1,34 +1,18 @@
-// The experiment commands: palette, context menu and the panel's keys all go through these. A command
-// acts on the experiment in its args, else on the one right-clicked (context menu), else on the
-// selected one. Failures land in the model (shown by the panel), never in the console.
+// The experiment commands: palette, context menu and the panel's keys all go through these (the menu
+// entries and keys are declared in schema/plugin.json). A command acts on the experiment in its args,
+// else on the one right-clicked (context menu), else on the selected one. Failures land in the model
+// (shown by the panel), never in the console.
 import type { JupyterFrontEnd } from "@jupyterlab/application";
 import { Clipboard, type ICommandPalette } from "@jupyterlab/apputils";
 import type { ReadonlyPartialJSONObject } from "@lumino/coreutils";
 import type { WireExperiment } from "../../client/wire.js";
 import { CommandIds } from "../command-ids.js";
-import type { ActionResult, ExperimentsModel } from "../experiments-model.js";
 import { __ } from "../i18n.js";
 import { askUntilDone, confirm } from "./dialogs.js";
-
-export const ExperimentCommandIds = {
-  create: "labtrack:new-experiment",
-  rename: "labtrack:rename-experiment",
-  remove: "labtrack:delete-experiment",
-  restore: "labtrack:restore-experiment",
-  copyId: "labtrack:copy-experiment-id",
-  /** Opens the runs table of the target experiment (through CommandIds.openRunsTable). */
-  openRuns: "labtrack:open-experiment-runs",
-  addTag: "labtrack:add-experiment-tag",
-  /** Edits a tag: { experimentId?, key }; without `key`, adds one. */
-  editTag: "labtrack:edit-experiment-tag",
-  removeTag: "labtrack:delete-experiment-tag",
-  toggleDeleted: "labtrack:toggle-deleted-experiments",
-} as const;
+import type { ActionResult, ExperimentsModel } from "./model.js";
 
 /** Elements that stand for an experiment in the panel carry its id here. */
 export const EXPERIMENT_ID_ATTR = "data-experiment-id";
-export const ACTIVE_SELECTOR = "#labtrack-panel .lt-ExperimentList-item";
-export const DELETED_SELECTOR = "#labtrack-panel .lt-DeletedList-item";
 
 type Args = ReadonlyPartialJSONObject;
 
@@ -58,7 +42,7 @@ export function registerExperimentCommands(
   const active = (args: Args) => target(args)?.lifecycle_stage === "active";
   const idArgs = { type: "object", properties: { experimentId: { type: "string" } } } as const;
 
-  commands.addCommand(ExperimentCommandIds.create, {
+  commands.addCommand(CommandIds.newExperiment, {
     label: __("New Experiment…"),
     caption: __("Create an experiment on the tracking server"),
     execute: async () => {
@@ -71,7 +55,7 @@ export function registerExperimentCommands(
     },
   });
 
-  commands.addCommand(ExperimentCommandIds.rename, {
+  commands.addCommand(CommandIds.renameExperiment, {
     label: (args) => (fromMenu(args) ? __("Rename…") : __("Rename Experiment…")),
     describedBy: { args: idArgs },
     isEnabled: active,
@@ -87,7 +71,7 @@ export function registerExperimentCommands(
     },
   });
 
-  commands.addCommand(ExperimentCommandIds.remove, {
+  commands.addCommand(CommandIds.deleteExperiment, {
     label: (args) => (fromMenu(args) ? __("Delete") : __("Delete Experiment")),
     describedBy: { args: idArgs },
     isEnabled: active,
@@ -106,7 +90,7 @@ export function registerExperimentCommands(
     },
   });
 
-  commands.addCommand(ExperimentCommandIds.restore, {
+  commands.addCommand(CommandIds.restoreExperiment, {
     label: (args) => (fromMenu(args) ? __("Restore") : __("Restore Experiment")),
     describedBy: { args: idArgs },
     // From the palette nothing deleted is selected: it then lists the deleted experiments to pick from.
@@ -125,7 +109,7 @@ export function registerExperimentCommands(
     },
   });
 
-  commands.addCommand(ExperimentCommandIds.copyId, {
+  commands.addCommand(CommandIds.copyExperimentId, {
     label: __("Copy Experiment ID"),
     describedBy: { args: idArgs },
     isEnabled: (args) => target(args) !== undefined,
@@ -135,7 +119,7 @@ export function registerExperimentCommands(
     },
   });
 
-  commands.addCommand(ExperimentCommandIds.openRuns, {
+  commands.addCommand(CommandIds.openExperimentRuns, {
     label: (args) => (fromMenu(args) ? __("Open Runs Table") : __("Open Runs Table of the Experiment")),
     describedBy: { args: idArgs },
     isEnabled: active,
@@ -153,14 +137,14 @@ export function registerExperimentCommands(
     },
   });
 
-  commands.addCommand(ExperimentCommandIds.addTag, {
+  commands.addCommand(CommandIds.addExperimentTag, {
     label: __("Add Experiment Tag…"),
     describedBy: { args: idArgs },
     isEnabled: active,
-    execute: (args) => commands.execute(ExperimentCommandIds.editTag, { ...args, key: null }),
+    execute: (args) => commands.execute(CommandIds.editExperimentTag, { ...args, key: null }),
   });
 
-  commands.addCommand(ExperimentCommandIds.editTag, {
+  commands.addCommand(CommandIds.editExperimentTag, {
     label: __("Edit Experiment Tag…"),
     isEnabled: active,
     execute: async (args) => {
@@ -180,7 +164,7 @@ export function registerExperimentCommands(
     },
   });
 
-  commands.addCommand(ExperimentCommandIds.removeTag, {
+  commands.addCommand(CommandIds.deleteExperimentTag, {
     label: __("Delete Experiment Tag"),
     isEnabled: active,
     execute: async (args) => {
@@ -189,7 +173,7 @@ export function registerExperimentCommands(
     },
   });
 
-  commands.addCommand(ExperimentCommandIds.toggleDeleted, {
+  commands.addCommand(CommandIds.toggleDeletedExperiments, {
     label: __("Show Deleted Experiments"),
     isToggled: () => model.showDeleted,
     execute: () => model.setShowDeleted(!model.showDeleted),
@@ -200,27 +184,18 @@ export function registerExperimentCommands(
   model.changed.connect(() => {
     if (model.showDeleted === showDeleted) return;
     showDeleted = model.showDeleted;
-    commands.notifyCommandChanged(ExperimentCommandIds.toggleDeleted);
+    commands.notifyCommandChanged(CommandIds.toggleDeletedExperiments);
   });
 
-  const menu = (command: string, selector: string, rank: number) =>
-    app.contextMenu.addItem({ command, selector, rank, args: { origin: "context-menu" } });
-  menu(ExperimentCommandIds.openRuns, ACTIVE_SELECTOR, 1);
-  menu(ExperimentCommandIds.rename, ACTIVE_SELECTOR, 2);
-  menu(ExperimentCommandIds.remove, ACTIVE_SELECTOR, 3);
-  menu(ExperimentCommandIds.copyId, ACTIVE_SELECTOR, 4);
-  menu(ExperimentCommandIds.restore, DELETED_SELECTOR, 1);
-  menu(ExperimentCommandIds.copyId, DELETED_SELECTOR, 2);
-
   for (const command of [
-    ExperimentCommandIds.create,
-    ExperimentCommandIds.openRuns,
-    ExperimentCommandIds.rename,
-    ExperimentCommandIds.remove,
-    ExperimentCommandIds.restore,
-    ExperimentCommandIds.copyId,
-    ExperimentCommandIds.addTag,
-    ExperimentCommandIds.toggleDeleted,
+    CommandIds.newExperiment,
+    CommandIds.openExperimentRuns,
+    CommandIds.renameExperiment,
+    CommandIds.deleteExperiment,
+    CommandIds.restoreExperiment,
+    CommandIds.copyExperimentId,
+    CommandIds.addExperimentTag,
+    CommandIds.toggleDeletedExperiments,
   ])
     palette?.addItem({ command, category: "Labtrack" });
 }

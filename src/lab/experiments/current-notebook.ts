@@ -2,8 +2,8 @@
 // else the defaultExperiment setting. Followed across notebook switches, metadata edits and settings.
 import type { INotebookModel, INotebookTracker } from "@jupyterlab/notebook";
 import type { TrackingConnection } from "../connection.js";
-import type { ExperimentsModel } from "../experiments-model.js";
 import { readNotebook } from "../tracking/notebook-state.js";
+import type { ExperimentsModel } from "./model.js";
 
 export function followCurrentNotebook(
   notebooks: INotebookTracker | null,

@@ -4,7 +4,7 @@
 import { Dialog, showDialog } from "@jupyterlab/apputils";
 import { Widget } from "@lumino/widgets";
 import { el } from "../dom.js";
-import type { ActionResult } from "../experiments-model.js";
+import type { ActionResult } from "./model.js";
 
 interface Field {
   label: string;

@@ -3,12 +3,12 @@
 // every request's failure becomes `error` or `actionError` (never an unhandled rejection), and answers
 // that arrive after a newer request started are dropped so a slow server cannot show stale runs.
 import { Signal } from "@lumino/signaling";
-import { fromWireDouble } from "../client/rest.js";
-import type { RunStatus, WireExperiment, WireRun } from "../client/wire.js";
-import type { TrackingConnection } from "./connection.js";
-import { describeError, type Problem } from "./describe-error.js";
-import { __ } from "./i18n.js";
-import { runError } from "./tracking/cell-run.js";
+import { fromWireDouble } from "../../client/rest.js";
+import type { RunStatus, WireExperiment, WireRun } from "../../client/wire.js";
+import type { TrackingConnection } from "../connection.js";
+import { describeError, type Problem } from "../describe-error.js";
+import { __ } from "../i18n.js";
+import { runError } from "../tracking/cell-run.js";
 
 export interface RunRow {
   runId: string;

@@ -4,21 +4,17 @@
 import type { CommandRegistry } from "@lumino/commands";
 import type { ReadonlyPartialJSONObject } from "@lumino/coreutils";
 import { Widget } from "@lumino/widgets";
-import { CommandIds } from "./command-ids.js";
-import type { TrackingConnection } from "./connection.js";
-import { el } from "./dom.js";
-import { EXPERIMENT_ID_ATTR, ExperimentCommandIds } from "./experiments/commands.js";
-import {
-  differingParams,
-  type ExperimentsModel,
-  isSystemTag,
-  RUNS_SHOWN,
-  type RunRow,
-} from "./experiments-model.js";
-import { formatDuration, formatMetric, formatTime } from "./format.js";
-import { __ } from "./i18n.js";
+import { CommandIds } from "../command-ids.js";
+import type { TrackingConnection } from "../connection.js";
+import { el } from "../dom.js";
+import { formatDuration, formatMetric, formatTime } from "../format.js";
+import { __ } from "../i18n.js";
+import { EXPERIMENT_ID_ATTR } from "./commands.js";
+import { differingParams, type ExperimentsModel, isSystemTag, RUNS_SHOWN, type RunRow } from "./model.js";
 
 const METRICS_SHOWN = 3;
+/** The `origin` the list's key bindings give their commands (schema/plugin.json). */
+const LIST_ORIGIN = "experiment-list";
 
 /** What had the keyboard focus before a render, to give it back afterwards. */
 type Focus = { selector: string } | null;
@@ -56,7 +52,7 @@ export class LabtrackPanel extends Widget {
         "+",
         __("New experiment"),
         "lt-Panel-new",
-        () => void this.exec(ExperimentCommandIds.create, {}, __("Cannot create an experiment")),
+        () => void this.exec(CommandIds.newExperiment, {}, __("Cannot create an experiment")),
       ),
       this.button(
         __("Models"),
@@ -76,6 +72,7 @@ export class LabtrackPanel extends Widget {
     toggle.prepend(this.showDeleted);
     this.node.append(this.header, this.filter, toggle, this.body);
     model.changed.connect(this.render, this);
+    commands.commandExecuted.connect(this.onCommandExecuted, this);
     connection.changed.connect(this.onConnection, this);
     this.render();
   }
@@ -97,6 +94,19 @@ export class LabtrackPanel extends Widget {
       () => undefined,
       (e: unknown) => void this.model.fail(failure, e),
     );
+  }
+
+  /**
+   * A command run by the list's keys (its key bindings pass `origin: "experiment-list"`) may open a
+   * dialog: once it is done, the keyboard goes back to the list.
+   */
+  private onCommandExecuted(
+    _: CommandRegistry,
+    { args, result }: CommandRegistry.ICommandExecutedArgs,
+  ): void {
+    if (args.origin !== LIST_ORIGIN) return;
+    const back = () => this.refocusList();
+    result.then(back, back);
   }
 
   /** After a dialog opened from the list, the keyboard goes back to the list (re-rendered meanwhile). */
@@ -238,7 +248,7 @@ export class LabtrackPanel extends Widget {
       });
       item.addEventListener(
         "dblclick",
-        () => void this.exec(ExperimentCommandIds.openRuns, { experimentId: id }),
+        () => void this.exec(CommandIds.openExperimentRuns, { experimentId: id }),
       );
       // The context menu acts on what it was opened on; selecting it too keeps the view in step.
       item.addEventListener("contextmenu", () => void m.select(id));
@@ -253,17 +263,12 @@ export class LabtrackPanel extends Widget {
   private onListKey(e: KeyboardEvent): void {
     const m = this.model;
     const step: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, Home: -Infinity, End: Infinity };
-    const id = m.selectedId;
-    if (e.key in step) {
-      const delta = step[e.key] as number;
-      const next = Number.isFinite(delta) ? m.neighbour(delta) : m.visibleExperiments.at(delta < 0 ? 0 : -1);
-      if (next) void m.select(next.experiment_id);
-    } else if (e.key === "Enter" && id) void this.exec(ExperimentCommandIds.openRuns, { experimentId: id });
-    else if (e.key === "F2" && id)
-      void this.exec(ExperimentCommandIds.rename, { experimentId: id }).then(() => this.refocusList());
-    else if (e.key === "Delete" && id)
-      void this.exec(ExperimentCommandIds.remove, { experimentId: id }).then(() => this.refocusList());
-    else return;
+    // Moving through the list is the list's own; Enter, F2 and Delete are key bindings of the
+    // experiment commands (schema/plugin.json), which act on the selected experiment.
+    if (!(e.key in step)) return;
+    const delta = step[e.key] as number;
+    const next = Number.isFinite(delta) ? m.neighbour(delta) : m.visibleExperiments.at(delta < 0 ? 0 : -1);
+    if (next) void m.select(next.experiment_id);
     e.preventDefault();
     e.stopPropagation();
   }
@@ -292,7 +297,7 @@ export class LabtrackPanel extends Widget {
       restore.setAttribute("aria-label", __("Restore %1", exp.name));
       restore.addEventListener(
         "click",
-        () => void this.exec(ExperimentCommandIds.restore, { experimentId: exp.experiment_id }),
+        () => void this.exec(CommandIds.restoreExperiment, { experimentId: exp.experiment_id }),
       );
       list.append(
         el(
@@ -327,7 +332,7 @@ export class LabtrackPanel extends Widget {
     );
     add.addEventListener(
       "click",
-      () => void this.exec(ExperimentCommandIds.addTag, { experimentId: exp.experiment_id }),
+      () => void this.exec(CommandIds.addExperimentTag, { experimentId: exp.experiment_id }),
     );
     head.append(add);
     section.append(head);
@@ -345,13 +350,13 @@ export class LabtrackPanel extends Widget {
         "✎",
         __("Edit tag %1", tag.key),
         "lt-TagList-edit",
-        () => void this.exec(ExperimentCommandIds.editTag, args),
+        () => void this.exec(CommandIds.editExperimentTag, args),
       );
       const remove = this.button(
         "✕",
         __("Delete tag %1", tag.key),
         "lt-TagList-delete",
-        () => void this.exec(ExperimentCommandIds.removeTag, args),
+        () => void this.exec(CommandIds.deleteExperimentTag, args),
       );
       list.append(
         el(
@@ -381,7 +386,7 @@ export class LabtrackPanel extends Widget {
       );
       open.addEventListener(
         "click",
-        () => void this.exec(ExperimentCommandIds.openRuns, { experimentId: exp.experiment_id }),
+        () => void this.exec(CommandIds.openExperimentRuns, { experimentId: exp.experiment_id }),
       );
       title.append(open);
     }

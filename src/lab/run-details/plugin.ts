@@ -1,14 +1,7 @@
 // The run details view in the main area: opened by the labtrack:open-run command, one per run
 // (opening it again activates it), tracked and restored after a reload.
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
-import {
-  Clipboard,
-  ICommandPalette,
-  InputDialog,
-  MainAreaWidget,
-  showErrorMessage,
-  WidgetTracker,
-} from "@jupyterlab/apputils";
+import { Clipboard, ICommandPalette, InputDialog, showErrorMessage } from "@jupyterlab/apputils";
 import { IEditorLanguageRegistry } from "@jupyterlab/codemirror";
 import { INotebookTracker } from "@jupyterlab/notebook";
 import { IRenderMimeRegistry, MimeModel } from "@jupyterlab/rendermime";
@@ -17,12 +10,11 @@ import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
 import { __ } from "../i18n.js";
 import { labtrackIcon } from "../icon.js";
+import { MainAreaViews } from "../main-area.js";
 import { ILabtrackConnection } from "../tokens.js";
 import { RunDetailsModel } from "./model.js";
 import type { MarkdownRenderer } from "./note.js";
 import { type RunDetailsActions, RunDetailsWidget } from "./view.js";
-
-type DetailsPanel = MainAreaWidget<RunDetailsWidget>;
 
 /** The note goes through JupyterLab's markdown renderer as untrusted content: it sanitizes the HTML. */
 function markdownRenderer(rendermime: IRenderMimeRegistry | null): MarkdownRenderer | null {
@@ -57,7 +49,12 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
     rendermime: IRenderMimeRegistry | null,
     languages: IEditorLanguageRegistry | null,
   ) => {
-    const tracker = new WidgetTracker<DetailsPanel>({ namespace: "labtrack-run" });
+    const views = new MainAreaViews<RunDetailsWidget>(app, restorer, {
+      namespace: "labtrack-run",
+      command: CommandIds.openRun,
+      args: (w) => ({ runId: w.content.model.runId }),
+      name: (w) => w.content.model.runId,
+    });
     const actions: RunDetailsActions = {
       openRun: (runId) => void app.commands.execute(CommandIds.openRun, { runId }),
       copy: (text) => Clipboard.copyToSystem(text),
@@ -82,7 +79,7 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
       },
     };
     const refreshHeaders = () => {
-      tracker.forEach((w) => {
+      views.tracker.forEach((w) => {
         w.content.renderHeader();
       });
     };
@@ -118,35 +115,27 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
           runId = answer.value.trim();
         }
         const loggedModelId = typeof args.loggedModelId === "string" ? args.loggedModelId : "";
-        const existing = tracker.find((w) => w.content.model.runId === runId);
-        if (existing) {
-          app.shell.activateById(existing.id);
-          if (loggedModelId) existing.content.revealLoggedModel(loggedModelId);
-          return existing;
-        }
-        const content = new RunDetailsWidget(new RunDetailsModel(connection, runId), actions);
-        const widget = new MainAreaWidget({ content });
-        widget.id = `labtrack-run-details-${runId}`;
-        widget.title.icon = labtrackIcon;
-        widget.title.closable = true;
-        widget.title.label = __("Run: %1", runId.slice(0, 8));
-        // The content names itself once the run is loaded.
-        content.title.changed.connect(() => {
-          widget.title.label = content.title.label;
-          widget.title.caption = content.title.caption;
-        });
-        await tracker.add(widget);
-        app.shell.add(widget, "main");
-        app.shell.activateById(widget.id);
-        if (loggedModelId) content.revealLoggedModel(loggedModelId);
-        return widget;
+        const { view } = await views.open(
+          (w) => w.content.model.runId === runId,
+          () => {
+            const content = new RunDetailsWidget(new RunDetailsModel(connection, runId), actions);
+            return {
+              content,
+              id: `labtrack-run-details-${runId}`,
+              label: __("Run: %1", runId.slice(0, 8)),
+              // The content names itself once the run is loaded.
+              setup: (view) =>
+                content.title.changed.connect(() => {
+                  view.title.label = content.title.label;
+                  view.title.caption = content.title.caption;
+                }),
+            };
+          },
+        );
+        if (loggedModelId) view.content.revealLoggedModel(loggedModelId);
+        return view;
       },
     });
     palette?.addItem({ command: CommandIds.openRun, category: "Labtrack" });
-    void restorer?.restore(tracker, {
-      command: CommandIds.openRun,
-      args: (w) => ({ runId: w.content.model.runId }),
-      name: (w) => w.content.model.runId,
-    });
   },
 };

@@ -1,14 +1,14 @@
-// The command that opens an experiment's runs table in the main area: one table per experiment,
-// activated again when it is already open. The table's view is kept in the browser's localStorage,
-// per tracking server and experiment; "Mine" is the OS user the Jupyter server names.
+// The runs table's commands: the one that opens an experiment's runs table in the main area (one
+// table per experiment, activated again when it is already open), "Compare in notebook", and those of
+// the rows' and header cells' context menus (declared in schema/plugin.json). The table's view is kept
+// in the browser's localStorage, per tracking server and experiment; "Mine" is the OS user the Jupyter
+// server names.
 import type { JupyterFrontEnd } from "@jupyterlab/application";
 import {
   Clipboard,
   CommandToolbarButton,
   Dialog,
-  type ICommandPalette,
   InputDialog,
-  MainAreaWidget,
   showDialog,
   showErrorMessage,
 } from "@jupyterlab/apputils";
@@ -17,29 +17,26 @@ import type { TrackingConnection } from "../connection.js";
 import { describeError } from "../describe-error.js";
 import { __, _n } from "../i18n.js";
 import { labtrackIcon } from "../icon.js";
+import type { MainAreaView, MainAreaViews } from "../main-area.js";
 import { compareCellSource } from "../tracking/compare.js";
 import type { RunsTableActions } from "./actions.js";
 import { RunsTableModel } from "./model.js";
 import { type ViewStateStore, webStorageStore } from "./view-state.js";
 import { RunsTableWidget } from "./widget.js";
 
-export const OPEN_RUNS_TABLE = CommandIds.openRunsTable;
-
-export { RunsTableModel } from "./model.js";
-export { RunsTableWidget } from "./widget.js";
+type RunsTableView = MainAreaView<RunsTableWidget>;
 
 /**
- * `insertCell` puts a cell with the given source below the active cell of the current notebook and
- * returns false when there is no notebook to put it in.
+ * `views` are the open tables; `insertCell` puts a cell with the given source below the active cell of
+ * the current notebook and returns false when there is no notebook to put it in.
  */
-export function registerRunsTable(
+export function registerRunsTableCommands(
   app: JupyterFrontEnd,
   connection: TrackingConnection,
-  palette: ICommandPalette | null,
+  views: MainAreaViews<RunsTableWidget>,
   insertCell: (source: string) => boolean = () => false,
   store: ViewStateStore | null = defaultStore(),
 ): void {
-  const open = new Map<string, MainAreaWidget<RunsTableWidget>>();
   /** Experiment names the tables were opened with (or learnt from the server), by id. */
   const experimentNames = new Map<string, string>();
   // Run details and comparison are other views' commands; when one is missing the user hears why.
@@ -65,8 +62,8 @@ export function registerRunsTable(
     refreshIntervalS: () => connection.settings.refreshIntervalS,
   };
   const user = () => connection.jupyterUser();
-  registerContextMenus(app, open);
-  app.commands.addCommand(OPEN_RUNS_TABLE, {
+  registerContextMenuCommands(app, views);
+  app.commands.addCommand(CommandIds.openRunsTable, {
     label: (args) =>
       typeof args.experimentName === "string" && args.experimentName
         ? __("Labtrack: Runs of %1", args.experimentName)
@@ -89,55 +86,52 @@ export function registerRunsTable(
         if (!picked) return;
         ({ experimentId, name } = picked);
       }
-      const existing = open.get(experimentId);
-      if (existing && !existing.isDisposed) {
-        app.shell.activateById(existing.id);
-        return existing;
-      }
-      const model = new RunsTableModel(connection, experimentId, { store, user });
-      const table = new RunsTableWidget(model, actions);
-      const widget = new MainAreaWidget({ content: table });
-      // Enabled only with runs selected: the command says so, and the button follows the command.
-      const compare = new CommandToolbarButton({
-        commands: app.commands,
-        id: CommandIds.compareInNotebook,
-        args: { experimentId },
-        label: __("Compare in notebook"),
-      });
-      let hadSelection = false;
-      model.changed.connect(() => {
-        const has = model.selection.size > 0;
-        if (has !== hadSelection) {
-          hadSelection = has;
-          app.commands.notifyCommandChanged(CommandIds.compareInNotebook);
-        }
-      });
-      compare.addClass("lt-RunsTable-compare");
-      widget.toolbar.addItem("labtrack-compare", compare);
-      widget.id = `labtrack-runs-table-${experimentId}`;
-      widget.title.label = __("Runs: %1", name ?? experimentId);
-      widget.title.caption = __("Runs of experiment %1 (id %2)", name ?? "", experimentId);
-      widget.title.icon = labtrackIcon;
-      widget.title.closable = true;
-      widget.disposed.connect(() => {
-        open.delete(experimentId);
-        model.dispose();
-      });
-      open.set(experimentId, widget);
-      app.shell.add(widget, "main");
-      app.shell.activateById(widget.id);
       if (name) experimentNames.set(experimentId, name);
-      else void nameFromServer(connection, experimentId, widget);
-      return widget;
+      const { view, opened } = await views.open(
+        (w) => w.content.model.experimentId === experimentId,
+        () => {
+          const model = new RunsTableModel(connection, experimentId, { store, user });
+          return {
+            content: new RunsTableWidget(model, actions),
+            id: `labtrack-runs-table-${experimentId}`,
+            label: __("Runs: %1", name ?? experimentId),
+            caption: __("Runs of experiment %1 (id %2)", name ?? "", experimentId),
+            onDispose: () => model.dispose(),
+            setup: (view) => view.toolbar.addItem("labtrack-compare", compareButton(experimentId, model)),
+          };
+        },
+      );
+      if (opened && !name) void nameFromServer(connection, experimentId, view);
+      return view;
     },
   });
-  palette?.addItem({ command: OPEN_RUNS_TABLE, category: "Labtrack" });
 
+  /** "Compare in notebook", enabled only with runs selected: the command says so, and the button follows it. */
+  const compareButton = (experimentId: string, model: RunsTableModel): CommandToolbarButton => {
+    const compare = new CommandToolbarButton({
+      commands: app.commands,
+      id: CommandIds.compareInNotebook,
+      args: { experimentId },
+      label: __("Compare in notebook"),
+    });
+    let hadSelection = false;
+    model.changed.connect(() => {
+      const has = model.selection.size > 0;
+      if (has !== hadSelection) {
+        hadSelection = has;
+        app.commands.notifyCommandChanged(CommandIds.compareInNotebook);
+      }
+    });
+    compare.addClass("lt-RunsTable-compare");
+    return compare;
+  };
   /** The runs table the command is about: the one of `experimentId`, or the one in front. */
-  const tableFor = (args: { experimentId?: unknown }): MainAreaWidget<RunsTableWidget> | null => {
-    if (typeof args.experimentId === "string") return open.get(args.experimentId) ?? null;
+  const tableFor = (args: { experimentId?: unknown }): RunsTableView | null => {
+    const { experimentId } = args;
+    if (typeof experimentId === "string")
+      return views.find((w) => w.content.model.experimentId === experimentId) ?? null;
     const current = app.shell.currentWidget;
-    return [...open.values()].find((w) => w === current) ?? null;
+    return views.find((w) => w === current) ?? null;
   };
   app.commands.addCommand(CommandIds.compareInNotebook, {
     label: __("Compare in notebook"),
@@ -180,7 +174,7 @@ export function registerRunsTable(
 async function nameFromServer(
   connection: TrackingConnection,
   experimentId: string,
-  widget: MainAreaWidget,
+  widget: RunsTableView,
 ): Promise<void> {
   try {
     const experiment = await connection.client.getExperiment(experimentId);
@@ -229,32 +223,15 @@ function defaultStore(): ViewStateStore | null {
   }
 }
 
-const MENU = {
-  open: "labtrack:runs-table-open-run",
-  compare: "labtrack:runs-table-compare",
-  delete: "labtrack:runs-table-delete",
-  restore: "labtrack:runs-table-restore",
-  copyId: "labtrack:runs-table-copy-run-id",
-  pin: "labtrack:runs-table-pin-column",
-  hide: "labtrack:runs-table-hide-column",
-  left: "labtrack:runs-table-move-column-left",
-  right: "labtrack:runs-table-move-column-right",
-  groupBy: "labtrack:runs-table-group-by-column",
-} as const;
-
 /**
- * Right-click menus of rows and header cells, through JupyterLab's context menu (so they look and
- * behave like every other menu of the Lab). Their commands find the table and the run or column from
- * the node that was clicked.
+ * The commands of the rows' and header cells' right-click menus, through JupyterLab's context menu (so
+ * they look and behave like every other menu of the Lab; the entries are in schema/plugin.json). They
+ * find the table and the run or column from the node that was clicked.
  */
-function registerContextMenus(
-  app: JupyterFrontEnd,
-  open: Map<string, MainAreaWidget<RunsTableWidget>>,
-): void {
+function registerContextMenuCommands(app: JupyterFrontEnd, views: MainAreaViews<RunsTableWidget>): void {
   const tableOf = (node: HTMLElement | undefined): RunsTableWidget | null => {
     if (!node) return null;
-    for (const w of open.values()) if (w.content.node.contains(node)) return w.content;
-    return null;
+    return views.find((w) => w.content.node.contains(node))?.content ?? null;
   };
   const rowTarget = () => {
     const node = app.contextMenuHitTest((n) => n.classList.contains("lt-RunsTable-row") && !!n.dataset.runId);
@@ -272,14 +249,14 @@ function registerContextMenus(
     return table && column ? { model: table.model, column } : null;
   };
   const c = app.commands;
-  c.addCommand(MENU.open, {
+  c.addCommand(CommandIds.runsTableOpenRun, {
     label: __("Open Run"),
     execute: () => {
       const t = rowTarget();
       if (t) void c.execute(CommandIds.openRun, { runId: t.runId });
     },
   });
-  c.addCommand(MENU.compare, {
+  c.addCommand(CommandIds.runsTableCompare, {
     label: () => {
       const n = rowTarget()?.runIds.length;
       return n === undefined ? __("Compare Selected Runs") : __("Compare %1 Selected Runs", n);
@@ -290,14 +267,14 @@ function registerContextMenus(
       if (t && t.runIds.length >= 2) void c.execute(CommandIds.compareRuns, { runIds: t.runIds });
     },
   });
-  c.addCommand(MENU.delete, {
+  c.addCommand(CommandIds.runsTableDelete, {
     label: () => _n("Delete Run…", "Delete %1 Runs…", rowTarget()?.runIds.length ?? 1),
     execute: () => {
       const t = rowTarget();
       if (t) return t.table.deleteRuns(t.runIds);
     },
   });
-  c.addCommand(MENU.restore, {
+  c.addCommand(CommandIds.runsTableRestore, {
     label: () => _n("Restore Run", "Restore %1 Runs", rowTarget()?.runIds.length ?? 1),
     isEnabled: () => {
       const t = rowTarget();
@@ -308,14 +285,14 @@ function registerContextMenus(
       if (t) return t.table.restoreRuns(t.runIds);
     },
   });
-  c.addCommand(MENU.copyId, {
+  c.addCommand(CommandIds.runsTableCopyRunId, {
     label: __("Copy Run ID"),
     execute: () => {
       const t = rowTarget();
       if (t) Clipboard.copyToSystem(t.runId);
     },
   });
-  c.addCommand(MENU.pin, {
+  c.addCommand(CommandIds.runsTablePinColumn, {
     label: () =>
       columnTarget()?.model.isPinned(columnTarget()?.column.id ?? "") ? __("Unpin Column") : __("Pin Column"),
     execute: () => {
@@ -323,21 +300,21 @@ function registerContextMenus(
       if (t) t.model.setPinned(t.column.id, !t.model.isPinned(t.column.id));
     },
   });
-  c.addCommand(MENU.left, {
+  c.addCommand(CommandIds.runsTableMoveColumnLeft, {
     label: __("Move Column Left"),
     execute: () => {
       const t = columnTarget();
       if (t) t.model.moveColumn(t.column.id, -1);
     },
   });
-  c.addCommand(MENU.right, {
+  c.addCommand(CommandIds.runsTableMoveColumnRight, {
     label: __("Move Column Right"),
     execute: () => {
       const t = columnTarget();
       if (t) t.model.moveColumn(t.column.id, 1);
     },
   });
-  c.addCommand(MENU.hide, {
+  c.addCommand(CommandIds.runsTableHideColumn, {
     label: __("Hide Column"),
     isEnabled: () => columnTarget()?.column.id !== "attributes.run_name",
     execute: () => {
@@ -345,7 +322,7 @@ function registerContextMenus(
       if (t) t.model.setVisible(t.column.id, false);
     },
   });
-  c.addCommand(MENU.groupBy, {
+  c.addCommand(CommandIds.runsTableGroupByColumn, {
     label: () => __("Group by %1", columnTarget()?.column.label ?? __("Column")),
     isVisible: () => {
       const kind = columnTarget()?.column.kind;
@@ -356,10 +333,4 @@ function registerContextMenus(
       if (t) t.model.setGroupBy(t.column.id);
     },
   });
-  const rows = ".lt-RunsTable-body .lt-RunsTable-row[data-run-id]";
-  for (const [i, command] of [MENU.open, MENU.compare, MENU.delete, MENU.restore, MENU.copyId].entries())
-    app.contextMenu.addItem({ command, selector: rows, rank: 10 + i });
-  const headers = ".lt-RunsTable-header .lt-RunsTable-headerCell[data-column-id]";
-  for (const [i, command] of [MENU.pin, MENU.left, MENU.right, MENU.hide, MENU.groupBy].entries())
-    app.contextMenu.addItem({ command, selector: headers, rank: 10 + i });
 }
