@@ -21,6 +21,7 @@ import { codeVersion, load, machine } from "./lib/machine.mjs";
 import { printRows, table, targetTable, writeReport } from "./lib/report.mjs";
 import { panelSuite } from "./panel.mjs";
 import { pythonClientSuite } from "./python-client.mjs";
+import { floorRows, mlflowMissing, sideBySide } from "./side-by-side.mjs";
 import { throughputSuite } from "./throughput.mjs";
 import { tracesSuite } from "./traces.mjs";
 import { formatRow, trackingSection, trackingSuite } from "./tracking.mjs";
@@ -44,6 +45,67 @@ const SUITES = [
         results.push({ backend: backend.name, rows });
       }
       return trackingSection(results, { quick });
+    },
+  },
+  {
+    id: "side-by-side",
+    title: "Beside MLflow 2.17.2: every request ten times faster (issue 19)",
+    async run({ backends }) {
+      const parts = [];
+      const rounds = quick ? 1 : 2;
+      const scale = quick ? 0.2 : 1;
+      for (const backend of backends) {
+        const missing = mlflowMissing({ postgres: backend.name === "PostgreSQL" });
+        if (missing) {
+          console.log(`== side by side on ${backend.name}: skipped (${missing})`);
+          parts.push(`### ${backend.name}\n\nSkipped the MLflow ratios: ${missing}.`);
+          continue;
+        }
+        console.log(`== workload.mjs against MLflow and Labtrack on ${backend.name}`);
+        const rows = await sideBySide({
+          labtrackUri: (await backend.fresh("side-lab")).uri,
+          // MLflow makes its own temporary SQLite file; on PostgreSQL, a database beside Labtrack's.
+          mlflowUri: backend.name === "PostgreSQL" ? (await backend.fresh("side-mlflow")).uri : null,
+          rounds,
+          scale,
+          log: console.log,
+        });
+        for (const r of rows) console.log(`  ${r.pass ? "✓" : "✗"} ${r.name}: ${r.ratio.toFixed(1)}×`);
+        parts.push(`### ${backend.name}${scale === 1 ? "" : ` (--scale ${scale})`}
+
+${table(rows, [
+  { title: "workload.mjs step", value: (r) => r.name },
+  { title: "MLflow 2.17.2", value: (r) => r.mlflow },
+  { title: "Labtrack", value: (r) => r.labtrack },
+  {
+    title: "Labtrack's advantage (target ≥ 10×)",
+    value: (r) => `${r.ratio.toFixed(1)}× ${r.pass ? "✓" : "✗"}`,
+  },
+  { title: "notes", value: (r) => r.note },
+])}`);
+      }
+      console.log("== simple requests against the client's floor on SQLite");
+      const floor = await floorRows({
+        labtrackUri: (await backends[0].fresh("floor")).uri,
+        chunks: quick ? 3 : 9,
+        chunk: quick ? 200 : 500,
+      });
+      printRows(floor);
+      return `\`../shared/mlflow-ref/workload.mjs URL --concurrency 4\` (its own client: fetch, one request at a
+time, every answer checked) against the real MLflow 2.17.2 (\`serve.sh\`: gunicorn, 2 workers) and
+against one \`labtrack server\` process on the same backend, alternately, ${rounds} round${rounds > 1 ? "s" : ""}; each
+row is MLflow's time over Labtrack's (for the concurrent row, Labtrack's requests per second over
+MLflow's), the median over rounds. Absolute times move with the machine's load: read the ratios.
+
+${parts.join("\n\n")}
+
+### The client's floor
+
+A trivial Node server in another process answering \`{}\` to every request is the floor of this client:
+what a request costs before any server work. Labtrack (SQLite) and the floor are timed in interleaved
+chunks of sequential requests.
+
+${targetTable(floor, { notes: true })}`;
     },
   },
   {

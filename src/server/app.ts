@@ -107,6 +107,8 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
 function checkContentType(request: FastifyRequest): void {
   if (request.method !== "POST") return;
   const header = request.headers["content-type"];
+  // What every client sends: no need to split and lower-case it.
+  if (header === "application/json") return;
   if (header === undefined) {
     throw new MlflowError("INVALID_PARAMETER_VALUE", "Bad Request. Content-Type header is missing.");
   }
@@ -119,15 +121,19 @@ function checkContentType(request: FastifyRequest): void {
   }
 }
 
-function decode(request: FastifyRequest): Fields {
-  // Path parameters (`/logged-models/:model_id`) are fields like the others, and win over the body.
-  const params = (request.params ?? {}) as Record<string, string>;
+/**
+ * The request's fields. `withParams`: the route has path parameters (`/logged-models/:model_id`), which
+ * are fields like the others and win over the body; the other routes skip the copy.
+ */
+function decode(request: FastifyRequest, withParams: boolean): Fields {
   const queryAt = request.url.indexOf("?");
-  const query = queryAt >= 0 ? request.url.slice(queryAt + 1) : "";
-  if (request.method === "GET" && query !== "") return new Fields({ ...queryToObject(query), ...params });
+  if (request.method === "GET" && queryAt >= 0 && queryAt < request.url.length - 1) {
+    const query = queryToObject(request.url.slice(queryAt + 1));
+    return new Fields(withParams ? { ...query, ...(request.params as Record<string, string>) } : query);
+  }
   checkContentType(request);
-  const body = typeof request.body === "string" ? request.body : "";
-  return new Fields({ ...parseJsonBody(body), ...params });
+  const body = parseJsonBody(typeof request.body === "string" ? request.body : "");
+  return new Fields(withParams ? { ...body, ...(request.params as Record<string, string>) } : body);
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -259,15 +265,20 @@ function registerRpc(
   const methodsByPath = new Map<string, Set<HttpMethod>>();
   for (const route of routes) {
     const url = prefix + route.path;
+    const withParams = route.path.includes(":");
+    // Looked up once per route and method, not per request.
+    const rules = new Map(route.methods.map((m) => [m as string, ruleFor(route.path, m) as Rule]));
     app.route({
       method: [...route.methods],
       url,
       handler: async (request, reply) => {
-        if (!ctx.auth) return reply.type("application/json").send(await route.handler(decode(request), ctx));
+        if (!ctx.auth) {
+          return reply.type("application/json").send(await route.handler(decode(request, withParams), ctx));
+        }
         // Who is asking comes first: an anonymous caller learns nothing, not even about its input.
         const user = await ctx.auth.authenticate(request);
-        const fields = decode(request);
-        const rule = ruleFor(route.path, request.method) as Rule;
+        const fields = decode(request, withParams);
+        const rule = rules.get(request.method) as Rule;
         await ctx.auth.check(rule, user, fields);
         const result = await ctx.auth.after(rule, user, await route.handler(fields, ctx));
         return reply.type("application/json").send(result);

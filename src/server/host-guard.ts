@@ -35,34 +35,45 @@ export function installHostGuard(app: FastifyInstance, options: HostGuardOptions
   const origins = options.corsOrigins === "*" ? null : new Set(options.corsOrigins);
   const originAllowed = (origin: string) => origins === null || origins.has(origin);
 
-  app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
+  // A callback-style hook: it runs on every request, and an async one costs a promise each time.
+  app.addHook("onRequest", (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const host = request.headers.host ?? "";
     if (allowed && !allowed.has(hostName(host).toLowerCase())) {
-      return deny(
+      deny(
         reply,
         `Invalid Host header '${host.slice(0, 100)}': this server answers ${[...allowed].join(", ")} (see --allowed-hosts).`,
       );
+      return;
     }
     const origin = request.headers.origin;
+    // The common case (a client library, not a browser page): nothing more to check.
+    if (origin === undefined && request.headers["sec-fetch-site"] === undefined) {
+      done();
+      return;
+    }
     const sameOrigin = origin !== undefined && /^https?:\/\//.test(origin) && new URL(origin).host === host;
     const crossSite = origin !== undefined ? !sameOrigin : request.headers["sec-fetch-site"] === "cross-site";
     if (origin && !sameOrigin && originAllowed(origin)) {
       reply.header("access-control-allow-origin", origin).header("vary", "Origin");
       if (request.method === "OPTIONS") {
-        return reply
+        reply
           .code(204)
           .header("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE")
           .header("access-control-allow-headers", "authorization, content-type")
           .header("access-control-max-age", "600")
           .send();
+        return;
       }
+      done();
       return;
     }
     if (crossSite && STATE_CHANGING.has(request.method)) {
-      return deny(
+      deny(
         reply,
         `Cross-origin requests from ${origin ?? "another site"} are not allowed (see --cors-allowed-origins).`,
       );
+      return;
     }
+    done();
   });
 }

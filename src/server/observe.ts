@@ -59,11 +59,18 @@ export class Metrics {
   private readonly requests = new Map<string, number>();
   private readonly durations = new Map<string, Series>();
   private readonly errors = new Map<string, number>();
+  /** Escaped labels per method and route pattern (a fixed set), so that no request escapes them again. */
+  private readonly labels = new Map<string, string>();
 
   constructor(private readonly pool?: () => PoolStats) {}
 
   observe(route: string, method: string, status: number, seconds: number): void {
-    const r = `route="${label(route)}",method="${label(method)}"`;
+    const id = `${method} ${route}`;
+    let r = this.labels.get(id);
+    if (r === undefined) {
+      r = `route="${label(route)}",method="${label(method)}"`;
+      this.labels.set(id, r);
+    }
     const key = `${r},status="${Math.floor(status / 100)}xx"`;
     this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
     let series = this.durations.get(r);
@@ -149,14 +156,22 @@ export function installObservability(app: FastifyInstance, options: ObserveOptio
   const metrics = options.metrics ? new Metrics(options.pool) : null;
   const errorLog = options.errorLog ?? process.stderr;
   const accessLog = options.accessLog ?? null;
+  // Hooks in callback style: they run on every request, and an async hook costs a promise each time.
   // The id of the log lines, on the answer too: a client's report can name the line to look for.
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
   });
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
+    const status = reply.statusCode;
+    // By default (no metrics, no access log) a successful answer has nothing to record: the route
+    // pattern and the time are read only for a line or a series that needs them.
+    if (metrics === null && accessLog === null && status < 500) {
+      done();
+      return;
+    }
     const ms = reply.elapsedTime;
     const route = routeOf(request);
-    const status = reply.statusCode;
     metrics?.observe(route, request.method, status, ms / 1000);
     const time = new Date().toISOString();
     const user = options.userOf?.(request);
@@ -185,6 +200,7 @@ export function installObservability(app: FastifyInstance, options: ObserveOptio
       };
       errorLog.write(`${JSON.stringify(line)}\n`);
     }
+    done();
   });
   return metrics;
 }

@@ -98,7 +98,8 @@ export class Fields {
   private raw(field: string): Json | undefined {
     // MLflow's JSON parser reads proto3's camelCase spelling too (`experimentIds`), which clients
     // generated from its protos send; the snake_case one wins when both are there.
-    const v = this.source[field] ?? this.source[camelCase(field)];
+    let v = this.source[field];
+    if (v === undefined || v === null) v = this.source[camelCase(field)];
     return v === null ? undefined : v;
   }
 
@@ -236,7 +237,16 @@ export class Fields {
   }
 }
 
-const camelCase = (name: string): string => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+/** Field names are a fixed set (the routes' own), so each is converted once, not on every request. */
+const camelNames = new Map<string, string>();
+const camelCase = (name: string): string => {
+  let camel = camelNames.get(name);
+  if (camel === undefined) {
+    camel = name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    camelNames.set(name, camel);
+  }
+  return camel;
+};
 
 /** Query string → object: repeated keys become arrays; single keys stay strings. */
 export function queryToObject(query: string): JsonObject {
@@ -255,7 +265,7 @@ export function queryToObject(query: string): JsonObject {
  * required fields; we say what is wrong instead, which is the same status with a clearer message.
  */
 export function parseJsonBody(text: string): JsonObject {
-  if (text.trim() === "") return {};
+  if (text === "" || text.trim() === "") return {};
   let value: unknown;
   try {
     value = JSON.parse(text);

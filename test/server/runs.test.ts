@@ -421,6 +421,41 @@ describe("log-batch", () => {
     expect(run.data.tags.map((t: Body) => t.key)).toEqual(["mlflow.runName"]);
   });
 
+  it("keeps a param write-once when batches race for it: one wins, the others write nothing", async () => {
+    const id = (await newRun()).info.run_id;
+    // Each batch carries its own tag and metric: a loser must leave neither behind.
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        call<Body>("POST", "/runs/log-batch", {
+          run_id: id,
+          params: [
+            { key: "shared", value: `v${i}` },
+            { key: `own${i}`, value: "x" },
+          ],
+          tags: [{ key: `t${i}`, value: "x" }],
+          metrics: [{ key: `m${i}`, value: i, timestamp: 1 }],
+        }),
+      ),
+    );
+    const winners = answers.flatMap((a, i) => (a.status === 200 ? [i] : []));
+    expect(winners).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status !== 200)) {
+      expect(a.status).toBe(400);
+      expect(a.body.error_code).toBe("INVALID_PARAMETER_VALUE");
+    }
+    const w = winners[0] as number;
+    const run = await getRun(id);
+    expect(run.data.params).toEqual(
+      expect.arrayContaining([
+        { key: "shared", value: `v${w}` },
+        { key: `own${w}`, value: "x" },
+      ]),
+    );
+    expect(run.data.params).toHaveLength(2);
+    expect(run.data.tags.map((t: Body) => t.key).sort()).toEqual(["mlflow.runName", `t${w}`]);
+    expect(run.data.metrics).toEqual([{ key: `m${w}`, value: w, timestamp: 1, step: 0 }]);
+  });
+
   it("enforces MLflow's limits and per-item required fields", async () => {
     const id = (await newRun()).info.run_id;
     const metrics = (n: number) =>

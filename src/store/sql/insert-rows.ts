@@ -4,8 +4,27 @@ import type { SqlExecutor, SqlParam } from "./driver.js";
 const ROWS_PER_STATEMENT = 500;
 
 /**
+ * The text of each statement shape, built once: a log-metric builds the same two inserts on every
+ * request, and the drivers' statement caches are keyed by this text anyway.
+ */
+const texts = new Map<string, string>();
+
+function statementText(insertInto: string, width: number, rows: number, suffix: string): string {
+  const shape = `${width}/${rows}/${insertInto}/${suffix}`;
+  let text = texts.get(shape);
+  if (text === undefined) {
+    const tuple = `(${Array.from({ length: width }, () => "?").join(", ")})`;
+    text = `${insertInto} ${Array.from({ length: rows }, () => tuple).join(", ")} ${suffix}`;
+    // Bounded like the drivers' caches: a store makes a few dozen shapes, each in ≤ 500 sizes.
+    if (texts.size >= 2000) texts.clear();
+    texts.set(shape, text);
+  }
+  return text;
+}
+
+/**
  * Inserts many rows with multi-row VALUES statements: one round trip per 500 rows instead of one per
- * row, which is what keeps PostgreSQL fast for log-batch. Answers the number of rows written.
+ * row. Answers the number of rows written.
  */
 export async function insertRows(
   tx: SqlExecutor,
@@ -15,11 +34,10 @@ export async function insertRows(
 ): Promise<number> {
   let changes = 0;
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+    const chunk = rows.length <= ROWS_PER_STATEMENT ? rows : rows.slice(i, i + ROWS_PER_STATEMENT);
     const width = chunk[0]?.length ?? 0;
-    const tuple = `(${Array.from({ length: width }, () => "?").join(", ")})`;
-    changes += (await tx.run(`${insertInto} ${chunk.map(() => tuple).join(", ")} ${suffix}`, chunk.flat()))
-      .changes;
+    const sql = statementText(insertInto, width, chunk.length, suffix);
+    changes += (await tx.run(sql, chunk.length === 1 ? (chunk[0] as SqlParam[]) : chunk.flat())).changes;
   }
   return changes;
 }

@@ -71,15 +71,16 @@ export function toNumberedPlaceholders(sql: string): string {
 const names = new Map<string, string>();
 
 /**
- * The store's own small statements are named, so they are parsed and planned once per connection.
- * Searches (compiled with numbered placeholders already) stay unnamed: they need a plan for their
- * actual values, not a generic one. Big multi-row inserts stay unnamed so their many shapes do not
- * pile up on the server.
+ * The store's own statements are named, so they are parsed and planned once per connection (the
+ * one-statement writes of pg-one-statement.ts are long but have one text each). Searches (compiled
+ * with numbered placeholders already) stay unnamed: they need a plan for their actual values, not a
+ * generic one. Multi-row inserts (many parameters) stay unnamed so their many shapes do not pile up
+ * on the server.
  */
 function statement(sql: string, values: unknown[]): pg.QueryConfig {
   const text = toNumberedPlaceholders(sql);
   const own = text !== sql;
-  if (!own || text.length > 2000 || values.length > 64) return { text, values };
+  if (!own || text.length > 8000 || values.length > 64) return { text, values };
   let name = names.get(text);
   if (!name) {
     name = `lt${names.size}`;

@@ -10,8 +10,15 @@ export class SqliteDriver implements SqlDriver {
   private readonly cache = new Map<string, Statement>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly direct: SqlExecutor;
+  // Prepared once: `exec` would parse these three on every write request.
+  private readonly begin: Statement;
+  private readonly commit: Statement;
+  private readonly rollback: Statement;
 
   constructor(private readonly db: Database.Database) {
+    this.begin = db.prepare("BEGIN IMMEDIATE");
+    this.commit = db.prepare("COMMIT");
+    this.rollback = db.prepare("ROLLBACK");
     const prepare = (sql: string): Statement => {
       let stmt = this.cache.get(sql);
       if (!stmt) {
@@ -55,13 +62,13 @@ export class SqliteDriver implements SqlDriver {
     return this.exclusive(async () => {
       // IMMEDIATE takes the write lock up front: another process sharing the file waits (busy
       // timeout) instead of failing half-way.
-      this.db.exec("BEGIN IMMEDIATE");
+      this.begin.run();
       try {
         const result = await fn(this.direct);
-        this.db.exec("COMMIT");
+        this.commit.run();
         return result;
       } catch (e) {
-        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        if (this.db.inTransaction) this.rollback.run();
         throw e;
       }
     });

@@ -52,7 +52,12 @@ import { inList, listParam, type SqlDriver, type SqlExecutor, type SqlParam } fr
 import { groupBy } from "./group.js";
 import { insertRows } from "./insert-rows.js";
 import { SqlLoggedModels } from "./logged-models.js";
-import { oneStatementCreateRun, oneStatementLog, type StoredPoint } from "./pg-one-statement.js";
+import {
+  oneStatementCreateRun,
+  oneStatementLog,
+  PARAM_EXISTS_SQLSTATE,
+  type StoredPoint,
+} from "./pg-one-statement.js";
 import { SqlTraces } from "./traces.js";
 
 interface ExperimentRow {
@@ -179,9 +184,6 @@ const LATEST_WINS = `
 
 const UPSERT_TAG =
   "INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value";
-
-/** Bigger batches are faster as multi-row inserts in a transaction than as one huge statement. */
-const ONE_STATEMENT_MAX_ITEMS = 100;
 
 const toStoredPoints = (metrics: readonly Metric[]): (StoredPoint & Metric)[] =>
   metrics.map((m) => {
@@ -441,8 +443,16 @@ export class SqlTrackingStore implements TrackingStore {
     return row;
   }
 
-  private async activeRun(q: SqlExecutor, runId: string): Promise<RunRow> {
-    const row = await this.runRow(q, runId);
+  private async activeRun(
+    q: SqlExecutor,
+    runId: string,
+  ): Promise<Pick<RunRow, "lifecycle_stage" | "experiment_id">> {
+    // Only what the writes that check it need, not the whole row.
+    const row = await q.get<Pick<RunRow, "lifecycle_stage" | "experiment_id">>(
+      "SELECT lifecycle_stage, experiment_id FROM runs WHERE run_uuid = ?",
+      [runId],
+    );
+    if (!row) throw notFound(`Run with id=${runId} not found`);
     if (row.lifecycle_stage !== "active") {
       throw invalidParameter(
         `The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
@@ -489,7 +499,8 @@ export class SqlTrackingStore implements TrackingStore {
             row.artifact_uri,
           ],
         );
-        await this.writeTags(tx, id, tags);
+        // The row was inserted with its name: no rename after the tags.
+        await this.writeTags(tx, id, tags, { rename: false });
         return toRunInfo(row);
       }));
     // A new run has exactly what was just written: no need to read it back.
@@ -650,13 +661,13 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async logBatch(runId: string, input: LogBatchInput): Promise<void> {
-    const oneStatement =
-      this.dialect === "postgres" &&
-      input.params.length === 0 &&
-      input.metrics.length + input.tags.length <= ONE_STATEMENT_MAX_ITEMS &&
-      !input.metrics.some(isLinked);
+    // On PostgreSQL a batch is one statement whatever its size, unless a point names a logged model
+    // or dataset (MLflow 3), which needs checks the statement does not make.
+    const oneStatement = this.dialect === "postgres" && !input.metrics.some(isLinked);
     // History rows are not searched; latest values are, one per key.
-    this.wrote(new Set(input.metrics.map((m) => m.key)).size + input.params.length + input.tags.length);
+    const keys =
+      input.metrics.length <= 1 ? input.metrics.length : new Set(input.metrics.map((m) => m.key)).size;
+    this.wrote(keys + input.params.length + input.tags.length);
     if (oneStatement && (await this.logInOneStatement(runId, input))) return;
     await this.db.transaction(async (tx) => {
       await this.activeRun(tx, runId);
@@ -666,7 +677,10 @@ export class SqlTrackingStore implements TrackingStore {
     });
   }
 
-  /** False when the run is missing or not active: the caller's transactional path says which. */
+  /**
+   * False when nothing was written: the run is missing or not active, or a param was already there.
+   * The caller's transactional path then says which, or compares the param's values.
+   */
   private async logInOneStatement(runId: string, input: LogBatchInput): Promise<boolean> {
     const points = toStoredPoints(input.metrics);
     const tags = lastValues(input.tags);
@@ -676,9 +690,15 @@ export class SqlTrackingStore implements TrackingStore {
       latestPerKey(points),
       tags,
       tags.find((t) => t.key === RUN_NAME_TAG)?.value,
+      input.params,
     );
-    const row = await this.db.get<{ active: number }>(sql, params);
-    return Number(row?.active) > 0;
+    try {
+      const row = await this.db.get<{ active: number }>(sql, params);
+      return Number(row?.active) > 0;
+    } catch (e) {
+      if ((e as { code?: unknown }).code === PARAM_EXISTS_SQLSTATE) return false;
+      throw e;
+    }
   }
 
   /** Insert-if-absent, then compare: keeps write-once params race-free under concurrent writers. */
@@ -733,7 +753,12 @@ export class SqlTrackingStore implements TrackingStore {
     );
   }
 
-  private async writeTags(tx: SqlExecutor, runId: string, tags: KeyValue[]): Promise<void> {
+  private async writeTags(
+    tx: SqlExecutor,
+    runId: string,
+    tags: KeyValue[],
+    { rename = true } = {},
+  ): Promise<void> {
     const last = lastValues(tags);
     await insertRows(
       tx,
@@ -741,7 +766,7 @@ export class SqlTrackingStore implements TrackingStore {
       last.map((t) => [runId, t.key, t.value]),
       "ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value",
     );
-    const name = last.find((t) => t.key === RUN_NAME_TAG)?.value;
+    const name = rename ? last.find((t) => t.key === RUN_NAME_TAG)?.value : undefined;
     if (name !== undefined) await tx.run("UPDATE runs SET name = ? WHERE run_uuid = ?", [name, runId]);
   }
 
