@@ -14,6 +14,7 @@ import { MainAreaViews } from "../main-area.js";
 import { ILabtrackConnection } from "../tokens.js";
 import { RunDetailsModel } from "./model.js";
 import type { MarkdownRenderer } from "./note.js";
+import { notebookOpener } from "./open-notebook.js";
 import { type RunDetailsActions, RunDetailsWidget } from "./view.js";
 
 /** The note goes through JupyterLab's markdown renderer as untrusted content: it sanitizes the HTML. */
@@ -58,6 +59,7 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
     const actions: RunDetailsActions = {
       openRun: (runId) => void app.commands.execute(CommandIds.openRun, { runId }),
       copy: (text) => Clipboard.copyToSystem(text),
+      openNotebook: notebookOpener(app),
       renderMarkdown: markdownRenderer(rendermime),
       loadLanguage: languageLoader(languages),
       cellOpener: (path, cellId) => {
