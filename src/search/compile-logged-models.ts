@@ -1,7 +1,7 @@
 // logged-models/search → one SELECT of model ids in their final order. A metric of a model is the
 // latest value (by timestamp, then step) logged with its id under that key — on the requested
 // datasets only, when some are named — read through the (model_id, key, timestamp, step) index.
-import type { Comparison, Dialect, Filter, SqlFragment } from "./ast.js";
+import type { Comparator, Comparison, Dialect, Filter, SqlFragment } from "./ast.js";
 import { compileFilter } from "./compile-filter.js";
 import { LOGGED_MODELS } from "./schemas.js";
 import { direction, SqlBuilder } from "./sql.js";
@@ -23,6 +23,12 @@ export interface LoggedModelSearchQuery {
   limit: number;
   offset: number;
   dialect: Dialect;
+  /**
+   * Metric comparisons known to match few points (see compileMetricPointCount): the search starts from
+   * their (key, value) index entries. The others are checked model by model while the models are read
+   * in the requested order, which stops once a page is full.
+   */
+  selective?: ReadonlySet<Comparison>;
 }
 
 export const LOGGED_MODEL_ORDER_ATTRIBUTES = LOGGED_MODELS.orderAttributes;
@@ -70,11 +76,62 @@ function latestMetric(
     ORDER BY m.timestamp DESC, m.step DESC LIMIT 1)`;
 }
 
+/** Comparisons that a point's value can satisfy only if it is a number (never NULL or NaN). */
+const VALUE_DRIVEN = new Set<Comparator>(["=", ">", ">=", "<", "<="]);
+
+/** `m.key = … AND m.value <op> …` over the points of logged_model_metrics aliased `m`. */
+function pointMatch(
+  q: SqlBuilder,
+  c: Comparison,
+  datasets: readonly { name: string; digest: string | undefined }[],
+): string {
+  return `m.key = ${q.bind(c.key)} AND m.is_nan = 0 AND ${q.compare("m.value", c.comparator as "=", c.value as number)}${onDatasets(q, datasets)}`;
+}
+
+/** The metric comparisons every match must satisfy (ANDed at the top) that a point's value can drive. */
+export function requiredMetricComparisons(filter: Filter | null): Comparison[] {
+  if (!filter) return [];
+  const top = filter.kind === "and" ? filter.clauses : [filter];
+  return top.filter(
+    (c): c is Comparison =>
+      c.kind === "comparison" &&
+      c.entity === "metric" &&
+      VALUE_DRIVEN.has(c.comparator) &&
+      typeof c.value === "number",
+  );
+}
+
+/** How many metric points (of any model) compare so, counted up to `bound` (index only). */
+export function compileMetricPointCount(
+  c: Comparison,
+  datasets: readonly { name: string; digest: string | undefined }[],
+  bound: number,
+  dialect: Dialect,
+): SqlFragment {
+  const q = new SqlBuilder(dialect);
+  const match = pointMatch(q, c, datasets);
+  return q.done(
+    `SELECT COUNT(*) AS n FROM (SELECT 1 FROM logged_model_metrics m WHERE ${match} LIMIT ${q.bind(bound)}) s`,
+  );
+}
+
 function clause(c: Comparison, q: SqlBuilder, query: LoggedModelSearchQuery): string {
   const { comparator, value } = c;
   switch (c.entity) {
-    case "metric":
-      return q.compare(latestMetric(q, c.key, query.datasets), comparator as "=", value as number);
+    case "metric": {
+      const latest = () =>
+        q.compare(latestMetric(q, c.key, query.datasets), comparator as "=", value as number);
+      if (!query.selective?.has(c)) return latest();
+      // The model's latest point is one of its points: the models with a point that compares so are a
+      // superset, read from the (key, value) index, and only their latest values are computed (a list of
+      // most of the experiment, then sorted, would be slower than checking the models in order). On
+      // PostgreSQL as an array computed once: as `IN (…)` the planner checked every model's latest
+      // value first and the list after. Built in text order: SQLite binds by position.
+      const points = `SELECT m.model_id FROM logged_model_metrics m WHERE ${pointMatch(q, c, query.datasets)}`;
+      const candidates =
+        q.dialect === "postgres" ? `lm.model_id = ANY(ARRAY(${points}))` : `lm.model_id IN (${points})`;
+      return `(${candidates} AND ${latest()})`;
+    }
     case "param":
     case "tag": {
       const table = c.entity === "param" ? "logged_model_params" : "logged_model_tags";
@@ -117,8 +174,9 @@ export function compileLoggedModelSearch(query: LoggedModelSearchQuery): SqlFrag
       columns.push(`${COLUMNS[term.key] as string} AS ${alias}`);
       if (LOGGED_MODELS.attributes[term.key]?.type !== "number") type = "string";
     }
-    // Models without the value come last, in both directions.
-    order.push(`CASE WHEN ${alias} IS NULL THEN 1 ELSE 0 END`, `${q.sortable(alias, type)} ${dir}`);
+    // Models without the value come last, in both directions. One mention of the alias: the planner
+    // inlines it, and a second one (`CASE WHEN o0 IS NULL`) computed a metric's subquery twice per model.
+    order.push(`${q.sortable(alias, type)} ${dir} NULLS LAST`);
   });
   if (!query.orderBy.some((t) => !t.metric && t.key === "creation_timestamp")) order.push("created DESC");
   if (!query.orderBy.some((t) => !t.metric && t.key === "model_id"))

@@ -8,9 +8,11 @@ import { SQLITE_LOWER } from "./sql.js";
 export type * from "./ast.js";
 export {
   compileLoggedModelSearch,
+  compileMetricPointCount,
   LOGGED_MODEL_ORDER_ATTRIBUTES,
   type LoggedModelOrderTerm,
   type LoggedModelSearchQuery,
+  requiredMetricComparisons,
 } from "./compile-logged-models.js";
 export {
   compileExperimentSearch,

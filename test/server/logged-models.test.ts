@@ -469,6 +469,56 @@ describe("search", () => {
     ]);
   });
 
+  it("compares a model's latest metric value, whether few or many points match (index or model by model)", async () => {
+    const e = (await ok("POST", "/experiments/create", { name: "lm-latest" })).experiment_id;
+    const run = (await ok("POST", "/runs/create", { experiment_id: e })).run.info.run_id;
+    const model = async (name: string) =>
+      (await ok("POST", "/logged-models", { experiment_id: e, name })).model.info.model_id as string;
+    const log = (id: string, values: number[], key = "score") =>
+      ok("POST", "/runs/log-batch", {
+        run_id: run,
+        metrics: values.map((value, step) => ({ key, value, step, timestamp: 100 + step, model_id: id })),
+      });
+    // Many points above 0.9 (more than the server reads from the value index), then a latest of 0.1.
+    const fallen = await model("fallen");
+    for (let i = 0; i < 600; i += 200) await log(fallen, Array(200).fill(0.95));
+    await ok("POST", "/runs/log-metric", {
+      run_id: run,
+      key: "score",
+      value: 0.1,
+      step: 1000,
+      timestamp: 5000,
+      model_id: fallen,
+    });
+    const risen = await model("risen");
+    await log(risen, [0.2, 0.3, 0.97]);
+    const nan = await model("nan");
+    await log(nan, [0.99]);
+    await ok("POST", "/runs/log-metric", {
+      run_id: run,
+      key: "score",
+      value: "NaN",
+      step: 5,
+      timestamp: 6000,
+      model_id: nan,
+    });
+    // Few points in range: the value index drives the search.
+    const few = await model("few");
+    await log(few, [0.5, 0.42]);
+    const names = async (filter: string) =>
+      ((await ok("POST", "/logged-models/search", { experiment_ids: [e], filter })).models ?? []).map(
+        (m: Body) => m.info.name,
+      );
+    expect(await names("metrics.score > 0.9")).toEqual(["risen"]);
+    expect(await names("metrics.score >= 0.95")).toEqual(["risen"]);
+    expect(await names("metrics.score < 0.2")).toEqual(["fallen"]);
+    expect(await names("metrics.score = 0.1")).toEqual(["fallen"]);
+    expect(await names("metrics.score < 0.45 AND metrics.score > 0.4")).toEqual(["few"]);
+    expect(await names("metrics.score = 0.5")).toEqual([]);
+    expect(await names("metrics.score > 0.9 AND name = 'fallen'")).toEqual([]);
+    expect(await names("metrics.score > 0.9 OR name = 'fallen'")).toEqual(["risen", "fallen"]);
+  });
+
   it("pages with tokens", async () => {
     const seen: string[] = [];
     let token: string | undefined;

@@ -291,4 +291,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX trace_request_metadata_value ON trace_request_metadata (key, substr(value, 1, 256));
   `,
+  // 7: logged-models/search by metric values (see src/store/sqlite/migrations.ts, step 7).
+  `
+  CREATE INDEX logged_model_metrics_value ON logged_model_metrics (key, value, model_id);
+  `,
 ];

@@ -304,4 +304,10 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX trace_request_metadata_value ON trace_request_metadata (key, value, request_id);
   `,
+  // 7: logged-models/search by metric values. A filter such as `metrics.accuracy > 0.99` compares each
+  // model's latest point; the models with any point that compares so are a superset the search reads
+  // from this index instead of computing the latest value of every model in the experiment.
+  `
+  CREATE INDEX logged_model_metrics_value ON logged_model_metrics (key, value, model_id);
+  `,
 ];
