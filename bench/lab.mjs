@@ -312,9 +312,9 @@ export async function labSuite({ quick = false, pageLoadOnly = false } = {}) {
       ...load.rows,
       {
         name: "overhead of a %%track cell over the same plain cell (Python kernel)",
-        target: "≤ 30 ms",
+        target: "≤ 20 ms",
         value: `${overhead.overheadMs.toFixed(1)} ms`,
-        pass: overhead.overheadMs <= 30,
+        pass: overhead.overheadMs <= 20,
         note: `median of ${overhead.rounds} runs each: plain ${overhead.plainMs.toFixed(1)} ms, tracked ${overhead.trackedMs.toFixed(1)} ms (run created, env set, variables read, run ended)`,
       },
       {

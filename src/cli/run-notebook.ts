@@ -318,8 +318,11 @@ export interface ExecuteResult {
   exitCode: number;
   /** Why it did not succeed. */
   problem?: string | undefined;
-  /** Wall time of the whole execution and of the kernel's start (the benchmark subtracts it). */
-  timings: { totalMs: number; kernelStartMs: number };
+  /**
+   * Wall time of the whole execution, of the kernel's start, and of the wait for the kernel to exit
+   * once everything else was done (the benchmark subtracts both).
+   */
+  timings: { totalMs: number; kernelStartMs: number; kernelStopMs: number };
 }
 
 /** A failed request as the Lab's magics say it, without the Lab's translations. */
@@ -461,6 +464,7 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
   let problem: string | undefined;
   const endTags: Record<string, string> = {};
   let executed = 0;
+  let stopping: Promise<unknown> = Promise.resolve(null);
   const codeCells = nb.cells.filter((c) => c.cell_type === "code");
   for (const c of codeCells) {
     c.outputs = [];
@@ -582,30 +586,47 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
       endTags[TAGS.errorMessage] = problem.slice(0, 5000);
     }
   } finally {
-    await kernel?.shutdown();
+    // ipykernel takes about a second to exit: the execution is recorded meanwhile, and the kernel's
+    // exit awaited last (a failure to stop it still reported, after the runs are ended).
+    stopping = kernel
+      ? kernel.shutdown().then(
+          () => null,
+          (e: unknown) => e,
+        )
+      : Promise.resolve(null);
   }
-  endTags[RUN_TAGS.cells] = `${executed}/${codeCells.length}`;
+  // Never returns (nor throws) with the kernel still running: its exit is awaited after this.
+  const recording = (async () => {
+    endTags[RUN_TAGS.cells] = `${executed}/${codeCells.length}`;
 
-  // A run the notebook opened with %track start and never ended ends with the execution.
-  const open = readNotebook(nbMetadata(nb)).openRun;
-  if (open) {
-    await client.updateRun(open.runId, { status, endTime: Date.now() }).catch(() => undefined);
-    writeNotebook(nbMetadata(nb), { openRun: undefined });
-  }
+    // A run the notebook opened with %track start and never ended ends with the execution.
+    const open = readNotebook(nbMetadata(nb)).openRun;
+    if (open) {
+      await client.updateRun(open.runId, { status, endTime: Date.now() }).catch(() => undefined);
+      writeNotebook(nbMetadata(nb), { openRun: undefined });
+    }
 
-  const artifact = basename(o.file);
-  const text = serializeNotebook(nb);
-  if (o.output) writeFileSync(o.output, text);
-  try {
-    if (await parent.uploadText(artifact, text, "application/x-ipynb+json"))
-      endTags[RUN_TAGS.executedNotebook] = artifact;
-    else o.say("the tracking server does not serve artifacts: the executed notebook was not logged");
-  } catch (e) {
-    o.say(`the executed notebook could not be logged: ${describeTrackingError(e, o.trackingUri).detail}`);
-  }
-  await parent.end(status, endTags);
+    const artifact = basename(o.file);
+    const text = serializeNotebook(nb);
+    if (o.output) writeFileSync(o.output, text);
+    try {
+      if (await parent.uploadText(artifact, text, "application/x-ipynb+json"))
+        endTags[RUN_TAGS.executedNotebook] = artifact;
+      else o.say("the tracking server does not serve artifacts: the executed notebook was not logged");
+    } catch (e) {
+      o.say(`the executed notebook could not be logged: ${describeTrackingError(e, o.trackingUri).detail}`);
+    }
+    await parent.end(status, endTags);
 
-  const { children, parentSummary } = await summarize(client, parent.experimentId, parent.runId);
+    return summarize(client, parent.experimentId, parent.runId);
+  })();
+  const [recorded] = await Promise.allSettled([recording]);
+  const waited = performance.now();
+  const stopFailure = await stopping;
+  const kernelStopMs = performance.now() - waited;
+  if (recorded.status === "rejected") throw recorded.reason;
+  if (stopFailure) throw stopFailure;
+  const { children, parentSummary } = recorded.value;
   return {
     status,
     parent: parentSummary ?? { runId: parent.runId, name: parent.runName, status, metrics: {} },
@@ -613,7 +634,7 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
     children,
     exitCode: status === "FINISHED" ? 0 : 1,
     problem,
-    timings: { totalMs: performance.now() - begun, kernelStartMs },
+    timings: { totalMs: performance.now() - begun, kernelStartMs, kernelStopMs },
   };
 }
 

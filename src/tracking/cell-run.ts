@@ -2,7 +2,7 @@
 // notebook and cell, kept alive by a heartbeat while the code runs, ended with its outcome. Only the
 // REST client: it works against Labtrack's server and a real MLflow server alike.
 import { RestClient } from "../client/rest.js";
-import type { RunStatus, WireTag } from "../client/wire.js";
+import type { RunStatus, WireRun, WireTag } from "../client/wire.js";
 
 export const TAGS = {
   heartbeat: "labtrack.heartbeat",
@@ -65,7 +65,6 @@ export class CellRun {
   ) {}
 
   static async start(client: RestClient, o: CellRunOptions): Promise<CellRun> {
-    const numbered = o.runName ? await numberedName(client, o.experimentId, o.notebookPath, o.runName) : null;
     const tags: Record<string, string> = {
       "mlflow.source.type": "NOTEBOOK",
       "mlflow.source.name": o.notebookPath,
@@ -77,18 +76,46 @@ export class CellRun {
       ...(o.previousRunId ? { [TAGS.previousRun]: o.previousRunId } : {}),
       ...(o.parentRunId ? { "mlflow.parentRunId": o.parentRunId } : {}),
       ...(o.description ? { "mlflow.note.content": o.description } : {}),
-      ...(numbered
-        ? { [TAGS.runBaseName]: o.runName as string, [TAGS.runNumber]: String(numbered.number) }
-        : {}),
-      ...o.tags,
     };
-    const runName = numbered?.name ?? o.runName;
-    const run = await client.createRun({
-      experimentId: o.experimentId,
-      runName,
-      userId: o.user,
-      tags,
-    });
+    const create = (runName: string | undefined, numbering: Record<string, string>) =>
+      client.createRun({
+        experimentId: o.experimentId,
+        runName,
+        userId: o.user,
+        tags: { ...tags, ...numbering, ...o.tags },
+      });
+    const base = o.runName;
+    const key = base ? numberingKey(o.experimentId, o.notebookPath, base) : null;
+    const guess = key !== null ? guessNumber(client, key) : null;
+    let run: WireRun;
+    let runName = base;
+    if (base && key !== null && guess !== null) {
+      // A name numbered before by this process: the next number is known, so the run is created with
+      // it while one search checks that no other run took it meanwhile (another tab, `labtrack run`):
+      // one round trip before the code runs instead of two. A number taken is corrected at once.
+      runName = numberLabel(base, guess);
+      const [created, taken] = await Promise.all([
+        create(runName, numberingTags(base, guess)),
+        numberTaken(client, o.experimentId, o.notebookPath, base, guess),
+      ]);
+      run = created;
+      if (taken.some((id) => id !== created.info.run_id)) {
+        const latest = await numberedName(client, o.experimentId, o.notebookPath, base, created.info.run_id);
+        const number = Math.max(latest?.number ?? 0, guess + 1);
+        runName = numberLabel(base, number);
+        await Promise.all([
+          client.updateRun(created.info.run_id, { runName }),
+          client.setTag(created.info.run_id, TAGS.runNumber, String(number)),
+        ]);
+        run = { ...created, info: { ...created.info, run_name: runName } };
+        rememberNumber(client, key, number);
+      }
+    } else {
+      const numbered = base ? await numberedName(client, o.experimentId, o.notebookPath, base) : null;
+      if (numbered) runName = numbered.name;
+      run = await create(runName, base && numbered ? numberingTags(base, numbered.number) : {});
+      if (key !== null && numbered) rememberNumber(client, key, numbered.number);
+    }
     const name = run.info.run_name || runName || run.info.run_id;
     const cellRun = new CellRun(client, run.info.run_id, run.info.experiment_id, run.info.artifact_uri, name);
     cellRun.timer = setInterval(() => void cellRun.beat(), HEARTBEAT_MS);
@@ -167,28 +194,88 @@ export class CellRun {
  * `NAME` for the first run named NAME from this notebook in this experiment, `NAME #N` for the Nth:
  * re-runs of a cell are told apart in every list and legend, and the count survives reloads because
  * it comes from the server (one search for the latest such run, deleted ones included so a number is
- * never given twice). The first run keeps the plain name the user typed. Null when the names cannot
- * be written as a filter (both quote characters in them): the run is then named as given.
+ * never given twice; `exclude`, a run being numbered, left out). The first run keeps the plain name
+ * the user typed. Null when the names cannot be written as a filter (both quote characters in them):
+ * the run is then named as given.
  */
 export async function numberedName(
   client: RestClient,
   experimentId: string,
   notebookPath: string,
   base: string,
+  exclude?: string,
 ): Promise<{ name: string; number: number } | null> {
+  const filter = numberingFilter(notebookPath, base);
+  if (filter === null) return null;
+  const { runs } = await client.searchRuns([experimentId], {
+    filter,
+    orderBy: ["attributes.start_time DESC"],
+    maxResults: exclude ? 2 : 1,
+    viewType: "ALL",
+  });
+  const others = runs.filter((r) => r.info.run_id !== exclude);
+  const latest = others[0]?.data.tags?.find((t) => t.key === TAGS.runNumber)?.value;
+  const previous = latest && /^\d+$/.test(latest) ? Number(latest) : others.length;
+  const number = previous + 1;
+  return { name: numberLabel(base, number), number };
+}
+
+const numberLabel = (base: string, number: number): string => (number === 1 ? base : `${base} #${number}`);
+
+const numberingTags = (base: string, number: number): Record<string, string> => ({
+  [TAGS.runBaseName]: base,
+  [TAGS.runNumber]: String(number),
+});
+
+function numberingFilter(notebookPath: string, base: string): string | null {
   const path = quoteValue(notebookPath);
   const name = quoteValue(base);
   if (path === null || name === null) return null;
+  return `tags.\`${TAGS.notebook}\` = ${path} and tags.\`${TAGS.runBaseName}\` = ${name}`;
+}
+
+/** The ids of the runs holding `number` for this name, deleted ones too (at most two). */
+async function numberTaken(
+  client: RestClient,
+  experimentId: string,
+  notebookPath: string,
+  base: string,
+  number: number,
+): Promise<string[]> {
+  const filter = numberingFilter(notebookPath, base);
+  if (filter === null) return [];
   const { runs } = await client.searchRuns([experimentId], {
-    filter: `tags.\`${TAGS.notebook}\` = ${path} and tags.\`${TAGS.runBaseName}\` = ${name}`,
-    orderBy: ["attributes.start_time DESC"],
-    maxResults: 1,
+    filter: `${filter} and tags.\`${TAGS.runNumber}\` = '${number}'`,
+    maxResults: 2,
     viewType: "ALL",
   });
-  const latest = runs[0]?.data.tags?.find((t) => t.key === TAGS.runNumber)?.value;
-  const previous = latest && /^\d+$/.test(latest) ? Number(latest) : runs.length;
-  const number = previous + 1;
-  return { name: number === 1 ? base : `${base} #${number}`, number };
+  return runs.map((r) => r.info.run_id);
+}
+
+/**
+ * The last number this process gave each name (per client, experiment, notebook, name): the next run
+ * of it is created with the following number at once, checked by a concurrent search. A guess taken
+ * is counted at once, so two runs of one name started together guess different numbers.
+ */
+const lastNumbers = new WeakMap<RestClient, Map<string, number>>();
+
+const numberingKey = (experimentId: string, notebookPath: string, base: string): string | null =>
+  numberingFilter(notebookPath, base) === null ? null : JSON.stringify([experimentId, notebookPath, base]);
+
+function guessNumber(client: RestClient, key: string): number | null {
+  const last = lastNumbers.get(client)?.get(key);
+  if (last === undefined) return null;
+  rememberNumber(client, key, last + 1);
+  return last + 1;
+}
+
+function rememberNumber(client: RestClient, key: string, number: number): void {
+  let known = lastNumbers.get(client);
+  if (!known) {
+    known = new Map();
+    lastNumbers.set(client, known);
+  }
+  known.set(key, Math.max(number, known.get(key) ?? 0));
 }
 
 /** A filter string literal: MLflow's grammar has no escapes, so the quote must not occur inside. */

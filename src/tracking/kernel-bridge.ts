@@ -5,6 +5,7 @@ import {
   fromJsonValue,
   type KernelFamily,
   kernelFamily,
+  PYTHON_BEFORE_EXPRESSION,
   PYTHON_ENV_SETUP,
   PYTHON_FLUSH_EXPRESSION,
   parseDisplayedValue,
@@ -22,10 +23,17 @@ export const FLUSH_KEY = "__labtrack_flush__";
 /** The user_expressions key under which the environment is reset after a tracked cell. */
 export const ENV_KEY = "__labtrack_env__";
 
-/** What `afterCell` read, and why buffered values could not be sent (null when they all were). */
+/** The user_expressions key under which the values before the cell (the marker line's snapshot) are read. */
+export const BEFORE_KEY = "__labtrack_before__";
+
+/**
+ * What `afterCell` read, why buffered values could not be sent (null when they all were), and, when
+ * asked, the watched values as they were before the cell ran (null where the kernel has no snapshot).
+ */
 export interface AfterCell {
   values: Record<string, VariableValue>;
   flushError: string | null;
+  before: Record<string, VariableValue> | null;
 }
 
 type ExpressionResult = { status?: string; ename?: string; evalue?: string; data?: Record<string, unknown> };
@@ -133,11 +141,16 @@ export class KernelBridge {
 
   /**
    * After a tracked cell, in one request where the kernel allows: the client flushed, the environment
-   * set to `env`, and the variables `names` read. IPython: all three as user_expressions of an empty
-   * request, so a flush that raises neither hides the variables nor keeps the environment from being
-   * reset. Other kernels: the flush and the env as code before the variables are printed.
+   * set to `env`, the variables `names` read, and with `before` the values the marker line noted
+   * before the code ran (pythonEnvLine). IPython: all as user_expressions of an empty request, so a
+   * flush that raises neither hides the variables nor keeps the environment from being reset. Other
+   * kernels: the flush and the env as code before the variables are printed (no snapshot there).
    */
-  async afterCell(env: Record<string, string | null>, names: readonly string[]): Promise<AfterCell> {
+  async afterCell(
+    env: Record<string, string | null>,
+    names: readonly string[],
+    before = false,
+  ): Promise<AfterCell> {
     const family = await this.family();
     const envExpression = setEnvExpression(family, env);
     if (family === "python" && envExpression !== null && !noUserExpressions.has(this.kernel.id)) {
@@ -145,13 +158,18 @@ export class KernelBridge {
         [FLUSH_KEY]: PYTHON_FLUSH_EXPRESSION,
         ...Object.fromEntries(names.map((n) => [n, n])),
         [ENV_KEY]: envExpression,
+        ...(before ? { [BEFORE_KEY]: PYTHON_BEFORE_EXPRESSION } : {}),
       };
       const { reply } = await this.quietly("", { silent: true, user_expressions: expressions });
       // The env and flush keys too: a kernel that answered none of them does not evaluate expressions.
       const read = KernelBridge.valuesFrom(reply, [...names, FLUSH_KEY, ENV_KEY]);
       if (read) {
         const values = Object.fromEntries(names.map((n) => [n, read[n] ?? null]));
-        return { values, flushError: expressionError(reply, FLUSH_KEY) };
+        return {
+          values,
+          flushError: expressionError(reply, FLUSH_KEY),
+          before: before ? KernelBridge.snapshotFrom(reply) : null,
+        };
       }
       noUserExpressions.add(this.kernel.id);
     }
@@ -159,36 +177,36 @@ export class KernelBridge {
       .filter((c): c is string => c !== null)
       .join("\n");
     if (names.length === 0) {
-      if (!prelude) return { values: {}, flushError: null };
+      if (!prelude) return { values: {}, flushError: null, before: null };
       const { reply } = await this.quietly(prelude, { silent: true });
       return {
         values: {},
         flushError: reply.status === "error" ? reply.evalue || reply.ename || "Error" : null,
+        before: null,
       };
     }
-    return { values: await this.readVariables(names, prelude), flushError: null };
+    return { values: await this.readVariables(names, prelude), flushError: null, before: null };
   }
 
-  /**
-   * The values of `names` as they are before the cell's code runs (Python): sent at once, before
-   * returning, so that the cell's request, sent next, runs after it. Null where the kernel does not
-   * answer user_expressions. After a failure this tells the values the code set from those left over
-   * from an earlier execution.
-   */
-  valuesBeforeCell(names: readonly string[]): Promise<Record<string, VariableValue> | null> {
-    if (names.length === 0 || noUserExpressions.has(this.kernel.id)) return Promise.resolve(null);
-    const done = this.kernel.execute({
-      code: "",
-      silent: true,
-      store_history: false,
-      allow_stdin: false,
-      stop_on_error: false,
-      user_expressions: Object.fromEntries(names.map((n) => [n, n])),
-    });
-    return done.then(
-      (reply) => KernelBridge.valuesFrom(reply, names),
-      () => null,
-    );
+  /** The marker line's snapshot from an execute_reply (BEFORE_KEY), or null when there is none. */
+  static snapshotFrom(reply: ExecuteReply | undefined): Record<string, VariableValue> | null {
+    const r = reply?.user_expressions?.[BEFORE_KEY] as ExpressionResult | undefined;
+    const text = r?.status === "ok" ? r.data?.["text/plain"] : undefined;
+    if (typeof text !== "string") return null;
+    // The JSON text, shown as a Python string's repr.
+    const json = parseDisplayedValue(text);
+    if (typeof json !== "string") return null;
+    let shown: unknown;
+    try {
+      shown = JSON.parse(json);
+    } catch {
+      return null;
+    }
+    if (!shown || typeof shown !== "object") return null;
+    const out: Record<string, VariableValue> = {};
+    for (const [name, value] of Object.entries(shown))
+      if (typeof value === "string") out[name] = parseDisplayedValue(value);
+    return out;
   }
 
   /** Values from an execute_reply's user_expressions; null when the kernel did not answer them all. */

@@ -57,27 +57,46 @@ export function setEnvExpression(family: KernelFamily, vars: Record<string, stri
 }
 
 /**
- * IPython kernels: a marker line in place of the blanked `%%track` line carries MLFLOW_*; an input
- * transformer (installed once per kernel by PYTHON_ENV_SETUP) applies it and blanks the line before
- * the cell is compiled, so the cell's own request sets the environment, and tracebacks show only the
- * user's code.
+ * IPython kernels: a marker line in place of the blanked `%%track` line carries MLFLOW_* and the names
+ * the cell logs; an input transformer (installed once per kernel by PYTHON_ENV_SETUP) applies the
+ * variables, notes the names' values as they are before the code runs, and blanks the line before the
+ * cell is compiled: the cell's own request sets the environment and takes that snapshot (no request
+ * of its own), and tracebacks show only the user's code.
  */
 export const PYTHON_ENV_MARKER = "# labtrack:env ";
 
-export function pythonEnvLine(vars: Record<string, string | null>): string {
-  return PYTHON_ENV_MARKER + JSON.stringify(vars);
+export function pythonEnvLine(vars: Record<string, string | null>, watch: readonly string[] = []): string {
+  return PYTHON_ENV_MARKER + JSON.stringify({ env: vars, watch });
 }
+
+/**
+ * The snapshot the marker line took: the watched names' values before the code ran, as their
+ * text/plain (what user_expressions answer), names then undefined left out. Evaluates to one JSON
+ * text; raises where no tracked cell took one (the transformer is missing).
+ */
+export const PYTHON_BEFORE_EXPRESSION = '__import__("json").dumps(get_ipython()._labtrack_before)';
 
 export const PYTHON_ENV_SETUP = `def _labtrack_install():
     import json, os
     ip = get_ipython()
     def _labtrack_env(lines):
         if lines and lines[0].startswith(${JSON.stringify(PYTHON_ENV_MARKER)}):
-            for k, v in json.loads(lines[0][${PYTHON_ENV_MARKER.length}:]).items():
+            state = json.loads(lines[0][${PYTHON_ENV_MARKER.length}:])
+            # An older front end sharing the kernel sends the variables alone.
+            env = state["env"] if "watch" in state else state
+            for k, v in env.items():
                 if v is None:
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
+            before = {}
+            for name in state.get("watch", []):
+                try:
+                    value = eval(name, ip.user_global_ns, ip.user_ns)
+                    before[name] = ip.display_formatter.format(value, include=("text/plain",))[0]["text/plain"]
+                except Exception:
+                    pass
+            ip._labtrack_before = before
             return ["\\n"] + lines[1:]
         return lines
     ip.input_transformers_cleanup[:] = [t for t in ip.input_transformers_cleanup if getattr(t, "__name__", "") != "_labtrack_env"] + [_labtrack_env]

@@ -117,6 +117,10 @@ export class MagicCell {
       hasCode || parsed.cellMagic !== undefined || after.some((l) => readsVariables(l.command));
     try {
       if (needsKernel) await this.attachKernel();
+      if (hasCode && parsed.cellMagic && this.bridge && this.family === "python")
+        // IPython: the input transformer that reads the cell's marker line (pythonEnvLine), sent now
+        // when the kernel lacks it, so it is in place while the run is being created.
+        this.envSet = this.bridge.ensurePythonEnvTransformer();
       for (const l of before) await this.line(l);
       if (parsed.cellMagic) await this.startCellRun(parsed.cellMagic);
     } catch (e) {
@@ -247,12 +251,13 @@ export class MagicCell {
       tags: { ...this.ctx.extraTags, ...Object.fromEntries(magic.tags.map((t) => [t.key, t.value])) },
     });
     if (this.bridge && this.family === "python") {
-      // IPython: the cell's own request carries MLFLOW_* on its blank first line, applied and blanked
-      // again by Labtrack's input transformer (installed once per kernel): no extra request, and the
-      // user's tracebacks show only the user's code (see PYTHON_ENV_MARKER).
-      this.prefix = pythonEnvLine(this.envFor(this.cellRun));
-      this.envSet = this.bridge.ensurePythonEnvTransformer();
-      this.valuesBefore = this.bridge.valuesBeforeCell([...new Set([...magic.params, ...magic.metrics])]);
+      // IPython: the cell's own request carries MLFLOW_* and the names it logs on its blank first
+      // line, applied (the names' values noted, to tell stale ones after a failure) and blanked again
+      // by Labtrack's input transformer, sent before the run started (runPhases): no extra request, and
+      // the user's tracebacks show only the user's code (see PYTHON_ENV_MARKER).
+      this.prefix = pythonEnvLine(this.envFor(this.cellRun), [
+        ...new Set([...magic.params, ...magic.metrics]),
+      ]);
     } else {
       // Other kernels: a request of its own, sent without waiting for its answer; the kernel runs
       // requests in order, so the cell's code (sent next) sees the variables.
@@ -271,8 +276,6 @@ export class MagicCell {
   }
 
   private sourceUpload: Promise<unknown> = Promise.resolve(null);
-  /** The watched variables before the code ran (Python), to keep stale ones out of a failed run. */
-  private valuesBefore: Promise<Record<string, VariableValue> | null> = Promise.resolve(null);
 
   /**
    * The flush of the `labtrack` Python module, the variables and the env reset, as user_expressions
@@ -333,17 +336,24 @@ export class MagicCell {
       const reply = outcome.kind === "ok" && "reply" in outcome ? outcome.reply : undefined;
       // Answered with the code (ipykernel, when the code succeeded): nothing more to ask. Otherwise
       // one more request: the clients in the kernel flushed, MLFLOW_* back to the notebook's run (or
-      // unset), the variables read. None when the kernel is gone.
+      // unset), the variables read, and after an error the values the cell's marker line noted before
+      // the code ran (IPython), to keep stale metrics out. None when the kernel is gone.
       const inline = KernelBridge.valuesFrom(reply, [...wanted, ENV_KEY]);
       const after =
         inline !== null
-          ? { values: inline, flushError: expressionError(reply, FLUSH_KEY) }
+          ? { values: inline, flushError: expressionError(reply, FLUSH_KEY), before: null }
           : this.bridge && outcome.kind !== "lost"
-            ? await this.bridge.afterCell(this.envFor(this.ambientRun()), wanted)
-            : { values: {}, flushError: null };
+            ? await this.bridge.afterCell(
+                this.envFor(this.ambientRun()),
+                wanted,
+                outcome.kind === "error" && this.prefix !== "",
+              )
+            : { values: {}, flushError: null, before: null };
       if (after.flushError !== null) this.flushProblem(after.flushError);
       const current =
-        outcome.kind === "error" ? await this.setByTheCode(after.values, magic.metrics) : after.values;
+        outcome.kind === "error"
+          ? this.setByTheCode(after.values, after.before, magic.metrics)
+          : after.values;
       if (ran) values = this.sortValues(current, magic.params, magic.metrics, outcome.kind === "ok");
       if (outcome.kind === "ok") {
         uploads.push(this.uploadArtifacts(run, magic.artifacts));
@@ -385,11 +395,11 @@ export class MagicCell {
    * are: they are set first, and a config value assigned again unchanged (epochs = 12) is still the
    * run's.
    */
-  private async setByTheCode(
+  private setByTheCode(
     values: Record<string, VariableValue>,
+    before: Record<string, VariableValue> | null,
     metrics: readonly string[],
-  ): Promise<Record<string, VariableValue>> {
-    const before = await this.valuesBefore;
+  ): Record<string, VariableValue> {
     if (!before) return values;
     const out = { ...values };
     const stale = metrics.filter((name) => {

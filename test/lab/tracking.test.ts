@@ -16,14 +16,18 @@ import {
   flushClientCode,
   fromJsonValue,
   kernelFamily,
+  PYTHON_BEFORE_EXPRESSION,
+  PYTHON_ENV_SETUP,
   PYTHON_FLUSH_EXPRESSION,
   parseDisplayedValue,
+  pythonEnvLine,
   readVariablesCode,
   setEnvCode,
   variablesFromOutput,
 } from "../../src/lab/tracking/kernel-language.js";
 import { unreachableSentence } from "../../src/lab/tracking/magic-cell.js";
 import { textTable, WRAP_AT, wrapWords } from "../../src/lab/tracking/outputs.js";
+import { BEFORE_KEY, KernelBridge } from "../../src/tracking/kernel-bridge.js";
 import { type RunningServer, startServer } from "../helpers/server.js";
 
 describe("kernel languages", () => {
@@ -119,6 +123,45 @@ describe("kernel languages", () => {
       );
       expect(out).toMatch(/^error UnsentDataError labtrack: 1 metric, 1 param not sent yet \(.*refused.*\)/);
     });
+  });
+
+  it("IPython: the marker line sets MLFLOW_*, notes the watched values before the code, and leaves no trace in the cell", () => {
+    // IPython's own shell, as in a kernel: the transformer installed, then a cell that fails half-way.
+    const marker = pythonEnvLine({ MLFLOW_RUN_ID: "r1", MLFLOW_EXPERIMENT_ID: null }, [
+      "acc",
+      "loss",
+      "cfg.lr",
+      "name",
+      "missing",
+    ]);
+    const script = [
+      "import json, os",
+      "from IPython.core.interactiveshell import InteractiveShell",
+      "ip = InteractiveShell.instance()",
+      `ip.run_cell(${JSON.stringify(PYTHON_ENV_SETUP)})`,
+      "os.environ['MLFLOW_EXPERIMENT_ID'] = '7'",
+      `ip.run_cell(${JSON.stringify('acc = 0.5\nclass C: lr = 0.1\ncfg = C()\nname = "it\'s \\"x\\""')})`,
+      `r = ip.run_cell(${JSON.stringify(`${marker}\nacc = 0.5\nloss = 0.25\nraise ValueError("bad")`)}, store_history=True)`,
+      "print(json.dumps({",
+      "  'error': type(r.error_in_exec).__name__,",
+      "  'run': os.environ.get('MLFLOW_RUN_ID'), 'experiment': os.environ.get('MLFLOW_EXPERIMENT_ID'),",
+      "  'compiled': ip.history_manager.input_hist_parsed[-1].splitlines()[0],",
+      `  'before': ip.user_expressions({${JSON.stringify(BEFORE_KEY)}: ${JSON.stringify(PYTHON_BEFORE_EXPRESSION)}}),`,
+      "}))",
+    ].join("\n");
+    const r = spawnSync("/usr/bin/python3", ["-c", script], { encoding: "utf8", timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split("\n").at(-1) as string);
+    expect(out).toMatchObject({ error: "ValueError", run: "r1", experiment: null });
+    // What ran (and what tracebacks show) is the user's code: the marker line is blank.
+    expect(out.compiled).toBe("");
+    // `loss` was not defined before the cell: not in the snapshot, so not taken for a stale value.
+    const before = KernelBridge.snapshotFrom({
+      status: "ok",
+      execution_count: 1,
+      user_expressions: out.before,
+    });
+    expect(before).toEqual({ acc: 0.5, "cfg.lr": 0.1, name: `it's "x"` });
   });
 
   it("JSON values: numbers stay numbers, the rest becomes text", () => {
@@ -256,6 +299,24 @@ describe("cell runs on a real server", () => {
     const { runs } = await client.searchRuns([experimentId], { filter: "attributes.run_name = 'logreg #3'" });
     await client.deleteRun(runs[0]?.info.run_id as string);
     expect((await start("a.ipynb", "logreg")).name).toBe("logreg #4");
+    // This client guesses #5 now (it numbered the name before); another process took #5 meanwhile:
+    // the guess is checked as the run is created, and corrected.
+    const elsewhere = await CellRun.start(new RestClient({ trackingUri: server.url }), {
+      experimentId,
+      runName: "logreg",
+      notebookPath: "a.ipynb",
+    });
+    elsewhere.stopHeartbeat();
+    expect(elsewhere.runName).toBe("logreg #5");
+    expect(await start("a.ipynb", "logreg")).toEqual({ name: "logreg #6", base: "logreg", number: "6" });
+    expect(await start("a.ipynb", "logreg")).toEqual({ name: "logreg #7", base: "logreg", number: "7" });
+    // Two runs of one name started together get two numbers.
+    const both = await Promise.all([
+      CellRun.start(client, { experimentId, runName: "logreg", notebookPath: "a.ipynb" }),
+      CellRun.start(client, { experimentId, runName: "logreg", notebookPath: "a.ipynb" }),
+    ]);
+    for (const r of both) r.stopHeartbeat();
+    expect(both.map((r) => r.runName).sort()).toEqual(["logreg #8", "logreg #9"]);
     // Quotes in names and paths.
     expect((await start("it's.ipynb", "Ana's")).name).toBe("Ana's");
     expect((await start("it's.ipynb", "Ana's")).name).toBe("Ana's #2");

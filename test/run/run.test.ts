@@ -248,8 +248,8 @@ describe("labtrack run", () => {
 
   it("stops at the first failing cell: its run FAILED with the traceback, the parent FAILED, exit 1, the cells after it not run", async () => {
     const file = notebook("fails.ipynb", "python3", [
-      code("x = 1"),
-      code("%%track boom\nraise ValueError('bad data')"),
+      code("x = 1\nacc = 0.5"),
+      code("%%track boom --params x --metrics acc,loss\nloss = 0.25\nraise ValueError('bad data')"),
       code("print('never')"),
     ]);
     const out = join(dir, "fails.out.ipynb");
@@ -264,7 +264,12 @@ describe("labtrack run", () => {
     expect(child.info.status).toBe("FAILED");
     expect(tag(child, "labtrack.error.name")).toBe("ValueError");
     expect(await artifactText(child, "error/traceback.txt")).toContain("ValueError: bad data");
+    // The failed run keeps its param and the metric the code set; `acc` still held the value it had
+    // before the cell (an earlier execution's): not logged, and said so.
+    expect(child.data.params).toEqual([{ key: "x", value: "1" }]);
+    expect(child.data.metrics?.map((m) => [m.key, m.value])).toEqual([["loss", 0.25]]);
     const nb = JSON.parse(readFileSync(out, "utf8")) as NbJson;
+    expect(JSON.stringify(nb.cells[1]?.outputs)).toContain("the cell stopped before setting acc");
     expect(nb.cells[1]?.outputs?.some((o) => o.output_type === "error" && o.ename === "ValueError")).toBe(
       true,
     );
