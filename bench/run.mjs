@@ -19,7 +19,9 @@ import { labSuite } from "./lab.mjs";
 import { postgresBackend, sqliteBackend } from "./lib/backends.mjs";
 import { codeVersion, load, machine } from "./lib/machine.mjs";
 import { printRows, table, targetTable, writeReport } from "./lib/report.mjs";
+import { loggedModelsSuite, modelLoggingSuite } from "./logged-models.mjs";
 import { panelSuite } from "./panel.mjs";
+import { pgWorkersRows, pgWritesSuite } from "./pg-writes.mjs";
 import { pythonClientSuite } from "./python-client.mjs";
 import { floorRows, mlflowMissing, sideBySide } from "./side-by-side.mjs";
 import { throughputSuite } from "./throughput.mjs";
@@ -231,6 +233,77 @@ parallel (Gather Merge over the timestamp index): EXPLAIN ANALYZE shows about 2 
 rest is starting the worker, which a loaded machine makes slow.
 
 ${parts.join("\n\n")}`;
+    },
+  },
+  {
+    id: "logged-models",
+    title: "MLflow 3 logged models (issue 16)",
+    async run({ backends }) {
+      const parts = [];
+      for (const backend of backends) {
+        console.log(`== logged-models/search on ${backend.name}${quick ? " (quick)" : ""}`);
+        const rows = await loggedModelsSuite({ backend, quick });
+        printRows(rows);
+        parts.push(`#### ${backend.name} (${rows.note})\n\n${targetTable(rows)}`);
+      }
+      console.log("== logging a model, Labtrack vs the real MLflow, on SQLite");
+      const logging = await modelLoggingSuite({ backend: backends[0], quick });
+      for (const r of logging)
+        console.log(`  ${r.name}: Labtrack ${r.labtrack}, MLflow ${r.mlflow} ${r.ratio}`);
+      return `### logged-models/search
+
+POST /mlflow/logged-models/search over one experiment of 10,000 logged models (50 names, one in twenty
+failed; three params, two tags and two metrics each), seeded directly through the real schema with the
+rows create, log-params, set-tags, log-metric and finalize write (a model logged over HTTP is first read
+back and compared with a seeded one). Median of 41 requests on one keep-alive connection, max_results
+100, after 3 unmeasured ones.
+
+${parts.join("\n\n")}
+
+### Logging a model end to end, side by side
+
+The HTTP sequence a client sends to log and register one model (the six files \`mlflow.sklearn.log_model\`
+writes, with a 64 kB pickle), on one keep-alive connection per server, the servers' turns interleaved;
+median of ${logging.n} models after one unmeasured. The MLflow 3 way is what MLflow 3 clients send
+(LoggedModel API); the MLflow 2 way is what MLflow 2 clients send, the same sequence to both servers.
+Labtrack on SQLite; ${logging.note}. MLflow's own server has no LoggedModel API (2.17.2, and the MLflow 3
+development branch's server has none on SQLite either), so only the MLflow 2 way compares.
+
+${table(logging, [
+  { title: "sequence", value: (r) => r.name },
+  { title: "Labtrack", value: (r) => r.labtrack },
+  { title: "MLflow", value: (r) => r.mlflow },
+  { title: "Labtrack vs MLflow", value: (r) => r.ratio },
+])}`;
+    },
+  },
+  {
+    id: "pg-writes",
+    title: "PostgreSQL writes beside SQLite's (issue 19)",
+    needs: "postgres",
+    async run({ backends, pg }) {
+      console.log("== sequential writes: SQLite, PostgreSQL, PostgreSQL with synchronous_commit off");
+      const rows = await pgWritesSuite({ sqlite: backends[0], pg, quick, log: console.log });
+      console.log("== 4 concurrent log-metric clients on PostgreSQL, 1 and 2 server processes");
+      const workers = await pgWorkersRows({ pg, quick, log: console.log });
+      return `The sequential write workloads of the tracking suite against three servers started alike, one
+round on each in turn (${quick ? "one round" : "3 rounds"}), on a PostgreSQL cluster with durable settings (fsync on): SQLite;
+PostgreSQL as configured (a WAL flush at each commit, which SQLite as Labtrack opens it does not
+make); and PostgreSQL with \`synchronous_commit = off\` for Labtrack's connections (\`?options=-c
+synchronous_commit=off\` in the URI: SQLite's durability, see README). Each figure is the median
+time, each ratio PostgreSQL's time over SQLite's in the same round (median over rounds); target ≤ 1.5×.
+
+${table(rows, [
+  { title: "workload", value: (r) => r.name },
+  { title: "SQLite", value: (r) => r.sqlite },
+  { title: "PostgreSQL (flush per commit)", value: (r) => r.durable },
+  { title: "PostgreSQL, synchronous_commit off", value: (r) => r.relaxed },
+  { title: "notes", value: (r) => r.note },
+])}
+
+4 concurrent clients (each its own keep-alive connection and run) logging single metrics on
+PostgreSQL: ${workers.one} with one server process, ${workers.two} with \`--workers 2\`
+(${workers.scaling.toFixed(2)}× the first; ${workers.note}).`;
     },
   },
   {
