@@ -36,7 +36,7 @@ const freePort = () =>
   });
 
 /** Starts MLflow with serve.sh; answers its URL and a stop function. */
-async function startMlflow(backendUri) {
+export async function startMlflow(backendUri) {
   const port = await freePort();
   const args = [resolve(REF, "serve.sh"), String(port), ...(backendUri ? [backendUri] : [])];
   const r = spawnSync("bash", args, { encoding: "utf8", timeout: 180_000 });

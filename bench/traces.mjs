@@ -4,11 +4,11 @@
 // timing, one trace recorded over HTTP is read back and compared with a seeded one, field by field.
 import { openStores } from "../lib/store/open.js";
 import { client } from "./lib/http.mjs";
+import { insertRows } from "./lib/seed.mjs";
 import { startServer } from "./lib/server.mjs";
-import { fmtMs, median, sample } from "./lib/stats.mjs";
+import { searchRows } from "./lib/stats.mjs";
 
 const T0 = 1_700_000_000_000;
-const CHUNK = 400;
 const PER_TRANSACTION = 5000;
 const TARGET_MS = 50;
 
@@ -33,14 +33,6 @@ function seededTrace(i, artifactRoot) {
     ],
     metadata,
   };
-}
-
-async function insertRows(tx, table, columns, rows) {
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const part = rows.slice(i, i + CHUNK);
-    const values = part.map(() => `(${columns.map(() => "?").join(", ")})`).join(", ");
-    await tx.run(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values}`, part.flat());
-  }
 }
 
 export async function seedTraces(location, count) {
@@ -134,22 +126,15 @@ export async function tracesSuite({ backend, quick }) {
       ["order_by execution_time_ms DESC, first 100", { order_by: ["execution_time_ms DESC"] }],
       ["page 11 of 100 (page_token)", { page_token: Buffer.from('{"offset": 1000}').toString("base64") }],
     ];
-    const rows = [];
-    for (const [name, query] of workloads) {
-      let answered = 0;
-      const times = await sample(n, async () => {
+    const rows = await searchRows(workloads, {
+      n,
+      targetMs: TARGET_MS,
+      unit: "traces",
+      search: async (query) => {
         const body = await api.get("/traces", { experiment_ids: experimentId, max_results: 100, ...query });
-        answered = body.traces?.length ?? 0;
-      });
-      if (answered === 0) throw new Error(`${name}: no traces answered`);
-      const value = median(times);
-      rows.push({
-        name: `${name}: ${answered} traces`,
-        value: fmtMs(value),
-        target: `≤ ${TARGET_MS} ms`,
-        pass: value <= TARGET_MS,
-      });
-    }
+        return body.traces?.length ?? 0;
+      },
+    });
     rows.note = `seeded ${count.toLocaleString("en")} traces in ${seedSeconds.toFixed(1)} s`;
     return rows;
   } finally {

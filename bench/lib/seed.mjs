@@ -8,7 +8,8 @@ const CHUNK = 400;
 const RUNS_PER_TRANSACTION = 2000;
 const T0 = 1_700_000_000_000;
 
-async function insertRows(tx, table, columns, rows) {
+/** Multi-row INSERTs of CHUNK rows each, inside the caller's transaction. */
+export async function insertRows(tx, table, columns, rows) {
   for (let i = 0; i < rows.length; i += CHUNK) {
     const part = rows.slice(i, i + CHUNK);
     const values = part.map(() => `(${columns.map(() => "?").join(", ")})`).join(", ");

@@ -32,3 +32,26 @@ export const p95 = (sorted) => sorted[Math.min(sorted.length - 1, Math.ceil(sort
 
 export const fmtMs = (ms) =>
   ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
+
+/**
+ * Times each named query `n` times through `search(query)`, which answers how many items came back, and
+ * returns target rows (median against `targetMs`); an answer without items fails the run.
+ */
+export async function searchRows(workloads, { n, targetMs, unit, search }) {
+  const rows = [];
+  for (const [name, query] of workloads) {
+    let answered = 0;
+    const times = await sample(n, async () => {
+      answered = await search(query);
+    });
+    if (answered === 0) throw new Error(`${name}: no ${unit} answered`);
+    const value = median(times);
+    rows.push({
+      name: `${name}: ${answered} ${unit}`,
+      value: fmtMs(value),
+      target: `≤ ${targetMs} ms`,
+      pass: value <= targetMs,
+    });
+  }
+  return rows;
+}
