@@ -422,18 +422,20 @@ export class SqlLoggedModels {
       rows.map((r) => r.model_id),
     );
     const where = inList(this.dialect, "model_id", "text");
+    // Ordered as the primary keys and the metrics' point index are (model first), so that the rows come
+    // in index order without a sort; grouped by model below, each model's come by key as before.
     const [tags, params, metrics] = await Promise.all([
       q.all<KeyValue & { model_id: string }>(
-        `SELECT model_id, key, value FROM logged_model_tags WHERE ${where} ORDER BY key`,
+        `SELECT model_id, key, value FROM logged_model_tags WHERE ${where} ORDER BY model_id, key`,
         [ids],
       ),
       q.all<KeyValue & { model_id: string }>(
-        `SELECT model_id, key, value FROM logged_model_params WHERE ${where} ORDER BY key`,
+        `SELECT model_id, key, value FROM logged_model_params WHERE ${where} ORDER BY model_id, key`,
         [ids],
       ),
       q.all<ModelMetricRow>(
         `SELECT model_id, key, value, timestamp, step, is_nan, run_uuid, dataset_name, dataset_digest
-         FROM logged_model_metrics WHERE ${where} ORDER BY key, timestamp, step`,
+         FROM logged_model_metrics WHERE ${where} ORDER BY model_id, key, timestamp, step`,
         [ids],
       ),
     ]);
