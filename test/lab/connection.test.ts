@@ -2,6 +2,7 @@
 // front of real tracking servers (open, with auth, unreachable, and one that answers HTML).
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { userInfo } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RestClient } from "../../src/client/rest.js";
 import { TrackingConnection } from "../../src/lab/connection.js";
@@ -62,6 +63,19 @@ describe("TrackingConnection through the Jupyter server's proxy", () => {
     expect(status.uri).toBe(lab.trackingUri);
     const { experiments } = await c.client.searchExperiments();
     expect(experiments.map((e) => e.name)).toContain("Default");
+  });
+
+  it('names the OS user the Jupyter server runs as (the runs table\'s "Mine"), from its one config read', async () => {
+    const c = connection();
+    const [user, status] = await Promise.all([c.jupyterUser(), c.check()]);
+    expect(user).toBe(userInfo().username);
+    expect(status.state).toBe("connected");
+    // A Jupyter server without Labtrack's extension cannot say: no user rather than an error.
+    const elsewhere = new TrackingConnection({
+      proxyBase: `${lab.labBase}/no-such-extension`,
+      fetch: lab.fetch,
+    });
+    expect(await elsewhere.jupyterUser()).toBeNull();
   });
 
   it("goes to the URI from the settings instead", async () => {
