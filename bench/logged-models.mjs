@@ -5,9 +5,8 @@
 // and compared with a seeded one, field by field.
 import http from "node:http";
 import { openStores } from "../lib/store/open.js";
-import { client } from "./lib/http.mjs";
 import { insertRows } from "./lib/seed.mjs";
-import { startServer } from "./lib/server.mjs";
+import { startServer, withSeededServer } from "./lib/server.mjs";
 import { fmtMs, median, sample, searchRows } from "./lib/stats.mjs";
 import { mlflowMissing, startMlflow } from "./side-by-side.mjs";
 
@@ -160,13 +159,9 @@ async function verifySeed(api, baseUrl, experimentId, artifactLocation) {
 
 export async function loggedModelsSuite({ backend, quick }) {
   const count = quick ? 2_000 : 10_000;
-  const store = await backend.fresh("logged_models");
-  const seedStart = performance.now();
-  const { experimentId, artifactLocation } = await seedLoggedModels(store.location, count);
-  const seedSeconds = (performance.now() - seedStart) / 1000;
-  const server = await startServer(store.uri);
-  const api = client(server.url, { connections: 1 });
-  try {
+  const seed = (location) => seedLoggedModels(location, count);
+  return withSeededServer(backend, "logged_models", seed, async ({ api, server, seeded, seedSeconds }) => {
+    const { experimentId, artifactLocation } = seeded;
     await verifySeed(api, server.url, experimentId, artifactLocation);
     const n = quick ? 15 : 41;
     const workloads = [
@@ -197,10 +192,7 @@ export async function loggedModelsSuite({ backend, quick }) {
     const floor = median(await sample(n, () => api.get("/experiments/get", { experiment_id: experimentId })));
     rows.note = `seeded ${count.toLocaleString("en")} logged models in ${seedSeconds.toFixed(1)} s; experiments/get, the cheapest read, took ${fmtMs(floor)} meanwhile`;
     return rows;
-  } finally {
-    api.close();
-    await server.stop();
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -3,9 +3,8 @@
 // the rows start-trace + end-trace write for them — seeding over HTTP would measure the seeding. Before
 // timing, one trace recorded over HTTP is read back and compared with a seeded one, field by field.
 import { openStores } from "../lib/store/open.js";
-import { client } from "./lib/http.mjs";
 import { insertRows } from "./lib/seed.mjs";
-import { startServer } from "./lib/server.mjs";
+import { withSeededServer } from "./lib/server.mjs";
 import { searchRows } from "./lib/stats.mjs";
 
 const T0 = 1_700_000_000_000;
@@ -102,13 +101,9 @@ async function verifySeed(api, baseUrl, experimentId, artifactLocation) {
 
 export async function tracesSuite({ backend, quick }) {
   const count = quick ? 10_000 : 100_000;
-  const store = await backend.fresh("traces");
-  const seedStart = performance.now();
-  const { experimentId, artifactLocation } = await seedTraces(store.location, count);
-  const seedSeconds = (performance.now() - seedStart) / 1000;
-  const server = await startServer(store.uri);
-  const api = client(server.url, { connections: 1 });
-  try {
+  const seed = (location) => seedTraces(location, count);
+  return withSeededServer(backend, "traces", seed, async ({ api, server, seeded, seedSeconds }) => {
+    const { experimentId, artifactLocation } = seeded;
     await verifySeed(api, server.url, experimentId, artifactLocation);
     const n = quick ? 15 : 41;
     const workloads = [
@@ -137,8 +132,5 @@ export async function tracesSuite({ backend, quick }) {
     });
     rows.note = `seeded ${count.toLocaleString("en")} traces in ${seedSeconds.toFixed(1)} s`;
     return rows;
-  } finally {
-    api.close();
-    await server.stop();
-  }
+  });
 }

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { client } from "./http.mjs";
 
 const BIN = resolve(import.meta.dirname, "../../bin/labtrack.js");
 
@@ -64,4 +65,23 @@ export async function startServer(backendStoreUri, extraArgs = []) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A fresh store of `backend` seeded by `seed(location)` (timed), then the server on it with a one-
+ * connection keep-alive client; `fn` gets both and the seed's answer. The server stops afterwards.
+ */
+export async function withSeededServer(backend, label, seed, fn) {
+  const store = await backend.fresh(label);
+  const seedStart = performance.now();
+  const seeded = await seed(store.location);
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  const server = await startServer(store.uri);
+  const api = client(server.url, { connections: 1 });
+  try {
+    return await fn({ api, server, seeded, seedSeconds });
+  } finally {
+    api.close();
+    await server.stop();
+  }
 }
