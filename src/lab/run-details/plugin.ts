@@ -1,7 +1,8 @@
-// The run details view in the main area: opened by the labtrack:open-run command, one per run
-// (opening it again activates it), tracked and restored after a reload.
+// The run details view's plugin: what the view may do in the Lab (open runs and notebooks, copy,
+// render a note, go to a run's cell), its command (commands.ts) and palette entry, and the tracker that
+// restores open views after a reload.
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
-import { Clipboard, ICommandPalette, InputDialog, showErrorMessage } from "@jupyterlab/apputils";
+import { Clipboard, ICommandPalette, showErrorMessage } from "@jupyterlab/apputils";
 import { IEditorLanguageRegistry } from "@jupyterlab/codemirror";
 import { INotebookTracker } from "@jupyterlab/notebook";
 import { IRenderMimeRegistry, MimeModel } from "@jupyterlab/rendermime";
@@ -9,13 +10,12 @@ import { languageLoader } from "../code-view.js";
 import { CommandIds } from "../command-ids.js";
 import type { TrackingConnection } from "../connection.js";
 import { __ } from "../i18n.js";
-import { labtrackIcon } from "../icon.js";
 import { MainAreaViews } from "../main-area.js";
 import { ILabtrackConnection } from "../tokens.js";
-import { RunDetailsModel } from "./model.js";
+import { registerRunDetailsCommands } from "./commands.js";
 import type { MarkdownRenderer } from "./note.js";
 import { notebookOpener } from "./open-notebook.js";
-import { type RunDetailsActions, RunDetailsWidget } from "./view.js";
+import type { RunDetailsActions, RunDetailsWidget } from "./view.js";
 
 /** The note goes through JupyterLab's markdown renderer as untrusted content: it sanitizes the HTML. */
 function markdownRenderer(rendermime: IRenderMimeRegistry | null): MarkdownRenderer | null {
@@ -90,54 +90,7 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
       panel.disposed.connect(() => requestAnimationFrame(refreshHeaders));
     });
 
-    app.commands.addCommand(CommandIds.openRun, {
-      label: (args) =>
-        typeof args.runId === "string" ? __("Open Run Details") : __("Labtrack: Open Run Details…"),
-      caption: __("Show a run's params, metrics, tags, note and artifacts"),
-      icon: labtrackIcon,
-      describedBy: {
-        args: {
-          type: "object",
-          properties: {
-            runId: { type: "string" },
-            loggedModelId: { type: "string", description: "Scroll to this logged model of the run" },
-          },
-          required: ["runId"],
-        },
-      },
-      execute: async (args) => {
-        let runId = typeof args.runId === "string" ? args.runId.trim() : "";
-        if (!runId) {
-          const answer = await InputDialog.getText({
-            title: __("Open run details"),
-            label: __("Run id"),
-            placeholder: __("run id"),
-          });
-          if (!answer.button.accept || !answer.value?.trim()) return;
-          runId = answer.value.trim();
-        }
-        const loggedModelId = typeof args.loggedModelId === "string" ? args.loggedModelId : "";
-        const { view } = await views.open(
-          (w) => w.content.model.runId === runId,
-          () => {
-            const content = new RunDetailsWidget(new RunDetailsModel(connection, runId), actions);
-            return {
-              content,
-              id: `labtrack-run-details-${runId}`,
-              label: __("Run: %1", runId.slice(0, 8)),
-              // The content names itself once the run is loaded.
-              setup: (view) =>
-                content.title.changed.connect(() => {
-                  view.title.label = content.title.label;
-                  view.title.caption = content.title.caption;
-                }),
-            };
-          },
-        );
-        if (loggedModelId) view.content.revealLoggedModel(loggedModelId);
-        return view;
-      },
-    });
+    registerRunDetailsCommands(app, connection, views, actions);
     palette?.addItem({ command: CommandIds.openRun, category: "Labtrack" });
   },
 };
