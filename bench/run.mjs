@@ -176,7 +176,10 @@ ${targetTable(rows, { notes: true })}`;
       return `The app \`npm start\` runs (tracking server on SQLite, JupyterLab from app/ under Debian's
 jupyter-server, Labtrack loaded as a prebuilt federated extension) in headless Debian chromium. The
 workspace has the Labtrack panel open on an experiment of 50 runs; each load is a fresh browser context
-(cold HTTP cache) timed from navigation to the first run row in the panel.
+(cold HTTP cache) timed from navigation to the first run row in the panel, then a new page of the same
+context (a user's next visit: content-hashed files come from the HTTP cache without a request). Static
+files are gzipped at build and served with Content-Encoding; "over the network" counts what the page's
+resource timing says was not served from the cache.
 
 ${targetTable(rows, { first: "measure", notes: true })}`;
     },
