@@ -89,8 +89,9 @@ async function trackedCellOverhead(browser, base, token, rounds) {
     await page.waitForTimeout(300);
   }
   await page.close();
-  const plainMs = median(plain);
-  const trackedMs = median(tracked);
+  // median() reads a sorted list.
+  const plainMs = median([...plain].sort((a, b) => a - b));
+  const trackedMs = median([...tracked].sort((a, b) => a - b));
   return { plainMs, trackedMs, overheadMs: trackedMs - plainMs, rounds };
 }
 
