@@ -96,7 +96,8 @@ export class CellRun {
       runName = numberLabel(base, guess);
       const [created, taken] = await Promise.all([
         create(runName, numberingTags(base, guess)),
-        numberTaken(client, o.experimentId, o.notebookPath, base, guess),
+        // A check that fails leaves the guess, which is right unless another process ran this name.
+        numberTaken(client, o.experimentId, o.notebookPath, base, guess).catch(() => []),
       ]);
       run = created;
       if (taken.some((id) => id !== created.info.run_id)) {
