@@ -14,7 +14,7 @@ import { CellRun, TAGS } from "../tracking/cell-run.js";
 import { ensureExperiment } from "../tracking/experiments.js";
 import { kernelFamily } from "../tracking/kernel-language.js";
 import { MagicCell } from "../tracking/magic-cell.js";
-import { readNotebook, writeNotebook } from "../tracking/notebook-state.js";
+import { readCell, readNotebook, writeNotebook } from "../tracking/notebook-state.js";
 import { outcomeOf } from "../tracking/outcome.js";
 import type {
   ExecutionOutcome,
@@ -403,6 +403,29 @@ function firstExperimentLine(nb: NbFile): string | undefined {
   return undefined;
 }
 
+/**
+ * An interrupt that reaches the kernel while the cell's run is still being set up (before its code)
+ * comes back as an error, and the cell ends its run FAILED; but the user (or --timeout) stopped it:
+ * this execution's run of that cell is KILLED, with the reason.
+ */
+async function killedNotFailed(
+  client: RestClient,
+  runId: string | undefined,
+  parentRunId: string,
+  reason: string,
+): Promise<void> {
+  if (!runId) return;
+  try {
+    const run = await client.getRun(runId);
+    const parent = run.data.tags?.find((t) => t.key === "mlflow.parentRunId")?.value;
+    if (run.info.status !== "FAILED" || parent !== parentRunId) return;
+    await client.updateRun(runId, { status: "KILLED" });
+    await client.setTag(runId, TAGS.killedReason, reason);
+  } catch {
+    // The run keeps FAILED: the summary still says the execution was interrupted.
+  }
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Executes one notebook; never throws for what happens in the notebook (see ExecuteResult). */
@@ -557,6 +580,7 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
           : `interrupted (Ctrl-C) in cell ${i + 1}`;
         endTags[TAGS.killedReason] = problem;
         endTags[RUN_TAGS.failedCell] = String(i + 1);
+        await killedNotFailed(client, readCell(headless)?.lastRunId, parent.runId, problem);
         o.say(`${label} ${timedOut ? "timed out" : "interrupted"} after ${took}`);
         break;
       }
