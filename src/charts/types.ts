@@ -33,21 +33,21 @@ export type Goal = "min" | "max";
 
 /** Options every builder takes. */
 export interface ChartOptions {
-  theme?: ChartTheme;
+  theme?: ChartTheme | undefined;
   /** Width of one plot (one panel of a faceted chart), in pixels. */
   width?: number;
   /** Height of one plot (one panel of a faceted chart), in pixels. */
   height?: number;
-  title?: string;
+  title?: string | undefined;
   /** Vega-Lite config merged (deeply) over the theme's, to override colours, fonts, … */
-  config?: Config;
+  config?: Config | undefined;
   /**
    * Static rendering (the image/svg+xml fallback): leaves out the invisible hover points and the
    * selections, which only matter in a live view and would make the SVG bigger.
    */
-  static?: boolean;
+  static?: boolean | undefined;
   /** Better direction per metric key; by default guessed from the name (acc, auc, f1, … → max). */
-  goals?: Record<string, Goal>;
+  goals?: Record<string, Goal> | undefined;
 }
 
 export interface CurvesOptions extends ChartOptions {
@@ -61,7 +61,7 @@ export interface CurvesOptions extends ChartOptions {
   /** Logarithmic y scale; values ≤ 0 are left out (and counted in the summary). */
   log?: boolean;
   /** Column such as `params.lr`: one mean line with a min–max band per distinct value. */
-  groupBy?: string;
+  groupBy?: string | undefined;
   /** Most points kept per run per metric (default 1,000). */
   maxPoints?: number;
   /** Most points kept in the whole chart (default 5,000), shared evenly by the series. */
@@ -73,7 +73,7 @@ export interface BarOptions extends ChartOptions {
   /** Metric keys, one panel each. Default: every latest-metric key found, sorted. */
   metrics?: string[];
   /** Column such as `params.lr`: one bar (mean, with a min–max rule) per distinct value. */
-  groupBy?: string;
+  groupBy?: string | undefined;
 }
 
 export interface ScatterOptions extends ChartOptions {

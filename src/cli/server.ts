@@ -28,7 +28,7 @@ import {
 import { parseStoreUri, UsageError } from "./store-uri.js";
 
 export interface ServerOptions {
-  backendStoreUri?: string;
+  backendStoreUri?: string | undefined;
   defaultArtifactRoot?: string;
   host: string;
   port: string;

@@ -106,7 +106,7 @@ export class RestClient {
   }
 
   async searchExperiments(
-    options: SearchOptions & { viewType?: ViewType } = {},
+    options: SearchOptions & { viewType?: ViewType | undefined } = {},
   ): Promise<{ experiments: WireExperiment[]; nextPageToken?: string }> {
     const r = await this.rpc<{ experiments?: WireExperiment[] } & Paged>("POST", "experiments/search", {
       filter: options.filter,
@@ -236,7 +236,7 @@ export class RestClient {
 
   async searchRuns(
     experimentIds: readonly string[],
-    options: SearchOptions & { viewType?: ViewType } = {},
+    options: SearchOptions & { viewType?: ViewType | undefined } = {},
   ): Promise<{ runs: WireRun[]; nextPageToken?: string }> {
     const r = await this.rpc<{ runs?: WireRun[] } & Paged>("POST", "runs/search", {
       experiment_ids: experimentIds,

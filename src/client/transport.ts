@@ -121,7 +121,7 @@ export class Transport {
     const response = await this.send(isGet ? path + toQueryString(payload as Query) : path, {
       method,
       headers: isGet ? {} : { "content-type": "application/json" },
-      body: isGet ? undefined : JSON.stringify(payload),
+      body: isGet ? null : JSON.stringify(payload),
     });
     return readJson<T>(response, method, path);
   }

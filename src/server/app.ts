@@ -76,7 +76,7 @@ export interface AppOptions {
   /** Serve Prometheus' `GET /metrics` (`--expose-prometheus`). */
   exposeMetrics?: boolean;
   /** The database, for `/health/ready` and the pool's metrics. */
-  database?: { ping(): Promise<void>; pool?: () => PoolStats };
+  database?: { ping(): Promise<void>; pool?: (() => PoolStats) | undefined };
   /** JupyterLab's base URL (`--lab-url`): the run page links to it. */
   labUrl?: string | null;
 }

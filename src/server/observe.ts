@@ -26,11 +26,11 @@ export interface PoolStats {
 export interface ObserveOptions {
   accessLog?: Writable | null;
   /** Where error lines go (stderr unless a test says otherwise). */
-  errorLog?: Writable;
+  errorLog?: Writable | undefined;
   /** Serve `GET /metrics`. */
-  metrics?: boolean;
+  metrics?: boolean | undefined;
   /** The database's connection pool, when it has one (PostgreSQL). */
-  pool?: () => PoolStats;
+  pool?: (() => PoolStats) | undefined;
   /** Who a request authenticated as, once it has. */
   userOf?: (request: FastifyRequest) => string | undefined;
 }
@@ -80,7 +80,10 @@ export class Metrics {
     }
     series.count++;
     series.sum += seconds;
-    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= (BUCKETS[i] as number)) series.buckets[i]++;
+    const buckets = series.buckets;
+    BUCKETS.forEach((le, i) => {
+      if (seconds <= le) buckets[i] = (buckets[i] ?? 0) + 1;
+    });
     if (status >= 500) {
       const e = `${r},status="${status}"`;
       this.errors.set(e, (this.errors.get(e) ?? 0) + 1);

@@ -146,7 +146,7 @@ export class CellRun {
     params?: Record<string, string>;
     metrics?: Record<string, number>;
     tags?: Record<string, string>;
-    step?: number;
+    step?: number | undefined;
   }): Promise<void> {
     const now = Date.now();
     const pairs = (r: Record<string, string> | undefined): WireTag[] =>
@@ -262,6 +262,29 @@ const lastNumbers = new WeakMap<RestClient, Map<string, number>>();
 
 const numberingKey = (experimentId: string, notebookPath: string, base: string): string | null =>
   numberingFilter(notebookPath, base) === null ? null : JSON.stringify([experimentId, notebookPath, base]);
+
+/**
+ * Learns the numbers the next runs of these names from this notebook will take, one search per name,
+ * all at once: a front end that knows a notebook's cell names before running the cells (`labtrack
+ * run`) asks while its kernel starts, and each cell's run is then created at once with its number,
+ * checked by a concurrent search, as a re-run's is. A search that fails leaves that name to the
+ * search before its creation. Never rejects.
+ */
+export async function learnRunNumbers(
+  client: RestClient,
+  experimentId: string,
+  notebookPath: string,
+  names: Iterable<string>,
+): Promise<void> {
+  await Promise.all(
+    [...new Set(names)].map(async (base) => {
+      const key = numberingKey(experimentId, notebookPath, base);
+      if (key === null || lastNumbers.get(client)?.has(key)) return;
+      const next = await numberedName(client, experimentId, notebookPath, base).catch(() => null);
+      if (next) rememberNumber(client, key, next.number - 1);
+    }),
+  );
+}
 
 function guessNumber(client: RestClient, key: string): number | null {
   const last = lastNumbers.get(client)?.get(key);
