@@ -10,6 +10,7 @@ import { type LanguageLoader, languageLoader } from "../code-view.js";
 import { el } from "../dom.js";
 import { formatMetric } from "../format.js";
 import { __ } from "../i18n.js";
+import { RenderSchedule } from "../render-schedule.js";
 import { ChartView } from "./chart-view.js";
 import { type CompareModel, MAX_SMOOTH } from "./model.js";
 import { SourceDiffSection } from "./source-diff.js";
@@ -82,7 +83,7 @@ export class CompareWidget extends Widget {
   private runsVersion = 0;
   private histories: unknown = null;
   private curvesSince: number | null = null;
-  private frame = 0;
+  private readonly renders = new RenderSchedule(() => this.render());
   private readonly themeWatch = new MutationObserver(() => this.redrawCharts());
 
   constructor(
@@ -157,7 +158,7 @@ export class CompareWidget extends Widget {
     this.node.tabIndex = -1;
     this.node.append(this.status, this.problem, this.sections);
     this.problem.append(el("span", { className: "lt-Compare-problemText" }), retry);
-    model.changed.connect(this.schedule, this);
+    model.changed.connect(this.renders.request, this);
     this.themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light"] });
     this.render();
   }
@@ -172,7 +173,7 @@ export class CompareWidget extends Widget {
 
   protected override onResize(msg: Widget.ResizeMessage): void {
     super.onResize(msg);
-    this.schedule();
+    this.renders.request();
   }
 
   private section(name: string, title: string, controls: HTMLElement | null, body: HTMLElement): HTMLElement {
@@ -191,14 +192,6 @@ export class CompareWidget extends Widget {
       controls,
       body,
     );
-  }
-
-  private schedule(): void {
-    if (this.frame || this.isDisposed) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.render();
-    });
   }
 
   private render(): void {
@@ -507,9 +500,9 @@ export class CompareWidget extends Widget {
 
   override dispose(): void {
     if (this.isDisposed) return;
-    if (this.frame) cancelAnimationFrame(this.frame);
+    this.renders.dispose();
     this.themeWatch.disconnect();
-    this.model.changed.disconnect(this.schedule, this);
+    this.model.changed.disconnect(this.renders.request, this);
     for (const view of [this.curves, this.parallel, this.scatter]) view.dispose();
     this.sourceDiff.dispose();
     super.dispose();

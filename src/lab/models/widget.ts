@@ -9,6 +9,7 @@ import { el } from "../dom.js";
 import { formatTime } from "../format.js";
 import { __ } from "../i18n.js";
 import type { RunOpener } from "../open-run.js";
+import { RenderSchedule } from "../render-schedule.js";
 import type { ModelsModel } from "./model.js";
 import { aliasesByVersion, latestVersion, STAGES } from "./queries.js";
 
@@ -58,7 +59,7 @@ export class ModelsWidget extends Widget {
   private readonly typed = new Map<string, string>();
   private listFor: unknown[] = [];
   private detailFor: unknown[] = [];
-  private frame = 0;
+  private readonly renders = new RenderSchedule(() => this.render());
   private searchTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -99,21 +100,13 @@ export class ModelsWidget extends Widget {
       this.pager,
     );
     this.node.append(side, this.detail);
-    model.changed.connect(this.schedule, this);
+    model.changed.connect(this.renders.request, this);
     this.render();
   }
 
   protected override onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     if (this.model.listState === "idle") void this.model.search(this.model.filter);
-  }
-
-  private schedule(): void {
-    if (this.frame || this.isDisposed) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.render();
-    });
   }
 
   private render(): void {
@@ -282,7 +275,7 @@ export class ModelsWidget extends Widget {
           for (const f of fields)
             if (f instanceof HTMLInputElement) this.typed.delete(f.dataset.focusKey ?? "");
         if (ok) this.detailFor = [];
-        this.schedule();
+        this.renders.request();
       });
     });
     return form;
@@ -414,7 +407,7 @@ export class ModelsWidget extends Widget {
             this.typed.delete(`stage:${v.version}`);
             this.typed.delete(`archive:${v.version}`);
             this.detailFor = [];
-            this.schedule();
+            this.renders.request();
           }
         });
       },
@@ -506,9 +499,9 @@ export class ModelsWidget extends Widget {
 
   override dispose(): void {
     if (this.isDisposed) return;
-    if (this.frame) cancelAnimationFrame(this.frame);
+    this.renders.dispose();
     if (this.searchTimer) clearTimeout(this.searchTimer);
-    this.model.changed.disconnect(this.schedule, this);
+    this.model.changed.disconnect(this.renders.request, this);
     super.dispose();
   }
 }

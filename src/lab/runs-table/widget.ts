@@ -11,6 +11,7 @@ import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
 import { el } from "../dom.js";
 import { __, _n } from "../i18n.js";
+import { RenderSchedule } from "../render-schedule.js";
 import { NO_ACTIONS, type RunsTableActions } from "./actions.js";
 import {
   bodyRow,
@@ -62,7 +63,8 @@ export class RunsTableWidget extends Widget {
   private pinnedShift = "0px";
   private resets = -1;
   private prepends = 0;
-  private frame = 0;
+  /** One render per frame, however many scroll events and model changes came in between. */
+  private readonly renders = new RenderSchedule(() => this.renderGrid());
   private resizing = false;
   /** The line keyboard actions apply to, and where a Shift+click range starts. */
   private focusIndex = -1;
@@ -95,7 +97,7 @@ export class RunsTableWidget extends Widget {
           this.pinnedShift = shift;
           this.scroller.style.setProperty("--lt-pinned-shift", shift);
         }
-        this.schedule();
+        this.renders.request();
       },
       { passive: true },
     );
@@ -187,7 +189,7 @@ export class RunsTableWidget extends Widget {
   protected override onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     if (this.model.state === "idle") void this.model.open();
-    this.schedule();
+    this.renders.request();
     this.schedulePoll();
   }
 
@@ -199,12 +201,12 @@ export class RunsTableWidget extends Widget {
 
   protected override onResize(msg: Widget.ResizeMessage): void {
     super.onResize(msg);
-    this.schedule();
+    this.renders.request();
   }
 
   protected override onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this.schedule();
+    this.renders.request();
   }
 
   /** The next live update, after the interval the settings name (re-read each time: it may change). */
@@ -224,16 +226,7 @@ export class RunsTableWidget extends Widget {
   private onModelChanged(): void {
     this.toolbar.render();
     this.renderProblem();
-    this.schedule();
-  }
-
-  /** One render per frame, however many scroll events and model changes came in between. */
-  private schedule(): void {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.renderGrid();
-    });
+    this.renders.request();
   }
 
   private renderProblem(): void {
@@ -447,7 +440,7 @@ export class RunsTableWidget extends Widget {
     else if (top > viewBottom) this.scroller.scrollTop = top - this.scroller.clientHeight + 2 * ROW_HEIGHT;
     if (focusGrid && document.activeElement !== this.scroller) this.scroller.focus({ preventScroll: true });
     this.syncSelection();
-    this.schedule();
+    this.renders.request();
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -561,7 +554,7 @@ export class RunsTableWidget extends Widget {
 
   override dispose(): void {
     if (this.isDisposed) return;
-    if (this.frame) cancelAnimationFrame(this.frame);
+    this.renders.dispose();
     if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
     this.model.changed.disconnect(this.onModelChanged, this);
     this.toolbar.dispose();
