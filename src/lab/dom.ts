@@ -1,6 +1,6 @@
 // A tiny element builder. Text always goes in through textContent: nothing a user or a tracking server
 // supplied is ever parsed as HTML.
-type Child = Node | string | null | undefined | false;
+export type Child = Node | string | null | undefined | false;
 
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,

@@ -11,6 +11,7 @@ import { el } from "../dom.js";
 import { formatMetric } from "../format.js";
 import { __ } from "../i18n.js";
 import { RenderSchedule } from "../render-schedule.js";
+import { headerCell, tableHead } from "../table.js";
 import { ChartView } from "./chart-view.js";
 import { type CompareModel, MAX_SMOOTH } from "./model.js";
 import { SourceDiffSection } from "./source-diff.js";
@@ -247,19 +248,13 @@ export class CompareWidget extends Widget {
     (button.firstChild as HTMLElement).style.background = color;
     button.style.borderBottomColor = color;
     button.addEventListener("click", () => this.openRun(runId));
-    return el("th", { attrs: { scope: "col" } }, button);
+    return headerCell("col", "", button);
   }
 
   private headRow(first: string): HTMLElement {
-    return el(
-      "thead",
-      {},
-      el(
-        "tr",
-        {},
-        el("th", { className: "lt-Compare-key", attrs: { scope: "col" } }, first),
-        ...this.model.runs.map((r, i) => this.runHeader(r.runId, i)),
-      ),
+    return tableHead(
+      headerCell("col", "lt-Compare-key", first),
+      ...this.model.runs.map((r, i) => this.runHeader(r.runId, i)),
     );
   }
 
@@ -280,7 +275,7 @@ export class CompareWidget extends Widget {
           el(
             "tr",
             { className: row.differs ? "lt-mod-differs" : "", dataset: { key: row.key } },
-            el("th", { className: "lt-Compare-key", attrs: { scope: "row" } }, row.label),
+            headerCell("row", "lt-Compare-key", row.label),
             ...row.values.map((v) =>
               el("td", { className: v === undefined ? "lt-mod-missing" : "" }, v ?? "—"),
             ),
@@ -358,9 +353,9 @@ export class CompareWidget extends Widget {
           return el(
             "tr",
             { className: row.differs ? "lt-mod-differs" : "", dataset: { key: row.key } },
-            el(
-              "th",
-              { className: "lt-Compare-key", attrs: { scope: "row" } },
+            headerCell(
+              "row",
+              "lt-Compare-key",
               row.key,
               el("span", { className: "lt-Compare-goal", title: goal }, row.goal === "min" ? " ↓" : " ↑"),
             ),

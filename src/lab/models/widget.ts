@@ -10,6 +10,7 @@ import { formatTime } from "../format.js";
 import { __ } from "../i18n.js";
 import type { RunOpener } from "../open-run.js";
 import { RenderSchedule } from "../render-schedule.js";
+import { tableHead } from "../table.js";
 import type { ModelsModel } from "./model.js";
 import { aliasesByVersion, latestVersion, STAGES } from "./queries.js";
 
@@ -365,7 +366,7 @@ export class ModelsWidget extends Widget {
     const table = el(
       "table",
       { className: "lt-Models-versions" },
-      el("thead", {}, el("tr", {}, ...head.map((h) => el("th", { attrs: { scope: "col" } }, h)))),
+      tableHead(...head),
       el("tbody", {}, ...m.versions.map((v) => this.versionRow(v, aliases.get(v.version) ?? []))),
     );
     const version = this.versionSelect("vtag-version", __("Version to tag"));

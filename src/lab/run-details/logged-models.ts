@@ -8,6 +8,7 @@ import { formatMetric, formatTime } from "../format.js";
 import { __ } from "../i18n.js";
 import type { Listing } from "../run-outputs.js";
 import { MAX_MODELS } from "../run-outputs.js";
+import { keyValueRow } from "../table.js";
 import { formatBytes } from "./kinds.js";
 import type { RunDetailsModel } from "./model.js";
 import { problemNode } from "./preview.js";
@@ -160,18 +161,7 @@ function keyValues(caption: string, rows: [string, string][]): HTMLElement {
     "table",
     { className: "lt-RunDetails-table lt-RunDetails-modelTable" },
     el("caption", {}, caption),
-    el(
-      "tbody",
-      {},
-      ...rows.map(([key, value]) =>
-        el(
-          "tr",
-          {},
-          el("th", { attrs: { scope: "row" } }, key),
-          el("td", { className: "lt-RunDetails-value" }, value),
-        ),
-      ),
-    ),
+    el("tbody", {}, ...rows.map(([key, value]) => keyValueRow(key, value))),
   );
 }
 

@@ -4,6 +4,7 @@ import { curvesSpec } from "../../charts/index.js";
 import { el } from "../dom.js";
 import { formatMetric } from "../format.js";
 import { __ } from "../i18n.js";
+import { headerCell, tableHead } from "../table.js";
 import type { RunDetailsModel } from "./model.js";
 import { problemNode } from "./preview.js";
 import { sparklineSvg } from "./sparkline.js";
@@ -20,17 +21,14 @@ export class MetricsSection {
   private generation = 0;
 
   constructor(private readonly model: RunDetailsModel) {
-    const head = el(
-      "tr",
-      {},
-      el("th", { attrs: { scope: "col" } }, __("Name")),
-      el("th", { attrs: { scope: "col" } }, __("Latest")),
-      el("th", { attrs: { scope: "col" } }, __("Step")),
-      el("th", { attrs: { scope: "col" } }, __("History")),
-    );
     this.chart.hidden = true;
     this.node.append(
-      el("table", { className: "lt-RunDetails-table" }, el("thead", {}, head), this.body),
+      el(
+        "table",
+        { className: "lt-RunDetails-table" },
+        tableHead(__("Name"), __("Latest"), __("Step"), __("History")),
+        this.body,
+      ),
       this.empty,
       this.chart,
     );
@@ -59,7 +57,7 @@ export class MetricsSection {
         return el(
           "tr",
           { dataset: { metric: m.key } },
-          el("th", { attrs: { scope: "row" } }, open),
+          headerCell("row", "", open),
           el("td", { className: "lt-RunDetails-number", title: String(m.value) }, formatMetric(m.value)),
           el("td", { className: "lt-RunDetails-number" }, String(m.step)),
           el("td", {}, points ? sparklineSvg(points, __("History of %1", m.key)) : null),

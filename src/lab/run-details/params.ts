@@ -2,6 +2,7 @@
 import type { WireTag } from "../../client/wire.js";
 import { el } from "../dom.js";
 import { __ } from "../i18n.js";
+import { keyValueRow, tableHead } from "../table.js";
 
 export const FILTER_FROM = 12;
 
@@ -30,21 +31,7 @@ export class KeyValueTable {
       "div",
       { className },
       this.filter,
-      el(
-        "table",
-        { className: "lt-RunDetails-table" },
-        el(
-          "thead",
-          {},
-          el(
-            "tr",
-            {},
-            el("th", { attrs: { scope: "col" } }, __("Name")),
-            el("th", { attrs: { scope: "col" } }, __("Value")),
-          ),
-        ),
-        this.body,
-      ),
+      el("table", { className: "lt-RunDetails-table" }, tableHead(__("Name"), __("Value")), this.body),
       this.empty,
     );
     this.filter.addEventListener("input", () => this.renderRows());
@@ -62,16 +49,7 @@ export class KeyValueTable {
   private renderRows(): void {
     const filter = this.filter.hidden ? "" : this.filter.value;
     const shown = this.entries.filter((e) => matches(e, filter));
-    this.body.replaceChildren(
-      ...shown.map((e) =>
-        el(
-          "tr",
-          {},
-          el("th", { attrs: { scope: "row" } }, e.key),
-          el("td", { className: "lt-RunDetails-value" }, e.value),
-        ),
-      ),
-    );
+    this.body.replaceChildren(...shown.map((e) => keyValueRow(e.key, e.value)));
     this.empty.hidden = shown.length > 0;
     this.empty.textContent = this.entries.length
       ? __("No %1 match the filter.", this.what)

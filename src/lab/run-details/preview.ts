@@ -3,6 +3,7 @@
 // Download button; files over PREVIEW_MAX_BYTES get only that. Content is user data: it goes into the
 // DOM as text, as a blob URL or as the srcdoc of the sandbox, never as markup of this page.
 import { el } from "../dom.js";
+import { tableHead } from "../table.js";
 import { parseCsv, separatorFor } from "./csv.js";
 import { saveBlob } from "./download.js";
 import {
@@ -216,7 +217,7 @@ function csvTable(text: string, separator: string): HTMLElement {
   const table = el(
     "table",
     { className: "lt-RunDetails-table lt-RunDetails-csv" },
-    el("thead", {}, el("tr", {}, ...(head ?? []).map((h) => el("th", { attrs: { scope: "col" } }, h)))),
+    tableHead(...(head ?? [])),
     el("tbody", {}, ...shown.map((r) => el("tr", {}, ...r.map((c) => el("td", {}, c))))),
   );
   return el(

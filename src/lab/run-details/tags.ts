@@ -3,6 +3,7 @@
 import type { WireTag } from "../../client/wire.js";
 import { el } from "../dom.js";
 import { __ } from "../i18n.js";
+import { keyValueRow, tableHead, valueCell } from "../table.js";
 import { RunDetailsModel } from "./model.js";
 
 export class TagsSection {
@@ -45,21 +46,7 @@ export class TagsSection {
       el(
         "table",
         { className: "lt-RunDetails-table" },
-        el(
-          "thead",
-          {},
-          el(
-            "tr",
-            {},
-            el("th", { attrs: { scope: "col" } }, __("Name")),
-            el("th", { attrs: { scope: "col" } }, __("Value")),
-            el(
-              "th",
-              { attrs: { scope: "col" } },
-              el("span", { className: "lt-RunDetails-srOnly" }, __("Actions")),
-            ),
-          ),
-        ),
+        tableHead(__("Name"), __("Value"), el("span", { className: "lt-RunDetails-srOnly" }, __("Actions"))),
         this.body,
       ),
       this.empty,
@@ -79,16 +66,7 @@ export class TagsSection {
     this.body.replaceChildren(...user.map((t) => this.row(t)));
     this.systemSummary.textContent = __("System tags (%1)", system.length);
     this.system.hidden = system.length === 0;
-    this.systemBody.replaceChildren(
-      ...system.map((t) =>
-        el(
-          "tr",
-          {},
-          el("th", { attrs: { scope: "row" } }, t.key),
-          el("td", { className: "lt-RunDetails-value" }, t.value),
-        ),
-      ),
-    );
+    this.systemBody.replaceChildren(...system.map((t) => keyValueRow(t.key, t.value)));
   }
 
   private row(tag: WireTag): HTMLTableRowElement {
@@ -108,14 +86,9 @@ export class TagsSection {
       },
       __("Delete"),
     );
-    const value = el("td", { className: "lt-RunDetails-value" }, tag.value);
-    const row = el(
-      "tr",
-      { dataset: { tag: tag.key } },
-      el("th", { attrs: { scope: "row" } }, tag.key),
-      value,
-      el("td", { className: "lt-RunDetails-actions" }, edit, remove),
-    );
+    const value = valueCell(tag.value);
+    const row = keyValueRow(tag.key, value, el("td", { className: "lt-RunDetails-actions" }, edit, remove));
+    row.dataset.tag = tag.key;
     edit.addEventListener("click", () => this.startEdit(tag, value));
     remove.addEventListener("click", () => void this.run(() => this.model.deleteTag(tag.key)));
     return row;
