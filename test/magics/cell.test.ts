@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseCell } from "../../src/magics/index.js";
+import { USAGE_ERRORS } from "./usage-errors.js";
 
 const magic = (source: string) => {
   const parsed = parseCell(source);
@@ -125,16 +126,35 @@ describe("tracked cells", () => {
   it("turns a bare %track into a missing-command error", () => {
     expect(magic("%track").errors[0]).toMatchObject({ code: "missing-command", line: 1, column: 7 });
   });
+
+  // Lines that are no magic at all (not-a-magic) are plain code in a cell.
+  const magicCases = USAGE_ERRORS.filter(([, code]) => code !== "not-a-magic");
+
+  it.each(magicCases)(
+    "reports %s at its line, with the error it gives alone (%s)",
+    (line, code, message, column, length) => {
+      // %%track belongs on line 1; a line command goes between code lines.
+      const cell = line.trimStart().startsWith("%%")
+        ? `${line}
+x = 1`
+        : `x = 1
+${line}
+y = 2`;
+      const at = line.trimStart().startsWith("%%") ? 1 : 2;
+      const parsed = magic(cell);
+      expect(parsed.errors).toHaveLength(1);
+      expect(parsed.errors[0]).toMatchObject({ code, message, column, length, line: at, source: line });
+    },
+  );
 });
 
 describe("blanking invariants (property)", () => {
   const magicLine = fc.constantFrom(
     "%track params lr",
     "  %track metrics loss --step 1",
-    "%track nope",
     "\t%track runs metrics.a < 1",
     "%%track x",
-    "%track 'unterminated",
+    ...USAGE_ERRORS.map(([line]) => line),
   );
   const codeLine = fc.string({ maxLength: 20 }).filter((s) => !/[\r\n]/.test(s));
   const terminator = fc.constantFrom("\n", "\r\n");
