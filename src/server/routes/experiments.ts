@@ -1,11 +1,12 @@
 import { parseExperimentFilter, parseExperimentOrderBy } from "../../search/index.js";
 import { invalidParameter } from "../../store/errors.js";
-import { checkExperimentName, checkExperimentTag, checkMaxResults, LIMITS } from "../../store/rules.js";
+import { checkExperimentName, checkExperimentTag, LIMITS } from "../../store/rules.js";
 import { VIEW_TYPES } from "../../store/types.js";
 import { encodeExperiment, encodePage } from "../encode.js";
 import type { Fields } from "../request.js";
 import { rpc } from "../rpc.js";
 import { checkArtifactLocation, resolveArtifactLocation } from "./artifact-location.js";
+import { maxResultsOf, pageTokenOf } from "./search-input.js";
 
 const tags = (f: Fields) =>
   f.messages("tags").map((t) => ({ key: t.string("key"), value: t.optionalString("value") ?? "" }));
@@ -50,14 +51,13 @@ export const experimentRoutes = [
 
   rpc(["POST", "GET"], "/mlflow/experiments/search", async (f, { store }) => {
     // MLflow fails without max_results; its own client always sends 1000, so that is our default.
-    const maxResults = f.optionalInt("max_results") ?? 1000;
-    checkMaxResults(maxResults, LIMITS.searchMaxResults);
+    const maxResults = maxResultsOf(f, 1000, LIMITS.searchMaxResults);
     const page = await store.searchExperiments({
       filter: parseExperimentFilter(f.optionalString("filter")),
       orderBy: parseExperimentOrderBy(f.stringList("order_by")),
       viewType: f.optionalEnum("view_type", VIEW_TYPES, VIEW_TYPES) ?? "ACTIVE_ONLY",
       maxResults,
-      pageToken: f.optionalString("page_token") || undefined,
+      pageToken: pageTokenOf(f),
     });
     return encodePage("experiments", page.items, encodeExperiment, page.nextPageToken);
   }),

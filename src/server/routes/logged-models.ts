@@ -14,7 +14,7 @@ import { encodeLoggedModel, encodePage } from "../encode.js";
 import type { Fields } from "../request.js";
 import { rpc } from "../rpc.js";
 import { resolveLoggedModelArtifacts } from "./run-artifacts.js";
-import { maxResultsOf, requiredExperimentIds } from "./search-input.js";
+import { maxResultsOf, pageTokenOf, requiredExperimentIds } from "./search-input.js";
 
 const SEARCH_DEFAULT_MAX_RESULTS = 100;
 const SEARCH_MAX_RESULTS = 1000;
@@ -79,7 +79,7 @@ function searchInput(f: Fields): SearchLoggedModelsInput {
     })),
     orderBy: f.messages("order_by").map(orderTerm),
     maxResults,
-    pageToken: f.optionalString("page_token") || undefined,
+    pageToken: pageTokenOf(f),
   };
 }
 

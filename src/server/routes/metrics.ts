@@ -2,6 +2,7 @@ import { invalidParameter } from "../../store/errors.js";
 import { checkMaxResults, LIMITS } from "../../store/rules.js";
 import { encodeMetric, encodeMetricWithRunId, encodePage } from "../encode.js";
 import { rpc } from "../rpc.js";
+import { pageTokenOf } from "./search-input.js";
 
 export const metricRoutes = [
   rpc("GET", "/mlflow/metrics/get-history", async (f, { store }) => {
@@ -12,7 +13,7 @@ export const metricRoutes = [
       runId,
       key: f.string("metric_key"),
       maxResults,
-      pageToken: f.optionalString("page_token") || undefined,
+      pageToken: pageTokenOf(f),
     });
     return encodePage("metrics", page.items, encodeMetric, page.nextPageToken);
   }),

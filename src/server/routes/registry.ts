@@ -1,3 +1,4 @@
+import type { Filter, OrderTerm } from "../../search/ast.js";
 import {
   parseModelVersionFilter,
   parseModelVersionOrderBy,
@@ -5,14 +6,20 @@ import {
   parseRegisteredModelOrderBy,
 } from "../../search/index.js";
 import { invalidParameter } from "../../store/errors.js";
-import { STAGES, type Stage } from "../../store/registry-types.js";
-import { checkMaxResults, codePointLength, validateKey } from "../../store/rules.js";
-import type { KeyValue } from "../../store/types.js";
+import {
+  type RegistrySearchInput,
+  type RegistryStore,
+  STAGES,
+  type Stage,
+} from "../../store/registry-types.js";
+import { codePointLength, validateKey } from "../../store/rules.js";
+import type { KeyValue, Page } from "../../store/types.js";
 import { encodePage } from "../encode.js";
 import { encodeModelVersion, encodeRegisteredModel } from "../encode-registry.js";
 import type { Fields } from "../request.js";
-import { rpc } from "../rpc.js";
+import { type RpcRoute, rpc } from "../rpc.js";
 import { resolveVersionSource } from "./model-source.js";
+import { maxResultsOf, pageTokenOf } from "./search-input.js";
 
 const TAG_VALUE_LIMIT = 5000;
 
@@ -68,6 +75,35 @@ function stage(text: string): Stage {
 /** `version` may arrive as a string (the proto type) or a number (lenient clients). */
 const version = (f: Fields): string => f.id("version");
 
+/**
+ * registered-models/search and model-versions/search: the same fields and the same kind of answer,
+ * each with its grammar, its store call, its default page size and its limit.
+ */
+function registrySearch<T>(
+  path: string,
+  search: {
+    defaultMaxResults: number;
+    maxResults: number;
+    parseFilter: (text: string | undefined) => Filter | null;
+    parseOrderBy: (terms: readonly string[]) => OrderTerm[];
+    run: (registry: RegistryStore, input: RegistrySearchInput) => Promise<Page<T>>;
+    /** The answer's field for the items. */
+    field: string;
+    encode: (item: T) => unknown;
+  },
+): RpcRoute {
+  return rpc("GET", path, async (f, { registry }) => {
+    const maxResults = maxResultsOf(f, search.defaultMaxResults, search.maxResults);
+    const result = await search.run(registry, {
+      filter: search.parseFilter(f.optionalString("filter")),
+      orderBy: search.parseOrderBy(f.stringList("order_by")),
+      maxResults,
+      pageToken: pageTokenOf(f),
+    });
+    return encodePage(search.field, result.items, search.encode, result.nextPageToken);
+  });
+}
+
 export const registryRoutes = [
   rpc("POST", "/mlflow/registered-models/create", async (f, { registry }) => {
     const model = await registry.createRegisteredModel(
@@ -100,16 +136,14 @@ export const registryRoutes = [
     return {};
   }),
 
-  rpc("GET", "/mlflow/registered-models/search", async (f, { registry }) => {
-    const maxResults = f.optionalInt("max_results") ?? 100;
-    checkMaxResults(maxResults, 1000);
-    const result = await registry.searchRegisteredModels({
-      filter: parseRegisteredModelFilter(f.optionalString("filter")),
-      orderBy: parseRegisteredModelOrderBy(f.stringList("order_by")),
-      maxResults,
-      pageToken: f.optionalString("page_token") || undefined,
-    });
-    return encodePage("registered_models", result.items, encodeRegisteredModel, result.nextPageToken);
+  registrySearch("/mlflow/registered-models/search", {
+    defaultMaxResults: 100,
+    maxResults: 1000,
+    parseFilter: parseRegisteredModelFilter,
+    parseOrderBy: parseRegisteredModelOrderBy,
+    run: (registry, input) => registry.searchRegisteredModels(input),
+    field: "registered_models",
+    encode: encodeRegisteredModel,
   }),
 
   rpc(["POST", "GET"], "/mlflow/registered-models/get-latest-versions", async (f, { registry }) => {
@@ -189,16 +223,14 @@ export const registryRoutes = [
     return {};
   }),
 
-  rpc("GET", "/mlflow/model-versions/search", async (f, { registry }) => {
-    const maxResults = f.optionalInt("max_results") ?? 200_000;
-    checkMaxResults(maxResults, 200_000);
-    const result = await registry.searchModelVersions({
-      filter: parseModelVersionFilter(f.optionalString("filter")),
-      orderBy: parseModelVersionOrderBy(f.stringList("order_by")),
-      maxResults,
-      pageToken: f.optionalString("page_token") || undefined,
-    });
-    return encodePage("model_versions", result.items, encodeModelVersion, result.nextPageToken);
+  registrySearch("/mlflow/model-versions/search", {
+    defaultMaxResults: 200_000,
+    maxResults: 200_000,
+    parseFilter: parseModelVersionFilter,
+    parseOrderBy: parseModelVersionOrderBy,
+    run: (registry, input) => registry.searchModelVersions(input),
+    field: "model_versions",
+    encode: encodeModelVersion,
   }),
 
   rpc("POST", "/mlflow/model-versions/transition-stage", async (f, { registry }) => ({

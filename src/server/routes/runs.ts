@@ -1,14 +1,7 @@
 import { Readable } from "node:stream";
 import { parseRunFilter, parseRunOrderBy } from "../../search/index.js";
 import { invalidParameter } from "../../store/errors.js";
-import {
-  checkMaxResults,
-  checkRunName,
-  checkValueLength,
-  LIMITS,
-  RUN_ID_PATTERN,
-  validateKey,
-} from "../../store/rules.js";
+import { checkRunName, checkValueLength, LIMITS, RUN_ID_PATTERN, validateKey } from "../../store/rules.js";
 import {
   type DatasetInput,
   type KeyValue,
@@ -21,6 +14,7 @@ import { encodePage, encodeRun, encodeRunInfo } from "../encode.js";
 import type { Fields } from "../request.js";
 import { rpc, type ServerContext } from "../rpc.js";
 import { resolveRunArtifacts } from "./run-artifacts.js";
+import { maxResultsOf, pageTokenOf } from "./search-input.js";
 
 const metric = (f: Fields): Metric => {
   const key = f.string("key");
@@ -337,15 +331,14 @@ export const runRoutes = [
   }),
 
   rpc("POST", "/mlflow/runs/search", async (f, { store }) => {
-    const maxResults = f.optionalInt("max_results") ?? LIMITS.defaultRunsMaxResults;
-    checkMaxResults(maxResults, LIMITS.searchMaxResults);
+    const maxResults = maxResultsOf(f, LIMITS.defaultRunsMaxResults, LIMITS.searchMaxResults);
     const page = await store.searchRuns({
       experimentIds: f.stringList("experiment_ids", { ids: true }),
       filter: parseRunFilter(f.optionalString("filter")),
       orderBy: parseRunOrderBy(f.stringList("order_by")),
       viewType: f.optionalEnum("run_view_type", VIEW_TYPES, VIEW_TYPES) ?? "ACTIVE_ONLY",
       maxResults,
-      pageToken: f.optionalString("page_token") || undefined,
+      pageToken: pageTokenOf(f),
     });
     return encodePage("runs", page.items, encodeRun, page.nextPageToken);
   }),

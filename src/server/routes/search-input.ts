@@ -1,4 +1,4 @@
-// Fields every MLflow search of one or more experiments reads the same way.
+// Fields every MLflow search reads the same way.
 import { invalidParameter } from "../../store/errors.js";
 import { checkMaxResults } from "../../store/rules.js";
 import type { Fields } from "../request.js";
@@ -13,6 +13,9 @@ export function requiredExperimentIds(f: Fields): string[] {
   }
   return ids;
 }
+
+/** `page_token`: where the previous page ended; absent or empty, the first page. */
+export const pageTokenOf = (f: Fields): string | undefined => f.optionalString("page_token") || undefined;
 
 /** `max_results`, its default when absent, checked against the search's limit. */
 export function maxResultsOf(f: Fields, defaultValue: number, max: number): number {

@@ -7,9 +7,10 @@ import { invalidParameter } from "../../store/errors.js";
 import { checkValueLength, LIMITS, validateKey } from "../../store/rules.js";
 import { type DeleteTracesInput, TRACE_STATUSES, type TraceInfo } from "../../store/trace-types.js";
 import type { KeyValue } from "../../store/types.js";
+import { encodePage } from "../encode.js";
 import type { Fields } from "../request.js";
 import { rpc, type ServerContext } from "../rpc.js";
-import { maxResultsOf, requiredExperimentIds } from "./search-input.js";
+import { maxResultsOf, pageTokenOf, requiredExperimentIds } from "./search-input.js";
 
 const SEARCH_DEFAULT_MAX_RESULTS = 100;
 const SEARCH_MAX_RESULTS = 500;
@@ -109,12 +110,9 @@ export const traceRoutes = [
       filter: parseTraceFilter(f.optionalString("filter")),
       orderBy: parseTraceOrderBy(f.stringList("order_by")),
       maxResults,
-      pageToken: f.optionalString("page_token") || undefined,
+      pageToken: pageTokenOf(f),
     });
-    const out: Record<string, unknown> = {};
-    if (page.items.length > 0) out.traces = page.items.map(encodeTraceInfo);
-    if (page.nextPageToken) out.next_page_token = page.nextPageToken;
-    return out;
+    return encodePage("traces", page.items, encodeTraceInfo, page.nextPageToken);
   }),
 
   rpc("POST", "/mlflow/traces/delete-traces", async (f, ctx) => {
