@@ -1,6 +1,7 @@
 // A typed client for every endpoint of an MLflow-compatible tracking server (ours or MLflow's).
 // Isomorphic: only global fetch, no Node imports. Answers are MLflow's wire objects.
 import { MlflowApiError } from "./errors.js";
+import { followPages, nextPageOf } from "./paging.js";
 import { readJson, Transport, type TransportOptions, toQueryString } from "./transport.js";
 import type {
   Paged,
@@ -117,7 +118,7 @@ export class RestClient {
     });
     return {
       experiments: r.experiments ?? [],
-      ...(r.next_page_token ? { nextPageToken: r.next_page_token } : {}),
+      ...nextPageOf(r),
     };
   }
 
@@ -246,7 +247,7 @@ export class RestClient {
       page_token: options.pageToken,
       run_view_type: options.viewType,
     });
-    return { runs: r.runs ?? [], ...(r.next_page_token ? { nextPageToken: r.next_page_token } : {}) };
+    return { runs: r.runs ?? [], ...nextPageOf(r) };
   }
 
   // ---------------------------------------------------------------- metrics
@@ -254,8 +255,7 @@ export class RestClient {
   /** The whole history of one metric, following page tokens. */
   async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
     const points: MetricPoint[] = [];
-    let pageToken: string | undefined;
-    do {
+    const pages = followPages(async (pageToken) => {
       const r = await this.rpc<{ metrics?: WireMetric[] } & Paged>("GET", "metrics/get-history", {
         run_id: runId,
         run_uuid: runId,
@@ -263,9 +263,10 @@ export class RestClient {
         max_results: 25_000,
         page_token: pageToken,
       });
-      for (const m of r.metrics ?? []) points.push({ ...m, value: fromWireDouble(m.value) });
-      pageToken = r.next_page_token;
-    } while (pageToken);
+      return { items: r.metrics ?? [], nextPageToken: r.next_page_token };
+    });
+    for await (const page of pages)
+      for (const m of page) points.push({ ...m, value: fromWireDouble(m.value) });
     return points;
   }
 
@@ -384,7 +385,7 @@ export class RestClient {
       max_results: options.maxResults,
       page_token: options.pageToken,
     });
-    return { models: r.models ?? [], ...(r.next_page_token ? { nextPageToken: r.next_page_token } : {}) };
+    return { models: r.models ?? [], ...nextPageOf(r) };
   }
 
   /** The files and folders directly under `path` of a logged model's artifacts. */
@@ -416,7 +417,7 @@ export class RestClient {
       max_results: options.maxResults,
       page_token: options.pageToken,
     });
-    return { traces: r.traces ?? [], ...(r.next_page_token ? { nextPageToken: r.next_page_token } : {}) };
+    return { traces: r.traces ?? [], ...nextPageOf(r) };
   }
 
   /**
@@ -487,7 +488,7 @@ export class RestClient {
     );
     return {
       registeredModels: r.registered_models ?? [],
-      ...(r.next_page_token ? { nextPageToken: r.next_page_token } : {}),
+      ...nextPageOf(r),
     };
   }
 
@@ -577,7 +578,7 @@ export class RestClient {
     );
     return {
       modelVersions: r.model_versions ?? [],
-      ...(r.next_page_token ? { nextPageToken: r.next_page_token } : {}),
+      ...nextPageOf(r),
     };
   }
 

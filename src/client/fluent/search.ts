@@ -1,4 +1,5 @@
 // runs/search as an async iterator (runs, or pages of runs) and as flat rows, following page tokens.
+import { followPages } from "../paging.js";
 import type { RestClient } from "../rest.js";
 import type { RunStatus, ViewType } from "../wire.js";
 import { type Run, toRun } from "./run.js";
@@ -61,24 +62,18 @@ export class RunSearch implements AsyncIterable<Run> {
   async *pages(): AsyncGenerator<Run[], void, undefined> {
     const ids = await this.experimentIds();
     if (ids.length === 0) return;
-    const limit = this.options.maxResults ?? Number.POSITIVE_INFINITY;
     const pageSize = this.options.pageSize ?? 1000;
-    let seen = 0;
-    let pageToken: string | undefined;
-    while (seen < limit) {
+    const pages = followPages(async (pageToken, wanted) => {
       const page = await this.client.searchRuns(ids, {
         filter: this.options.filter,
         orderBy: this.options.orderBy,
-        maxResults: Math.min(pageSize, limit - seen),
+        maxResults: Math.min(pageSize, wanted),
         pageToken,
         viewType: this.options.viewType,
       });
-      const runs = page.runs.map(toRun);
-      seen += runs.length;
-      if (runs.length > 0) yield runs;
-      pageToken = page.nextPageToken;
-      if (!pageToken || runs.length === 0) return;
-    }
+      return { items: page.runs, nextPageToken: page.nextPageToken };
+    }, this.options.maxResults);
+    for await (const runs of pages) yield runs.map(toRun);
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Run, void, undefined> {
