@@ -2,11 +2,12 @@
 // /labtrack/proxy (same origin, credentials added there), naming the tracking URI from the settings.
 // No DOM and no @jupyterlab imports: the status bar, the panel and the magics observe this model, and
 // the unit tests drive it against real HTTP servers.
-import { Signal } from "@lumino/signaling";
+import { type ISignal, Signal } from "@lumino/signaling";
 import { RestClient } from "../client/rest.js";
 import { describeError, type Problem } from "./describe-error.js";
 import { __ } from "./i18n.js";
 import { DEFAULT_SETTINGS, type LabtrackSettings } from "./settings.js";
+import type { ILabtrackConnection } from "./tokens.js";
 
 export type ConnectionState = "checking" | "connected" | "error";
 
@@ -38,8 +39,8 @@ export interface ConnectionOptions {
 
 export const TRACKING_URI_HEADER = "X-Labtrack-Tracking-Uri";
 
-export class TrackingConnection {
-  readonly changed = new Signal<this, ConnectionStatus>(this);
+export class TrackingConnection implements ILabtrackConnection {
+  private readonly _changed = new Signal<this, ConnectionStatus>(this);
   private _settings: LabtrackSettings = DEFAULT_SETTINGS;
   private _settingsProblems: readonly string[] = [];
   private _defaults: ServerDefaults | null = null;
@@ -51,6 +52,11 @@ export class TrackingConnection {
   constructor(private readonly options: ConnectionOptions) {
     this._client = this.makeClient();
     this._status = { state: "checking", uri: "", settingsProblems: [] };
+  }
+
+  /** Emits the new status whenever it changes. */
+  get changed(): ISignal<this, ConnectionStatus> {
+    return this._changed;
   }
 
   get settings(): LabtrackSettings {
@@ -190,6 +196,6 @@ export class TrackingConnection {
 
   private setStatus(status: ConnectionStatus): void {
     this._status = status;
-    this.changed.emit(status);
+    this._changed.emit(status);
   }
 }

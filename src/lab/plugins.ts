@@ -38,7 +38,7 @@ function jupyterFetch(settings: ServerConnection.ISettings): typeof fetch {
   return (input, init) => ServerConnection.makeRequest(String(input), init ?? {}, settings);
 }
 
-const connectionPlugin: JupyterFrontEndPlugin<TrackingConnection> = {
+const connectionPlugin: JupyterFrontEndPlugin<ILabtrackConnection> = {
   id: PLUGIN_ID,
   description: "Connects Labtrack to the tracking server named in its settings (or MLFLOW_TRACKING_URI).",
   autoStart: true,
@@ -158,7 +158,7 @@ const chartsPlugin: JupyterFrontEndPlugin<void> = {
   activate: (
     app: JupyterFrontEnd,
     rendermime: IRenderMimeRegistry,
-    connection: TrackingConnection | null,
+    connection: ILabtrackConnection | null,
   ) => {
     const factory = liveChartFactory({
       connection,
@@ -190,7 +190,7 @@ const cellExecutorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
   // Notebooks cannot run cells without an executor: this one must come up even if Labtrack's
   // connection does not (magic cells then say so; other cells run as always).
   optional: [ILabtrackConnection],
-  activate: (app: JupyterFrontEnd, connection: TrackingConnection | null) =>
+  activate: (app: JupyterFrontEnd, connection: ILabtrackConnection | null) =>
     createCellExecutor(app, connection),
 };
 
@@ -204,7 +204,7 @@ const trackingPlugin: JupyterFrontEndPlugin<void> = {
   optional: [INotebookTracker, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
-    connection: TrackingConnection,
+    connection: ILabtrackConnection,
     notebooks: INotebookTracker | null,
     palette: ICommandPalette | null,
   ) => {

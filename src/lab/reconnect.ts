@@ -2,7 +2,7 @@
 // tracking server that died): while the status is an error, the server is asked quietly every few
 // seconds, and the first answer triggers a full check that turns the status bar green. No DOM, so the
 // process tests drive it against a real Lab and a tracking server that is killed and restarted.
-import type { TrackingConnection } from "./connection.js";
+import type { ILabtrackConnection } from "./tokens.js";
 
 export const RECONNECT_INTERVAL_MS = 5000;
 
@@ -12,7 +12,7 @@ export class Reconnector {
   private disposed = false;
 
   constructor(
-    private readonly connection: TrackingConnection,
+    private readonly connection: ILabtrackConnection,
     private readonly intervalMs = RECONNECT_INTERVAL_MS,
   ) {
     connection.changed.connect(this.onChanged, this);

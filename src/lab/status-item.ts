@@ -1,9 +1,9 @@
 // The status bar item: where Labtrack is connected, and why not when it is not.
 import { Widget } from "@lumino/widgets";
-import type { TrackingConnection } from "./connection.js";
 import { el } from "./dom.js";
 import { Reconnector } from "./reconnect.js";
 import { statusText } from "./status-text.js";
+import type { ILabtrackConnection } from "./tokens.js";
 
 export class ConnectionStatusItem extends Widget {
   private readonly dot = el("span", { className: "lt-StatusItem-dot" });
@@ -11,7 +11,7 @@ export class ConnectionStatusItem extends Widget {
   // The item shows the connection, so it also keeps it from staying red after the server is back.
   private readonly reconnector: Reconnector;
 
-  constructor(private readonly connection: TrackingConnection) {
+  constructor(private readonly connection: ILabtrackConnection) {
     super();
     this.addClass("lt-StatusItem");
     this.node.append(this.dot, this.label);

@@ -6,7 +6,7 @@ import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
 import { buildChart, themeConfig } from "../../charts/index.js";
 import { datasetChanges, type NamedData, withNamedData } from "../../charts/named-data.js";
-import type { TrackingConnection } from "../connection.js";
+import type { ILabtrackConnection } from "../tokens.js";
 import {
   CHART_MIME,
   type ChartQuery,
@@ -18,7 +18,7 @@ import {
 const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
 
 export interface LiveChartDeps {
-  connection: TrackingConnection | null;
+  connection: ILabtrackConnection | null;
   showRun(run: { runId: string; experimentId: string }): void;
 }
 

@@ -4,11 +4,11 @@ import type { JupyterFrontEnd } from "@jupyterlab/application";
 import { InputDialog } from "@jupyterlab/apputils";
 import type { LanguageLoader } from "../code-view.js";
 import { CommandIds } from "../command-ids.js";
-import type { TrackingConnection } from "../connection.js";
 import { __ } from "../i18n.js";
 import { labtrackIcon } from "../icon.js";
 import type { MainAreaViews } from "../main-area.js";
 import { runOpener } from "../open-run.js";
+import type { ILabtrackConnection } from "../tokens.js";
 import { CompareModel } from "./model.js";
 import { runIdsOf } from "./run-ids.js";
 import { CompareWidget } from "./widget.js";
@@ -30,7 +30,7 @@ let opened = 0;
 
 export function registerCompareCommands(
   app: JupyterFrontEnd,
-  connection: TrackingConnection,
+  connection: ILabtrackConnection,
   views: MainAreaViews<CompareWidget>,
   loadLanguage: LanguageLoader,
 ): void {

@@ -5,7 +5,6 @@ import { ICommandPalette } from "@jupyterlab/apputils";
 import { IEditorLanguageRegistry } from "@jupyterlab/codemirror";
 import { languageLoader } from "../code-view.js";
 import { CommandIds } from "../command-ids.js";
-import type { TrackingConnection } from "../connection.js";
 import { type MainAreaView, MainAreaViews } from "../main-area.js";
 import { ILabtrackConnection } from "../tokens.js";
 import { registerCompareCommands } from "./commands.js";
@@ -21,7 +20,7 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
   optional: [ILayoutRestorer, ICommandPalette, IEditorLanguageRegistry],
   activate: (
     app: JupyterFrontEnd,
-    connection: TrackingConnection,
+    connection: ILabtrackConnection,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     languages: IEditorLanguageRegistry | null,

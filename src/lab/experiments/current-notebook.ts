@@ -1,13 +1,13 @@
 // Which experiment the current notebook tracks into: its `%track experiment` (kept in its metadata),
 // else the defaultExperiment setting. Followed across notebook switches, metadata edits and settings.
 import type { INotebookModel, INotebookTracker } from "@jupyterlab/notebook";
-import type { TrackingConnection } from "../connection.js";
+import type { ILabtrackConnection } from "../tokens.js";
 import { readNotebook } from "../tracking/notebook-state.js";
 import type { ExperimentsModel } from "./model.js";
 
 export function followCurrentNotebook(
   notebooks: INotebookTracker | null,
-  connection: TrackingConnection,
+  connection: ILabtrackConnection,
   model: ExperimentsModel,
 ): void {
   let watched: INotebookModel | null = null;

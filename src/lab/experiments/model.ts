@@ -2,12 +2,12 @@
 // its latest runs, the current notebook's experiment, and the outcome of the last edit. Views render it;
 // every request's failure becomes `error` or `actionError` (never an unhandled rejection), and answers
 // that arrive after a newer request started are dropped so a slow server cannot show stale runs.
-import { Signal } from "@lumino/signaling";
+import { type ISignal, Signal } from "@lumino/signaling";
 import { fromWireDouble } from "../../client/rest.js";
 import type { RunStatus, WireExperiment, WireRun } from "../../client/wire.js";
-import type { TrackingConnection } from "../connection.js";
 import { describeError, type Problem } from "../describe-error.js";
 import { __ } from "../i18n.js";
+import type { ILabtrackConnection } from "../tokens.js";
 import { runError } from "../tracking/cell-run.js";
 
 export interface RunRow {
@@ -107,60 +107,126 @@ type State = Pick<
 >;
 
 export class ExperimentsModel {
-  readonly changed = new Signal<this, void>(this);
-  experiments: WireExperiment[] = [];
-  /** Deleted experiments; loaded only while `showDeleted`. */
-  deleted: WireExperiment[] = [];
-  showDeleted = false;
-  filterText = "";
-  selectedId: string | null = null;
-  runs: RunRow[] = [];
-  /** The selection changed and its runs are on their way (`runs` is empty meanwhile). */
-  runsLoading = false;
-  /** More runs exist than RUNS_SHOWN. */
-  moreRuns = false;
-  state: LoadState = "idle";
-  /** Why the list could not be loaded. */
-  error: Problem | null = null;
-  /** Why the last edit (create, rename, delete, restore, tag, open) failed; until dismissed. */
-  actionError: ActionError | null = null;
-  /** Only the runs of one notebook cell (its history), when set. */
-  cellFilter: { cellId: string; label: string } | null = null;
-  /** The run to bring into view and mark (opened from a cell's badge). */
-  highlightedRunId: string | null = null;
-  /** The name of the experiment the current notebook tracks into. */
-  current: { name: string; source: CurrentSource } | null = null;
+  private readonly _changed = new Signal<this, void>(this);
+  /** What the panel shows, read through the getters below; changed only by `set`, which emits. */
+  private readonly fields: State = {
+    experiments: [],
+    deleted: [],
+    showDeleted: false,
+    filterText: "",
+    selectedId: null,
+    runs: [],
+    runsLoading: false,
+    moreRuns: false,
+    state: "idle",
+    error: null,
+    actionError: null,
+    cellFilter: null,
+    highlightedRunId: null,
+    current: null,
+  };
   private generation = 0;
 
   constructor(
-    private readonly connection: TrackingConnection,
+    private readonly connection: ILabtrackConnection,
     private readonly preferredExperiment: () => string = () => "",
   ) {}
 
+  /** Emitted after every change of what the model shows. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get experiments(): WireExperiment[] {
+    return this.fields.experiments;
+  }
+
+  /** Deleted experiments; loaded only while `showDeleted`. */
+  get deleted(): WireExperiment[] {
+    return this.fields.deleted;
+  }
+
+  get showDeleted(): boolean {
+    return this.fields.showDeleted;
+  }
+
+  get filterText(): string {
+    return this.fields.filterText;
+  }
+
+  get selectedId(): string | null {
+    return this.fields.selectedId;
+  }
+
+  get runs(): RunRow[] {
+    return this.fields.runs;
+  }
+
+  /** The selection changed and its runs are on their way (`runs` is empty meanwhile). */
+  get runsLoading(): boolean {
+    return this.fields.runsLoading;
+  }
+
+  /** More runs exist than RUNS_SHOWN. */
+  get moreRuns(): boolean {
+    return this.fields.moreRuns;
+  }
+
+  get state(): LoadState {
+    return this.fields.state;
+  }
+
+  /** Why the list could not be loaded. */
+  get error(): Problem | null {
+    return this.fields.error;
+  }
+
+  /** Why the last edit (create, rename, delete, restore, tag, open) failed; until dismissed. */
+  get actionError(): ActionError | null {
+    return this.fields.actionError;
+  }
+
+  /** Only the runs of one notebook cell (its history), when set. */
+  get cellFilter(): { cellId: string; label: string } | null {
+    return this.fields.cellFilter;
+  }
+
+  /** The run to bring into view and mark (opened from a cell's badge). */
+  get highlightedRunId(): string | null {
+    return this.fields.highlightedRunId;
+  }
+
+  /** The name of the experiment the current notebook tracks into. */
+  get current(): { name: string; source: CurrentSource } | null {
+    return this.fields.current;
+  }
+
   get selected(): WireExperiment | undefined {
-    return this.experiments.find((e) => e.experiment_id === this.selectedId);
+    return this.fields.experiments.find((e) => e.experiment_id === this.fields.selectedId);
   }
 
   /** The experiments the filter lets through, in list order. */
   get visibleExperiments(): WireExperiment[] {
-    return this.experiments.filter((e) => matchesFilter(e, this.filterText));
+    return this.fields.experiments.filter((e) => matchesFilter(e, this.fields.filterText));
   }
 
   get visibleDeleted(): WireExperiment[] {
-    return this.showDeleted ? this.deleted.filter((e) => matchesFilter(e, this.filterText)) : [];
+    return this.fields.showDeleted
+      ? this.fields.deleted.filter((e) => matchesFilter(e, this.fields.filterText))
+      : [];
   }
 
   /** The current notebook's experiment, when it exists (and is not deleted). */
   get currentExperiment(): WireExperiment | undefined {
-    const name = this.current?.name;
-    return name ? this.experiments.find((e) => e.name === name) : undefined;
+    const name = this.fields.current?.name;
+    return name ? this.fields.experiments.find((e) => e.name === name) : undefined;
   }
 
   /** An active or deleted experiment by id. */
   find(experimentId: string): WireExperiment | undefined {
     return (
-      this.experiments.find((e) => e.experiment_id === experimentId) ??
-      this.deleted.find((e) => e.experiment_id === experimentId)
+      this.fields.experiments.find((e) => e.experiment_id === experimentId) ??
+      this.fields.deleted.find((e) => e.experiment_id === experimentId)
     );
   }
 
@@ -168,13 +234,13 @@ export class ExperimentsModel {
   neighbour(delta: number): WireExperiment | undefined {
     const list = this.visibleExperiments;
     if (list.length === 0) return undefined;
-    const at = list.findIndex((e) => e.experiment_id === this.selectedId);
+    const at = list.findIndex((e) => e.experiment_id === this.fields.selectedId);
     if (at < 0) return delta >= 0 ? list[0] : list[list.length - 1];
     return list[Math.min(list.length - 1, Math.max(0, at + delta))];
   }
 
   setFilter(text: string): void {
-    if (text !== this.filterText) this.set({ filterText: text });
+    if (text !== this.fields.filterText) this.set({ filterText: text });
   }
 
   /**
@@ -183,20 +249,20 @@ export class ExperimentsModel {
    */
   setCurrent(name: string | null, source: CurrentSource = "notebook"): void {
     const next = name ? { name, source } : null;
-    if (next?.name === this.current?.name && next?.source === this.current?.source) return;
+    if (next?.name === this.fields.current?.name && next?.source === this.fields.current?.source) return;
     this.set({ current: next });
-    if (next && this.state === "ready" && !this.experiments.some((e) => e.name === next.name))
+    if (next && this.fields.state === "ready" && !this.fields.experiments.some((e) => e.name === next.name))
       void this.refresh();
   }
 
   async setShowDeleted(show: boolean): Promise<void> {
-    if (show === this.showDeleted) return;
-    this.set({ showDeleted: show, deleted: show ? this.deleted : [] });
+    if (show === this.fields.showDeleted) return;
+    this.set({ showDeleted: show, deleted: show ? this.fields.deleted : [] });
     await this.refresh();
   }
 
   dismissActionError(): void {
-    if (this.actionError) this.set({ actionError: null });
+    if (this.fields.actionError) this.set({ actionError: null });
   }
 
   /** Shows a failure of something done outside the model (a command of another view). */
@@ -209,12 +275,12 @@ export class ExperimentsModel {
   /** Reloads experiments and the selected experiment's runs. Never rejects. */
   async refresh(): Promise<void> {
     const generation = ++this.generation;
-    if (this.state !== "ready") this.set({ state: "loading" });
+    if (this.fields.state !== "ready") this.set({ state: "loading" });
     try {
       const client = this.connection.client;
       const [{ experiments }, deleted] = await Promise.all([
         client.searchExperiments({ orderBy: ["name ASC"], maxResults: 1000 }),
-        this.showDeleted
+        this.fields.showDeleted
           ? client
               .searchExperiments({ orderBy: ["name ASC"], maxResults: 1000, viewType: "DELETED_ONLY" })
               .then((r) => r.experiments)
@@ -258,7 +324,7 @@ export class ExperimentsModel {
   }
 
   async select(experimentId: string): Promise<void> {
-    if (experimentId === this.selectedId) return;
+    if (experimentId === this.fields.selectedId) return;
     this.set({
       selectedId: experimentId,
       runs: [],
@@ -360,8 +426,8 @@ export class ExperimentsModel {
 
   private pickSelection(experiments: WireExperiment[]): string | null {
     const ids = new Set(experiments.map((e) => e.experiment_id));
-    if (this.selectedId && ids.has(this.selectedId)) return this.selectedId;
-    for (const preferred of [this.current?.name, this.preferredExperiment()]) {
+    if (this.fields.selectedId && ids.has(this.fields.selectedId)) return this.fields.selectedId;
+    for (const preferred of [this.fields.current?.name, this.preferredExperiment()]) {
       const byName = preferred ? experiments.find((e) => e.name === preferred) : undefined;
       if (byName) return byName.experiment_id;
     }
@@ -370,7 +436,7 @@ export class ExperimentsModel {
   }
 
   private async loadRuns(experimentId: string): Promise<{ rows: RunRow[]; more: boolean }> {
-    const cell = this.cellFilter?.cellId.replace(/'/g, "\\'");
+    const cell = this.fields.cellFilter?.cellId.replace(/'/g, "\\'");
     const { runs, nextPageToken } = await this.connection.client.searchRuns([experimentId], {
       filter: cell ? `tags.\`labtrack.cell.id\` = '${cell}'` : undefined,
       orderBy: ["attributes.start_time DESC"],
@@ -381,7 +447,7 @@ export class ExperimentsModel {
   }
 
   private set(patch: Partial<State>): void {
-    Object.assign(this, patch);
-    this.changed.emit();
+    Object.assign(this.fields, patch);
+    this._changed.emit();
   }
 }

@@ -10,7 +10,6 @@ import {
 import { ICommandPalette } from "@jupyterlab/apputils";
 import { INotebookTracker } from "@jupyterlab/notebook";
 import { CommandIds } from "../command-ids.js";
-import type { TrackingConnection } from "../connection.js";
 import { __ } from "../i18n.js";
 import { labtrackIcon } from "../icon.js";
 import { ILabtrackConnection } from "../tokens.js";
@@ -27,7 +26,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
   optional: [ILayoutRestorer, ICommandPalette, INotebookTracker],
   activate: (
     app: JupyterFrontEnd,
-    connection: TrackingConnection,
+    connection: ILabtrackConnection,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     notebooks: INotebookTracker | null,

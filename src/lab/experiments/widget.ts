@@ -5,10 +5,10 @@ import type { CommandRegistry } from "@lumino/commands";
 import type { ReadonlyPartialJSONObject } from "@lumino/coreutils";
 import { Widget } from "@lumino/widgets";
 import { CommandIds } from "../command-ids.js";
-import type { TrackingConnection } from "../connection.js";
 import { el } from "../dom.js";
 import { formatDuration, formatMetric, formatTime } from "../format.js";
 import { __ } from "../i18n.js";
+import type { ILabtrackConnection } from "../tokens.js";
 import { EXPERIMENT_ID_ATTR } from "./commands.js";
 import { differingParams, type ExperimentsModel, isSystemTag, RUNS_SHOWN, type RunRow } from "./model.js";
 
@@ -38,7 +38,7 @@ export class LabtrackPanel extends Widget {
 
   constructor(
     readonly model: ExperimentsModel,
-    private readonly connection: TrackingConnection,
+    private readonly connection: ILabtrackConnection,
     private readonly commands: CommandRegistry,
   ) {
     super();

@@ -2,11 +2,11 @@
 // model; the view's restore arguments follow the model it shows.
 import type { JupyterFrontEnd } from "@jupyterlab/application";
 import { CommandIds } from "../command-ids.js";
-import type { TrackingConnection } from "../connection.js";
 import { __ } from "../i18n.js";
 import { labtrackIcon } from "../icon.js";
 import type { MainAreaViews } from "../main-area.js";
 import { runOpener } from "../open-run.js";
+import type { ILabtrackConnection } from "../tokens.js";
 import { ModelsModel } from "./model.js";
 import { ModelsWidget } from "./widget.js";
 
@@ -15,7 +15,7 @@ export const MODELS_VIEW_ID = "labtrack-models";
 
 export function registerModelsCommands(
   app: JupyterFrontEnd,
-  connection: TrackingConnection,
+  connection: ILabtrackConnection,
   views: MainAreaViews<ModelsWidget>,
 ): void {
   const openRun = runOpener(app.commands);

@@ -3,7 +3,7 @@
 // No DOM: the widget renders it and the unit tests drive it against a real server. Every failure
 // becomes a message in the view (an invalid alias, a missing model, the server away), never a
 // rejection; answers that a newer request superseded are dropped.
-import { Signal } from "@lumino/signaling";
+import { type ISignal, Signal } from "@lumino/signaling";
 import type { RestClient } from "../../client/rest.js";
 import type { Stage, WireModelVersion, WireRegisteredModel } from "../../client/wire.js";
 import { describeError, type Problem } from "../describe-error.js";
@@ -28,7 +28,7 @@ export type RegistryClient = Pick<
   | "deleteModelVersionTag"
 >;
 
-/** What the model needs of a TrackingConnection (which fits as is); tests pass a plain RestClient. */
+/** What the model needs of an ILabtrackConnection (which fits as is); tests pass a plain RestClient. */
 export interface RegistrySource {
   readonly client: RegistryClient;
   readonly uri: string;
@@ -43,21 +43,19 @@ export interface ActionMessage {
 }
 
 export class ModelsModel {
-  readonly changed = new Signal<this, void>(this);
-  filter = "";
-  models: WireRegisteredModel[] = [];
-  listState: LoadState = "idle";
-  listError: Problem | null = null;
-  /** 0-based page of the search results shown. */
-  page = 0;
-  selected: string | null = null;
-  detail: WireRegisteredModel | null = null;
-  versions: WireModelVersion[] = [];
-  detailState: LoadState = "idle";
-  detailError: Problem | null = null;
-  message: ActionMessage | null = null;
-  /** An action is under way: the view disables its buttons. */
-  busy = false;
+  private readonly _changed = new Signal<this, void>(this);
+  private _filter = "";
+  private _models: WireRegisteredModel[] = [];
+  private _listState: LoadState = "idle";
+  private _listError: Problem | null = null;
+  private _page = 0;
+  private _selected: string | null = null;
+  private _detail: WireRegisteredModel | null = null;
+  private _versions: WireModelVersion[] = [];
+  private _detailState: LoadState = "idle";
+  private _detailError: Problem | null = null;
+  private _message: ActionMessage | null = null;
+  private _busy = false;
   /** Page tokens: pageTokens[i] asks for page i (undefined for the first). */
   private pageTokens: (string | undefined)[] = [undefined];
   private listGeneration = 0;
@@ -66,37 +64,92 @@ export class ModelsModel {
 
   constructor(private readonly source: RegistrySource) {}
 
+  /** Emitted after every change of what the model shows. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get filter(): string {
+    return this._filter;
+  }
+
+  get models(): WireRegisteredModel[] {
+    return this._models;
+  }
+
+  get listState(): LoadState {
+    return this._listState;
+  }
+
+  get listError(): Problem | null {
+    return this._listError;
+  }
+
+  /** 0-based page of the search results shown. */
+  get page(): number {
+    return this._page;
+  }
+
+  get selected(): string | null {
+    return this._selected;
+  }
+
+  get detail(): WireRegisteredModel | null {
+    return this._detail;
+  }
+
+  get versions(): WireModelVersion[] {
+    return this._versions;
+  }
+
+  get detailState(): LoadState {
+    return this._detailState;
+  }
+
+  get detailError(): Problem | null {
+    return this._detailError;
+  }
+
+  get message(): ActionMessage | null {
+    return this._message;
+  }
+
+  /** An action is under way: the view disables its buttons. */
+  get busy(): boolean {
+    return this._busy;
+  }
+
   get hasNext(): boolean {
-    return this.pageTokens[this.page + 1] !== undefined;
+    return this.pageTokens[this._page + 1] !== undefined;
   }
 
   get hasPrevious(): boolean {
-    return this.page > 0;
+    return this._page > 0;
   }
 
   /** A new name search, from its first page. */
-  async search(filter: string = this.filter): Promise<void> {
-    this.filter = filter;
+  async search(filter: string = this._filter): Promise<void> {
+    this._filter = filter;
     this.pageTokens = [undefined];
-    this.page = 0;
+    this._page = 0;
     await this.loadPage();
   }
 
   async nextPage(): Promise<void> {
     if (!this.hasNext) return;
-    this.page++;
+    this._page++;
     await this.loadPage();
   }
 
   async previousPage(): Promise<void> {
     if (!this.hasPrevious) return;
-    this.page--;
+    this._page--;
     await this.loadPage();
   }
 
   async select(name: string | null): Promise<void> {
-    this.selected = name;
-    this.message = null;
+    this._selected = name;
+    this._message = null;
     await this.loadDetail();
   }
 
@@ -147,7 +200,7 @@ export class ModelsModel {
   }
 
   dismissMessage(): void {
-    this.message = null;
+    this._message = null;
     this.emit();
   }
 
@@ -161,48 +214,48 @@ export class ModelsModel {
     run: (client: RegistryClient, name: string) => Promise<unknown>,
     done: string,
   ): Promise<boolean> {
-    const name = this.selected;
+    const name = this._selected;
     if (!name) return false;
-    this.busy = true;
-    this.message = null;
+    this._busy = true;
+    this._message = null;
     this.emit();
     let ok = true;
     try {
       await run(this.source.client, name);
-      this.message = { kind: "success", text: done };
+      this._message = { kind: "success", text: done };
       this.source.report?.(null);
     } catch (e) {
       ok = false;
-      this.message = { kind: "error", text: describeError(e, this.source.uri).detail };
+      this._message = { kind: "error", text: describeError(e, this.source.uri).detail };
     }
-    this.busy = false;
-    if (this.selected === name) await this.loadDetail();
+    this._busy = false;
+    if (this._selected === name) await this.loadDetail();
     else this.emit();
     return ok;
   }
 
   private async loadPage(): Promise<void> {
     const generation = ++this.listGeneration;
-    this.listState = "loading";
-    this.listError = null;
+    this._listState = "loading";
+    this._listError = null;
     this.emit();
     try {
       const r = await this.source.client.searchRegisteredModels({
-        filter: nameFilter(this.filter),
+        filter: nameFilter(this._filter),
         orderBy: ["name ASC"],
         maxResults: MODELS_PAGE_SIZE,
-        pageToken: this.pageTokens[this.page],
+        pageToken: this.pageTokens[this._page],
       });
       if (generation !== this.listGeneration || this.disposed) return;
-      this.models = r.registeredModels;
-      this.pageTokens[this.page + 1] = r.nextPageToken;
-      this.pageTokens.length = this.page + 2;
-      this.listState = "ready";
+      this._models = r.registeredModels;
+      this.pageTokens[this._page + 1] = r.nextPageToken;
+      this.pageTokens.length = this._page + 2;
+      this._listState = "ready";
       this.source.report?.(null);
     } catch (e) {
       if (generation !== this.listGeneration || this.disposed) return;
-      this.listState = "error";
-      this.listError = describeError(e, this.source.uri);
+      this._listState = "error";
+      this._listError = describeError(e, this.source.uri);
       this.source.report?.(e);
     }
     this.emit();
@@ -210,16 +263,16 @@ export class ModelsModel {
 
   private async loadDetail(): Promise<void> {
     const generation = ++this.detailGeneration;
-    const name = this.selected;
+    const name = this._selected;
     if (!name) {
-      this.detail = null;
-      this.versions = [];
-      this.detailState = "idle";
+      this._detail = null;
+      this._versions = [];
+      this._detailState = "idle";
       this.emit();
       return;
     }
-    this.detailState = "loading";
-    this.detailError = null;
+    this._detailState = "loading";
+    this._detailError = null;
     this.emit();
     try {
       const filter = versionsFilter(name);
@@ -232,20 +285,20 @@ export class ModelsModel {
               .then((r) => r.modelVersions),
       ]);
       if (generation !== this.detailGeneration || this.disposed) return;
-      this.detail = detail;
-      this.versions = sortVersions(versions);
-      this.detailState = "ready";
+      this._detail = detail;
+      this._versions = sortVersions(versions);
+      this._detailState = "ready";
     } catch (e) {
       if (generation !== this.detailGeneration || this.disposed) return;
-      this.detail = null;
-      this.versions = [];
-      this.detailState = "error";
-      this.detailError = describeError(e, this.source.uri);
+      this._detail = null;
+      this._versions = [];
+      this._detailState = "error";
+      this._detailError = describeError(e, this.source.uri);
     }
     this.emit();
   }
 
   private emit(): void {
-    if (!this.disposed) this.changed.emit();
+    if (!this.disposed) this._changed.emit();
   }
 }

@@ -3,7 +3,6 @@
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
 import { ICommandPalette } from "@jupyterlab/apputils";
 import { CommandIds } from "../command-ids.js";
-import type { TrackingConnection } from "../connection.js";
 import { MainAreaViews } from "../main-area.js";
 import { ILabtrackConnection } from "../tokens.js";
 import { MODELS_VIEW_ID, registerModelsCommands } from "./commands.js";
@@ -17,7 +16,7 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
   optional: [ILayoutRestorer, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
-    connection: TrackingConnection,
+    connection: ILabtrackConnection,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
   ) => {

@@ -3,16 +3,16 @@
 import type { JupyterFrontEnd } from "@jupyterlab/application";
 import { InputDialog } from "@jupyterlab/apputils";
 import { CommandIds } from "../command-ids.js";
-import type { TrackingConnection } from "../connection.js";
 import { __ } from "../i18n.js";
 import { labtrackIcon } from "../icon.js";
 import type { MainAreaViews } from "../main-area.js";
+import type { ILabtrackConnection } from "../tokens.js";
 import { RunDetailsModel } from "./model.js";
 import { type RunDetailsActions, RunDetailsWidget } from "./view.js";
 
 export function registerRunDetailsCommands(
   app: JupyterFrontEnd,
-  connection: TrackingConnection,
+  connection: ILabtrackConnection,
   views: MainAreaViews<RunDetailsWidget>,
   actions: RunDetailsActions,
 ): void {

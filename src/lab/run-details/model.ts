@@ -2,7 +2,7 @@
 // (tags, note, artifacts, histories). No DOM: the view renders it and the unit tests drive it against a
 // real server. Every failure becomes state or an Outcome, never a rejection: a deleted run, a server
 // that went away or a 403 are things to show, not exceptions.
-import { Signal } from "@lumino/signaling";
+import { type ISignal, Signal } from "@lumino/signaling";
 import { MlflowApiError } from "../../client/errors.js";
 import { fromWireDouble, type MetricPoint, RestClient } from "../../client/rest.js";
 import type {
@@ -61,7 +61,7 @@ export const MAX_SPARKLINES = 200;
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; problem: Problem };
 
-/** What the model needs of a TrackingConnection (which fits as is); tests pass a plain RestClient. */
+/** What the model needs of an ILabtrackConnection (which fits as is); tests pass a plain RestClient. */
 export interface RunDetailsSource {
   readonly client: Pick<
     RestClient,
@@ -85,26 +85,18 @@ export type DetailsState = "loading" | "ready" | "error";
 export const isSystemTag = (key: string): boolean => key.startsWith("mlflow.") || key.startsWith("labtrack.");
 
 export class RunDetailsModel {
-  readonly changed = new Signal<this, void>(this);
-  run: WireRun | null = null;
-  state: DetailsState = "loading";
-  /** Why the run could not be (re)loaded; the last loaded run stays shown meanwhile. */
-  error: Problem | null = null;
-  /** The server says there is no such run (any more), or it is in the trash. */
-  gone = false;
-  /** Why the last edit (tag, note) failed. */
-  actionError: Problem | null = null;
-  readonly sparklines = new Map<string, SparkPoint[]>();
-  /** The source of the cell that made the run; null until it was read. */
-  cellSource: CellSource | null = null;
-  /** Whether the run kept its failed cell's traceback (TRACEBACK_PATH). */
-  traceback = false;
-  /** The notebook `labtrack run` executed, when this run is a headless execution; null otherwise. */
-  executedNotebook: ExecutedNotebook | null = null;
-  /** MLflow 3's logged models of the run (its outputs, or made with it); null until read. */
-  loggedModels: Listing<WireLoggedModel> | null = null;
-  /** The traces recorded under the run; null until read. */
-  traces: Listing<WireTraceInfo> | null = null;
+  private readonly _changed = new Signal<this, void>(this);
+  private _run: WireRun | null = null;
+  private _state: DetailsState = "loading";
+  private _error: Problem | null = null;
+  private _gone = false;
+  private _actionError: Problem | null = null;
+  private readonly _sparklines = new Map<string, SparkPoint[]>();
+  private _cellSource: CellSource | null = null;
+  private _traceback = false;
+  private _executedNotebook: ExecutedNotebook | null = null;
+  private _loggedModels: Listing<WireLoggedModel> | null = null;
+  private _traces: Listing<WireTraceInfo> | null = null;
   /** Reads logged models, traces, trace trees and model files for this view. */
   readonly outputs: RunOutputs;
   /** The run's status and end when the source and traceback were read: they are read again on change. */
@@ -125,12 +117,69 @@ export class RunDetailsModel {
     this.outputs = new RunOutputs(source.client, source.uri);
   }
 
+  /** Emitted after every change of what the model shows. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get run(): WireRun | null {
+    return this._run;
+  }
+
+  get state(): DetailsState {
+    return this._state;
+  }
+
+  /** Why the run could not be (re)loaded; the last loaded run stays shown meanwhile. */
+  get error(): Problem | null {
+    return this._error;
+  }
+
+  /** The server says there is no such run (any more), or it is in the trash. */
+  get gone(): boolean {
+    return this._gone;
+  }
+
+  /** Why the last edit (tag, note) failed. */
+  get actionError(): Problem | null {
+    return this._actionError;
+  }
+
+  get sparklines(): ReadonlyMap<string, SparkPoint[]> {
+    return this._sparklines;
+  }
+
+  /** The source of the cell that made the run; null until it was read. */
+  get cellSource(): CellSource | null {
+    return this._cellSource;
+  }
+
+  /** Whether the run kept its failed cell's traceback (TRACEBACK_PATH). */
+  get traceback(): boolean {
+    return this._traceback;
+  }
+
+  /** The notebook `labtrack run` executed, when this run is a headless execution; null otherwise. */
+  get executedNotebook(): ExecutedNotebook | null {
+    return this._executedNotebook;
+  }
+
+  /** MLflow 3's logged models of the run (its outputs, or made with it); null until read. */
+  get loggedModels(): Listing<WireLoggedModel> | null {
+    return this._loggedModels;
+  }
+
+  /** The traces recorded under the run; null until read. */
+  get traces(): Listing<WireTraceInfo> | null {
+    return this._traces;
+  }
+
   get isDisposed(): boolean {
     return this.disposed;
   }
 
   get status(): RunStatus | null {
-    return this.run?.info.status ?? null;
+    return this._run?.info.status ?? null;
   }
 
   get running(): boolean {
@@ -138,31 +187,31 @@ export class RunDetailsModel {
   }
 
   get name(): string {
-    return this.run?.info.run_name || this.tag(TAG.runName) || this.runId;
+    return this._run?.info.run_name || this.tag(TAG.runName) || this.runId;
   }
 
   /** Milliseconds from start to end, or to `now` while running. */
   durationMs(now = Date.now()): number | undefined {
-    const info = this.run?.info;
+    const info = this._run?.info;
     if (info?.start_time === undefined) return undefined;
     const end = info.end_time ?? (info.status === "RUNNING" ? now : undefined);
     return end === undefined ? undefined : Math.max(0, end - info.start_time);
   }
 
   tag(key: string): string | undefined {
-    return this.run?.data.tags?.find((t) => t.key === key)?.value;
+    return this._run?.data.tags?.find((t) => t.key === key)?.value;
   }
 
   get user(): string {
-    return this.run?.info.user_id || this.tag(TAG.user) || "";
+    return this._run?.info.user_id || this.tag(TAG.user) || "";
   }
 
   get params(): WireTag[] {
-    return [...(this.run?.data.params ?? [])].sort((a, b) => a.key.localeCompare(b.key));
+    return [...(this._run?.data.params ?? [])].sort((a, b) => a.key.localeCompare(b.key));
   }
 
   get metrics(): LatestMetric[] {
-    return (this.run?.data.metrics ?? [])
+    return (this._run?.data.metrics ?? [])
       .map((m) => ({ key: m.key, value: fromWireDouble(m.value), step: m.step, timestamp: m.timestamp }))
       .sort((a, b) => a.key.localeCompare(b.key));
   }
@@ -192,7 +241,7 @@ export class RunDetailsModel {
   }
 
   private sortedTags(): WireTag[] {
-    return [...(this.run?.data.tags ?? [])].sort((a, b) => a.key.localeCompare(b.key));
+    return [...(this._run?.data.tags ?? [])].sort((a, b) => a.key.localeCompare(b.key));
   }
 
   /** Loads the run (and its sparklines), then keeps reloading at the refresh interval while it runs. */
@@ -216,12 +265,12 @@ export class RunDetailsModel {
       const run = await this.source.client.getRun(this.runId);
       this.source.report?.(null);
       if (generation !== this.generation || this.disposed) return;
-      this.run = run;
-      this.gone = run.info.lifecycle_stage === "deleted";
-      this.error = this.gone
+      this._run = run;
+      this._gone = run.info.lifecycle_stage === "deleted";
+      this._error = this._gone
         ? { summary: __("deleted"), detail: __("This run is in the trash: restore it to see it again.") }
         : null;
-      this.state = "ready";
+      this._state = "ready";
       this.emit();
       await Promise.all([
         this.loadSparklines(generation),
@@ -232,14 +281,14 @@ export class RunDetailsModel {
       if (generation !== this.generation || this.disposed) return;
       const missing = e instanceof MlflowApiError && e.errorCode === "RESOURCE_DOES_NOT_EXIST";
       if (!missing) this.source.report?.(e);
-      this.gone = missing;
-      this.error = missing
+      this._gone = missing;
+      this._error = missing
         ? {
             summary: __("not found"),
             detail: __("The tracking server has no run %1 (was it deleted?).", this.runId),
           }
         : describeError(e, this.source.uri);
-      this.state = this.run ? "ready" : "error";
+      this._state = this._run ? "ready" : "error";
       this.emit();
     }
   }
@@ -250,7 +299,7 @@ export class RunDetailsModel {
     // costs a request per metric that moved, not one per metric.
     const latest = this.metrics.slice(0, MAX_SPARKLINES);
     const keys = latest
-      .filter((m) => this.sparkSeen.get(m.key) !== `${m.step} ${m.timestamp}` || !this.sparklines.has(m.key))
+      .filter((m) => this.sparkSeen.get(m.key) !== `${m.step} ${m.timestamp}` || !this._sparklines.has(m.key))
       .map((m) => m.key);
     const seen = new Map(latest.map((m) => [m.key, `${m.step} ${m.timestamp}`]));
     let next = 0;
@@ -262,7 +311,7 @@ export class RunDetailsModel {
           maxResults: SPARK_POINTS,
         });
         if (generation !== this.generation) return;
-        this.sparklines.set(
+        this._sparklines.set(
           key,
           points.map((p) => ({ step: p.step, value: p.value })),
         );
@@ -282,7 +331,7 @@ export class RunDetailsModel {
    * ended, or still runs without its source (a tracked cell uploads it while the code runs). */
   private async loadExtras(generation: number, run: WireRun): Promise<void> {
     const key = `${run.info.status}|${run.info.end_time ?? ""}`;
-    const sourcePending = run.info.status === "RUNNING" && this.cellSource?.kind !== "found";
+    const sourcePending = run.info.status === "RUNNING" && this._cellSource?.kind !== "found";
     if (key === this.extrasFor && !sourcePending) return;
     const ended = run.info.status === "FAILED" || run.info.status === "KILLED";
     const notebookPath = run.data.tags?.find((t) => t.key === TAG.executedNotebook)?.value;
@@ -299,10 +348,10 @@ export class RunDetailsModel {
     this.extrasFor = key;
     const changed =
       JSON.stringify([source, traceback, notebook]) !==
-      JSON.stringify([this.cellSource, this.traceback, this.executedNotebook]);
-    this.cellSource = source;
-    this.traceback = traceback;
-    this.executedNotebook = notebook;
+      JSON.stringify([this._cellSource, this._traceback, this._executedNotebook]);
+    this._cellSource = source;
+    this._traceback = traceback;
+    this._executedNotebook = notebook;
     if (changed) this.emit();
   }
 
@@ -314,9 +363,9 @@ export class RunDetailsModel {
     const [models, traces] = await Promise.all([this.outputs.loggedModels(run), this.outputs.traces(run)]);
     if (generation !== this.generation || this.disposed) return;
     this.outputsFor = key;
-    const changed = JSON.stringify([models, traces]) !== JSON.stringify([this.loggedModels, this.traces]);
-    this.loggedModels = models;
-    this.traces = traces;
+    const changed = JSON.stringify([models, traces]) !== JSON.stringify([this._loggedModels, this._traces]);
+    this._loggedModels = models;
+    this._traces = traces;
     if (changed) this.emit();
   }
 
@@ -378,9 +427,9 @@ export class RunDetailsModel {
     try {
       await action();
       this.source.report?.(null);
-      this.actionError = null;
+      this._actionError = null;
     } catch (e) {
-      this.actionError = describeError(e, this.source.uri);
+      this._actionError = describeError(e, this.source.uri);
       this.emit();
       return false;
     }
@@ -409,7 +458,7 @@ export class RunDetailsModel {
 
   /** An artifact's bytes, through the same connection (the Jupyter proxy in the Lab). */
   async downloadArtifact(path: string): Promise<Outcome<Blob>> {
-    const uri = this.run?.info.artifact_uri ?? "";
+    const uri = this._run?.info.artifact_uri ?? "";
     const proxyPath = RestClient.proxyPath(uri, path);
     if (proxyPath === null)
       return {
@@ -436,7 +485,7 @@ export class RunDetailsModel {
   }
 
   private emit(): void {
-    if (!this.disposed) this.changed.emit();
+    if (!this.disposed) this._changed.emit();
   }
 
   dispose(): void {

@@ -8,7 +8,6 @@ import { INotebookTracker } from "@jupyterlab/notebook";
 import { IRenderMimeRegistry, MimeModel } from "@jupyterlab/rendermime";
 import { languageLoader } from "../code-view.js";
 import { CommandIds } from "../command-ids.js";
-import type { TrackingConnection } from "../connection.js";
 import { __ } from "../i18n.js";
 import { MainAreaViews } from "../main-area.js";
 import { ILabtrackConnection } from "../tokens.js";
@@ -43,7 +42,7 @@ export const runDetailsPlugin: JupyterFrontEndPlugin<void> = {
   ],
   activate: (
     app: JupyterFrontEnd,
-    connection: TrackingConnection,
+    connection: ILabtrackConnection,
     notebooks: INotebookTracker | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,

@@ -13,11 +13,11 @@ import {
   showErrorMessage,
 } from "@jupyterlab/apputils";
 import { CommandIds } from "../command-ids.js";
-import type { TrackingConnection } from "../connection.js";
 import { describeError } from "../describe-error.js";
 import { __, _n } from "../i18n.js";
 import { labtrackIcon } from "../icon.js";
 import type { MainAreaView, MainAreaViews } from "../main-area.js";
+import type { ILabtrackConnection } from "../tokens.js";
 import { compareCellSource } from "../tracking/compare.js";
 import type { RunsTableActions } from "./actions.js";
 import { RunsTableModel } from "./model.js";
@@ -32,7 +32,7 @@ type RunsTableView = MainAreaView<RunsTableWidget>;
  */
 export function registerRunsTableCommands(
   app: JupyterFrontEnd,
-  connection: TrackingConnection,
+  connection: ILabtrackConnection,
   views: MainAreaViews<RunsTableWidget>,
   insertCell: (source: string) => boolean = () => false,
   store: ViewStateStore | null = defaultStore(),
@@ -172,7 +172,7 @@ export function registerRunsTableCommands(
 
 /** When the caller only knew the id, the title gets the experiment's name once the server says it. */
 async function nameFromServer(
-  connection: TrackingConnection,
+  connection: ILabtrackConnection,
   experimentId: string,
   widget: RunsTableView,
 ): Promise<void> {
@@ -188,7 +188,7 @@ async function nameFromServer(
 }
 
 async function pickExperiment(
-  connection: TrackingConnection,
+  connection: ILabtrackConnection,
 ): Promise<{ experimentId: string; name: string } | null> {
   let experiments: { experiment_id: string; name: string }[];
   try {

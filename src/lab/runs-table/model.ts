@@ -10,7 +10,7 @@
 // runs started since the newest loaded one on top: nothing is reloaded, rows keep their identity
 // otherwise, so views re-render only what changed. Grouping and the tree of nested runs are views of
 // the loaded rows (`display`), computed by pure modules.
-import { Signal } from "@lumino/signaling";
+import { type ISignal, Signal } from "@lumino/signaling";
 import { MlflowApiError } from "../../client/errors.js";
 import type { RestClient } from "../../client/rest.js";
 import type { RunStatus, ViewType } from "../../client/wire.js";
@@ -62,7 +62,7 @@ export const POLL_CHUNK = 500;
 /** At most this many new runs are put on top per live update; more wait for the next one. */
 export const NEW_RUNS_MAX = 200;
 
-/** What the model needs of a TrackingConnection (which fits as is); tests pass a plain RestClient. */
+/** What the model needs of an ILabtrackConnection (which fits as is); tests pass a plain RestClient. */
 export interface RunsSource {
   readonly client: Pick<RestClient, "searchRuns" | "deleteRun" | "restoreRun">;
   readonly uri: string;
@@ -103,35 +103,38 @@ export function parseFilterError(message: string): FilterError {
   return m ? { message: message.slice(0, m.index), position: Number(m[1]) } : { message };
 }
 
+/** What a load changes (see `set`). */
+interface Loaded {
+  rows: TableRow[];
+  state: TableState;
+  loadingMore: boolean;
+  error: Problem | null;
+  filterError: FilterError | null;
+}
+
 export class RunsTableModel {
-  readonly changed = new Signal<this, void>(this);
-  rows: TableRow[] = [];
-  state: TableState = "idle";
-  /** A next page is being fetched (rows stay usable meanwhile). */
-  loadingMore = false;
-  error: Problem | null = null;
-  filterError: FilterError | null = null;
-  /** The filter text in effect (what the last load sent). */
-  filter = "";
-  statusFilter: RunStatus | "" = "";
-  timeRange: TimeRange = "";
-  /** "Mine" is on (it filters only once the user is known). */
-  mine = false;
-  /** The user "Mine" stands for; null until known (or when the server cannot say). */
-  user: string | null = null;
-  viewType: ViewType = "ACTIVE_ONLY";
-  sort: SortSpec = { columnId: START_COLUMN, direction: "DESC" };
-  /** A `params.`/`tags.` column to group the loaded runs by, and the `metrics.` column aggregated. */
-  groupBy: string | null = null;
-  groupMetric: string | null = null;
-  /** Counts the times the rows were replaced by a new first page (new sort or filter): views scroll to the top. */
-  resets = 0;
-  /** Runs put on top by the last live update (views keep their scroll position by that many rows). */
-  prepended = 0;
-  /** Counts live updates that put runs on top, so a view shifts its scroll once per update. */
-  prepends = 0;
-  /** New runs put on top since the user last looked at the top (the "N new runs" notice). */
-  newRuns = 0;
+  private readonly _changed = new Signal<this, void>(this);
+  private _filter = "";
+  private _statusFilter: RunStatus | "" = "";
+  private _timeRange: TimeRange = "";
+  private _mine = false;
+  private _user: string | null = null;
+  private _viewType: ViewType = "ACTIVE_ONLY";
+  private _sort: SortSpec = { columnId: START_COLUMN, direction: "DESC" };
+  private _groupBy: string | null = null;
+  private _groupMetric: string | null = null;
+  private _resets = 0;
+  private _prepended = 0;
+  private _prepends = 0;
+  private _newRuns = 0;
+  /** Rows and load state, read through the getters below; changed by `set`, which emits. */
+  private readonly loaded: Loaded = {
+    rows: [],
+    state: "idle",
+    loadingMore: false,
+    error: null,
+    filterError: null,
+  };
   private _selection = new Set<string>();
   private readonly discovered = new Map<string, Column>(ATTRIBUTE_COLUMNS.map((c) => [c.id, c]));
   private readonly seenKeys = new Set<string>();
@@ -155,6 +158,92 @@ export class RunsTableModel {
     readonly experimentId: string,
     private readonly options: RunsTableOptions = {},
   ) {}
+
+  /** Emitted after every change of what the model shows. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** The filter text in effect (what the last load sent). */
+  get filter(): string {
+    return this._filter;
+  }
+
+  get statusFilter(): RunStatus | "" {
+    return this._statusFilter;
+  }
+
+  get timeRange(): TimeRange {
+    return this._timeRange;
+  }
+
+  /** "Mine" is on (it filters only once the user is known). */
+  get mine(): boolean {
+    return this._mine;
+  }
+
+  /** The user "Mine" stands for; null until known (or when the server cannot say). */
+  get user(): string | null {
+    return this._user;
+  }
+
+  get viewType(): ViewType {
+    return this._viewType;
+  }
+
+  get sort(): SortSpec {
+    return this._sort;
+  }
+
+  /** A `params.`/`tags.` column to group the loaded runs by, and the `metrics.` column aggregated. */
+  get groupBy(): string | null {
+    return this._groupBy;
+  }
+
+  get groupMetric(): string | null {
+    return this._groupMetric;
+  }
+
+  /** Counts the times the rows were replaced by a new first page (new sort or filter): views scroll to the top. */
+  get resets(): number {
+    return this._resets;
+  }
+
+  /** Runs put on top by the last live update (views keep their scroll position by that many rows). */
+  get prepended(): number {
+    return this._prepended;
+  }
+
+  /** Counts live updates that put runs on top, so a view shifts its scroll once per update. */
+  get prepends(): number {
+    return this._prepends;
+  }
+
+  /** New runs put on top since the user last looked at the top (the "N new runs" notice). */
+  get newRuns(): number {
+    return this._newRuns;
+  }
+
+  get rows(): TableRow[] {
+    return this.loaded.rows;
+  }
+
+  get state(): TableState {
+    return this.loaded.state;
+  }
+
+  /** A next page is being fetched (rows stay usable meanwhile). */
+  get loadingMore(): boolean {
+    return this.loaded.loadingMore;
+  }
+
+  get error(): Problem | null {
+    return this.loaded.error;
+  }
+
+  get filterError(): FilterError | null {
+    return this.loaded.filterError;
+  }
 
   /** More runs exist on the server than are loaded. */
   get hasMore(): boolean {
@@ -188,11 +277,11 @@ export class RunsTableModel {
    * expanded children under their parents. Recomputed only when rows, grouping or expansion change.
    */
   get display(): readonly DisplayItem[] {
-    if (this.displayCache && this.displayRows === this.rows) return this.displayCache;
-    this.displayRows = this.rows;
+    if (this.displayCache && this.displayRows === this.loaded.rows) return this.displayCache;
+    this.displayRows = this.loaded.rows;
     const items: DisplayItem[] = [];
-    if (this.groupBy) {
-      for (const group of groupRows(this.rows, this.groupBy, this.groupMetric)) {
+    if (this._groupBy) {
+      for (const group of groupRows(this.loaded.rows, this._groupBy, this._groupMetric)) {
         const key = group.value === null ? "\u0000none" : group.value;
         const expanded = this.expandedGroups.has(key);
         items.push({ kind: "group", key, group, expanded });
@@ -200,10 +289,11 @@ export class RunsTableModel {
           for (const row of group.rows)
             items.push({ kind: "run", row, depth: 1, childCount: 0, expanded: false });
       }
-    } else if (parentLinks(this.rows).size === 0) {
-      for (const row of this.rows) items.push({ kind: "run", row, depth: 0, childCount: 0, expanded: false });
+    } else if (parentLinks(this.loaded.rows).size === 0) {
+      for (const row of this.loaded.rows)
+        items.push({ kind: "run", row, depth: 0, childCount: 0, expanded: false });
     } else {
-      for (const t of buildTree(this.rows, this.expandedRuns)) items.push({ kind: "run", ...t });
+      for (const t of buildTree(this.loaded.rows, this.expandedRuns)) items.push({ kind: "run", ...t });
     }
     this.displayCache = items;
     return items;
@@ -231,7 +321,7 @@ export class RunsTableModel {
             : null;
     if (!pick) return [];
     const counts = new Map<string, number>();
-    for (const row of this.rows) {
+    for (const row of this.loaded.rows) {
       const v = pick(row);
       if (v !== undefined) counts.set(v, (counts.get(v) ?? 0) + 1);
     }
@@ -293,19 +383,19 @@ export class RunsTableModel {
 
   /** The order_by sent to runs/search. */
   get orderBy(): string[] {
-    const column = this.sortable(this.sort.columnId);
-    return column?.orderKey ? [orderByClause(column, this.sort.direction)] : [];
+    const column = this.sortable(this._sort.columnId);
+    return column?.orderKey ? [orderByClause(column, this._sort.direction)] : [];
   }
 
   /** The filter sent: the user's text, then the quick filters (MLflow has AND only, and no parentheses). */
   get effectiveFilter(): string {
     return combineFilter(
-      this.filter,
+      this._filter,
       quickClauses(
         {
-          status: this.statusFilter,
-          timeRange: this.timeRange,
-          user: this.mine && this.user !== null ? this.user : null,
+          status: this._statusFilter,
+          timeRange: this._timeRange,
+          user: this._mine && this._user !== null ? this._user : null,
         },
         Date.now(),
       ),
@@ -315,46 +405,46 @@ export class RunsTableModel {
   // ------------------------------------------------------------------ actions (none reject)
 
   setFilter(text: string): Promise<void> {
-    this.filter = text.trim();
+    this._filter = text.trim();
     return this.reload();
   }
 
   setStatusFilter(status: RunStatus | ""): Promise<void> {
-    this.statusFilter = status;
+    this._statusFilter = status;
     this.scheduleSave();
     return this.reload();
   }
 
   setTimeRange(range: TimeRange): Promise<void> {
-    this.timeRange = range;
+    this._timeRange = range;
     this.scheduleSave();
     return this.reload();
   }
 
   setMine(mine: boolean): Promise<void> {
-    this.mine = mine;
+    this._mine = mine;
     this.scheduleSave();
     return this.reload();
   }
 
   /** Active runs, the trash, or both. */
   setViewType(viewType: ViewType): Promise<void> {
-    this.viewType = viewType;
+    this._viewType = viewType;
     this.scheduleSave();
     return this.reload();
   }
 
   setSort(columnId: string, direction: SortDirection): Promise<void> {
     if (!this.sortable(columnId)) return Promise.resolve();
-    this.sort = { columnId, direction };
+    this._sort = { columnId, direction };
     this.scheduleSave();
     return this.reload();
   }
 
   /** Groups the loaded runs by a `params.`/`tags.` column (null: no grouping), aggregating a metric. */
-  setGroupBy(by: string | null, metric: string | null = this.groupMetric): void {
-    this.groupBy = by && /^(params|tags)\./.test(by) ? by : null;
-    this.groupMetric = metric?.startsWith("metrics.") ? metric : null;
+  setGroupBy(by: string | null, metric: string | null = this._groupMetric): void {
+    this._groupBy = by && /^(params|tags)\./.test(by) ? by : null;
+    this._groupMetric = metric?.startsWith("metrics.") ? metric : null;
     this.expandedGroups.clear();
     this.invalidateDisplay();
     this.viewChanged();
@@ -387,8 +477,8 @@ export class RunsTableModel {
 
   /** The user has seen the top: the "N new runs" notice goes. */
   acknowledgeNew(): void {
-    if (this.newRuns === 0) return;
-    this.newRuns = 0;
+    if (this._newRuns === 0) return;
+    this._newRuns = 0;
     this.emit();
   }
 
@@ -397,8 +487,8 @@ export class RunsTableModel {
     const column = this.sortable(columnId);
     if (!column) return Promise.resolve();
     const direction =
-      this.sort.columnId === columnId
-        ? this.sort.direction === "ASC"
+      this._sort.columnId === columnId
+        ? this._sort.direction === "ASC"
           ? "DESC"
           : "ASC"
         : firstDirection(column);
@@ -413,9 +503,9 @@ export class RunsTableModel {
 
   /** Selects every loaded row, or clears the selection when all loaded rows are selected. */
   toggleSelectAll(): void {
-    const all = this.rows.length > 0 && this.rows.every((r) => this._selection.has(r.runId));
+    const all = this.loaded.rows.length > 0 && this.loaded.rows.every((r) => this._selection.has(r.runId));
     if (all) this._selection.clear();
-    else for (const r of this.rows) this._selection.add(r.runId);
+    else for (const r of this.loaded.rows) this._selection.add(r.runId);
     this.emit();
   }
 
@@ -438,7 +528,7 @@ export class RunsTableModel {
         this.options.user ? this.options.user().catch(() => null) : Promise.resolve(null),
       ]);
       if (this.disposed) return;
-      this.user = user;
+      this._user = user;
       if (stored !== undefined) this.applyView(parseViewState(stored, this.viewState));
     }
     await this.reload();
@@ -451,13 +541,13 @@ export class RunsTableModel {
       order: [...this.order],
       widths: Object.fromEntries(this.widths),
       pinned: [...this.pinned],
-      sort: { ...this.sort },
-      status: this.statusFilter,
-      timeRange: this.timeRange,
-      mine: this.mine,
-      viewType: this.viewType,
-      groupBy: this.groupBy,
-      groupMetric: this.groupMetric,
+      sort: { ...this._sort },
+      status: this._statusFilter,
+      timeRange: this._timeRange,
+      mine: this._mine,
+      viewType: this._viewType,
+      groupBy: this._groupBy,
+      groupMetric: this._groupMetric,
     };
   }
 
@@ -472,7 +562,7 @@ export class RunsTableModel {
   async reload(): Promise<void> {
     const generation = ++this.generation;
     this.nextPageToken = undefined;
-    this.loadingMore = false;
+    this.loaded.loadingMore = false;
     this.set({ state: "loading" });
     await this.fetch(generation, undefined);
   }
@@ -483,9 +573,9 @@ export class RunsTableModel {
    */
   async refresh(): Promise<void> {
     const generation = ++this.generation;
-    const wanted = Math.max(FIRST_PAGE_SIZE, this.rows.length);
-    this.loadingMore = false;
-    if (this.state !== "ready") this.set({ state: "loading" });
+    const wanted = Math.max(FIRST_PAGE_SIZE, this.loaded.rows.length);
+    this.loaded.loadingMore = false;
+    if (this.loaded.state !== "ready") this.set({ state: "loading" });
     const rows: TableRow[] = [];
     let token: string | undefined;
     do {
@@ -500,17 +590,17 @@ export class RunsTableModel {
 
   /** Fetches the next page, if there is one and none is on its way. */
   async loadMore(): Promise<void> {
-    if (!this.nextPageToken || this.loadingMore || this.state !== "ready") return;
+    if (!this.nextPageToken || this.loaded.loadingMore || this.loaded.state !== "ready") return;
     this.set({ loadingMore: true });
     await this.fetch(this.generation, this.nextPageToken);
   }
 
   /** Loads pages until every matching run or `cap` runs are loaded (for grouping over all of them). */
   async loadAll(cap = LOAD_ALL_CAP): Promise<void> {
-    while (this.hasMore && this.rows.length < cap && this.state === "ready" && !this.disposed) {
-      const before = this.rows.length;
+    while (this.hasMore && this.loaded.rows.length < cap && this.loaded.state === "ready" && !this.disposed) {
+      const before = this.loaded.rows.length;
       await this.loadMore();
-      if (this.rows.length === before) return;
+      if (this.loaded.rows.length === before) return;
     }
   }
 
@@ -520,10 +610,10 @@ export class RunsTableModel {
    * top. No-op while a load is on its way or another update runs.
    */
   async poll(): Promise<void> {
-    if (this.state !== "ready" || this.loadingMore || this.polling || this.disposed) return;
+    if (this.loaded.state !== "ready" || this.loaded.loadingMore || this.polling || this.disposed) return;
     const generation = this.generation;
-    const running = this.rows.filter((r) => r.status === "RUNNING").map((r) => r.runId);
-    const newestFirst = this.sort.columnId === START_COLUMN && this.sort.direction === "DESC";
+    const running = this.loaded.rows.filter((r) => r.status === "RUNNING").map((r) => r.runId);
+    const newestFirst = this._sort.columnId === START_COLUMN && this._sort.direction === "DESC";
     if (!running.length && !newestFirst) return;
     this.polling = true;
     try {
@@ -539,28 +629,28 @@ export class RunsTableModel {
       }
       let fresh: TableRow[] = [];
       if (newestFirst) {
-        const newest = this.rows.reduce((t, r) => Math.max(t, r.startTime ?? 0), 0);
+        const newest = this.loaded.rows.reduce((t, r) => Math.max(t, r.startTime ?? 0), 0);
         const filter = combineFilter(this.effectiveFilter, [`attributes.start_time > ${newest}`]);
         const { runs } = await this.source.client.searchRuns([this.experimentId], {
           filter,
           orderBy: this.orderBy,
           maxResults: NEW_RUNS_MAX,
-          viewType: this.viewType,
+          viewType: this._viewType,
         });
-        const loaded = new Set(this.rows.map((r) => r.runId));
+        const loaded = new Set(this.loaded.rows.map((r) => r.runId));
         fresh = runs.map(toTableRow).filter((r) => !loaded.has(r.runId));
       }
       if (generation !== this.generation || this.disposed) return;
       this.source.report?.(null);
       if (!updated.size && !fresh.length) return;
       // Only the changed runs get new row objects: views re-render exactly those.
-      let rows = updated.size ? this.rows.map((r) => updated.get(r.runId) ?? r) : this.rows;
+      let rows = updated.size ? this.loaded.rows.map((r) => updated.get(r.runId) ?? r) : this.loaded.rows;
       if (fresh.length) {
         this.discover(fresh);
         rows = fresh.concat(rows);
-        this.prepended = fresh.length;
-        this.prepends++;
-        this.newRuns += fresh.length;
+        this._prepended = fresh.length;
+        this._prepends++;
+        this._newRuns += fresh.length;
       }
       this.discover([...updated.values()]);
       this.set({ rows });
@@ -598,7 +688,7 @@ export class RunsTableModel {
         orderBy: this.orderBy,
         maxResults: Math.min(EXPORT_PAGE_SIZE, cap - rows.length),
         pageToken: token,
-        viewType: this.viewType,
+        viewType: this._viewType,
       });
       for (const run of runs) rows.push(toTableRow(run));
       token = nextPageToken;
@@ -609,8 +699,8 @@ export class RunsTableModel {
 
   /** After a failure: the next page again when the first ones are there, else the first page. */
   retry(): Promise<void> {
-    if (this.rows.length > 0 && this.nextPageToken && this.error) {
-      this.state = "ready";
+    if (this.loaded.rows.length > 0 && this.nextPageToken && this.loaded.error) {
+      this.loaded.state = "ready";
       return this.loadMore();
     }
     return this.reload();
@@ -647,13 +737,13 @@ export class RunsTableModel {
     this.pinned.clear();
     for (const id of v.pinned) this.pinned.add(id);
     this.order = v.order;
-    this.sort = v.sort;
-    this.statusFilter = v.status;
-    this.timeRange = v.timeRange;
-    this.mine = v.mine;
-    this.viewType = v.viewType;
-    this.groupBy = v.groupBy;
-    this.groupMetric = v.groupMetric;
+    this._sort = v.sort;
+    this._statusFilter = v.status;
+    this._timeRange = v.timeRange;
+    this._mine = v.mine;
+    this._viewType = v.viewType;
+    this._groupBy = v.groupBy;
+    this._groupMetric = v.groupMetric;
     this.invalidateDisplay();
   }
 
@@ -695,10 +785,10 @@ export class RunsTableModel {
     const done = new Set(outcome.done);
     // Runs that left what is shown (deleted from the active view, restored from the trash) go;
     // with "all" they stay, marked.
-    const leaves = this.viewType === (remove ? "ACTIVE_ONLY" : "DELETED_ONLY");
+    const leaves = this._viewType === (remove ? "ACTIVE_ONLY" : "DELETED_ONLY");
     const rows = leaves
-      ? this.rows.filter((r) => !done.has(r.runId))
-      : this.rows.map((r) => (done.has(r.runId) ? { ...r, deleted: remove } : r));
+      ? this.loaded.rows.filter((r) => !done.has(r.runId))
+      : this.loaded.rows.map((r) => (done.has(r.runId) ? { ...r, deleted: remove } : r));
     if (leaves) for (const id of done) this._selection.delete(id);
     this.set({ rows });
     return outcome;
@@ -709,13 +799,13 @@ export class RunsTableModel {
     if (!answer) return;
     this.nextPageToken = answer.nextPageToken;
     if (!pageToken) {
-      this.resets++;
-      this.newRuns = 0;
+      this._resets++;
+      this._newRuns = 0;
     }
     // Runs put on top by live updates shift the server's pages: a page may repeat some of them.
-    const loaded = pageToken ? new Set(this.rows.map((r) => r.runId)) : null;
+    const loaded = pageToken ? new Set(this.loaded.rows.map((r) => r.runId)) : null;
     this.set({
-      rows: loaded ? this.rows.concat(answer.rows.filter((r) => !loaded.has(r.runId))) : answer.rows,
+      rows: loaded ? this.loaded.rows.concat(answer.rows.filter((r) => !loaded.has(r.runId))) : answer.rows,
       state: "ready",
       loadingMore: false,
       error: null,
@@ -736,7 +826,7 @@ export class RunsTableModel {
         orderBy: this.orderBy,
         maxResults,
         pageToken,
-        viewType: this.viewType,
+        viewType: this._viewType,
       });
       if (generation !== this.generation) return null;
       this.source.report?.(null);
@@ -794,16 +884,12 @@ export class RunsTableModel {
       this.discovered.set(MODELS_COLUMN, MODELS_ATTRIBUTE);
   }
 
-  private set(
-    patch: Partial<
-      Pick<RunsTableModel, "rows" | "state" | "loadingMore" | "error" | "filterError" | "filter">
-    >,
-  ): void {
-    Object.assign(this, patch);
+  private set(patch: Partial<Loaded>): void {
+    Object.assign(this.loaded, patch);
     this.emit();
   }
 
   private emit(): void {
-    if (!this.disposed) this.changed.emit();
+    if (!this.disposed) this._changed.emit();
   }
 }

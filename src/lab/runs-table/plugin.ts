@@ -5,7 +5,6 @@ import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } fro
 import { ICommandPalette } from "@jupyterlab/apputils";
 import { INotebookTracker, NotebookActions } from "@jupyterlab/notebook";
 import { CommandIds } from "../command-ids.js";
-import type { TrackingConnection } from "../connection.js";
 import { MainAreaViews } from "../main-area.js";
 import { ILabtrackConnection } from "../tokens.js";
 import { registerRunsTableCommands } from "./commands.js";
@@ -34,7 +33,7 @@ export const runsTablePlugin: JupyterFrontEndPlugin<void> = {
   optional: [ILayoutRestorer, ICommandPalette, INotebookTracker],
   activate: (
     app: JupyterFrontEnd,
-    connection: TrackingConnection,
+    connection: ILabtrackConnection,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     notebooks: INotebookTracker | null,

@@ -11,8 +11,8 @@ import type {
   TrackingKernel,
   TrackingTarget,
 } from "../../tracking/types.js";
-import type { TrackingConnection } from "../connection.js";
 import { describeError } from "../describe-error.js";
+import type { ILabtrackConnection } from "../tokens.js";
 import { executeInCell } from "./execute-code.js";
 
 export function labCell(cell: CodeCell, sessionContext: ISessionContext): TrackedCell {
@@ -93,7 +93,7 @@ export async function sessionKernel(
   return kernel ? labKernel(kernel) : null;
 }
 
-export function labTarget(connection: TrackingConnection): TrackingTarget {
+export function labTarget(connection: ILabtrackConnection): TrackingTarget {
   return {
     get client() {
       return connection.client;

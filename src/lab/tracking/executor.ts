@@ -7,8 +7,8 @@ import { type INotebookCellExecutor, runCell } from "@jupyterlab/notebook";
 import { parseCell } from "../../magics/index.js";
 import { MagicCell, type MagicContext } from "../../tracking/magic-cell.js";
 import { writeError } from "../../tracking/outputs.js";
-import type { TrackingConnection } from "../connection.js";
 import { __ } from "../i18n.js";
+import type { ILabtrackConnection } from "../tokens.js";
 import { labCell, labNotebook, labTarget, sessionKernel } from "./adapters.js";
 
 function base64ToBytes(b64: string): Uint8Array {
@@ -20,7 +20,7 @@ function base64ToBytes(b64: string): Uint8Array {
 
 export function createCellExecutor(
   app: JupyterFrontEnd,
-  connection: TrackingConnection | null,
+  connection: ILabtrackConnection | null,
 ): INotebookCellExecutor {
   const contents = app.serviceManager.contents;
   const readFile: MagicContext["readFile"] = async (path) => {
@@ -94,7 +94,7 @@ export function createCellExecutor(
   async function runMagic(
     options: INotebookCellExecutor.IRunCellOptions,
     parsed: Exclude<ReturnType<typeof parseCell>, { kind: "plain" }>,
-    connection: TrackingConnection,
+    connection: ILabtrackConnection,
   ): Promise<boolean> {
     const { cell } = options;
     const sessionContext = options.sessionContext as NonNullable<typeof options.sessionContext>;
