@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PG_MIGRATIONS } from "../../src/store/postgres/migrations.js";
@@ -13,6 +13,9 @@ import { pgBinDir } from "../helpers/pg-cluster.mjs";
 import { api, checkers, type RunningServer, startServer, testBackend } from "../helpers/server.js";
 
 type Body = Record<string, any>;
+
+const BIN = resolve(import.meta.dirname, "../../bin/labtrack.js");
+const gcArtifacts = mkdtempSync(join(tmpdir(), "labtrack-lm-gc-"));
 
 let server: RunningServer;
 let call: ReturnType<typeof api>;
@@ -25,7 +28,10 @@ beforeAll(async () => {
   experimentId = (await call<Body>("POST", "/experiments/create", { name: "lm" })).body.experiment_id;
   runId = (await call<Body>("POST", "/runs/create", { experiment_id: experimentId })).body.run.info.run_id;
 });
-afterAll(async () => server?.dispose());
+afterAll(async () => {
+  await server?.dispose();
+  rmSync(gcArtifacts, { recursive: true, force: true });
+});
 
 const { ok, fails } = checkers(() => call, expect);
 
@@ -519,6 +525,111 @@ describe("search", () => {
     expect(await names("metrics.score > 0.9 OR name = 'fallen'")).toEqual(["risen", "fallen"]);
   });
 
+  it("keeps each model's latest value through writes in any order, ties, NaN, datasets and purges", async () => {
+    const e = (await ok("POST", "/experiments/create", { name: "lm-kept" })).experiment_id;
+    const runIn = async () =>
+      (await ok("POST", "/runs/create", { experiment_id: e })).run.info.run_id as string;
+    const [first, second] = [await runIn(), await runIn()];
+    const model = async (name: string) =>
+      (await ok("POST", "/logged-models", { experiment_id: e, name })).model.info.model_id as string;
+    const point = (run: string, id: string, value: number | string, timestamp: number, dataset?: string[]) =>
+      ok("POST", "/runs/log-metric", {
+        run_id: run,
+        key: "s",
+        value,
+        timestamp,
+        step: 0,
+        model_id: id,
+        ...(dataset ? { dataset_name: dataset[0], dataset_digest: dataset[1] } : {}),
+      });
+    // Written newest first: the latest is the greatest timestamp, not the last write (the newest point
+    // comes from the second run, purged below).
+    const late = await model("late");
+    await point(second, late, 0.2, 300);
+    await point(first, late, 0.9, 100);
+    // Equal timestamp and step: the greatest value, whatever the order of writes.
+    const tie = await model("tie");
+    await ok("POST", "/runs/log-batch", {
+      run_id: first,
+      metrics: [0.6, 0.4].map((value) => ({ key: "s", value, timestamp: 100, step: 0, model_id: tie })),
+    });
+    await point(first, tie, 0.5, 100);
+    // … and a NaN before any number: the model has no value to compare or order by.
+    const nan = await model("nan");
+    await point(first, nan, 0.99, 100);
+    await point(first, nan, "NaN", 100);
+    // Two datasets: the latest over both, and each one's own.
+    const sets = await model("sets");
+    await point(first, sets, 0.5, 100, ["val", "d1"]);
+    await point(first, sets, 0.3, 200, ["test", "d2"]);
+
+    const search = async (payload: Body) => {
+      const found = await ok("POST", "/logged-models/search", { experiment_ids: [e], ...payload });
+      return (found.models ?? []).map((m: Body) => m.info.name);
+    };
+    const byScore = (ascending: boolean, dataset: Body = {}) =>
+      search({ order_by: [{ field_name: "metrics.s", ascending, ...dataset }] });
+    expect(await byScore(false)).toEqual(["tie", "sets", "late", "nan"]);
+    expect(await byScore(true)).toEqual(["late", "sets", "tie", "nan"]);
+    // One dataset with its digest reads its kept value; a name alone, its points: the same answer.
+    expect(await byScore(false, { dataset_name: "val", dataset_digest: "d1" })).toEqual([
+      "sets",
+      "nan",
+      "tie",
+      "late",
+    ]);
+    expect(await byScore(false, { dataset_name: "val" })).toEqual(["sets", "nan", "tie", "late"]);
+    expect(await search({ filter: "metrics.s > 0.25" })).toEqual(["sets", "tie"]);
+    expect(await search({ filter: "metrics.s = 0.6" })).toEqual(["tie"]);
+    expect(
+      await search({ filter: "metrics.s > 0.4", datasets: [{ dataset_name: "val", dataset_digest: "d1" }] }),
+    ).toEqual(["sets"]);
+    expect(
+      await search({ filter: "metrics.s > 0.4", datasets: [{ dataset_name: "test", dataset_digest: "d2" }] }),
+    ).toEqual([]);
+    // Pages of one: the models with a value, then the one without (a page past all of them too).
+    const pages: string[][] = [];
+    let token: string | undefined;
+    do {
+      const page = await ok("POST", "/logged-models/search", {
+        experiment_ids: [e],
+        max_results: 1,
+        order_by: [{ field_name: "metrics.s", ascending: false }],
+        ...(token ? { page_token: token } : {}),
+      });
+      pages.push((page.models ?? []).map((m: Body) => m.info.name));
+      token = page.next_page_token;
+    } while (token && pages.length < 10);
+    expect(pages).toEqual([["tie"], ["sets"], ["late"], ["nan"]]);
+    expect(
+      await search({
+        order_by: [{ field_name: "metrics.s" }],
+        max_results: 2,
+        page_token: Buffer.from('{"offset": 4}').toString("base64"),
+      }),
+    ).toEqual([]);
+
+    // The second run purged: its point goes, and the model's latest value is the one left.
+    await ok("POST", "/runs/delete", { run_id: second });
+    const gc = spawnSync(
+      process.execPath,
+      [
+        BIN,
+        "gc",
+        "--backend-store-uri",
+        server.backendStoreUri,
+        "--run-ids",
+        second,
+        "--artifacts-destination",
+        gcArtifacts,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(gc.status, gc.stderr).toBe(0);
+    expect(await byScore(false)).toEqual(["late", "tie", "sets", "nan"]);
+    expect(await search({ filter: "metrics.s < 0.25" })).toEqual([]);
+  });
+
   it("pages with tokens", async () => {
     const seen: string[] = [];
     let token: string | undefined;
@@ -756,20 +867,13 @@ describe("/version", () => {
 });
 
 describe("schema migration", () => {
-  /** A store at schema step 3 (before logged models) with one experiment, run and metric point. */
-  function seedStepThree(dir: string): void {
-    const seed = `
-      INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
-        VALUES (0, 'Default', 'mlflow-artifacts:/0', 'active', 1, 1), (7, 'old', 'mlflow-artifacts:/7', 'active', 1, 1);
-      INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, lifecycle_stage, artifact_uri)
-        VALUES ('${"a".repeat(32)}', 'old-run', 7, 'u', 'FINISHED', 1, 'active', 'mlflow-artifacts:/7/${"a".repeat(32)}/artifacts');
-      INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES ('${"a".repeat(32)}', 'acc', 0.5, 10, 1, 0);
-      INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES ('${"a".repeat(32)}', 'acc', 0.5, 10, 1, 0);`;
+  /** A store at an older schema step, with the rows of `seed` (SQL both databases take). */
+  function seedAtStep(dir: string, step: number, seed: string): void {
     if (testBackend() === "sqlite") {
       const db = new Database(join(dir, "labtrack.db"));
-      for (const step of MIGRATIONS.slice(0, 3)) db.exec(step);
+      for (const sql of MIGRATIONS.slice(0, step)) db.exec(sql);
       db.exec(seed);
-      db.pragma("user_version = 3");
+      db.pragma(`user_version = ${step}`);
       db.close();
       return;
     }
@@ -800,9 +904,91 @@ describe("schema migration", () => {
     psql("postgres", `CREATE DATABASE "${database}"`);
     psql(
       database,
-      `${PG_MIGRATIONS.slice(0, 3).join(";\n")}; CREATE TABLE labtrack_schema (version INTEGER NOT NULL); INSERT INTO labtrack_schema VALUES (3); ${seed}`,
+      `${PG_MIGRATIONS.slice(0, step).join(";\n")}; CREATE TABLE labtrack_schema (version INTEGER NOT NULL); INSERT INTO labtrack_schema VALUES (${step}); ${seed}`,
     );
   }
+
+  const experimentsSeed = `
+    INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+      VALUES (0, 'Default', 'mlflow-artifacts:/0', 'active', 1, 1), (7, 'old', 'mlflow-artifacts:/7', 'active', 1, 1);`;
+
+  /** A store at schema step 3 (before logged models) with one experiment, run and metric point. */
+  function seedStepThree(dir: string): void {
+    seedAtStep(
+      dir,
+      3,
+      `${experimentsSeed}
+      INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, lifecycle_stage, artifact_uri)
+        VALUES ('${"a".repeat(32)}', 'old-run', 7, 'u', 'FINISHED', 1, 'active', 'mlflow-artifacts:/7/${"a".repeat(32)}/artifacts');
+      INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES ('${"a".repeat(32)}', 'acc', 0.5, 10, 1, 0);
+      INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES ('${"a".repeat(32)}', 'acc', 0.5, 10, 1, 0);`,
+    );
+  }
+
+  it("keeps the latest metric values of the logged models of a store before step 8, and then of new points", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "labtrack-step7-"));
+    const id = (n: number) => `m-${String(n).repeat(32)}`;
+    const modelRow = (n: number, name: string) =>
+      `('${id(n)}', 7, '${name}', 'mlflow-artifacts:/7/models/${id(n)}/artifacts', ${n}, ${n}, 'LOGGED_MODEL_READY', 'active')`;
+    const pointRow = (
+      n: number,
+      value: number,
+      timestamp: number,
+      isNan: number,
+      dataset: string[] = ["", ""],
+    ) =>
+      `('${id(n)}', 'acc', ${value}, ${timestamp}, 0, ${isNan}, '${"b".repeat(32)}', '${dataset[0]}', '${dataset[1]}')`;
+    seedAtStep(
+      dir,
+      7,
+      `${experimentsSeed}
+      INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, creation_timestamp_ms,
+          last_updated_timestamp_ms, status, lifecycle_stage)
+        VALUES ${[modelRow(1, "one"), modelRow(2, "two"), modelRow(3, "three")].join(", ")};
+      INSERT INTO logged_model_metrics (model_id, key, value, timestamp, step, is_nan, run_uuid, dataset_name, dataset_digest)
+        VALUES ${[
+          pointRow(1, 0.2, 20, 0),
+          pointRow(1, 0.9, 10, 0),
+          pointRow(2, 0.5, 10, 0, ["val", "d"]),
+          pointRow(2, 0.7, 10, 0),
+          pointRow(3, 0.99, 10, 0),
+          pointRow(3, 0, 10, 1),
+        ].join(", ")};`,
+    );
+    const old = await startServer({ dir });
+    try {
+      const c = api(old.url);
+      const search = async (payload: Body) => {
+        const r = await c<Body>("POST", "/logged-models/search", { experiment_ids: ["7"], ...payload });
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        return (r.body.models ?? []).map((m: Body) => m.info.name);
+      };
+      const desc = { field_name: "metrics.acc", ascending: false };
+      expect(await search({ order_by: [desc] })).toEqual(["two", "one", "three"]);
+      expect(await search({ filter: "metrics.acc < 0.5" })).toEqual(["one"]);
+      expect(await search({ filter: "metrics.acc > 0.6" })).toEqual(["two"]);
+      expect(await search({ order_by: [{ ...desc, dataset_name: "val", dataset_digest: "d" }] })).toEqual([
+        "two",
+        "three",
+        "one",
+      ]);
+      // New points after the upgrade update the kept values.
+      const run = (await c<Body>("POST", "/runs/create", { experiment_id: "7" })).body.run.info.run_id;
+      const logged = await c<Body>("POST", "/runs/log-metric", {
+        run_id: run,
+        key: "acc",
+        value: 0.95,
+        timestamp: 30,
+        step: 0,
+        model_id: id(1),
+      });
+      expect(logged.status, JSON.stringify(logged.body)).toBe(200);
+      expect(await search({ order_by: [desc] })).toEqual(["one", "two", "three"]);
+    } finally {
+      await old.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("moves a store forward from the schema before logged models, keeping its metrics", async () => {
     const dir = mkdtempSync(join(tmpdir(), "labtrack-step3-"));

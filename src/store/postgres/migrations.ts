@@ -295,4 +295,92 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX logged_model_metrics_value ON logged_model_metrics (key, value, model_id);
   `,
+  // 8: each logged model's latest value of each metric key (see src/store/sqlite/migrations.ts, step 8).
+  // The triggers run once per statement over its rows (a log-batch is one INSERT), the newest point per
+  // (model, key, dataset) first picked with DISTINCT ON: an upsert may not touch one row twice. Param
+  // and tag values (up to 6,000 and 8,000 characters) are indexed by their first 256, as traces' tags are.
+  `
+  CREATE TABLE logged_model_latest_metrics (
+    model_id       TEXT NOT NULL REFERENCES logged_models (model_id) ON DELETE CASCADE,
+    key            TEXT NOT NULL,
+    dataset_name   TEXT NOT NULL,
+    dataset_digest TEXT NOT NULL,
+    experiment_id  BIGINT NOT NULL,
+    value          DOUBLE PRECISION,
+    timestamp      BIGINT NOT NULL,
+    step           BIGINT NOT NULL,
+    PRIMARY KEY (model_id, key, dataset_name, dataset_digest)
+  );
+  CREATE INDEX logged_model_latest_metrics_value ON logged_model_latest_metrics
+    (experiment_id, key, dataset_name, dataset_digest, value);
+
+  -- The latest point of each (model, key, scope) among the points of a table of them.
+  CREATE FUNCTION logged_model_latest_upsert() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO logged_model_latest_metrics AS l
+      (model_id, key, dataset_name, dataset_digest, experiment_id, value, timestamp, step)
+    SELECT DISTINCT ON (p.model_id, p.key, d.name, d.digest)
+      p.model_id, p.key, d.name, d.digest, lm.experiment_id,
+      CASE WHEN p.is_nan = 1 THEN NULL ELSE p.value END, p.timestamp, p.step
+    FROM added p
+    JOIN logged_models lm ON lm.model_id = p.model_id
+    CROSS JOIN LATERAL (
+      SELECT '' AS name, '' AS digest
+      UNION ALL SELECT p.dataset_name, p.dataset_digest WHERE p.dataset_name <> ''
+    ) d
+    ORDER BY p.model_id, p.key, d.name, d.digest, p.timestamp DESC, p.step DESC, p.is_nan DESC, p.value DESC
+    ON CONFLICT (model_id, key, dataset_name, dataset_digest) DO UPDATE
+      SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step
+      WHERE (excluded.timestamp, excluded.step, excluded.value IS NULL, coalesce(excluded.value, 0))
+          > (l.timestamp, l.step, l.value IS NULL, coalesce(l.value, 0));
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER logged_model_metrics_latest_add AFTER INSERT ON logged_model_metrics
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION logged_model_latest_upsert();
+
+  -- Points deleted (their runs purged): the latest values of their keys from the points left.
+  CREATE FUNCTION logged_model_latest_recompute() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    DELETE FROM logged_model_latest_metrics l USING (SELECT DISTINCT model_id, key FROM removed) r
+      WHERE l.model_id = r.model_id AND l.key = r.key;
+    INSERT INTO logged_model_latest_metrics
+      (model_id, key, dataset_name, dataset_digest, experiment_id, value, timestamp, step)
+    SELECT DISTINCT ON (p.model_id, p.key, d.name, d.digest)
+      p.model_id, p.key, d.name, d.digest, lm.experiment_id,
+      CASE WHEN p.is_nan = 1 THEN NULL ELSE p.value END, p.timestamp, p.step
+    FROM logged_model_metrics p
+    JOIN (SELECT DISTINCT model_id, key FROM removed) r ON r.model_id = p.model_id AND r.key = p.key
+    JOIN logged_models lm ON lm.model_id = p.model_id
+    CROSS JOIN LATERAL (
+      SELECT '' AS name, '' AS digest
+      UNION ALL SELECT p.dataset_name, p.dataset_digest WHERE p.dataset_name <> ''
+    ) d
+    ORDER BY p.model_id, p.key, d.name, d.digest, p.timestamp DESC, p.step DESC, p.is_nan DESC, p.value DESC;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER logged_model_metrics_latest_remove AFTER DELETE ON logged_model_metrics
+    REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION logged_model_latest_recompute();
+
+  -- The points already there.
+  INSERT INTO logged_model_latest_metrics
+    (model_id, key, dataset_name, dataset_digest, experiment_id, value, timestamp, step)
+  SELECT DISTINCT ON (p.model_id, p.key, d.name, d.digest)
+    p.model_id, p.key, d.name, d.digest, lm.experiment_id,
+    CASE WHEN p.is_nan = 1 THEN NULL ELSE p.value END, p.timestamp, p.step
+  FROM logged_model_metrics p
+  JOIN logged_models lm ON lm.model_id = p.model_id
+  CROSS JOIN LATERAL (
+    SELECT '' AS name, '' AS digest
+    UNION ALL SELECT p.dataset_name, p.dataset_digest WHERE p.dataset_name <> ''
+  ) d
+  ORDER BY p.model_id, p.key, d.name, d.digest, p.timestamp DESC, p.step DESC, p.is_nan DESC, p.value DESC;
+
+  CREATE INDEX logged_model_params_value ON logged_model_params (key, substr(value, 1, 256));
+  CREATE INDEX logged_model_tags_value ON logged_model_tags (key, substr(value, 1, 256));
+  -- Values are counted per key: 'depth' = '3' is one param in eight, where the columns' statistics
+  -- alone multiply the frequencies of 'depth' and of '3' (one in 24), and the planner then joined every
+  -- match and sorted them instead of reading the models in order.
+  CREATE STATISTICS logged_model_params_key_value (mcv) ON key, (substr(value, 1, 256)) FROM logged_model_params;
+  CREATE STATISTICS logged_model_tags_key_value (mcv) ON key, (substr(value, 1, 256)) FROM logged_model_tags;
+  `,
 ];

@@ -4,10 +4,17 @@
 import { randomUUID } from "node:crypto";
 import type { Comparison } from "../../search/ast.js";
 import {
+  compileKeyedCount,
+  type LoggedModelSearchPart,
+  ordersByKeptMetric,
+  requiredKeyedEqualities,
+} from "../../search/compile-logged-models.js";
+import {
   compileLoggedModelSearch,
   compileMetricPointCount,
   decodePageToken,
   encodePageToken,
+  type LoggedModelSearchQuery,
   requiredMetricComparisons,
 } from "../../search/index.js";
 import { invalidParameter, MlflowError, notFound } from "../errors.js";
@@ -58,7 +65,8 @@ interface ModelMetricRow {
 export const MODEL_VERSIONS_TAG = "mlflow.modelVersions";
 
 /**
- * A metric comparison matching at most this many points drives the search (see compile-logged-models):
+ * A metric comparison or param / tag equality matching at most this many rows drives the search (see
+ * compile-logged-models):
  * checking c candidates costs ~2c index probes, reading the models in order until a page of 100 is full
  * ~100·N/c, which is more for c below ~700 in an experiment of 10,000 models.
  */
@@ -378,17 +386,17 @@ export class SqlLoggedModels {
       .map(experimentIdNumber)
       .filter((id): id is number => id !== null);
     if (experimentIds.length === 0) return { items: [] };
-    const query = compileLoggedModelSearch({
+    const query: LoggedModelSearchQuery = {
       experimentIds,
       filter: input.filter,
-      selective: await this.selective(input),
+      selective: await this.selective(input, experimentIds),
       datasets: input.datasets,
       orderBy: input.orderBy,
       limit: input.maxResults + 1,
       offset,
       dialect: this.dialect,
-    });
-    const ids = (await this.db.all<{ model_id: string }>(query.sql, query.params)).map((r) => r.model_id);
+    };
+    const ids = await this.searchIds(query);
     const more = ids.length > input.maxResults;
     const page = ids.slice(0, input.maxResults);
     if (page.length === 0) return { items: [] };
@@ -404,11 +412,44 @@ export class SqlLoggedModels {
     return { items, nextPageToken: more ? encodePageToken(offset + input.maxResults) : undefined };
   }
 
-  /** The required metric comparisons that match few points (one bounded index count each). */
-  private async selective(input: SearchLoggedModelsInput): Promise<Set<Comparison>> {
+  /** The ids of the query's page: the models with the first order term's metric, then those without. */
+  private async searchIds(query: LoggedModelSearchQuery): Promise<string[]> {
+    const ids = async (part: LoggedModelSearchPart, q: LoggedModelSearchQuery = query) => {
+      const { sql, params } = compileLoggedModelSearch(q, part);
+      return (await this.db.all<{ model_id: string }>(sql, params)).map((r) => r.model_id);
+    };
+    if (!ordersByKeptMetric(query.orderBy)) return ids("all");
+    const valued = await ids("valued");
+    if (valued.length >= query.limit) return valued;
+    // The models with a value end within this page: the page goes on with those without one, from
+    // where the offset falls among them (counting the others only when the offset is past them all).
+    let before = query.offset + valued.length;
+    if (valued.length === 0 && query.offset > 0) {
+      const { sql, params } = compileLoggedModelSearch(query, "valued-count");
+      before = Number((await this.db.get<{ n: number | string }>(sql, params))?.n ?? 0);
+    }
+    const rest = await ids("unvalued", {
+      ...query,
+      limit: query.limit - valued.length,
+      offset: Math.max(0, query.offset - before),
+    });
+    return [...valued, ...rest];
+  }
+
+  /** The required metric comparisons and param / tag equalities that match few rows (one bounded index count each). */
+  private async selective(input: SearchLoggedModelsInput, experimentIds: number[]): Promise<Set<Comparison>> {
     const out = new Set<Comparison>();
-    for (const c of requiredMetricComparisons(input.filter)) {
-      const count = compileMetricPointCount(c, input.datasets, SELECTIVE_BOUND + 1, this.dialect);
+    const counts = [
+      ...requiredMetricComparisons(input.filter).map((c) => ({
+        c,
+        count: compileMetricPointCount(c, input.datasets, SELECTIVE_BOUND + 1, this.dialect, experimentIds),
+      })),
+      ...requiredKeyedEqualities(input.filter).map((c) => ({
+        c,
+        count: compileKeyedCount(c, SELECTIVE_BOUND + 1, this.dialect),
+      })),
+    ];
+    for (const { c, count } of counts) {
       const row = await this.db.get<{ n: number | string }>(count.sql, count.params);
       if (Number(row?.n ?? 0) <= SELECTIVE_BOUND) out.add(c);
     }

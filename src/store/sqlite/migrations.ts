@@ -310,4 +310,89 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX logged_model_metrics_value ON logged_model_metrics (key, value, model_id);
   `,
+  // 8: each logged model's latest value of each metric key, kept by triggers on its points so that every
+  // write path (log-metric, log-batch, purges) keeps it true, and read by logged-models/search: a metric
+  // filter probes one row per model, and ordering by a metric walks the (experiment, key, value) index
+  // and stops at a full page instead of computing every model's latest value and sorting them all.
+  // "Latest" is MLflow's: the greatest (timestamp, step); among equal ones a NaN, then the greatest
+  // value, so that the choice does not depend on the order of writes. A row with dataset_name '' and
+  // dataset_digest '' is the latest over all points of the key (whatever their dataset); a row naming a
+  // dataset is the latest over that dataset's points. value is NULL for a NaN. Existing points are
+  // backfilled. Also (key, value) indexes on params and tags, for equalities that find few models.
+  `
+  CREATE TABLE logged_model_latest_metrics (
+    model_id       TEXT NOT NULL REFERENCES logged_models (model_id) ON DELETE CASCADE,
+    key            TEXT NOT NULL,
+    dataset_name   TEXT NOT NULL,
+    dataset_digest TEXT NOT NULL,
+    experiment_id  INTEGER NOT NULL,
+    value          REAL,
+    timestamp      INTEGER NOT NULL,
+    step           INTEGER NOT NULL,
+    PRIMARY KEY (model_id, key, dataset_name, dataset_digest)
+  ) WITHOUT ROWID;
+  CREATE INDEX logged_model_latest_metrics_value ON logged_model_latest_metrics
+    (experiment_id, key, dataset_name, dataset_digest, value);
+
+  INSERT INTO logged_model_latest_metrics
+    (model_id, key, dataset_name, dataset_digest, experiment_id, value, timestamp, step)
+  SELECT model_id, key, dataset_name, dataset_digest, experiment_id, value, timestamp, step FROM (
+    SELECT p.model_id, p.key, p.dataset_name, p.dataset_digest, lm.experiment_id,
+      CASE WHEN p.is_nan = 1 THEN NULL ELSE p.value END AS value, p.timestamp, p.step,
+      ROW_NUMBER() OVER (PARTITION BY p.model_id, p.key, p.dataset_name, p.dataset_digest
+        ORDER BY p.timestamp DESC, p.step DESC, p.is_nan DESC, p.value DESC) AS n
+    FROM (
+      SELECT model_id, key, '' AS dataset_name, '' AS dataset_digest, value, is_nan, timestamp, step
+        FROM logged_model_metrics
+      UNION ALL
+      SELECT model_id, key, dataset_name, dataset_digest, value, is_nan, timestamp, step
+        FROM logged_model_metrics WHERE dataset_name <> ''
+    ) p JOIN logged_models lm ON lm.model_id = p.model_id
+  ) ranked WHERE n = 1;
+
+  CREATE TRIGGER logged_model_metrics_latest_add AFTER INSERT ON logged_model_metrics
+  BEGIN
+    INSERT INTO logged_model_latest_metrics AS l
+      (model_id, key, dataset_name, dataset_digest, experiment_id, value, timestamp, step)
+    SELECT NEW.model_id, NEW.key, d.name, d.digest, lm.experiment_id,
+      CASE WHEN NEW.is_nan = 1 THEN NULL ELSE NEW.value END, NEW.timestamp, NEW.step
+    FROM logged_models lm,
+      (SELECT '' AS name, '' AS digest
+       UNION ALL SELECT NEW.dataset_name, NEW.dataset_digest WHERE NEW.dataset_name <> '') d
+    WHERE lm.model_id = NEW.model_id
+    ON CONFLICT (model_id, key, dataset_name, dataset_digest) DO UPDATE
+      SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step
+      WHERE (excluded.timestamp, excluded.step, excluded.value IS NULL, coalesce(excluded.value, 0))
+          > (l.timestamp, l.step, l.value IS NULL, coalesce(l.value, 0));
+  END;
+
+  -- A point deleted (its run purged): the latest of its key, and of its dataset, from the points left.
+  CREATE TRIGGER logged_model_metrics_latest_remove AFTER DELETE ON logged_model_metrics
+  BEGIN
+    DELETE FROM logged_model_latest_metrics
+      WHERE model_id = OLD.model_id AND key = OLD.key
+        AND ((dataset_name = '' AND dataset_digest = '')
+          OR (dataset_name = OLD.dataset_name AND dataset_digest = OLD.dataset_digest));
+    INSERT INTO logged_model_latest_metrics
+      (model_id, key, dataset_name, dataset_digest, experiment_id, value, timestamp, step)
+    SELECT p.model_id, p.key, p.name, p.digest, lm.experiment_id,
+      CASE WHEN p.is_nan = 1 THEN NULL ELSE p.value END, p.timestamp, p.step
+    FROM (
+      SELECT * FROM (
+        SELECT model_id, key, '' AS name, '' AS digest, value, is_nan, timestamp, step
+          FROM logged_model_metrics WHERE model_id = OLD.model_id AND key = OLD.key
+          ORDER BY timestamp DESC, step DESC, is_nan DESC, value DESC LIMIT 1)
+      UNION ALL
+      SELECT * FROM (
+        SELECT model_id, key, dataset_name, dataset_digest, value, is_nan, timestamp, step
+          FROM logged_model_metrics
+          WHERE model_id = OLD.model_id AND key = OLD.key AND OLD.dataset_name <> ''
+            AND dataset_name = OLD.dataset_name AND dataset_digest = OLD.dataset_digest
+          ORDER BY timestamp DESC, step DESC, is_nan DESC, value DESC LIMIT 1)
+    ) p JOIN logged_models lm ON lm.model_id = p.model_id;
+  END;
+
+  CREATE INDEX logged_model_params_value ON logged_model_params (key, value, model_id);
+  CREATE INDEX logged_model_tags_value ON logged_model_tags (key, value, model_id);
+  `,
 ];
