@@ -1,82 +1,55 @@
-// State of one runs table for one experiment: columns, sort, filter, quick filter, loaded pages and
-// selection. No DOM: the widget renders it and the unit tests drive it against a real server.
+// State of one runs table for one experiment. No DOM: the widget renders it and the unit tests drive it
+// against a real server. It composes three parts, each in its own file: the columns (`TableColumns`,
+// columns-model.ts: known, shown, pinned, ordered, widths), the loaded pages and live updates
+// (`RunPages`, paging.ts) and the selection (`RunSelection`, selection.ts); it keeps what they share:
+// the sort, the filter and quick filters (searches happen on the server), the view kept across
+// reloads, and `changed`.
 //
-// A first page of FIRST_PAGE_SIZE runs, then pages of PAGE_SIZE, are asked of the server (runs/search with its page tokens) only when the view
-// comes near the end of what is loaded, so 100,000 runs cost what the user scrolls through. Sorting and
-// filtering happen on the server. Every failure becomes state (`error`, `filterError`), never a
-// rejection, and answers to a request that a newer one superseded are dropped (generation counter).
-//
-// Live updates (`poll`) re-read only the running runs with one search and patch those rows, and put
-// runs started since the newest loaded one on top: nothing is reloaded, rows keep their identity
-// otherwise, so views re-render only what changed. Grouping and the tree of nested runs are views of
-// the loaded rows (`display`), computed by pure modules.
+// Grouping and the tree of nested runs are views of the loaded rows (`display`), computed by pure
+// modules.
 import { type ISignal, Signal } from "@lumino/signaling";
-import { MlflowApiError } from "../../client/errors.js";
-import type { RestClient } from "../../client/rest.js";
 import type { RunStatus, ViewType } from "../../client/wire.js";
 import { describeError, type Problem } from "../describe-error.js";
-import { runError } from "../tracking/cell-run.js";
 import {
-  ATTRIBUTE_COLUMNS,
   type Column,
-  compareColumns,
-  defaultWidth,
-  ERROR_ATTRIBUTE,
-  ERROR_COLUMN,
   firstDirection,
-  keyColumn,
-  MIN_WIDTH,
-  MODELS_ATTRIBUTE,
-  MODELS_COLUMN,
-  NAME_COLUMN,
   orderByClause,
   type SortDirection,
   type SortSpec,
   START_COLUMN,
-  visibleByDefault,
 } from "./columns.js";
+import { TableColumns } from "./columns-model.js";
 import { type CompletionSource, FILTER_ATTRIBUTES } from "./completion.js";
 import { toCsv } from "./csv.js";
 import { groupRows, type RunGroup } from "./grouping.js";
-import { combineFilter, quickClauses, quoteValue, type TimeRange } from "./quick-filters.js";
-import { type TableRow, toTableRow } from "./rows.js";
+import {
+  EXPORT_CAP,
+  type FilterError,
+  LOAD_ALL_CAP,
+  RunPages,
+  type RunQuery,
+  type RunsSource,
+  type TableState,
+} from "./paging.js";
+import { combineFilter, quickClauses, type TimeRange } from "./quick-filters.js";
+import type { TableRow } from "./rows.js";
+import { RunSelection } from "./selection.js";
 import { buildTree, parentLinks } from "./tree.js";
 import { parseViewState, toJson, type ViewState, type ViewStateStore, viewStateKey } from "./view-state.js";
 
-/**
- * The first page fills a screen and a half: sorting and filtering wait for it, and 100 runs with their
- * params, metrics and tags are ~180 kB where 1,000 are ~1.8 MB to send, parse and index.
- */
-export const FIRST_PAGE_SIZE = 100;
-/** Later pages, fetched ahead of the scroll position: small enough to be taken in under a frame budget. */
-export const PAGE_SIZE = 250;
-/** Requests of a refresh, which re-reads everything loaded at once. */
-const REFRESH_PAGE_SIZE = 5000;
-/** Pages asked for by an export: fewer round trips, within what MLflow allows (50,000). */
-export const EXPORT_PAGE_SIZE = 5000;
-export const EXPORT_CAP = 100_000;
-/** "Load all" for grouping stops here: grouping runs in the browser. */
-export const LOAD_ALL_CAP = 20_000;
-/** Run ids per `attributes.run_id IN (...)` of a live update; one search for up to this many running runs. */
-export const POLL_CHUNK = 500;
-/** At most this many new runs are put on top per live update; more wait for the next one. */
-export const NEW_RUNS_MAX = 200;
-
-/** What the model needs of an ILabtrackConnection (which fits as is); tests pass a plain RestClient. */
-export interface RunsSource {
-  readonly client: Pick<RestClient, "searchRuns" | "deleteRun" | "restoreRun">;
-  readonly uri: string;
-  /** Told the outcome of each request, so the status bar follows reality. */
-  report?(error: unknown | null): void;
-}
-
-export interface FilterError {
-  message: string;
-  /** 0-based offset in the filter text, when the server said where. */
-  position?: number | undefined;
-}
-
-export type TableState = "idle" | "loading" | "ready" | "error";
+export {
+  EXPORT_CAP,
+  EXPORT_PAGE_SIZE,
+  FIRST_PAGE_SIZE,
+  type FilterError,
+  LOAD_ALL_CAP,
+  NEW_RUNS_MAX,
+  PAGE_SIZE,
+  POLL_CHUNK,
+  parseFilterError,
+  type RunsSource,
+  type TableState,
+} from "./paging.js";
 
 export interface RunsTableOptions {
   /** Where the view (columns, sort, quick filters) is kept; none: the view starts fresh each time. */
@@ -97,21 +70,6 @@ export interface BulkOutcome {
 
 export const STATUS_CHOICES: readonly RunStatus[] = ["RUNNING", "FINISHED", "FAILED", "KILLED", "SCHEDULED"];
 
-/** Our server ends filter errors with "(at position N)"; MLflow's say nothing of where. */
-export function parseFilterError(message: string): FilterError {
-  const m = /\s*\(at position (\d+)\)\s*$/.exec(message);
-  return m ? { message: message.slice(0, m.index), position: Number(m[1]) } : { message };
-}
-
-/** What a load changes (see `set`). */
-interface Loaded {
-  rows: TableRow[];
-  state: TableState;
-  loadingMore: boolean;
-  error: Problem | null;
-  filterError: FilterError | null;
-}
-
 export class RunsTableModel {
   private readonly _changed = new Signal<this, void>(this);
   private _filter = "";
@@ -123,33 +81,14 @@ export class RunsTableModel {
   private _sort: SortSpec = { columnId: START_COLUMN, direction: "DESC" };
   private _groupBy: string | null = null;
   private _groupMetric: string | null = null;
-  private _resets = 0;
-  private _prepended = 0;
-  private _prepends = 0;
-  private _newRuns = 0;
-  /** Rows and load state, read through the getters below; changed by `set`, which emits. */
-  private readonly loaded: Loaded = {
-    rows: [],
-    state: "idle",
-    loadingMore: false,
-    error: null,
-    filterError: null,
-  };
-  private _selection = new Set<string>();
-  private readonly discovered = new Map<string, Column>(ATTRIBUTE_COLUMNS.map((c) => [c.id, c]));
-  private readonly seenKeys = new Set<string>();
-  private readonly visibility = new Map<string, boolean>();
-  private readonly widths = new Map<string, number>();
-  private readonly pinned = new Set<string>([NAME_COLUMN]);
-  private order: string[] = [];
+  private readonly columnsModel = new TableColumns();
+  private readonly pages: RunPages;
+  private readonly selected = new RunSelection();
   private readonly expandedGroups = new Set<string>();
   private readonly expandedRuns = new Set<string>();
   private displayCache: DisplayItem[] | null = null;
   private displayRows: TableRow[] | null = null;
-  private nextPageToken: string | undefined;
-  private generation = 0;
   private disposed = false;
-  private polling = false;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private restored = false;
 
@@ -157,7 +96,15 @@ export class RunsTableModel {
     private readonly source: RunsSource,
     readonly experimentId: string,
     private readonly options: RunsTableOptions = {},
-  ) {}
+  ) {
+    this.pages = new RunPages({
+      source,
+      experimentId,
+      query: () => this.query(),
+      discover: (rows) => this.columnsModel.discover(rows),
+      changed: () => this.emit(),
+    });
+  }
 
   /** Emitted after every change of what the model shows. */
   get changed(): ISignal<this, void> {
@@ -206,70 +153,62 @@ export class RunsTableModel {
 
   /** Counts the times the rows were replaced by a new first page (new sort or filter): views scroll to the top. */
   get resets(): number {
-    return this._resets;
+    return this.pages.resets;
   }
 
   /** Runs put on top by the last live update (views keep their scroll position by that many rows). */
   get prepended(): number {
-    return this._prepended;
+    return this.pages.prepended;
   }
 
   /** Counts live updates that put runs on top, so a view shifts its scroll once per update. */
   get prepends(): number {
-    return this._prepends;
+    return this.pages.prepends;
   }
 
   /** New runs put on top since the user last looked at the top (the "N new runs" notice). */
   get newRuns(): number {
-    return this._newRuns;
+    return this.pages.newRuns;
   }
 
   get rows(): TableRow[] {
-    return this.loaded.rows;
+    return this.pages.rows;
   }
 
   get state(): TableState {
-    return this.loaded.state;
+    return this.pages.state;
   }
 
   /** A next page is being fetched (rows stay usable meanwhile). */
   get loadingMore(): boolean {
-    return this.loaded.loadingMore;
+    return this.pages.loadingMore;
   }
 
   get error(): Problem | null {
-    return this.loaded.error;
+    return this.pages.error;
   }
 
   get filterError(): FilterError | null {
-    return this.loaded.filterError;
+    return this.pages.filterError;
   }
 
   /** More runs exist on the server than are loaded. */
   get hasMore(): boolean {
-    return this.nextPageToken !== undefined;
+    return this.pages.hasMore;
   }
 
   get selection(): ReadonlySet<string> {
-    return this._selection;
+    return this.selected.runIds;
   }
 
   /** Every known column: attributes, then metrics, params and tags by key. */
   get columns(): Column[] {
-    return [...this.discovered.values()].sort(compareColumns);
+    return this.columnsModel.all;
   }
 
   /** The columns shown, pinned ones first, each part in the user's order (then the natural one). */
   get visibleColumns(): Column[] {
-    const rank = new Map(this.order.map((id, i) => [id, i]));
-    const shown = this.columns
-      .filter((c) => this.isVisible(c.id))
-      .sort(
-        (a, b) =>
-          (rank.get(a.id) ?? Number.MAX_SAFE_INTEGER) - (rank.get(b.id) ?? Number.MAX_SAFE_INTEGER) ||
-          compareColumns(a, b),
-      );
-    return [...shown.filter((c) => this.isPinned(c.id)), ...shown.filter((c) => !this.isPinned(c.id))];
+    return this.columnsModel.visible;
   }
 
   /**
@@ -277,11 +216,12 @@ export class RunsTableModel {
    * expanded children under their parents. Recomputed only when rows, grouping or expansion change.
    */
   get display(): readonly DisplayItem[] {
-    if (this.displayCache && this.displayRows === this.loaded.rows) return this.displayCache;
-    this.displayRows = this.loaded.rows;
+    const rows = this.pages.rows;
+    if (this.displayCache && this.displayRows === rows) return this.displayCache;
+    this.displayRows = rows;
     const items: DisplayItem[] = [];
     if (this._groupBy) {
-      for (const group of groupRows(this.loaded.rows, this._groupBy, this._groupMetric)) {
+      for (const group of groupRows(rows, this._groupBy, this._groupMetric)) {
         const key = group.value === null ? "\u0000none" : group.value;
         const expanded = this.expandedGroups.has(key);
         items.push({ kind: "group", key, group, expanded });
@@ -289,11 +229,10 @@ export class RunsTableModel {
           for (const row of group.rows)
             items.push({ kind: "run", row, depth: 1, childCount: 0, expanded: false });
       }
-    } else if (parentLinks(this.loaded.rows).size === 0) {
-      for (const row of this.loaded.rows)
-        items.push({ kind: "run", row, depth: 0, childCount: 0, expanded: false });
+    } else if (parentLinks(rows).size === 0) {
+      for (const row of rows) items.push({ kind: "run", row, depth: 0, childCount: 0, expanded: false });
     } else {
-      for (const t of buildTree(this.loaded.rows, this.expandedRuns)) items.push({ kind: "run", ...t });
+      for (const t of buildTree(rows, this.expandedRuns)) items.push({ kind: "run", ...t });
     }
     this.displayCache = items;
     return items;
@@ -321,7 +260,7 @@ export class RunsTableModel {
             : null;
     if (!pick) return [];
     const counts = new Map<string, number>();
-    for (const row of this.loaded.rows) {
+    for (const row of this.pages.rows) {
       const v = pick(row);
       if (v !== undefined) counts.set(v, (counts.get(v) ?? 0) + 1);
     }
@@ -332,58 +271,43 @@ export class RunsTableModel {
   }
 
   column(id: string): Column | undefined {
-    return this.discovered.get(id);
+    return this.columnsModel.get(id);
   }
 
   isVisible(id: string): boolean {
-    const column = this.discovered.get(id);
-    if (!column) return false;
-    return this.visibility.get(id) ?? visibleByDefault(column);
+    return this.columnsModel.isVisible(id);
   }
 
   isPinned(id: string): boolean {
-    return this.pinned.has(id);
+    return this.columnsModel.isPinned(id);
   }
 
   width(id: string): number {
-    const column = this.discovered.get(id);
-    return this.widths.get(id) ?? (column ? defaultWidth(column) : 110);
+    return this.columnsModel.width(id);
   }
 
   setVisible(id: string, visible: boolean): void {
-    // The run name identifies a row; it cannot be hidden.
-    if (id === NAME_COLUMN || !this.discovered.has(id)) return;
-    this.visibility.set(id, visible);
-    this.viewChanged();
+    if (this.columnsModel.setVisible(id, visible)) this.viewChanged();
   }
 
   setPinned(id: string, pinned: boolean): void {
-    if (pinned) this.pinned.add(id);
-    else this.pinned.delete(id);
+    this.columnsModel.setPinned(id, pinned);
     this.viewChanged();
   }
 
   setWidth(id: string, px: number): void {
-    this.widths.set(id, Math.max(MIN_WIDTH, Math.round(px)));
+    this.columnsModel.setWidth(id, px);
     this.viewChanged();
   }
 
   /** Moves a shown column one place left (-1) or right (+1) among the shown ones (pins stay first). */
   moveColumn(id: string, step: -1 | 1): void {
-    const ids = this.visibleColumns.map((c) => c.id);
-    const at = ids.indexOf(id);
-    const to = at + step;
-    if (at < 0 || to < 0 || to >= ids.length) return;
-    if (this.isPinned(id) !== this.isPinned(ids[to] as string)) return;
-    [ids[at], ids[to]] = [ids[to] as string, ids[at] as string];
-    // Hidden columns keep their earlier place after the shown ones.
-    this.order = [...ids, ...this.order.filter((o) => !ids.includes(o))];
-    this.viewChanged();
+    if (this.columnsModel.move(id, step)) this.viewChanged();
   }
 
   /** The order_by sent to runs/search. */
   get orderBy(): string[] {
-    const column = this.sortable(this._sort.columnId);
+    const column = this.columnsModel.sortable(this._sort.columnId);
     return column?.orderKey ? [orderByClause(column, this._sort.direction)] : [];
   }
 
@@ -435,7 +359,7 @@ export class RunsTableModel {
   }
 
   setSort(columnId: string, direction: SortDirection): Promise<void> {
-    if (!this.sortable(columnId)) return Promise.resolve();
+    if (!this.columnsModel.sortable(columnId)) return Promise.resolve();
     this._sort = { columnId, direction };
     this.scheduleSave();
     return this.reload();
@@ -465,26 +389,18 @@ export class RunsTableModel {
 
   /** Selects the runs of display lines `from`..`to` (either order), as a Shift+click does. */
   selectRange(from: number, to: number, selected = true): void {
-    const items = this.display;
-    for (let i = Math.max(0, Math.min(from, to)); i <= Math.min(items.length - 1, Math.max(from, to)); i++) {
-      const item = items[i];
-      if (item?.kind !== "run") continue;
-      if (selected) this._selection.add(item.row.runId);
-      else this._selection.delete(item.row.runId);
-    }
+    this.selected.setRange(this.display, from, to, selected);
     this.emit();
   }
 
   /** The user has seen the top: the "N new runs" notice goes. */
   acknowledgeNew(): void {
-    if (this._newRuns === 0) return;
-    this._newRuns = 0;
-    this.emit();
+    this.pages.acknowledgeNew();
   }
 
   /** A header click: the other direction on the sorted column, else the column's first direction. */
   toggleSort(columnId: string): Promise<void> {
-    const column = this.sortable(columnId);
+    const column = this.columnsModel.sortable(columnId);
     if (!column) return Promise.resolve();
     const direction =
       this._sort.columnId === columnId
@@ -496,21 +412,18 @@ export class RunsTableModel {
   }
 
   setSelected(runId: string, selected: boolean): void {
-    if (selected) this._selection.add(runId);
-    else this._selection.delete(runId);
+    this.selected.set(runId, selected);
     this.emit();
   }
 
   /** Selects every loaded row, or clears the selection when all loaded rows are selected. */
   toggleSelectAll(): void {
-    const all = this.loaded.rows.length > 0 && this.loaded.rows.every((r) => this._selection.has(r.runId));
-    if (all) this._selection.clear();
-    else for (const r of this.loaded.rows) this._selection.add(r.runId);
+    this.selected.toggleAll(this.pages.rows);
     this.emit();
   }
 
   clearSelection(): void {
-    this._selection.clear();
+    this.selected.clear();
     this.emit();
   }
 
@@ -537,10 +450,7 @@ export class RunsTableModel {
   /** What is kept across reloads. */
   get viewState(): ViewState {
     return {
-      visible: Object.fromEntries(this.visibility),
-      order: [...this.order],
-      widths: Object.fromEntries(this.widths),
-      pinned: [...this.pinned],
+      ...this.columnsModel.view,
       sort: { ...this._sort },
       status: this._statusFilter,
       timeRange: this._timeRange,
@@ -559,107 +469,34 @@ export class RunsTableModel {
   }
 
   /** Loads the first page again, with the current sort and filter. The selection stays. */
-  async reload(): Promise<void> {
-    const generation = ++this.generation;
-    this.nextPageToken = undefined;
-    this.loaded.loadingMore = false;
-    this.set({ state: "loading" });
-    await this.fetch(generation, undefined);
+  reload(): Promise<void> {
+    return this.pages.reload();
   }
 
   /**
    * Reloads what is loaded (as many pages as before, so the scroll position still has rows under
    * it), keeping sort, filter and selection. Rows stay on screen until the new ones arrive.
    */
-  async refresh(): Promise<void> {
-    const generation = ++this.generation;
-    const wanted = Math.max(FIRST_PAGE_SIZE, this.loaded.rows.length);
-    this.loaded.loadingMore = false;
-    if (this.loaded.state !== "ready") this.set({ state: "loading" });
-    const rows: TableRow[] = [];
-    let token: string | undefined;
-    do {
-      const answer = await this.request(generation, token, Math.min(REFRESH_PAGE_SIZE, wanted - rows.length));
-      if (!answer) return;
-      rows.push(...answer.rows);
-      token = answer.nextPageToken;
-    } while (token && rows.length < wanted);
-    this.nextPageToken = token;
-    this.set({ rows, state: "ready", error: null, filterError: null });
+  refresh(): Promise<void> {
+    return this.pages.refresh();
   }
 
   /** Fetches the next page, if there is one and none is on its way. */
-  async loadMore(): Promise<void> {
-    if (!this.nextPageToken || this.loaded.loadingMore || this.loaded.state !== "ready") return;
-    this.set({ loadingMore: true });
-    await this.fetch(this.generation, this.nextPageToken);
+  loadMore(): Promise<void> {
+    return this.pages.loadMore();
   }
 
   /** Loads pages until every matching run or `cap` runs are loaded (for grouping over all of them). */
-  async loadAll(cap = LOAD_ALL_CAP): Promise<void> {
-    while (this.hasMore && this.loaded.rows.length < cap && this.loaded.state === "ready" && !this.disposed) {
-      const before = this.loaded.rows.length;
-      await this.loadMore();
-      if (this.loaded.rows.length === before) return;
-    }
+  loadAll(cap = LOAD_ALL_CAP): Promise<void> {
+    return this.pages.loadAll(cap);
   }
 
   /**
-   * A live update: one search re-reads the loaded runs that are RUNNING (in chunks of POLL_CHUNK ids)
-   * and patches their rows; when sorted newest first, runs started after the newest loaded one go on
-   * top. No-op while a load is on its way or another update runs.
+   * A live update: re-reads the loaded runs that are RUNNING and, when sorted newest first, puts runs
+   * started since on top (see RunPages.poll).
    */
-  async poll(): Promise<void> {
-    if (this.loaded.state !== "ready" || this.loaded.loadingMore || this.polling || this.disposed) return;
-    const generation = this.generation;
-    const running = this.loaded.rows.filter((r) => r.status === "RUNNING").map((r) => r.runId);
-    const newestFirst = this._sort.columnId === START_COLUMN && this._sort.direction === "DESC";
-    if (!running.length && !newestFirst) return;
-    this.polling = true;
-    try {
-      const updated = new Map<string, TableRow>();
-      for (let i = 0; i < running.length; i += POLL_CHUNK) {
-        const ids = running.slice(i, i + POLL_CHUNK);
-        const { runs } = await this.source.client.searchRuns([this.experimentId], {
-          filter: `attributes.run_id IN (${ids.map(quoteValue).join(", ")})`,
-          maxResults: ids.length,
-          viewType: "ALL",
-        });
-        for (const run of runs) updated.set(run.info.run_id, toTableRow(run));
-      }
-      let fresh: TableRow[] = [];
-      if (newestFirst) {
-        const newest = this.loaded.rows.reduce((t, r) => Math.max(t, r.startTime ?? 0), 0);
-        const filter = combineFilter(this.effectiveFilter, [`attributes.start_time > ${newest}`]);
-        const { runs } = await this.source.client.searchRuns([this.experimentId], {
-          filter,
-          orderBy: this.orderBy,
-          maxResults: NEW_RUNS_MAX,
-          viewType: this._viewType,
-        });
-        const loaded = new Set(this.loaded.rows.map((r) => r.runId));
-        fresh = runs.map(toTableRow).filter((r) => !loaded.has(r.runId));
-      }
-      if (generation !== this.generation || this.disposed) return;
-      this.source.report?.(null);
-      if (!updated.size && !fresh.length) return;
-      // Only the changed runs get new row objects: views re-render exactly those.
-      let rows = updated.size ? this.loaded.rows.map((r) => updated.get(r.runId) ?? r) : this.loaded.rows;
-      if (fresh.length) {
-        this.discover(fresh);
-        rows = fresh.concat(rows);
-        this._prepended = fresh.length;
-        this._prepends++;
-        this._newRuns += fresh.length;
-      }
-      this.discover([...updated.values()]);
-      this.set({ rows });
-    } catch (e) {
-      // A failed live update changes nothing on screen; the status bar says the server is gone.
-      if (generation === this.generation) this.source.report?.(e);
-    } finally {
-      this.polling = false;
-    }
+  poll(): Promise<void> {
+    return this.pages.poll();
   }
 
   /** Moves runs to the trash, a few requests at a time (MLflow has no bulk delete); rows follow. */
@@ -679,50 +516,32 @@ export class RunsTableModel {
     cap = EXPORT_CAP,
     onProgress?: (loaded: number) => void,
   ): Promise<{ csv: string; count: number; truncated: boolean }> {
-    const filter = this.effectiveFilter;
-    const rows: TableRow[] = [];
-    let token: string | undefined;
-    do {
-      const { runs, nextPageToken } = await this.source.client.searchRuns([this.experimentId], {
-        ...(filter ? { filter } : {}),
-        orderBy: this.orderBy,
-        maxResults: Math.min(EXPORT_PAGE_SIZE, cap - rows.length),
-        pageToken: token,
-        viewType: this._viewType,
-      });
-      for (const run of runs) rows.push(toTableRow(run));
-      token = nextPageToken;
-      onProgress?.(rows.length);
-    } while (token && rows.length < cap);
-    return { csv: toCsv(rows, this.visibleColumns), count: rows.length, truncated: token !== undefined };
+    const { rows, truncated } = await this.pages.exportRows(cap, onProgress);
+    return { csv: toCsv(rows, this.visibleColumns), count: rows.length, truncated };
   }
 
   /** After a failure: the next page again when the first ones are there, else the first page. */
   retry(): Promise<void> {
-    if (this.loaded.rows.length > 0 && this.nextPageToken && this.loaded.error) {
-      this.loaded.state = "ready";
-      return this.loadMore();
-    }
-    return this.reload();
+    return this.pages.retry();
   }
 
   dispose(): void {
     if (this.saveTimer !== undefined) void this.saveView();
     this.disposed = true;
-    this.generation++;
+    this.pages.dispose();
     Signal.clearData(this);
   }
 
   // ------------------------------------------------------------------ internals
 
-  /** A column the server can sort by: a known one, or any `metrics.`/`params.`/`tags.` key before its runs load. */
-  private sortable(id: string): Column | null {
-    const known = this.discovered.get(id);
-    if (known) return known.orderKey ? known : null;
-    const m = /^(metrics|params|tags)\.(.+)$/.exec(id);
-    if (!m) return null;
-    const kind = m[1] === "metrics" ? "metric" : m[1] === "params" ? "param" : "tag";
-    return keyColumn(kind, m[2] as string);
+  /** What the searches ask for now. */
+  private query(): RunQuery {
+    return {
+      filter: this.effectiveFilter,
+      orderBy: this.orderBy,
+      viewType: this._viewType,
+      newestFirst: this._sort.columnId === START_COLUMN && this._sort.direction === "DESC",
+    };
   }
 
   private get stateKey(): string {
@@ -730,13 +549,7 @@ export class RunsTableModel {
   }
 
   private applyView(v: ViewState): void {
-    this.visibility.clear();
-    for (const [k, on] of Object.entries(v.visible)) this.visibility.set(k, on);
-    this.widths.clear();
-    for (const [k, w] of Object.entries(v.widths)) this.widths.set(k, Math.max(MIN_WIDTH, Math.round(w)));
-    this.pinned.clear();
-    for (const id of v.pinned) this.pinned.add(id);
-    this.order = v.order;
+    this.columnsModel.apply(v);
     this._sort = v.sort;
     this._statusFilter = v.status;
     this._timeRange = v.timeRange;
@@ -786,107 +599,14 @@ export class RunsTableModel {
     // Runs that left what is shown (deleted from the active view, restored from the trash) go;
     // with "all" they stay, marked.
     const leaves = this._viewType === (remove ? "ACTIVE_ONLY" : "DELETED_ONLY");
-    const rows = leaves
-      ? this.loaded.rows.filter((r) => !done.has(r.runId))
-      : this.loaded.rows.map((r) => (done.has(r.runId) ? { ...r, deleted: remove } : r));
-    if (leaves) for (const id of done) this._selection.delete(id);
-    this.set({ rows });
+    const rows = this.pages.rows;
+    if (leaves) this.selected.forget(done);
+    this.pages.replaceRows(
+      leaves
+        ? rows.filter((r) => !done.has(r.runId))
+        : rows.map((r) => (done.has(r.runId) ? { ...r, deleted: remove } : r)),
+    );
     return outcome;
-  }
-
-  private async fetch(generation: number, pageToken: string | undefined): Promise<void> {
-    const answer = await this.request(generation, pageToken, pageToken ? PAGE_SIZE : FIRST_PAGE_SIZE);
-    if (!answer) return;
-    this.nextPageToken = answer.nextPageToken;
-    if (!pageToken) {
-      this._resets++;
-      this._newRuns = 0;
-    }
-    // Runs put on top by live updates shift the server's pages: a page may repeat some of them.
-    const loaded = pageToken ? new Set(this.loaded.rows.map((r) => r.runId)) : null;
-    this.set({
-      rows: loaded ? this.loaded.rows.concat(answer.rows.filter((r) => !loaded.has(r.runId))) : answer.rows,
-      state: "ready",
-      loadingMore: false,
-      error: null,
-      filterError: null,
-    });
-  }
-
-  /** One page; null when the answer is stale or failed (the failure is then state). */
-  private async request(
-    generation: number,
-    pageToken: string | undefined,
-    maxResults: number,
-  ): Promise<{ rows: TableRow[]; nextPageToken: string | undefined } | null> {
-    try {
-      const filter = this.effectiveFilter;
-      const { runs, nextPageToken } = await this.source.client.searchRuns([this.experimentId], {
-        ...(filter ? { filter } : {}),
-        orderBy: this.orderBy,
-        maxResults,
-        pageToken,
-        viewType: this._viewType,
-      });
-      if (generation !== this.generation) return null;
-      this.source.report?.(null);
-      const rows = runs.map(toTableRow);
-      this.discover(rows);
-      return { rows, nextPageToken };
-    } catch (e) {
-      if (generation !== this.generation) return null;
-      this.fail(e);
-      return null;
-    }
-  }
-
-  private fail(e: unknown): void {
-    const badFilter =
-      e instanceof MlflowApiError &&
-      e.status === 400 &&
-      this.effectiveFilter !== "" &&
-      !/order_by|page token/i.test(e.message);
-    if (badFilter) {
-      // The server is fine; the user's filter is not. Show where, and show no rows for it.
-      this.nextPageToken = undefined;
-      this.set({
-        rows: [],
-        state: "error",
-        loadingMore: false,
-        error: null,
-        filterError: parseFilterError(e.message),
-      });
-      return;
-    }
-    this.source.report?.(e);
-    this.set({ state: "error", loadingMore: false, error: describeError(e, this.source.uri) });
-  }
-
-  private discover(rows: readonly TableRow[]): void {
-    // Rows mostly repeat the same keys: a key seen before costs one Set lookup, not a new column.
-    const seen = this.seenKeys;
-    const add = (kind: "param" | "metric" | "tag", key: string) => {
-      const mark = `${kind}\u0000${key}`;
-      if (seen.has(mark)) return;
-      seen.add(mark);
-      const column = keyColumn(kind, key);
-      if (!this.discovered.has(column.id)) this.discovered.set(column.id, column);
-    };
-    for (const row of rows) {
-      for (const key in row.metrics) add("metric", key);
-      for (const key in row.params) add("param", key);
-      for (const key in row.tags) add("tag", key);
-    }
-    // The error column comes with the first run that has one (see ERROR_ATTRIBUTE).
-    if (!this.discovered.has(ERROR_COLUMN) && rows.some((r) => runError(r.tags) !== undefined))
-      this.discovered.set(ERROR_COLUMN, ERROR_ATTRIBUTE);
-    if (!this.discovered.has(MODELS_COLUMN) && rows.some((r) => r.loggedModels > 0))
-      this.discovered.set(MODELS_COLUMN, MODELS_ATTRIBUTE);
-  }
-
-  private set(patch: Partial<Loaded>): void {
-    Object.assign(this.loaded, patch);
-    this.emit();
   }
 
   private emit(): void {
