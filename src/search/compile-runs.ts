@@ -1,5 +1,6 @@
 // runs/search → one SELECT of run ids in their final order. Filters on metrics, params, tags and
-// datasets use the (key, value, run_uuid) and primary-key indexes; order terms are LEFT JOINs.
+// datasets use the (key, value, run_uuid) and primary-key indexes; order terms are LEFT JOINs — or, for
+// a walk (RunWalk), the first order term's (key, value) index is read in order and drives the search.
 import type { Comparison, Dialect, Filter, OrderTerm, SqlFragment } from "./ast.js";
 import { compileFilter } from "./compile-filter.js";
 import { RUNS } from "./schemas.js";
@@ -18,6 +19,56 @@ export interface RunSearchQuery {
    * (key, value) index instead of being checked run by run. Same results either way.
    */
   selective?: ReadonlySet<Comparison> | undefined;
+  /** Read the runs in the order of the first order term's index, up to a bound: see RunWalk. */
+  walk?: RunWalk | undefined;
+}
+
+/**
+ * A search ordered by a metric (or, on SQLite, a param or tag) can read that key's (key, value, run_uuid)
+ * index in the order asked for and check the filter run by run, instead of checking every run of the
+ * experiments and sorting the matches: a top 100 of a broad filter over 1,000,000 runs then reads a few
+ * hundred index entries. The walk reads the values up to `bound` (inclusive, in the walk's direction:
+ * `>= bound` descending, `<= bound` ascending; null reads every value of the key), so every run that the
+ * full order puts before the first run outside the walk is in it: values beyond the bound, NaN and
+ * missing values all come after. Its answer is therefore the search's exact answer as long as it holds at
+ * least offset + limit runs; the store decides when to walk and how far (walkTerm, compileWalkBound).
+ */
+export interface RunWalk {
+  readonly bound: number | string | null;
+}
+
+/** The index a walk of each entity reads, and the table it belongs to. */
+const WALK_INDEX = {
+  metric: { table: "latest_metrics", index: "latest_metrics_key_value" },
+  param: { table: "params", index: "params_key_value" },
+  tag: { table: "tags", index: "tags_key_value" },
+} as const;
+
+/**
+ * The order term a walk would follow, or null when the search cannot be walked: its first order term
+ * must be a metric, param or tag. On PostgreSQL strings are ordered by code point (COLLATE "C") while
+ * the index follows the database's collation, so only metrics walk there.
+ */
+export function walkTerm(orderBy: readonly OrderTerm[], dialect: Dialect): OrderTerm | null {
+  const first = orderBy[0];
+  if (!first) return null;
+  if (first.entity === "metric") return first;
+  if ((first.entity === "param" || first.entity === "tag") && dialect === "sqlite") return first;
+  return null;
+}
+
+/**
+ * The value at 0-based `position` of the term's key in walk order (one row, column `value`; none when
+ * the key has fewer values): the bound of a walk that reads about `position` index entries. NaN rows
+ * (stored as 0) and other experiments' runs are counted too — the bound only sizes the walk.
+ */
+export function compileWalkBound(term: OrderTerm, position: number, dialect: Dialect): SqlFragment {
+  const q = new SqlBuilder(dialect);
+  const { table } = WALK_INDEX[term.entity as keyof typeof WALK_INDEX];
+  const key = q.bind(term.key);
+  return q.done(
+    `SELECT value FROM ${table} WHERE key = ${key} ORDER BY value ${direction(term.ascending)} LIMIT 1 OFFSET ${q.bind(position)}`,
+  );
 }
 
 const RUN_COLUMNS: Record<string, string> = {
@@ -33,7 +84,16 @@ const RUN_COLUMNS: Record<string, string> = {
 /** Run ids are lowercase hex: MLflow silently drops list values with uppercase letters. */
 const runIdValues = (values: readonly string[]) => values.filter((v) => v === v.toLowerCase());
 
-function runClause(c: Comparison, q: SqlBuilder, selective: ReadonlySet<Comparison> | undefined): string {
+/**
+ * `run` is the column holding the run id the clause checks: `r.run_uuid`, or in a walk the walked index's
+ * own `o0.run_uuid`, so that SQLite checks the clause before it looks the run up.
+ */
+function runClause(
+  c: Comparison,
+  q: SqlBuilder,
+  selective: ReadonlySet<Comparison> | undefined,
+  run = "r.run_uuid",
+): string {
   const { comparator, value } = c;
   const list = comparator === "IN" || comparator === "NOT IN";
   switch (c.entity) {
@@ -50,18 +110,19 @@ function runClause(c: Comparison, q: SqlBuilder, selective: ReadonlySet<Comparis
           ? `(m.is_nan = 1 OR ${q.compare("m.value", "!=", value as number)})`
           : `m.is_nan = 0 AND ${q.compare("m.value", comparator as "=", value as number)}`;
       if (selective?.has(c)) {
-        return `r.run_uuid IN (SELECT m.run_uuid FROM latest_metrics m WHERE m.key = ${key} AND ${test})`;
+        return `${run} IN (SELECT m.run_uuid FROM latest_metrics m WHERE m.key = ${key} AND ${test})`;
       }
-      return `EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = ${key} AND ${test})`;
+      return `EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = ${run} AND m.key = ${key} AND ${test})`;
     }
     case "param":
     case "tag": {
       const table = c.entity === "param" ? "params" : "tags";
       const key = q.bind(c.key);
       const test = q.compare("p.value", comparator as "=", value as string);
-      return comparator === "="
-        ? `r.run_uuid IN (SELECT p.run_uuid FROM ${table} p WHERE p.key = ${key} AND ${test})`
-        : `EXISTS (SELECT 1 FROM ${table} p WHERE p.run_uuid = r.run_uuid AND p.key = ${key} AND ${test})`;
+      // In a walk the runs come one by one in the walk's order: a per-run check, not a list to build.
+      return comparator === "=" && run === "r.run_uuid"
+        ? `${run} IN (SELECT p.run_uuid FROM ${table} p WHERE p.key = ${key} AND ${test})`
+        : `EXISTS (SELECT 1 FROM ${table} p WHERE p.run_uuid = ${run} AND p.key = ${key} AND ${test})`;
     }
     case "dataset": {
       const column = c.key === "context" ? "t.value" : c.key === "name" ? "d.name" : "d.digest";
@@ -72,7 +133,7 @@ function runClause(c: Comparison, q: SqlBuilder, selective: ReadonlySet<Comparis
       const test = list
         ? q.inList(column, value as string[], comparator === "NOT IN")
         : q.compare(column, comparator as "=", value as string);
-      return `EXISTS (SELECT 1 FROM run_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid${context} WHERE i.run_uuid = r.run_uuid AND ${test})`;
+      return `EXISTS (SELECT 1 FROM run_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid${context} WHERE i.run_uuid = ${run} AND ${test})`;
     }
     default: {
       const column = RUN_COLUMNS[c.key] as string;
@@ -82,23 +143,69 @@ function runClause(c: Comparison, q: SqlBuilder, selective: ReadonlySet<Comparis
   }
 }
 
-/** The metric comparisons a filter requires of every match (top-level AND), the ones worth measuring. */
-export function requiredMetricClauses(filter: Filter | null): Comparison[] {
+/** The comparisons a filter requires of every match (its top-level AND). */
+const requiredClauses = (filter: Filter | null): Comparison[] => {
   if (!filter) return [];
   const all = filter.kind === "comparison" ? [filter] : filter.kind === "and" ? filter.clauses : [];
-  return all.filter(
-    (c): c is Comparison => c.kind === "comparison" && c.entity === "metric" && typeof c.value === "number",
+  return all.filter((c): c is Comparison => c.kind === "comparison");
+};
+
+/** The metric comparisons a filter requires of every match (top-level AND), the ones worth measuring. */
+export function requiredMetricClauses(filter: Filter | null): Comparison[] {
+  return requiredClauses(filter).filter((c) => c.entity === "metric" && typeof c.value === "number");
+}
+
+/**
+ * The param and tag equalities a filter requires of every match: a rare one answers the search faster
+ * from its own (key, value) index than a walk, which would read many runs to find the few that match.
+ */
+export function requiredEqualities(filter: Filter | null): Comparison[] {
+  return requiredClauses(filter).filter(
+    (c) => (c.entity === "param" || c.entity === "tag") && c.comparator === "=",
+  );
+}
+
+/**
+ * Counts, up to `bound`, the runs of the experiments in the view (one row, column `n`), on the covering
+ * index runs_search_default: the number of runs a full search checks.
+ */
+export function compileRunCount(
+  query: Pick<RunSearchQuery, "experimentIds" | "viewType" | "dialect">,
+  bound: number,
+): SqlFragment {
+  const q = new SqlBuilder(query.dialect);
+  const where = [`r.experiment_id IN (${query.experimentIds.map((id) => q.bind(id)).join(", ")})`];
+  if (query.viewType !== "ALL") {
+    where.push(`r.lifecycle_stage = ${q.bind(query.viewType === "ACTIVE_ONLY" ? "active" : "deleted")}`);
+  }
+  return q.done(
+    `SELECT COUNT(*) AS n FROM (SELECT 1 FROM runs r WHERE ${where.join(" AND ")} LIMIT ${q.bind(bound)}) AS hits`,
+  );
+}
+
+/** Counts, up to `bound`, the runs a param or tag equality matches (one row, column `n`). */
+export function compileEqualityCount(c: Comparison, bound: number, dialect: Dialect): SqlFragment {
+  const q = new SqlBuilder(dialect);
+  const table = c.entity === "param" ? "params" : "tags";
+  const key = q.bind(c.key);
+  const value = q.bind(c.value as string);
+  return q.done(
+    `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${table} WHERE key = ${key} AND value = ${value} LIMIT ${q.bind(bound)}) AS hits`,
   );
 }
 
 export function compileRunSearch(query: RunSearchQuery): SqlFragment {
   const q = new SqlBuilder(query.dialect);
+  const walk = query.walk && walkTerm(query.orderBy, query.dialect) ? query.walk : undefined;
   const joins: string[] = [];
   const order: string[] = [];
   query.orderBy.forEach((term, i) => {
     const alias = `o${i}`;
     const dir = direction(term.ascending);
-    if (term.entity === "metric") {
+    if (i === 0 && walk) {
+      // Every walked row has a value of the key (and, for a metric, not NaN): nothing to put first.
+      order.push(`${q.sortable(`${alias}.value`, term.entity === "metric" ? "number" : "string")} ${dir}`);
+    } else if (term.entity === "metric") {
       joins.push(
         `LEFT JOIN latest_metrics ${alias} ON ${alias}.run_uuid = r.run_uuid AND ${alias}.key = ${q.bind(term.key)}`,
       );
@@ -126,11 +233,44 @@ export function compileRunSearch(query: RunSearchQuery): SqlFragment {
     order.push("r.start_time DESC");
   order.push(`${q.sortable("r.run_uuid", "string")} ASC`);
 
-  const where = [`r.experiment_id IN (${query.experimentIds.map((id) => q.bind(id)).join(", ")})`];
+  let from = "runs r";
+  const where: string[] = [];
+  if (walk) {
+    const term = query.orderBy[0] as OrderTerm;
+    const { table, index } = WALK_INDEX[term.entity as keyof typeof WALK_INDEX];
+    // SQLite: the index read in order, then each run by its key (CROSS JOIN keeps that nesting); its
+    // placeholders are positional, so the walk's own conditions are bound where they are written.
+    from =
+      query.dialect === "sqlite"
+        ? `${table} o0 INDEXED BY ${index} CROSS JOIN runs r`
+        : `${table} o0 JOIN runs r ON r.run_uuid = o0.run_uuid`;
+    where.push(`o0.key = ${q.bind(term.key)}`);
+    if (walk.bound !== null) {
+      const value = walk.bound;
+      const bound =
+        typeof value === "number" && query.dialect === "postgres"
+          ? `CAST(${q.bind(value)} AS DOUBLE PRECISION)`
+          : q.bind(value);
+      where.push(`o0.value ${term.ascending ? "<=" : ">="} ${bound}`);
+    }
+    // NaN is stored as 0 with is_nan = 1: only a walk reaching 0 can meet one. Testing the value first
+    // spares the other rows a look at the table (is_nan is not in the index).
+    const reachesZero =
+      walk.bound === null ||
+      (typeof walk.bound === "number" && (term.ascending ? walk.bound >= 0 : walk.bound <= 0));
+    if (term.entity === "metric" && reachesZero) where.push("(o0.value <> 0 OR o0.is_nan = 0)");
+    if (query.dialect === "sqlite") where.push("r.run_uuid = o0.run_uuid");
+  }
+  // Joins of the other order terms come before WHERE in the text: bound in that order for SQLite.
+  const joinText = joins.join(" ");
+  where.push(`r.experiment_id IN (${query.experimentIds.map((id) => q.bind(id)).join(", ")})`);
   if (query.viewType !== "ALL") {
     where.push(`r.lifecycle_stage = ${q.bind(query.viewType === "ACTIVE_ONLY" ? "active" : "deleted")}`);
   }
-  if (query.filter) where.push(compileFilter(query.filter, (c) => runClause(c, q, query.selective)));
-  const sql = `SELECT r.run_uuid FROM runs r ${joins.join(" ")} WHERE ${where.join(" AND ")} ORDER BY ${order.join(", ")} LIMIT ${q.bind(query.limit)} OFFSET ${q.bind(query.offset)}`;
+  if (query.filter) {
+    const run = walk ? "o0.run_uuid" : "r.run_uuid";
+    where.push(compileFilter(query.filter, (c) => runClause(c, q, walk ? undefined : query.selective, run)));
+  }
+  const sql = `SELECT r.run_uuid FROM ${from} ${joinText} WHERE ${where.join(" AND ")} ORDER BY ${order.join(", ")} LIMIT ${q.bind(query.limit)} OFFSET ${q.bind(query.offset)}`;
   return q.done(sql);
 }

@@ -19,7 +19,17 @@ export {
   compileModelVersionSearch,
   compileRegisteredModelSearch,
 } from "./compile-others.js";
-export { compileRunSearch, type RunSearchQuery, requiredMetricClauses } from "./compile-runs.js";
+export {
+  compileEqualityCount,
+  compileRunCount,
+  compileRunSearch,
+  compileWalkBound,
+  type RunSearchQuery,
+  type RunWalk,
+  requiredEqualities,
+  requiredMetricClauses,
+  walkTerm,
+} from "./compile-runs.js";
 export {
   compileKeyedCount,
   compileTraceSearch,

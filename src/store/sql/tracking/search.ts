@@ -6,6 +6,7 @@ import {
   compileRunSearch,
   decodePageToken,
   encodePageToken,
+  type RunSearchQuery,
   requiredMetricClauses,
 } from "../../../search/index.js";
 import type {
@@ -21,6 +22,7 @@ import { inList, listParam, type SqlDriver } from "../driver.js";
 import { experimentIdNumber } from "../experiment-row.js";
 import { groupBy } from "../group.js";
 import { type ExperimentRow, kv, type RunRow, toExperiment } from "./rows.js";
+import { walkRunSearch } from "./run-walk.js";
 import type { SqlRuns } from "./runs.js";
 
 /** The input tag that says what a dataset was used for (`training`, `eval`…). */
@@ -97,7 +99,7 @@ export class SqlSearch {
       .map(experimentIdNumber)
       .filter((id): id is number => id !== null);
     if (experimentIds.length === 0) return { items: [] };
-    const query = compileRunSearch({
+    const search: RunSearchQuery = {
       experimentIds,
       selective: await this.selectiveClauses(input.filter),
       viewType: input.viewType,
@@ -106,8 +108,13 @@ export class SqlSearch {
       limit: input.maxResults,
       offset,
       dialect: this.dialect,
-    });
-    const ids = (await this.db.all<{ run_uuid: string }>(query.sql, query.params)).map((r) => r.run_uuid);
+    };
+    // Ordered by a metric over many runs, a page is read by walking the metric's index (run-walk.ts).
+    let ids = await walkRunSearch(this.db, search);
+    if (ids === null) {
+      const query = compileRunSearch(search);
+      ids = (await this.db.all<{ run_uuid: string }>(query.sql, query.params)).map((r) => r.run_uuid);
+    }
     if (ids.length === 0) return { items: [] };
     const rows = await this.db.all<RunRow>(
       `SELECT * FROM runs WHERE ${inList(this.dialect, "run_uuid", "text")}`,

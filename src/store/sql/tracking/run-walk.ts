@@ -1,0 +1,82 @@
+// runs/search ordered by a metric (or, on SQLite, a param or tag) over many runs: the walk of the order
+// key's (key, value) index (src/search's RunWalk), sized by what it finds, with the full search as the
+// answer whenever a walk would not be both exact and cheap.
+import {
+  compileEqualityCount,
+  compileRunCount,
+  compileRunSearch,
+  compileWalkBound,
+  type RunSearchQuery,
+  requiredEqualities,
+  walkTerm,
+} from "../../../search/index.js";
+import type { SqlExecutor } from "../driver.js";
+
+/**
+ * Experiments with fewer runs than this are searched in full: checking and sorting all of them costs
+ * ~10 ms, and a walk through a metric logged in many other experiments could read more.
+ */
+const SMALL_SEARCH = 10_000;
+/** Deeper pages are not walked: a walk would read more of the index than the full search sorts. */
+const WALK_MAX_ROWS = 5000;
+/** The first walk reads this many index entries per run wanted: a filter matching 1 run in 4 fits. */
+const FIRST_SPAN_PER_ROW = 4;
+const MIN_SPAN = 400;
+/**
+ * The most index entries a walk reads (~100 ms on SQLite with a filter to check per run). A filter
+ * that needs more matches too few runs for a walk: the full search starts from those runs instead.
+ */
+const MAX_SPAN = 100_000;
+/** Walks tried before giving up: the second is sized from the first's rate of matches, with a margin. */
+const ATTEMPTS = 3;
+const MARGIN = 1.5;
+/**
+ * A param or tag equality matching fewer runs than this makes the full search cheap (it starts from
+ * those runs through the (key, value) index): no walk. The same bound the store applies to metrics.
+ */
+const RARE_EQUALITY = 2000;
+
+/**
+ * The ids of the page `query` asks for, read by walking the first order term's index, or null when the
+ * full search must answer: not walkable (walkTerm), few runs to search, a required clause rare enough to drive the full
+ * search (`query.selective`, a rare param/tag equality), a page too deep, or a filter that matched too
+ * few of the runs walked. A walk's answer is exactly the full search's (see RunWalk).
+ */
+export async function walkRunSearch(db: SqlExecutor, query: RunSearchQuery): Promise<string[] | null> {
+  const term = walkTerm(query.orderBy, query.dialect);
+  if (!term || (query.selective?.size ?? 0) > 0) return null;
+  const wanted = query.offset + query.limit;
+  if (wanted > WALK_MAX_ROWS || query.limit <= 0) return null;
+  const size = compileRunCount(query, SMALL_SEARCH);
+  if (Number((await db.get<{ n: number | string }>(size.sql, size.params))?.n ?? 0) < SMALL_SEARCH)
+    return null;
+  for (const c of requiredEqualities(query.filter)) {
+    const count = compileEqualityCount(c, RARE_EQUALITY, query.dialect);
+    const row = await db.get<{ n: number | string }>(count.sql, count.params);
+    if (Number(row?.n ?? 0) < RARE_EQUALITY) return null;
+  }
+  let span = Math.max(MIN_SPAN, wanted * FIRST_SPAN_PER_ROW);
+  let last: { bound: number | string; found: number } | null = null;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const boundQuery = compileWalkBound(term, span - 1, query.dialect);
+    const bound =
+      (await db.get<{ value: number | string }>(boundQuery.sql, boundQuery.params))?.value ?? null;
+    let found: number;
+    if (last !== null && bound === last.bound) {
+      // Ties: the longer span ends on the same value, so the walk would read the same runs again.
+      found = last.found;
+    } else {
+      const walk = compileRunSearch({ ...query, walk: { bound }, limit: wanted, offset: 0 });
+      const ids = (await db.all<{ run_uuid: string }>(walk.sql, walk.params)).map((r) => r.run_uuid);
+      if (ids.length >= wanted) return ids.slice(query.offset);
+      // Every value of the key was read: the page reaches the runs with NaN or without the key.
+      if (bound === null) return null;
+      found = ids.length;
+      last = { bound, found };
+    }
+    const next = found > 0 ? Math.ceil((span * wanted * MARGIN) / found) : span * 16;
+    if (next > MAX_SPAN) return null;
+    span = Math.max(next, span * 2);
+  }
+  return null;
+}
