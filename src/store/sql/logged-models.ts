@@ -108,6 +108,32 @@ const toMetric = (r: ModelMetricRow): LoggedModelMetric => ({
   runId: r.run_uuid,
 });
 
+interface Held {
+  tags: Map<string, (KeyValue & { model_id: string })[]>;
+  params: Map<string, (KeyValue & { model_id: string })[]>;
+  metrics: Map<string, ModelMetricRow[]>;
+}
+
+function toLoggedModel(r: LoggedModelRow, held: Held): LoggedModel {
+  const modelTags = (held.tags.get(r.model_id) ?? []).map(kv);
+  return {
+    modelId: r.model_id,
+    experimentId: String(r.experiment_id),
+    name: r.name,
+    artifactLocation: r.artifact_location,
+    status: r.status,
+    statusMessage: r.status_message,
+    creationTimestamp: Number(r.creation_timestamp_ms),
+    lastUpdatedTimestamp: Number(r.last_updated_timestamp_ms),
+    modelType: r.model_type,
+    sourceRunId: r.source_run_id,
+    tags: modelTags,
+    params: (held.params.get(r.model_id) ?? []).map(kv),
+    metrics: (held.metrics.get(r.model_id) ?? []).map(toMetric),
+    registrations: parseRegistrations(modelTags.find((t) => t.key === MODEL_VERSIONS_TAG)?.value),
+  };
+}
+
 export class SqlLoggedModels {
   constructor(
     private readonly db: SqlDriver,
@@ -400,15 +426,16 @@ export class SqlLoggedModels {
     const more = ids.length > input.maxResults;
     const page = ids.slice(0, input.maxResults);
     if (page.length === 0) return { items: [] };
-    const rows = await this.db.all<LoggedModelRow>(
-      `SELECT * FROM logged_models WHERE ${inList(this.dialect, "model_id", "text")}`,
-      [listParam(this.dialect, page)],
-    );
+    // The models' rows and what they hold, read at once (on PostgreSQL, four connections at a time).
+    const [rows, held] = await Promise.all([
+      this.db.all<LoggedModelRow>(
+        `SELECT * FROM logged_models WHERE ${inList(this.dialect, "model_id", "text")}`,
+        [listParam(this.dialect, page)],
+      ),
+      this.held(this.db, page),
+    ]);
     const byId = new Map(rows.map((r) => [r.model_id, r]));
-    const items = await this.load(
-      this.db,
-      page.map((id) => byId.get(id) as LoggedModelRow),
-    );
+    const items = page.map((id) => toLoggedModel(byId.get(id) as LoggedModelRow, held));
     return { items, nextPageToken: more ? encodePageToken(offset + input.maxResults) : undefined };
   }
 
@@ -458,10 +485,16 @@ export class SqlLoggedModels {
 
   /** Tags, params and metrics of many models in three queries. */
   private async load(q: SqlExecutor, rows: readonly LoggedModelRow[]): Promise<LoggedModel[]> {
-    const ids = listParam(
-      this.dialect,
+    const held = await this.held(
+      q,
       rows.map((r) => r.model_id),
     );
+    return rows.map((r) => toLoggedModel(r, held));
+  }
+
+  /** The tags, params and metrics of these models, by model. */
+  private async held(q: SqlExecutor, modelIds: readonly string[]): Promise<Held> {
+    const ids = listParam(this.dialect, modelIds);
     const where = inList(this.dialect, "model_id", "text");
     // Ordered as the primary keys and the metrics' point index are (model first), so that the rows come
     // in index order without a sort; grouped by model below, each model's come by key as before.
@@ -480,27 +513,10 @@ export class SqlLoggedModels {
         [ids],
       ),
     ]);
-    const tagsBy = groupBy(tags, (t) => t.model_id);
-    const paramsBy = groupBy(params, (p) => p.model_id);
-    const metricsBy = groupBy(metrics, (m) => m.model_id);
-    return rows.map((r) => {
-      const modelTags = (tagsBy.get(r.model_id) ?? []).map(kv);
-      return {
-        modelId: r.model_id,
-        experimentId: String(r.experiment_id),
-        name: r.name,
-        artifactLocation: r.artifact_location,
-        status: r.status,
-        statusMessage: r.status_message,
-        creationTimestamp: Number(r.creation_timestamp_ms),
-        lastUpdatedTimestamp: Number(r.last_updated_timestamp_ms),
-        modelType: r.model_type,
-        sourceRunId: r.source_run_id,
-        tags: modelTags,
-        params: (paramsBy.get(r.model_id) ?? []).map(kv),
-        metrics: (metricsBy.get(r.model_id) ?? []).map(toMetric),
-        registrations: parseRegistrations(modelTags.find((t) => t.key === MODEL_VERSIONS_TAG)?.value),
-      };
-    });
+    return {
+      tags: groupBy(tags, (t) => t.model_id),
+      params: groupBy(params, (p) => p.model_id),
+      metrics: groupBy(metrics, (m) => m.model_id),
+    };
   }
 }
