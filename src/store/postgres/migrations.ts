@@ -314,66 +314,54 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX logged_model_latest_metrics_value ON logged_model_latest_metrics
     (experiment_id, key, dataset_name, dataset_digest, value);
 
-  -- The latest point of each (model, key, scope) among the points of a table of them.
-  CREATE FUNCTION logged_model_latest_upsert() RETURNS trigger LANGUAGE plpgsql AS $$
+  -- The statement that merges the latest point of each (model, key, scope) among the points of a
+  -- relation (a trigger's transition table, or a query) into the kept values: one text for the
+  -- triggers and the backfill, run with EXECUTE in the trigger function itself, where the
+  -- transition tables are visible.
+  CREATE FUNCTION logged_model_latest_merge(points TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $fn$
+    SELECT format($sql$
+      INSERT INTO logged_model_latest_metrics AS l
+        (model_id, key, dataset_name, dataset_digest, experiment_id, value, timestamp, step)
+      SELECT DISTINCT ON (p.model_id, p.key, d.name, d.digest)
+        p.model_id, p.key, d.name, d.digest, lm.experiment_id,
+        CASE WHEN p.is_nan = 1 THEN NULL ELSE p.value END, p.timestamp, p.step
+      FROM %s p
+      JOIN logged_models lm ON lm.model_id = p.model_id
+      CROSS JOIN LATERAL (
+        SELECT '' AS name, '' AS digest
+        UNION ALL SELECT p.dataset_name, p.dataset_digest WHERE p.dataset_name <> ''
+      ) d
+      ORDER BY p.model_id, p.key, d.name, d.digest, p.timestamp DESC, p.step DESC, p.is_nan DESC, p.value DESC
+      ON CONFLICT (model_id, key, dataset_name, dataset_digest) DO UPDATE
+        SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step
+        WHERE (excluded.timestamp, excluded.step, excluded.value IS NULL, coalesce(excluded.value, 0))
+            > (l.timestamp, l.step, l.value IS NULL, coalesce(l.value, 0))
+    $sql$, points)
+  $fn$;
+
+  CREATE FUNCTION logged_model_latest_add() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    INSERT INTO logged_model_latest_metrics AS l
-      (model_id, key, dataset_name, dataset_digest, experiment_id, value, timestamp, step)
-    SELECT DISTINCT ON (p.model_id, p.key, d.name, d.digest)
-      p.model_id, p.key, d.name, d.digest, lm.experiment_id,
-      CASE WHEN p.is_nan = 1 THEN NULL ELSE p.value END, p.timestamp, p.step
-    FROM added p
-    JOIN logged_models lm ON lm.model_id = p.model_id
-    CROSS JOIN LATERAL (
-      SELECT '' AS name, '' AS digest
-      UNION ALL SELECT p.dataset_name, p.dataset_digest WHERE p.dataset_name <> ''
-    ) d
-    ORDER BY p.model_id, p.key, d.name, d.digest, p.timestamp DESC, p.step DESC, p.is_nan DESC, p.value DESC
-    ON CONFLICT (model_id, key, dataset_name, dataset_digest) DO UPDATE
-      SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step
-      WHERE (excluded.timestamp, excluded.step, excluded.value IS NULL, coalesce(excluded.value, 0))
-          > (l.timestamp, l.step, l.value IS NULL, coalesce(l.value, 0));
+    EXECUTE logged_model_latest_merge('added');
     RETURN NULL;
   END $$;
   CREATE TRIGGER logged_model_metrics_latest_add AFTER INSERT ON logged_model_metrics
-    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION logged_model_latest_upsert();
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION logged_model_latest_add();
 
   -- Points deleted (their runs purged): the latest values of their keys from the points left.
   CREATE FUNCTION logged_model_latest_recompute() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
     DELETE FROM logged_model_latest_metrics l USING (SELECT DISTINCT model_id, key FROM removed) r
       WHERE l.model_id = r.model_id AND l.key = r.key;
-    INSERT INTO logged_model_latest_metrics
-      (model_id, key, dataset_name, dataset_digest, experiment_id, value, timestamp, step)
-    SELECT DISTINCT ON (p.model_id, p.key, d.name, d.digest)
-      p.model_id, p.key, d.name, d.digest, lm.experiment_id,
-      CASE WHEN p.is_nan = 1 THEN NULL ELSE p.value END, p.timestamp, p.step
-    FROM logged_model_metrics p
-    JOIN (SELECT DISTINCT model_id, key FROM removed) r ON r.model_id = p.model_id AND r.key = p.key
-    JOIN logged_models lm ON lm.model_id = p.model_id
-    CROSS JOIN LATERAL (
-      SELECT '' AS name, '' AS digest
-      UNION ALL SELECT p.dataset_name, p.dataset_digest WHERE p.dataset_name <> ''
-    ) d
-    ORDER BY p.model_id, p.key, d.name, d.digest, p.timestamp DESC, p.step DESC, p.is_nan DESC, p.value DESC;
+    EXECUTE logged_model_latest_merge(
+      '(SELECT m.* FROM logged_model_metrics m JOIN (SELECT DISTINCT model_id, key FROM removed) r USING (model_id, key))'
+    );
     RETURN NULL;
   END $$;
   CREATE TRIGGER logged_model_metrics_latest_remove AFTER DELETE ON logged_model_metrics
     REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION logged_model_latest_recompute();
 
   -- The points already there.
-  INSERT INTO logged_model_latest_metrics
-    (model_id, key, dataset_name, dataset_digest, experiment_id, value, timestamp, step)
-  SELECT DISTINCT ON (p.model_id, p.key, d.name, d.digest)
-    p.model_id, p.key, d.name, d.digest, lm.experiment_id,
-    CASE WHEN p.is_nan = 1 THEN NULL ELSE p.value END, p.timestamp, p.step
-  FROM logged_model_metrics p
-  JOIN logged_models lm ON lm.model_id = p.model_id
-  CROSS JOIN LATERAL (
-    SELECT '' AS name, '' AS digest
-    UNION ALL SELECT p.dataset_name, p.dataset_digest WHERE p.dataset_name <> ''
-  ) d
-  ORDER BY p.model_id, p.key, d.name, d.digest, p.timestamp DESC, p.step DESC, p.is_nan DESC, p.value DESC;
+  DO $$ BEGIN EXECUTE logged_model_latest_merge('logged_model_metrics'); END $$;
 
   CREATE INDEX logged_model_params_value ON logged_model_params (key, substr(value, 1, 256));
   CREATE INDEX logged_model_tags_value ON logged_model_tags (key, substr(value, 1, 256));
