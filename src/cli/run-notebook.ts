@@ -3,14 +3,14 @@
 // JupyterLab, nested under one parent run — the outputs kept as nbformat 4, and the executed notebook
 // logged as the parent's artifact. The kernel is shut down whatever happens.
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, extname, join, relative, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import { MlflowApiError, TrackingUnreachableError } from "../client/errors.js";
 import { gitCommit } from "../client/fluent/system-tags.js";
 import { fromWireDouble, type RestClient } from "../client/rest.js";
 import type { RunStatus } from "../client/wire.js";
 import { parseCell } from "../magics/index.js";
-import { CellRun, TAGS } from "../tracking/cell-run.js";
+import { CellRun, learnRunNumbers, TAGS } from "../tracking/cell-run.js";
 import { ensureExperiment } from "../tracking/experiments.js";
 import { kernelFamily } from "../tracking/kernel-language.js";
 import { MagicCell } from "../tracking/magic-cell.js";
@@ -286,6 +286,11 @@ export interface ExecuteOptions {
   runName?: string | undefined;
   /** Where the kernel runs (default: the notebook's folder). */
   cwd: string;
+  /**
+   * The folder the runs' notebook path is relative to (default: the notebook's git work tree, else
+   * its folder; see notebookRoot).
+   */
+  rootDir?: string | undefined;
   timeoutMs?: number | undefined;
   allowErrors: boolean;
   /** Where the executed notebook is written, if anywhere. */
@@ -351,6 +356,22 @@ export function headlessTarget(client: RestClient, uri: string, defaultExperimen
   };
 }
 
+/**
+ * What a notebook's path is relative to when no --root-dir says: the root of the git work tree holding
+ * it, else its own folder. The Lab records the path relative to the Jupyter server's root, which is
+ * where `jupyter lab` was started — for a project, usually its repository's root; so the same
+ * notebook gets the same `labtrack.notebook.path` (and its runs one `NAME #N` numbering) from the
+ * Lab, from `labtrack run` started in any folder, and from any CI checkout of the repository.
+ */
+export function notebookRoot(file: string): string {
+  const folder = dirname(resolve(file));
+  for (let dir = folder; ; dir = dirname(dir)) {
+    // A folder or, in a linked work tree or submodule, a file naming the git directory.
+    if (existsSync(join(dir, ".git"))) return dir;
+    if (dirname(dir) === dir) return folder;
+  }
+}
+
 /** Reads files for `%%track --artifacts`: paths are relative to the notebook's path's root (`root`). */
 function fileAccess(root: string): Pick<MagicContext, "readFile" | "listDir"> {
   return {
@@ -404,6 +425,21 @@ function firstExperimentLine(nb: NbFile): string | undefined {
 }
 
 /**
+ * The names of the `%%track` cells whose runs go to the execution's experiment (those naming another
+ * experiment or nesting under a `%track start` run are numbered when they run).
+ */
+function cellRunNames(nb: NbFile): string[] {
+  const names: string[] = [];
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== "code") continue;
+    const parsed = parseCell(joinSource(cell.source));
+    const magic = parsed.kind === "magic" ? parsed.cellMagic : undefined;
+    if (magic?.name && !magic.experiment && !magic.nested) names.push(magic.name);
+  }
+  return names;
+}
+
+/**
  * An interrupt that reaches the kernel while the cell's run is still being set up (before its code)
  * comes back as an error, and the cell ends its run FAILED; but the user (or --timeout) stopped it:
  * this execution's run of that cell is KILLED, with the reason.
@@ -434,8 +470,8 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
   let kernelStartMs = 0;
   const nb: NbFile = structuredClone(o.notebook);
   const client = o.client;
-  const root = process.cwd();
-  const notebookPath = relative(root, o.file) || basename(o.file);
+  const root = o.rootDir ?? notebookRoot(o.file);
+  const notebookPath = relative(root, o.file).split(sep).join("/") || basename(o.file);
   const stem = basename(o.file, extname(o.file));
   // Cell ids (nbformat 4.5) name each cell's runs, as in the Lab.
   for (const c of nb.cells) if (!c.id) c.id = randomBytes(4).toString("hex");
@@ -471,7 +507,6 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
       ...ci,
     },
   });
-  if (Object.keys(paramValues).length > 0) await parent.log({ params: paramValues });
   const parentRun = {
     runId: parent.runId,
     experimentId: parent.experimentId,
@@ -488,6 +523,7 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
   const endTags: Record<string, string> = {};
   let executed = 0;
   let stopping: Promise<unknown> = Promise.resolve(null);
+  let prepared: Promise<unknown> = Promise.resolve();
   const codeCells = nb.cells.filter((c) => c.cell_type === "code");
   for (const c of codeCells) {
     c.outputs = [];
@@ -507,8 +543,17 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
       },
     });
     const kernelAsked = performance.now();
+    // While the kernel starts: the parameters logged, and the numbers the cells' runs will take
+    // learnt, so that each cell's run is created at once (see learnRunNumbers).
+    prepared = Promise.all([
+      Object.keys(paramValues).length > 0 ? parent.log({ params: paramValues }) : undefined,
+      learnRunNumbers(client, parent.experimentId, notebookPath, cellRunNames(nb)),
+    ]);
+    // Awaited below, or by the recording when the kernel does not start.
+    prepared.catch(() => undefined);
     kernel = await started;
     kernelStartMs = performance.now() - kernelAsked;
+    await prepared;
     const k = kernel;
     const family = kernelFamily(await k.language());
     injectParameters(nb, o.params, family, o.say);
@@ -562,6 +607,8 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
               ...files,
               extraTags: { [RUN_TAGS.execution]: "headless" },
               parentRun,
+              // The cells' numbers are guessed (learnRunNumbers): their checks need not delay the code.
+              checkNumberLater: true,
             },
             parsed,
           ).run();
@@ -621,6 +668,8 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
   }
   // Never returns (nor throws) with the kernel still running: its exit is awaited after this.
   const recording = (async () => {
+    // The parameters are on the parent before it ends, even when the kernel did not start.
+    await prepared.catch(() => undefined);
     endTags[RUN_TAGS.cells] = `${executed}/${codeCells.length}`;
 
     // A run the notebook opened with %track start and never ended ends with the execution.
@@ -630,9 +679,14 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
       writeNotebook(nbMetadata(nb), { openRun: undefined });
     }
 
+    // The nested runs have all ended: the summary is read while the executed notebook is uploaded.
+    const summary = summarize(client, parent.experimentId, parent.runId, status);
     const artifact = basename(o.file);
     const text = serializeNotebook(nb);
-    if (o.output) writeFileSync(o.output, text);
+    if (o.output) {
+      mkdirSync(dirname(o.output), { recursive: true });
+      writeFileSync(o.output, text);
+    }
     try {
       if (await parent.uploadText(artifact, text, "application/x-ipynb+json"))
         endTags[RUN_TAGS.executedNotebook] = artifact;
@@ -641,8 +695,7 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
       o.say(`the executed notebook could not be logged: ${describeTrackingError(e, o.trackingUri).detail}`);
     }
     await parent.end(status, endTags);
-
-    return summarize(client, parent.experimentId, parent.runId);
+    return summary;
   })();
   const [recorded] = await Promise.allSettled([recording]);
   const waited = performance.now();
@@ -744,11 +797,15 @@ export function injectParameters(
   nb.cells.splice(at + 1, 0, cell);
 }
 
-/** The parent and its nested runs as the server has them now: names, statuses, final metrics. */
+/**
+ * The parent and its nested runs as the server has them now: names, statuses, final metrics; the
+ * parent's status is `status`, the one it is being ended with.
+ */
 async function summarize(
   client: RestClient,
   experimentId: string,
   parentId: string,
+  status: RunStatus,
 ): Promise<{ children: RunSummary[]; parentSummary: RunSummary | undefined }> {
   const toSummary = (r: Awaited<ReturnType<RestClient["getRun"]>>): RunSummary => ({
     runId: r.info.run_id,
@@ -765,7 +822,7 @@ async function summarize(
         maxResults: 1000,
       }),
     ]);
-    return { parentSummary: toSummary(parent), children: nested.runs.map(toSummary) };
+    return { parentSummary: { ...toSummary(parent), status }, children: nested.runs.map(toSummary) };
   } catch {
     return { parentSummary: undefined, children: [] };
   }

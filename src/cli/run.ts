@@ -1,14 +1,14 @@
 // `labtrack run NOTEBOOK.ipynb`: a tracked notebook executed headlessly (CI, batch, sweeps), with the
 // same runs as in JupyterLab. Bad input (no such file, not a notebook, unknown kernel, bad options) and
 // an unreachable tracking server are exit code 2, before any cell runs; a failed or killed execution 1.
-import { existsSync } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { configFromEnv } from "../client/fluent/config.js";
-import { RestClient } from "../client/rest.js";
 import type { RunStatus } from "../client/wire.js";
 import { formatMetric } from "../tracking/format.js";
 import { textTable } from "../tracking/outputs.js";
+import { runClient } from "./run-http.js";
 import { findKernelSpecs, kernelDirs } from "./run-kernel.js";
 import {
   describeTrackingError,
@@ -17,6 +17,7 @@ import {
   notebookKernelName,
   readNotebookFile,
 } from "./run-notebook.js";
+import { outputPaths } from "./run-output.js";
 import {
   type ParamValue,
   paramText,
@@ -38,6 +39,7 @@ interface RunCliOptions {
   runName?: string;
   timeout?: string;
   cwd?: string;
+  rootDir?: string;
   allowErrors?: boolean;
   sweep: string[];
   parallel: string;
@@ -65,7 +67,10 @@ export function registerRunCommand(program: Command): void {
     .option("-r, --raw <name=value>", "a parameter kept as text (repeatable)", collect, [])
     .option("--parameters-file <file>", "parameters from a YAML or JSON mapping")
     .option("-k, --kernel <name>", "the kernelspec to run (default: the notebook's)")
-    .option("-o, --output <file>", "write the executed notebook here")
+    .option(
+      "-o, --output <file>",
+      'write the executed notebook here: a file, a path with {name} placeholders formatted with the parameters as papermill does (a sweep writes one file per point: "out/{lr}-{batch}.ipynb"), or a folder ending in "/"',
+    )
     .option("--inplace", "write the executed notebook over the input")
     .option(
       "--experiment <name>",
@@ -75,6 +80,10 @@ export function registerRunCommand(program: Command): void {
     .option("--run-name <name>", "the parent run's name (default: the notebook's name)")
     .option("--timeout <seconds>", "stop a cell that runs longer (interrupted, its run KILLED)")
     .option("--cwd <dir>", "the kernel's working directory (default: the notebook's folder)")
+    .option(
+      "--root-dir <dir>",
+      "the folder the runs' notebook path (labtrack.notebook.path, mlflow.source.name) is relative to, as the Lab's is to the Jupyter server's root (default: the notebook's git work tree, else its folder)",
+    )
     .option("--allow-errors", "go on after a failing cell")
     .option(
       "--sweep <name=a,b,c>",
@@ -130,10 +139,17 @@ async function runCommand(notebookArg: string, o: RunCliOptions): Promise<number
     params[name] = value;
   }
   const grid = sweepGrid(o.sweep);
-  if (grid.length > 1 && (o.output || o.inplace))
+  if (grid.length > 1 && o.inplace)
     throw new UsageError(
-      "a sweep logs each executed notebook as an artifact: --output and --inplace are for one execution",
+      "--inplace is for one execution: a sweep writes one notebook per point with --output",
     );
+  const outputs = o.output
+    ? outputPaths(
+        o.output,
+        file,
+        grid.map((point) => ({ params: { ...params, ...point }, swept: point })),
+      )
+    : undefined;
   const specs = findKernelSpecs();
   const kernelName = (o.kernel ?? notebookKernelName(nb))?.toLowerCase();
   if (!kernelName)
@@ -147,6 +163,14 @@ async function runCommand(notebookArg: string, o: RunCliOptions): Promise<number
     );
   const cwd = resolve(o.cwd ?? dirname(file));
   if (!existsSync(cwd)) throw new UsageError(`--cwd ${o.cwd}: no such folder`);
+  const rootDir = o.rootDir === undefined ? undefined : resolve(o.rootDir);
+  if (rootDir !== undefined) {
+    if (!existsSync(rootDir) || !statSync(rootDir).isDirectory())
+      throw new UsageError(`--root-dir ${o.rootDir}: no such folder`);
+    const inside = relative(rootDir, file);
+    if (inside.startsWith("..") || isAbsolute(inside))
+      throw new UsageError(`--root-dir ${o.rootDir} does not hold the notebook ${notebookArg}`);
+  }
 
   const env = configFromEnv(process.env);
   const trackingUri = o.trackingUri ?? (process.env.MLFLOW_TRACKING_URI?.trim() || undefined);
@@ -154,7 +178,7 @@ async function runCommand(notebookArg: string, o: RunCliOptions): Promise<number
     throw new UsageError("no tracking server: pass --tracking-uri URL or set MLFLOW_TRACKING_URI");
   if (!/^https?:\/\//.test(trackingUri))
     throw new UsageError(`--tracking-uri must be an http(s) URL of a tracking server, not "${trackingUri}"`);
-  const client = new RestClient({ trackingUri, auth: env.auth, retries: 2 });
+  const client = runClient(trackingUri, env.auth, 2);
   try {
     await client.searchExperiments({ maxResults: 1 });
   } catch (e) {
@@ -164,7 +188,7 @@ async function runCommand(notebookArg: string, o: RunCliOptions): Promise<number
     return 2;
   }
   // A client for the execution itself: MLflow's usual retries.
-  const tracking = new RestClient({ trackingUri, auth: env.auth });
+  const tracking = runClient(trackingUri, env.auth);
 
   // Ctrl-C: the running cells are interrupted and their runs KILLED; a second Ctrl-C kills the kernels
   // at once (they are always shut down before labtrack exits).
@@ -198,6 +222,7 @@ async function runCommand(notebookArg: string, o: RunCliOptions): Promise<number
     trackingUri,
     experiment: o.experiment,
     cwd,
+    rootDir,
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
     allowErrors: o.allowErrors === true,
     signal: abort.signal,
@@ -211,17 +236,18 @@ async function runCommand(notebookArg: string, o: RunCliOptions): Promise<number
         ...base,
         params,
         runName: o.runName,
-        output: o.inplace ? file : o.output,
+        output: o.inplace ? file : outputs?.[0],
         say,
       });
       printSummary(result, trackingUri);
       return interrupts > 0 ? 130 : result.exitCode;
     }
-    const results = await runSweep(grid, parallel, abort.signal, (point, label) =>
+    const results = await runSweep(grid, parallel, abort.signal, (point, label, index) =>
       executeNotebook({
         ...base,
         params: { ...params, ...point },
         runName: `${o.runName ?? basename(file, ".ipynb")} ${label}`,
+        output: outputs?.[index],
         say: (line) => say(`[${label}] ${line}`),
       }),
     );
@@ -257,7 +283,7 @@ async function runSweep(
   grid: Record<string, ParamValue>[],
   parallel: number,
   signal: AbortSignal,
-  run: (point: Record<string, ParamValue>, label: string) => Promise<ExecuteResult>,
+  run: (point: Record<string, ParamValue>, label: string, index: number) => Promise<ExecuteResult>,
 ): Promise<SweepPoint[]> {
   const points: SweepPoint[] = grid.map((point) => ({
     point,
@@ -269,9 +295,10 @@ async function runSweep(
   const worker = async () => {
     // After Ctrl-C the points not started yet are not started.
     while (next < points.length && !signal.aborted) {
-      const p = points[next++] as SweepPoint;
+      const index = next++;
+      const p = points[index] as SweepPoint;
       try {
-        p.result = await run(p.point, p.label);
+        p.result = await run(p.point, p.label, index);
       } catch (e) {
         p.error = e instanceof Error ? e.message : String(e);
       }

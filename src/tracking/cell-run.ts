@@ -50,19 +50,33 @@ export interface CellRunOptions {
   user?: string | undefined;
   tags?: Record<string, string> | undefined;
   description?: string | undefined;
+  /**
+   * A run created with a guessed number (see guessNumber) is returned at once, and the check that no
+   * other process took the number goes on meanwhile: its correction, if one is needed, is made before
+   * the run ends (`end` waits for it), and `runName` says the corrected name from then on. For a front
+   * end whose code does not need the name before the run ends (`labtrack run`); by default the check
+   * is awaited and the name final when `start` returns.
+   */
+  checkNumberLater?: boolean | undefined;
 }
 
 export class CellRun {
   private timer: ReturnType<typeof setInterval> | null = null;
   readonly startedAt = Date.now();
+  /** The check of a guessed number still going on (checkNumberLater); never rejects. */
+  private numbered: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly client: RestClient,
     readonly runId: string,
     readonly experimentId: string,
     readonly artifactUri: string | undefined,
-    readonly runName: string,
+    private name: string,
   ) {}
+
+  get runName(): string {
+    return this.name;
+  }
 
   static async start(client: RestClient, o: CellRunOptions): Promise<CellRun> {
     const tags: Record<string, string> = {
@@ -89,27 +103,35 @@ export class CellRun {
     const guess = key !== null ? guessNumber(client, key) : null;
     let run: WireRun;
     let runName = base;
+    let numbered: Promise<string | null> = Promise.resolve(null);
     if (base && key !== null && guess !== null) {
       // A name numbered before by this process: the next number is known, so the run is created with
       // it while one search checks that no other run took it meanwhile (another tab, `labtrack run`):
       // one round trip before the code runs instead of two. A number taken is corrected at once.
       runName = numberLabel(base, guess);
-      const [created, taken] = await Promise.all([
-        create(runName, numberingTags(base, guess)),
-        // A check that fails leaves the guess, which is right unless another process ran this name.
-        numberTaken(client, o.experimentId, o.notebookPath, base, guess).catch(() => []),
-      ]);
+      // A check that fails leaves the guess, which is right unless another process ran this name.
+      const taken = numberTaken(client, o.experimentId, o.notebookPath, base, guess).catch(() => []);
+      const created = await create(runName, numberingTags(base, guess));
       run = created;
-      if (taken.some((id) => id !== created.info.run_id)) {
+      numbered = taken.then(async (ids) => {
+        if (!ids.some((id) => id !== created.info.run_id)) return null;
         const latest = await numberedName(client, o.experimentId, o.notebookPath, base, created.info.run_id);
         const number = Math.max(latest?.number ?? 0, guess + 1);
-        runName = numberLabel(base, number);
+        const corrected = numberLabel(base, number);
         await Promise.all([
-          client.updateRun(created.info.run_id, { runName }),
+          client.updateRun(created.info.run_id, { runName: corrected }),
           client.setTag(created.info.run_id, TAGS.runNumber, String(number)),
         ]);
-        run = { ...created, info: { ...created.info, run_name: runName } };
         rememberNumber(client, key, number);
+        return corrected;
+      });
+      if (!o.checkNumberLater) {
+        const corrected = await numbered;
+        if (corrected !== null) {
+          runName = corrected;
+          run = { ...created, info: { ...created.info, run_name: corrected } };
+        }
+        numbered = Promise.resolve(null);
       }
     } else {
       const numbered = base ? await numberedName(client, o.experimentId, o.notebookPath, base) : null;
@@ -119,6 +141,13 @@ export class CellRun {
     }
     const name = run.info.run_name || runName || run.info.run_id;
     const cellRun = new CellRun(client, run.info.run_id, run.info.experiment_id, run.info.artifact_uri, name);
+    cellRun.numbered = numbered.then(
+      (corrected) => {
+        if (corrected !== null) cellRun.name = corrected;
+      },
+      // The correction failed: the run keeps the number it was created with.
+      () => undefined,
+    );
     cellRun.timer = setInterval(() => void cellRun.beat(), HEARTBEAT_MS);
     return cellRun;
   }
@@ -177,6 +206,8 @@ export class CellRun {
     values: { params?: Record<string, string>; metrics?: Record<string, number> } = {},
   ): Promise<void> {
     this.stopHeartbeat();
+    // The run's number is settled before the run ends.
+    await this.numbered;
     const endTime = Date.now();
     // MLflow accepts data for ended runs (only deleted ones refuse it): both requests go at once.
     await Promise.all([
@@ -276,14 +307,17 @@ export async function learnRunNumbers(
   notebookPath: string,
   names: Iterable<string>,
 ): Promise<void> {
-  await Promise.all(
-    [...new Set(names)].map(async (base) => {
+  const queue = [...new Set(names)];
+  // A few at a time: a notebook of many tracked cells does not open a connection per name.
+  const worker = async () => {
+    for (let base = queue.shift(); base !== undefined; base = queue.shift()) {
       const key = numberingKey(experimentId, notebookPath, base);
-      if (key === null || lastNumbers.get(client)?.has(key)) return;
+      if (key === null || lastNumbers.get(client)?.has(key)) continue;
       const next = await numberedName(client, experimentId, notebookPath, base).catch(() => null);
       if (next) rememberNumber(client, key, next.number - 1);
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
 }
 
 function guessNumber(client: RestClient, key: string): number | null {

@@ -249,6 +249,7 @@ export class MagicCell {
       user: this.ctx.user,
       description: magic.description,
       tags: { ...this.ctx.extraTags, ...Object.fromEntries(magic.tags.map((t) => [t.key, t.value])) },
+      checkNumberLater: this.ctx.checkNumberLater,
     });
     if (this.bridge && this.family === "python") {
       // IPython: the cell's own request carries MLFLOW_* and the names it logs on its blank first

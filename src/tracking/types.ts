@@ -92,7 +92,10 @@ export interface TrackedCell extends MetadataHolder {
 
 /** The notebook a cell belongs to. */
 export interface TrackedNotebook extends MetadataHolder {
-  /** The notebook's path (relative to the Jupyter root in the Lab, as given on the command line headless). */
+  /**
+   * The notebook's path: relative to the Jupyter server's root in the Lab; headless, to the root of the
+   * notebook's git work tree (else its folder, or `--root-dir`), so both name a notebook alike.
+   */
   readonly path: string;
 }
 
@@ -129,4 +132,9 @@ export interface MagicContext {
    * that log with no run of their own (no `%%track`, no `%track start`) log to it. None in the Lab.
    */
   parentRun?: OpenRun | undefined;
+  /**
+   * A `%%track` cell's code may start before the check of its run's guessed number answers (see
+   * CellRunOptions.checkNumberLater): `labtrack run`, which guesses every cell's number. The Lab waits.
+   */
+  checkNumberLater?: boolean | undefined;
 }

@@ -1,9 +1,9 @@
 // `labtrack run` end to end: the compiled CLI executes notebooks with real kernels (Debian's ipykernel,
 // tslab as `npm start` registers it) against a real `labtrack server`, and what it logged is read back.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildChart } from "../../src/charts/index.js";
 import { RestClient } from "../../src/client/rest.js";
@@ -40,6 +40,7 @@ const code = (source: string, tags: string[] = []): Cell => ({
 
 function notebook(name: string, kernel: "python3" | "tslab", cells: Cell[]): string {
   const file = join(dir, name);
+  mkdirSync(dirname(file), { recursive: true });
   const language = kernel === "python3" ? "python" : "typescript";
   writeFileSync(
     file,
@@ -59,9 +60,13 @@ interface Exit {
   stderr: string;
 }
 
-function launch(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; exited: Promise<Exit> } {
+function launch(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd = dir,
+): { child: ChildProcess; exited: Promise<Exit> } {
   const child = spawn(process.execPath, [BIN, "run", ...args], {
-    cwd: dir,
+    cwd,
     env: { ...process.env, JUPYTER_PATH: tslabJupyterPath(), MLFLOW_TRACKING_URI: server.url, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -77,7 +82,7 @@ function launch(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProc
   return { child, exited };
 }
 
-const run = (args: string[], env: NodeJS.ProcessEnv = {}) => launch(args, env).exited;
+const run = (args: string[], env: NodeJS.ProcessEnv = {}, cwd = dir) => launch(args, env, cwd).exited;
 
 async function experimentRuns(name: string): Promise<WireRun[]> {
   const exp = await client.getExperimentByName(name);
@@ -448,6 +453,99 @@ describe("labtrack run", () => {
     ]);
     expect(r.stdout).toContain("2/3 points finished");
   }, 300_000);
+});
+
+describe("labtrack run: the notebook's path and --output", () => {
+  it("the runs' notebook path is relative to the notebook's git work tree from any folder, else to its folder; --root-dir chooses", async () => {
+    // A git work tree as git leaves it: HEAD naming a branch whose ref holds the commit.
+    const commit = "0123456789abcdef0123456789abcdef01234567";
+    mkdirSync(join(dir, "repo/.git/refs/heads"), { recursive: true });
+    writeFileSync(join(dir, "repo/.git/HEAD"), "ref: refs/heads/main\n");
+    writeFileSync(join(dir, "repo/.git/refs/heads/main"), `${commit}\n`);
+    mkdirSync(join(dir, "repo/elsewhere"), { recursive: true });
+    const cells = [code("%%track fit --metrics n\nn = 1")];
+    const inRepo = notebook("repo/nbs/where.ipynb", "python3", cells);
+    const paths = async (experiment: string) =>
+      (await experimentRuns(experiment)).map((r) => ({
+        parent: tag(r, "mlflow.parentRunId") !== undefined,
+        path: tag(r, "labtrack.notebook.path"),
+        source: tag(r, "mlflow.source.name"),
+      }));
+    // Started above the work tree and inside it, in another folder: the same path, the Lab's.
+    for (const [cwd, experiment] of [
+      [dir, "path-repo-above"],
+      [join(dir, "repo/elsewhere"), "path-repo-inside"],
+    ] as const) {
+      const r = await run([inRepo, "--experiment", experiment], {}, cwd);
+      expect(r.code, r.stderr).toBe(0);
+      const found = await paths(experiment);
+      expect(found).toHaveLength(2);
+      for (const f of found) expect(f).toMatchObject({ path: "nbs/where.ipynb", source: "nbs/where.ipynb" });
+      const parent = (await experimentRuns(experiment)).find((x) => !tag(x, "mlflow.parentRunId"));
+      expect(parent && tag(parent, "mlflow.source.git.commit")).toBe(commit);
+    }
+    // The Lab's numbering follows the path: the second execution's runs are `#2`s, from any folder.
+    const again = await run([inRepo, "--experiment", "path-repo-above"], {}, join(dir, "repo"));
+    expect(again.code, again.stderr).toBe(0);
+    expect((await experimentRuns("path-repo-above")).map((x) => x.info.run_name).sort()).toEqual([
+      "fit",
+      "fit #2",
+      "where",
+      "where #2",
+    ]);
+
+    // No work tree: the path is the notebook's name, whatever folder labtrack runs in.
+    const loose = notebook("loose/deep/where.ipynb", "python3", cells);
+    const r = await run([loose, "--experiment", "path-loose"], {}, dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await paths("path-loose")).map((f) => f.path)).toEqual(["where.ipynb", "where.ipynb"]);
+    // --root-dir: relative to it, as to a Jupyter server's root.
+    const rooted = await run([loose, "--experiment", "path-rooted", "--root-dir", "loose"], {}, dir);
+    expect(rooted.code, rooted.stderr).toBe(0);
+    expect((await paths("path-rooted")).map((f) => f.path)).toEqual(["deep/where.ipynb", "deep/where.ipynb"]);
+    const outside = await run([loose, "--root-dir", join(dir, "repo")], {}, dir);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toContain("does not hold the notebook");
+  }, 180_000);
+
+  it("--output with --sweep writes each point's executed notebook: papermill's {name} pattern, or a folder", async () => {
+    const file = notebook("swept.ipynb", "python3", [
+      code("lr = 0.1\nbatch = 8", ["parameters"]),
+      code("print(lr * batch)"),
+    ]);
+    const grid = ["--sweep", "lr=0.5,0.25", "--sweep", "batch=4", "--parallel", "2"];
+    const r = await run([file, "--experiment", "sweep-out", ...grid, "-o", "out/{lr}-{batch}.ipynb"]);
+    expect(r.code, r.stderr).toBe(0);
+    const parents = await experimentRuns("sweep-out");
+    expect(parents).toHaveLength(2);
+    for (const [lr, printed] of [
+      ["0.5", "2.0\n"],
+      ["0.25", "1.0\n"],
+    ]) {
+      const written = JSON.parse(readFileSync(join(dir, `out/${lr}-4.ipynb`), "utf8")) as NbJson;
+      expect(written.cells[1]?.source.join("")).toBe(`# Parameters\nlr = ${lr}\nbatch = 4`);
+      expect(written.cells[2]?.outputs?.[0]?.text?.join("")).toBe(printed);
+      // The file is the notebook the point's parent run logged.
+      const parent = parents.find((p) => param(p, "lr") === lr) as WireRun;
+      expect(JSON.parse(await artifactText(parent, "swept.ipynb"))).toEqual(written);
+    }
+
+    const folder = await run([file, "--experiment", "sweep-out-folder", ...grid, "-o", "executed/"]);
+    expect(folder.code, folder.stderr).toBe(0);
+    expect(readdirSync(join(dir, "executed")).sort()).toEqual([
+      "swept_lr=0.25_batch=4.ipynb",
+      "swept_lr=0.5_batch=4.ipynb",
+    ]);
+
+    // Points that would overwrite one file, an unknown name: exit 2, nothing run.
+    const same = await run([file, "--experiment", "sweep-out-bad", ...grid, "-o", "one.ipynb"]);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toContain("names the same file");
+    const unknown = await run([file, "--experiment", "sweep-out-bad", ...grid, "-o", "{nope}.ipynb"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no parameter named "nope"');
+    expect(await experimentRuns("sweep-out-bad")).toEqual([]);
+  }, 240_000);
 });
 
 describe("labtrack run: bad input", () => {
