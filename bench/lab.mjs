@@ -282,7 +282,18 @@ async function pageLoad(browser, url, rounds) {
   return { rows, extensionBytes, vegaLoaded };
 }
 
-export async function labSuite({ quick = false, pageLoadOnly = false } = {}) {
+/** The tracked-cell row alone, as labSuite reports it. */
+function overheadRow(overhead) {
+  return {
+    name: "overhead of a %%track cell over the same plain cell (Python kernel)",
+    target: "≤ 20 ms",
+    value: `${overhead.overheadMs.toFixed(1)} ms`,
+    pass: overhead.overheadMs <= 20,
+    note: `median of ${overhead.rounds} runs each: plain ${overhead.plainMs.toFixed(1)} ms, tracked ${overhead.trackedMs.toFixed(1)} ms (run created, env set, variables read, run ended)`,
+  };
+}
+
+export async function labSuite({ quick = false, pageLoadOnly = false, cellOverheadOnly = false } = {}) {
   const rounds = quick ? 3 : 7;
   const dataDir = mkdtempSync(join(tmpdir(), "labtrack-bench-lab-"));
   const labtrack = await startLabtrack({ dataDir, trackingPort: 0, labPort: 0, quiet: true });
@@ -292,8 +303,10 @@ export async function labSuite({ quick = false, pageLoadOnly = false } = {}) {
     args: CHROMIUM_ARGS,
   });
   try {
-    await seed(labtrack.trackingUri, 50);
     const base = labtrack.labBase.replace(/\/$/, "");
+    if (cellOverheadOnly)
+      return [overheadRow(await trackedCellOverhead(browser, base, labtrack.token, quick ? 10 : 30))];
+    await seed(labtrack.trackingUri, 50);
     // The workspace remembers the open panel, as a user's does: every measured load restores it.
     const url = `${base}/lab/workspaces/bench?token=${labtrack.token}`;
     const warm = await browser.newPage();
@@ -311,13 +324,7 @@ export async function labSuite({ quick = false, pageLoadOnly = false } = {}) {
     const charts = await chartBench(browser, base, labtrack.token, labtrack.trackingUri, quick);
     return [
       ...load.rows,
-      {
-        name: "overhead of a %%track cell over the same plain cell (Python kernel)",
-        target: "≤ 20 ms",
-        value: `${overhead.overheadMs.toFixed(1)} ms`,
-        pass: overhead.overheadMs <= 20,
-        note: `median of ${overhead.rounds} runs each: plain ${overhead.plainMs.toFixed(1)} ms, tracked ${overhead.trackedMs.toFixed(1)} ms (run created, env set, variables read, run ended)`,
-      },
+      overheadRow(overhead),
       {
         name: `%track compare of 20 runs × 3 metrics × ${charts.steps.toLocaleString("en")} steps: run → chart shown`,
         target: "≤ 1 s",
@@ -355,10 +362,12 @@ export async function labSuite({ quick = false, pageLoadOnly = false } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // --page-load: only the page-load rows (issue 19), for a quick look without the cell and chart runs.
+  // --page-load: only the page-load rows (issue 19), for a quick look without the cell and chart runs;
+  // --cell-overhead: only the tracked-cell row (no seeding, no page loads, no charts).
   const options = {
     quick: process.argv.includes("--quick"),
     pageLoadOnly: process.argv.includes("--page-load"),
+    cellOverheadOnly: process.argv.includes("--cell-overhead"),
   };
   for (const r of await labSuite(options))
     console.log(`${r.pass ? "✓" : "✗"} ${r.name}: ${r.value} (target ${r.target}) ${r.note}`);

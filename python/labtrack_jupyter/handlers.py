@@ -1,15 +1,18 @@
 """Tornado handlers: /labtrack/config and /labtrack/proxy/<path> (forwarded to the tracking server)."""
 
+import functools
 import getpass
 import json
-from urllib.parse import quote
+import os
+from typing import NamedTuple
+from urllib.parse import quote, urlsplit
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado import httputil
 
-from . import target
+from . import target, upstream
 
 # Headers that describe one hop, or carry the Jupyter session, never go to the tracking server.
 DROPPED_REQUEST = {
@@ -20,6 +23,7 @@ DROPPED_REQUEST = {
 DROPPED_RESPONSE = {
     "connection", "keep-alive", "transfer-encoding", "content-length", "set-cookie", "server", "date",
     "content-encoding", "access-control-allow-origin", "access-control-allow-credentials",
+    "x-consumed-content-encoding",
 }
 TIMEOUT_S = 60.0
 
@@ -56,76 +60,141 @@ class ConfigHandler(APIHandler):
 
 # RFC 3986 path characters that need no escaping (unreserved, sub-delims, ":", "@", "/").
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
+# Where the web application keeps its connections to tracking servers.
+POOL_SETTING = "labtrack_upstream"
+# A streamed answer goes to the browser whenever this much has come; a smaller one goes whole, in one
+# write with its Content-Length.
+FLUSH_BYTES = 64 * 1024
+
+
+class Route(NamedTuple):
+    base: str  # the tracking URI, for messages
+    origin: upstream.Origin
+    prefix: str  # the URI's path, before the API's
+    auth: tuple  # (name, value) headers from the server's environment
+
+
+@functools.lru_cache(maxsize=64)
+def _route(requested, configured, token, user, password):
+    env = {"MLFLOW_TRACKING_URI": configured or ""}
+    for name, value in (
+        ("MLFLOW_TRACKING_TOKEN", token),
+        ("MLFLOW_TRACKING_USERNAME", user),
+        ("MLFLOW_TRACKING_PASSWORD", password),
+    ):
+        if value is not None:
+            env[name] = value
+    base, auth = target.resolve(requested, env)
+    parts = urlsplit(base)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as e:  # out of range, not a number
+        raise target.TargetError(f"The tracking URI {target.redact(base)!r} has an invalid port: {e}.") from None
+    origin = upstream.Origin(parts.scheme, parts.hostname, port, parts.netloc)
+    return Route(base, origin, parts.path, tuple(auth.items()))
+
+
+def route(requested, env=os.environ):
+    """Where a request goes and with which credentials: parsed once per tracking URI and environment
+    (the environment is read on each request, so a change to it is seen)."""
+    return _route(
+        requested or None,
+        env.get("MLFLOW_TRACKING_URI"),
+        env.get("MLFLOW_TRACKING_TOKEN"),
+        env.get("MLFLOW_TRACKING_USERNAME"),
+        env.get("MLFLOW_TRACKING_PASSWORD"),
+    )
+
+
+class _Answer(httputil.HTTPMessageDelegate):
+    """The tracking server's answer, passed on: status and headers, then the body as it comes."""
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.buffered = 0
+        self.flushed = False
+
+    def headers_received(self, start_line, headers):
+        h = self.handler
+        h.set_status(start_line.code)
+        h.clear_header("Content-Type")
+        seen = set()
+        for name, value in headers.get_all():
+            key = name.lower()
+            if key in DROPPED_RESPONSE:
+                continue
+            if key in seen:
+                h.add_header(name, value)  # a repeated header (Vary, Link) keeps every value
+            else:
+                seen.add(key)
+                h.set_header(name, value)  # replaces the Jupyter handler's default, as the server's
+        h.forwarded_type = headers.get("Content-Type")
+
+    def data_received(self, chunk):
+        self.handler.write(chunk)
+        self.buffered += len(chunk)
+        if self.buffered >= FLUSH_BYTES:
+            self.buffered = 0
+            self.flushed = True
+            # Awaited by the reader: a slow browser slows the reading, nothing piles up in memory.
+            return self.handler.flush()
+        return None
 
 
 class ProxyHandler(APIHandler):
     """Streams the tracking server's answer back, so artifact downloads never sit whole in memory."""
 
     SUPPORTED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+    forwarded_type = None
+
+    def compute_etag(self):
+        # The tracking server's answer goes as it is: no ETag (and no 304) of the proxy's own.
+        return None
+
+    def finish(self, chunk=None):
+        if self.forwarded_type is None:
+            return super().finish(chunk)
+        # APIHandler.finish labels every answer application/json: a forwarded one keeps the type the
+        # tracking server gave it (an artifact's text/plain, a web server's text/html).
+        self.update_api_activity()
+        self.set_header("Content-Type", self.forwarded_type)
+        return tornado.web.RequestHandler.finish(self, chunk)
 
     async def _forward(self, path):
         try:
-            base, auth = target.resolve(self.request.headers.get("X-Labtrack-Tracking-Uri"))
+            to = route(self.request.headers.get("X-Labtrack-Tracking-Uri"))
         except target.TargetError as e:
             return mlflow_error(self, 400, "INVALID_PARAMETER_VALUE", str(e))
         # Tornado hands over the path decoded: encoded again, an artifact named "a b <1>.txt" or
         # "50%.csv" reaches the server as the name it is, not as a malformed URL.
-        url = f"{base}/{quote(path, safe=PATH_SAFE)}"
+        url = f"{to.prefix}/{quote(path, safe=PATH_SAFE)}"
         if self.request.query:
             url += "?" + self.request.query
-        headers = {k: v for k, v in self.request.headers.get_all() if k.lower() not in DROPPED_REQUEST}
-        headers.update(auth)
-        body = self.request.body if self.request.method in ("POST", "PUT", "PATCH", "DELETE") else None
-        if body is not None and self.request.method == "DELETE" and not body:
+        headers = httputil.HTTPHeaders()
+        for name, value in self.request.headers.get_all():
+            if name.lower() not in DROPPED_REQUEST:
+                headers.add(name, value)
+        for name, value in to.auth:
+            headers[name] = value
+        method = self.request.method
+        body = self.request.body if method in ("POST", "PUT", "PATCH", "DELETE") else None
+        if body is not None and method == "DELETE" and not body:
             body = None
-        started = False
-
-        def on_header(line):
-            nonlocal started
-            line = line.strip()
-            if line.startswith("HTTP/"):
-                self.set_status(int(line.split(" ")[1]))
-                self.clear_header("Content-Type")
-                return
-            if ":" in line:
-                name, value = line.split(":", 1)
-                if name.lower() not in DROPPED_RESPONSE:
-                    self.set_header(name.strip(), value.strip())
-
-        def on_chunk(chunk):
-            nonlocal started
-            started = True
-            self.write(chunk)
-            self.flush()
-
-        request = HTTPRequest(
-            url,
-            method=self.request.method,
-            headers=headers,
-            body=body,
-            allow_nonstandard_methods=True,
-            follow_redirects=False,
-            connect_timeout=10.0,
-            request_timeout=TIMEOUT_S,
-            header_callback=on_header,
-            streaming_callback=on_chunk,
-            decompress_response=True,
-        )
+        answer = _Answer(self)
         try:
-            await AsyncHTTPClient().fetch(request, raise_error=False)
-        except HTTPClientError as e:  # pragma: no cover - raise_error=False leaves only transport errors
-            if not started:
-                return mlflow_error(self, 502, "TEMPORARILY_UNAVAILABLE", f"Tracking server error: {e}")
-        except Exception as e:  # noqa: BLE001 - every transport failure becomes one clear answer
-            if started:
-                raise
-            reason = "timed out" if "timeout" in str(e).lower() else str(e) or type(e).__name__
-            status = 504 if "timeout" in str(e).lower() else 502
+            await self.settings[POOL_SETTING].fetch(
+                to.origin, method, url, headers, body, answer, timeout=TIMEOUT_S, connect_timeout=10.0
+            )
+        except upstream.UpstreamError as e:
+            if answer.flushed:
+                raise  # the browser has part of the answer: the connection is cut, as the server's was
+            self.clear()
+            self.forwarded_type = None
             return mlflow_error(
                 self,
-                status,
+                504 if e.timed_out else 502,
                 "TEMPORARILY_UNAVAILABLE",
-                f"Labtrack could not reach the tracking server at {target.redact(base)}: {reason}",
+                f"Labtrack could not reach the tracking server at {target.redact(to.base)}: {e}",
             )
         self.finish()
 
@@ -156,6 +225,7 @@ class ProxyHandler(APIHandler):
 
 def setup_handlers(web_app, log=None):
     base_url = web_app.settings["base_url"]
+    web_app.settings.setdefault(POOL_SETTING, upstream.Pool())
     web_app.add_handlers(
         ".*$",
         [

@@ -128,6 +128,33 @@ describe("TrackingConnection through the Jupyter server's proxy", () => {
     expect(lastEchoHeaders["x-labtrack-tracking-uri"]).toBeUndefined();
   });
 
+  it("keeps one connection to the tracking server across requests, and passes each answer's own headers", async () => {
+    const sockets = new Set<unknown>();
+    const kept = createServer((req, res) => {
+      sockets.add(req.socket);
+      res.writeHead(200, { "content-type": "text/csv", vary: ["Origin", "Accept"] });
+      res.end("a,b\n1,2\n");
+    });
+    kept.keepAliveTimeout = 60_000; // the requests below are sequential, each well within it
+    const url = await listen(kept);
+    try {
+      for (let i = 0; i < 4; i++) {
+        const r = await lab.fetch(`${lab.labBase}/labtrack/proxy/get-artifact?path=t${i}.csv`, {
+          headers: { "x-labtrack-tracking-uri": url },
+        });
+        expect(r.status).toBe(200);
+        // A small answer goes in one piece, still with its own type (not the Jupyter API's JSON).
+        expect(r.headers.get("content-type")).toBe("text/csv");
+        expect(r.headers.get("vary")).toMatch(/Origin.*Accept/);
+        expect(await r.text()).toBe("a,b\n1,2\n");
+      }
+      expect(sockets.size).toBe(1);
+    } finally {
+      kept.closeAllConnections();
+      kept.close();
+    }
+  });
+
   it("refuses requests that are not authenticated to the Jupyter server", async () => {
     const r = await fetch(`${lab.labBase}/labtrack/proxy/api/2.0/mlflow/experiments/search`);
     expect(r.status).toBe(403);
