@@ -124,12 +124,9 @@ describe("logged models of a run", () => {
     const rows = compare.modelRows.map((r) => [r.key, r.values]);
     expect(rows[0]?.[0]).toBe("Models");
     // Both models of the run, newest first; the run without outputs has none.
-    expect(
-      String((rows[0]?.[1] as unknown[])[0])
-        .split(", ")
-        .sort(),
-    ).toEqual(["baseline", "clf"]);
-    expect((rows[0]?.[1] as unknown[])[1]).toBeUndefined();
+    const models = (rows[0]?.[1] ?? []) as unknown[];
+    expect(String(models[0]).split(", ").sort()).toEqual(["baseline", "clf"]);
+    expect(models[1]).toBeUndefined();
     expect(rows.slice(1)).toEqual([
       ["acc (test)", [0.91, undefined]],
       ["acc (valid)", [0.88, undefined]],
