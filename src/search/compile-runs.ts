@@ -16,7 +16,9 @@ export interface RunSearchQuery {
   dialect: Dialect;
   /**
    * Metric comparisons the caller measured to match few runs: they select run ids through the
-   * (key, value) index instead of being checked run by run. Same results either way.
+   * (key, value) index instead of being checked run by run. Same results either way. In a walk, the
+   * param and tag equalities in it are read once as a list of runs (a few thousand index entries
+   * read in order) instead of one random lookup per walked run.
    */
   selective?: ReadonlySet<Comparison> | undefined;
   /** Read the runs in the order of the first order term's index, up to a bound: see RunWalk. */
@@ -119,8 +121,9 @@ function runClause(
       const table = c.entity === "param" ? "params" : "tags";
       const key = q.bind(c.key);
       const test = q.compare("p.value", comparator as "=", value as string);
-      // In a walk the runs come one by one in the walk's order: a per-run check, not a list to build.
-      return comparator === "=" && run === "r.run_uuid"
+      // In a walk the runs come one by one in the walk's order: a per-run check, unless the caller
+      // measured the list to be short enough to build (`selective`).
+      return comparator === "=" && (run === "r.run_uuid" || selective?.has(c))
         ? `${run} IN (SELECT p.run_uuid FROM ${table} p WHERE p.key = ${key} AND ${test})`
         : `EXISTS (SELECT 1 FROM ${table} p WHERE p.run_uuid = ${run} AND p.key = ${key} AND ${test})`;
     }
@@ -269,7 +272,7 @@ export function compileRunSearch(query: RunSearchQuery): SqlFragment {
   }
   if (query.filter) {
     const run = walk ? "o0.run_uuid" : "r.run_uuid";
-    where.push(compileFilter(query.filter, (c) => runClause(c, q, walk ? undefined : query.selective, run)));
+    where.push(compileFilter(query.filter, (c) => runClause(c, q, query.selective, run)));
   }
   const sql = `SELECT r.run_uuid FROM ${from} ${joinText} WHERE ${where.join(" AND ")} ORDER BY ${order.join(", ")} LIMIT ${q.bind(query.limit)} OFFSET ${q.bind(query.offset)}`;
   return q.done(sql);

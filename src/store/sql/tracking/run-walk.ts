@@ -1,6 +1,7 @@
 // runs/search ordered by a metric (or, on SQLite, a param or tag) over many runs: the walk of the order
 // key's (key, value) index (src/search's RunWalk), sized by what it finds, with the full search as the
 // answer whenever a walk would not be both exact and cheap.
+import type { Comparison } from "../../../search/ast.js";
 import {
   compileEqualityCount,
   compileRunCount,
@@ -35,6 +36,11 @@ const MARGIN = 1.5;
  * those runs through the (key, value) index): no walk. The same bound the store applies to metrics.
  */
 const RARE_EQUALITY = 2000;
+/**
+ * An equality matching fewer runs than this is read once as a list the walk checks in memory: at
+ * 1,000,000 runs, a param value of 20,000 runs walked 3-4× faster so than by a lookup per run.
+ */
+const LIST_EQUALITY = 50_000;
 
 /**
  * The ids of the page `query` asks for, read by walking the first order term's index, or null when the
@@ -50,10 +56,12 @@ export async function walkRunSearch(db: SqlExecutor, query: RunSearchQuery): Pro
   const size = compileRunCount(query, SMALL_SEARCH);
   if (Number((await db.get<{ n: number | string }>(size.sql, size.params))?.n ?? 0) < SMALL_SEARCH)
     return null;
+  const lists = new Set<Comparison>();
   for (const c of requiredEqualities(query.filter)) {
-    const count = compileEqualityCount(c, RARE_EQUALITY, query.dialect);
-    const row = await db.get<{ n: number | string }>(count.sql, count.params);
-    if (Number(row?.n ?? 0) < RARE_EQUALITY) return null;
+    const count = compileEqualityCount(c, LIST_EQUALITY, query.dialect);
+    const n = Number((await db.get<{ n: number | string }>(count.sql, count.params))?.n ?? 0);
+    if (n < RARE_EQUALITY) return null;
+    if (n < LIST_EQUALITY) lists.add(c);
   }
   let span = Math.max(MIN_SPAN, wanted * FIRST_SPAN_PER_ROW);
   let last: { bound: number | string; found: number } | null = null;
@@ -66,7 +74,13 @@ export async function walkRunSearch(db: SqlExecutor, query: RunSearchQuery): Pro
       // Ties: the longer span ends on the same value, so the walk would read the same runs again.
       found = last.found;
     } else {
-      const walk = compileRunSearch({ ...query, walk: { bound }, limit: wanted, offset: 0 });
+      const walk = compileRunSearch({
+        ...query,
+        selective: lists,
+        walk: { bound },
+        limit: wanted,
+        offset: 0,
+      });
       const ids = (await db.all<{ run_uuid: string }>(walk.sql, walk.params)).map((r) => r.run_uuid);
       if (ids.length >= wanted) return ids.slice(query.offset);
       // Every value of the key was read: the page reaches the runs with NaN or without the key.
