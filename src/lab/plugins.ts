@@ -1,22 +1,19 @@
-// The JupyterLab plugins: the connection (settings → proxy → status bar), the tracked cells, the charts;
-// each view's own plugin lives in its folder (experiments/, runs-table/, run-details/, compare/, models/).
+// The JupyterLab plugins: the connection (settings → proxy → status bar) here; every feature's own
+// plugin in its folder (experiments/, runs-table/, run-details/, compare/, models/: views; tracking/:
+// tracked cells; charts/: %track compare outputs).
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from "@jupyterlab/application";
-import { ICommandPalette, InputDialog, showErrorMessage } from "@jupyterlab/apputils";
-import { EditorExtensionRegistry, IEditorExtensionRegistry } from "@jupyterlab/codemirror";
+import { InputDialog, showErrorMessage } from "@jupyterlab/apputils";
 import { PageConfig, URLExt } from "@jupyterlab/coreutils";
-import { INotebookCellExecutor, INotebookTracker, type NotebookPanel } from "@jupyterlab/notebook";
-import { IRenderMimeRegistry } from "@jupyterlab/rendermime";
 import { ServerConnection } from "@jupyterlab/services";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import { IStatusBar } from "@jupyterlab/statusbar";
 import { ITranslator } from "@jupyterlab/translation";
-import { liveChartFactory } from "./charts/live-chart.js";
+import { chartsPlugin } from "./charts/plugin.js";
 import { CommandIds } from "./command-ids.js";
 import { comparePlugin } from "./compare/plugin.js";
 import { TrackingConnection } from "./connection.js";
 import { experimentsPlugin } from "./experiments/plugin.js";
 import { __, setTranslator } from "./i18n.js";
-import { labtrackIcon } from "./icon.js";
 import { modelsPlugin } from "./models/plugin.js";
 import { runDetailsPlugin } from "./run-details/plugin.js";
 import { runsTablePlugin } from "./runs-table/plugin.js";
@@ -24,10 +21,7 @@ import { selfCheckPlugin } from "./self-check.js";
 import { readSettings, trackingUriProblem } from "./settings.js";
 import { ConnectionStatusItem } from "./status-item.js";
 import { ILabtrackConnection } from "./tokens.js";
-import { renderBadge } from "./tracking/badge.js";
-import { expireAbandonedRuns } from "./tracking/cell-run.js";
-import { createCellExecutor } from "./tracking/executor.js";
-import { magicLineHighlight } from "./tracking/highlight.js";
+import { cellExecutorPlugin, highlightPlugin, trackingPlugin } from "./tracking/plugin.js";
 
 const PLUGIN_ID = "labtrack:plugin";
 
@@ -115,130 +109,6 @@ const connectionPlugin: JupyterFrontEndPlugin<ILabtrackConnection> = {
       execute: () => app.commands.execute("settingeditor:open", { query: "Labtrack" }),
     });
     return connection;
-  },
-};
-
-/** Keeps each tracked cell's badge in step with its metadata (written when its run ends). */
-function watchBadges(app: JupyterFrontEnd, notebooks: INotebookTracker): void {
-  const show = (run: { runId: string; experimentId: string; cellId: string; label: string }) =>
-    void app.commands.execute(CommandIds.showRun, run);
-  const renderAll = (panel: NotebookPanel) => {
-    panel.content.widgets.forEach((cell, i) => {
-      renderBadge(cell, i, show);
-    });
-  };
-  notebooks.widgetAdded.connect((_, panel) => {
-    let scheduled = false;
-    const schedule = () => {
-      if (scheduled || panel.isDisposed) return;
-      scheduled = true;
-      requestAnimationFrame(() => {
-        scheduled = false;
-        if (!panel.isDisposed) renderAll(panel);
-      });
-    };
-    void panel.context.ready.then(() => {
-      schedule();
-      const cells = panel.content.model?.cells;
-      cells?.changed.connect(schedule);
-      for (const cell of cells ?? []) cell.metadataChanged.connect(schedule);
-      cells?.changed.connect((_, change) => {
-        for (const cell of change.newValues) cell.metadataChanged.connect(schedule);
-      });
-    });
-  });
-}
-
-const chartsPlugin: JupyterFrontEndPlugin<void> = {
-  id: "labtrack:charts",
-  description: "Draws %track compare outputs, live while their runs train.",
-  autoStart: true,
-  requires: [IRenderMimeRegistry],
-  optional: [ILabtrackConnection],
-  activate: (
-    app: JupyterFrontEnd,
-    rendermime: IRenderMimeRegistry,
-    connection: ILabtrackConnection | null,
-  ) => {
-    const factory = liveChartFactory({
-      connection,
-      showRun: (run) => void app.commands.execute(CommandIds.showRun, run),
-    });
-    rendermime.addFactory(factory, factory.defaultRank);
-  },
-};
-
-const highlightPlugin: JupyterFrontEndPlugin<void> = {
-  id: "labtrack:magic-highlight",
-  description: "Marks %track and %%track lines in code editors.",
-  autoStart: true,
-  requires: [IEditorExtensionRegistry],
-  activate: (_app: JupyterFrontEnd, extensions: IEditorExtensionRegistry) => {
-    extensions.addExtension({
-      name: "labtrack:magic-lines",
-      factory: () => EditorExtensionRegistry.createImmutableExtension(magicLineHighlight()),
-    });
-  },
-};
-
-/** Replaces JupyterLab's cell executor (disabled in package.json) so magics run before the kernel sees the cell. */
-const cellExecutorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
-  id: "labtrack:cell-executor",
-  description: "Runs %track / %%track magics around cell executions; other cells run unchanged.",
-  autoStart: true,
-  provides: INotebookCellExecutor,
-  // Notebooks cannot run cells without an executor: this one must come up even if Labtrack's
-  // connection does not (magic cells then say so; other cells run as always).
-  optional: [ILabtrackConnection],
-  activate: (app: JupyterFrontEnd, connection: ILabtrackConnection | null) =>
-    createCellExecutor(app, connection),
-};
-
-const SWEEP_MS = 120_000;
-
-const trackingPlugin: JupyterFrontEndPlugin<void> = {
-  id: "labtrack:tracking",
-  description: "The 'Track this cell' command, and the sweep that closes runs whose notebook went away.",
-  autoStart: true,
-  requires: [ILabtrackConnection],
-  optional: [INotebookTracker, ICommandPalette],
-  activate: (
-    app: JupyterFrontEnd,
-    connection: ILabtrackConnection,
-    notebooks: INotebookTracker | null,
-    palette: ICommandPalette | null,
-  ) => {
-    app.commands.addCommand(CommandIds.trackCell, {
-      label: __("Track This Cell"),
-      caption: __("Make this cell's executions Labtrack runs (inserts %1 on its first line)", "%%track"),
-      icon: labtrackIcon,
-      isEnabled: () => notebooks?.activeCell?.model.type === "code",
-      execute: () => {
-        const cell = notebooks?.activeCell;
-        if (cell?.model.type !== "code") return;
-        const source = cell.model.sharedModel.getSource();
-        if (/^\s*%%track\b/.test(source)) return;
-        cell.model.sharedModel.setSource(`%%track\n${source}`);
-      },
-    });
-    palette?.addItem({ command: CommandIds.trackCell, category: "Labtrack" });
-    if (notebooks) watchBadges(app, notebooks);
-    let sweeping = false;
-    const sweep = async () => {
-      if (sweeping || connection.status.state !== "connected") return;
-      sweeping = true;
-      try {
-        await expireAbandonedRuns(connection.client);
-      } catch {
-        // The next sweep tries again; the connection status already reports server problems.
-      } finally {
-        sweeping = false;
-      }
-    };
-    connection.changed.connect((_, status) => {
-      if (status.state === "connected") void sweep();
-    });
-    setInterval(() => void sweep(), SWEEP_MS);
   },
 };
 

@@ -16,8 +16,8 @@ import {
   paramRows,
   visibleRows,
 } from "../../src/lab/compare/tables.js";
-import { compareCellSource, compareChart, renderSvg } from "../../src/lab/tracking/compare.js";
 import { parseLine } from "../../src/magics/index.js";
+import { compareCellSource, compareChart, renderSvg } from "../../src/tracking/compare.js";
 import { check, itemsOf } from "../charts/render.js";
 import { type RunningServer, startServer } from "../helpers/server.js";
 

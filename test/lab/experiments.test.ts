@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RestClient } from "../../src/client/rest.js";
 import { TrackingConnection } from "../../src/lab/connection.js";
 import { differingParams, ExperimentsModel, matchesFilter } from "../../src/lab/experiments/model.js";
-import { TAGS } from "../../src/lab/tracking/cell-run.js";
+import { TAGS } from "../../src/tracking/cell-run.js";
 import { type RunningServer, startServer } from "../helpers/server.js";
 
 let server: RunningServer;

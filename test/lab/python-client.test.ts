@@ -5,7 +5,7 @@
 import { type Kernel, KernelManager, type KernelMessage, ServerConnection } from "@jupyterlab/services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RestClient } from "../../src/client/rest.js";
-import { PYTHON_FLUSH_EXPRESSION } from "../../src/lab/tracking/kernel-language.js";
+import { PYTHON_FLUSH_EXPRESSION } from "../../src/tracking/kernel-language.js";
 import { type RunningLab, startLab } from "../helpers/lab.js";
 
 let lab: RunningLab;

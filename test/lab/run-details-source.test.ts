@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RestClient } from "../../src/client/rest.js";
 import { CELL_SOURCE_MAX_BYTES, readCellSource, sourceExtension } from "../../src/lab/cell-source.js";
 import { RunDetailsModel } from "../../src/lab/run-details/model.js";
-import { CellRun, TAGS } from "../../src/lab/tracking/cell-run.js";
+import { CellRun, TAGS } from "../../src/tracking/cell-run.js";
 import { type RunningServer, startServer } from "../helpers/server.js";
 
 let server: RunningServer;

@@ -11,7 +11,7 @@ import { FIRST_PAGE_SIZE, PAGE_SIZE, RunsTableModel } from "../../src/lab/runs-t
 import { cellText } from "../../src/lab/runs-table/rows.js";
 import { PARENT_TAG } from "../../src/lab/runs-table/tree.js";
 import { type ViewStateStore, viewStateKey } from "../../src/lab/runs-table/view-state.js";
-import { TAGS } from "../../src/lab/tracking/cell-run.js";
+import { TAGS } from "../../src/tracking/cell-run.js";
 import { type RunningServer, startServer } from "../helpers/server.js";
 
 const RUNS = 1200;

@@ -1,9 +1,9 @@
 // `%track metrics … --step` in a %%track cell logs once, after the cell: the note that says so, and
 // points to per-step logging from the loop, in the kernel's language.
 import { describe, expect, it } from "vitest";
-import { stepNote } from "../../src/lab/tracking/commands.js";
 import { parseLine } from "../../src/magics/index.js";
 import type { MetricsCommand } from "../../src/magics/types.js";
+import { stepNote } from "../../src/tracking/commands.js";
 
 const metrics = (line: string): MetricsCommand => {
   const parsed = parseLine(line);

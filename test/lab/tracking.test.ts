@@ -11,7 +11,8 @@ import {
   heartbeatValue,
   runError,
   TAGS,
-} from "../../src/lab/tracking/cell-run.js";
+} from "../../src/tracking/cell-run.js";
+import { BEFORE_KEY, KernelBridge } from "../../src/tracking/kernel-bridge.js";
 import {
   flushClientCode,
   fromJsonValue,
@@ -24,10 +25,9 @@ import {
   readVariablesCode,
   setEnvCode,
   variablesFromOutput,
-} from "../../src/lab/tracking/kernel-language.js";
-import { unreachableSentence } from "../../src/lab/tracking/magic-cell.js";
-import { textTable, WRAP_AT, wrapWords } from "../../src/lab/tracking/outputs.js";
-import { BEFORE_KEY, KernelBridge } from "../../src/tracking/kernel-bridge.js";
+} from "../../src/tracking/kernel-language.js";
+import { unreachableSentence } from "../../src/tracking/magic-cell.js";
+import { textTable, WRAP_AT, wrapWords } from "../../src/tracking/outputs.js";
 import { type RunningServer, startServer } from "../helpers/server.js";
 
 describe("kernel languages", () => {

@@ -6,14 +6,14 @@ import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
 import { buildChart, themeConfig } from "../../charts/index.js";
 import { datasetChanges, type NamedData, withNamedData } from "../../charts/named-data.js";
-import type { ILabtrackConnection } from "../tokens.js";
 import {
   CHART_MIME,
   type ChartQuery,
   chartFor,
   type EndedHistories,
   renderSvg,
-} from "../tracking/compare.js";
+} from "../../tracking/compare.js";
+import type { ILabtrackConnection } from "../tokens.js";
 
 const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
 

@@ -17,10 +17,10 @@ import {
 import { MlflowApiError } from "../../client/errors.js";
 import type { RestClient } from "../../client/rest.js";
 import type { WireLoggedModel, WireRun } from "../../client/wire.js";
+import { chartFor, toChartRun } from "../../tracking/compare.js";
 import { type CellSource, readCellSource } from "../cell-source.js";
 import { describeError, type Problem } from "../describe-error.js";
 import { RunOutputs } from "../run-outputs.js";
-import { chartFor, toChartRun } from "../tracking/compare.js";
 import {
   chartColumns,
   defaultCurveMetrics,

@@ -1,8 +1,8 @@
 // Which experiment the current notebook tracks into: its `%track experiment` (kept in its metadata),
 // else the defaultExperiment setting. Followed across notebook switches, metadata edits and settings.
 import type { INotebookModel, INotebookTracker } from "@jupyterlab/notebook";
+import { readNotebook } from "../../tracking/notebook-state.js";
 import type { ILabtrackConnection } from "../tokens.js";
-import { readNotebook } from "../tracking/notebook-state.js";
 import type { ExperimentsModel } from "./model.js";
 
 export function followCurrentNotebook(

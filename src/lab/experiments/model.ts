@@ -5,10 +5,10 @@
 import { type ISignal, Signal } from "@lumino/signaling";
 import { fromWireDouble } from "../../client/rest.js";
 import type { RunStatus, WireExperiment, WireRun } from "../../client/wire.js";
+import { runError } from "../../tracking/cell-run.js";
 import { describeError, type Problem } from "../describe-error.js";
 import { __ } from "../i18n.js";
 import type { ILabtrackConnection } from "../tokens.js";
-import { runError } from "../tracking/cell-run.js";
 
 export interface RunRow {
   runId: string;

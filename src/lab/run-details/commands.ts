@@ -8,7 +8,7 @@ import { labtrackIcon } from "../icon.js";
 import type { MainAreaViews } from "../main-area.js";
 import type { ILabtrackConnection } from "../tokens.js";
 import { RunDetailsModel } from "./model.js";
-import { type RunDetailsActions, RunDetailsWidget } from "./view.js";
+import { type RunDetailsActions, RunDetailsWidget } from "./widget.js";
 
 export function registerRunDetailsCommands(
   app: JupyterFrontEnd,

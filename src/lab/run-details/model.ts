@@ -13,11 +13,11 @@ import type {
   WireTag,
   WireTraceInfo,
 } from "../../client/wire.js";
+import { TAGS as CELL_TAGS } from "../../tracking/cell-run.js";
 import { type CellSource, hasTraceback, readCellSource } from "../cell-source.js";
 import { describeError, type Problem } from "../describe-error.js";
 import { __ } from "../i18n.js";
 import { foldersFirst, type Listing, type OutputsClient, RunOutputs } from "../run-outputs.js";
-import { TAGS as CELL_TAGS } from "../tracking/cell-run.js";
 import { type NotebookPreview, readNotebookPreview } from "./notebook-preview.js";
 import type { SparkPoint } from "./sparkline.js";
 

@@ -14,7 +14,7 @@ import { ILabtrackConnection } from "../tokens.js";
 import { registerRunDetailsCommands } from "./commands.js";
 import type { MarkdownRenderer } from "./note.js";
 import { notebookOpener } from "./open-notebook.js";
-import type { RunDetailsActions, RunDetailsWidget } from "./view.js";
+import type { RunDetailsActions, RunDetailsWidget } from "./widget.js";
 
 /** The note goes through JupyterLab's markdown renderer as untrusted content: it sanitizes the HTML. */
 function markdownRenderer(rendermime: IRenderMimeRegistry | null): MarkdownRenderer | null {

@@ -1,7 +1,7 @@
 // The runs table's columns: every one known (the attributes, then the metrics, params and tags found
 // in the loaded runs) and the user's choices of which are shown, pinned, in what order and how wide.
 // No DOM; part of RunsTableModel, which emits and keeps the view after each change.
-import { runError } from "../tracking/cell-run.js";
+import { runError } from "../../tracking/cell-run.js";
 import {
   ATTRIBUTE_COLUMNS,
   type Column,

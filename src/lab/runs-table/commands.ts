@@ -12,13 +12,13 @@ import {
   showDialog,
   showErrorMessage,
 } from "@jupyterlab/apputils";
+import { compareCellSource } from "../../tracking/compare.js";
 import { CommandIds } from "../command-ids.js";
 import { describeError } from "../describe-error.js";
 import { __, _n } from "../i18n.js";
 import { labtrackIcon } from "../icon.js";
 import type { MainAreaView, MainAreaViews } from "../main-area.js";
 import type { ILabtrackConnection } from "../tokens.js";
-import { compareCellSource } from "../tracking/compare.js";
 import type { RunsTableActions } from "./actions.js";
 import { RunsTableModel } from "./model.js";
 import { type ViewStateStore, webStorageStore } from "./view-state.js";

@@ -2,8 +2,8 @@
 // so scrolling only reads plain objects.
 import { fromWireDouble } from "../../client/rest.js";
 import type { RunStatus, WireRun } from "../../client/wire.js";
+import { runError } from "../../tracking/cell-run.js";
 import { formatDuration, formatMetric, formatTime } from "../format.js";
-import { runError } from "../tracking/cell-run.js";
 import type { Column } from "./columns.js";
 
 export interface TableRow {

@@ -1,7 +1,7 @@
 // The badge on a tracked cell: the status of its last run, kept in the cell's metadata so it is there
 // when the notebook is reopened. Clicking it shows the run, and the cell's history, in the panel.
 import type { Cell } from "@jupyterlab/cells";
-import { readCell } from "./notebook-state.js";
+import { readCell } from "../../tracking/notebook-state.js";
 
 export type ShowRun = (run: { runId: string; experimentId: string; cellId: string; label: string }) => void;
 
