@@ -20,7 +20,7 @@ const ROW = ".lt-RunsTable-row[data-run-id]";
  * Opens the runs table of `experimentId` in a fresh page and returns the time from the command to the
  * first screen of rows drawn and the table answering input (the next frame after the rows).
  */
-async function openTable(browser, base, token, experimentId) {
+export async function openTable(browser, base, token, experimentId) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(`${base}/lab/workspaces/bench-panel-${Date.now()}?reset&token=${token}`);
   await page.waitForSelector("body[data-labtrack-restored]", { state: "attached", timeout: 60_000 });
@@ -44,7 +44,7 @@ async function openTable(browser, base, token, experimentId) {
 }
 
 /** Time from an action in the page to the first row changing its run (a server round trip). */
-function roundTrip(page, action) {
+export function roundTrip(page, action) {
   return page.evaluate(
     async ([kind, row]) => {
       const first = () => document.querySelector(`.lt-RunsTable ${row}`)?.getAttribute("data-run-id");

@@ -7,6 +7,7 @@
 //   npm run bench -- --only=tracking       some suites (comma-separated ids) → their sections only
 //   npm run bench -- --quick               smaller workloads, printed; written only with --out=FILE
 //   npm run bench -- --sqlite-only         skip PostgreSQL even when it is installed
+//   npm run bench -- --only=million        the opt-in suites (`optIn`) run only when named: minutes and GBs
 //
 // Adding a suite: a module bench/<suite>.mjs that runs the workloads and returns rows, and an entry in
 // SUITES below whose `run` returns the section's markdown (without its heading).
@@ -20,6 +21,7 @@ import { postgresBackend, sqliteBackend } from "./lib/backends.mjs";
 import { codeVersion, load, machine } from "./lib/machine.mjs";
 import { printRows, table, targetTable, writeReport } from "./lib/report.mjs";
 import { loggedModelsSuite, modelLoggingSuite } from "./logged-models.mjs";
+import { millionSection, millionSuite } from "./million.mjs";
 import { panelSuite } from "./panel.mjs";
 import { pgWorkersRows, pgWritesSuite } from "./pg-writes.mjs";
 import { pythonClientSuite } from "./python-client.mjs";
@@ -217,6 +219,22 @@ ${targetTable(rows, { first: "measure", notes: true })}`;
     },
   },
   {
+    id: "million",
+    title: "A million runs (issue 19)",
+    // Seeding 1,000,000 runs twice takes tens of minutes and ~17 GB of temporary space.
+    optIn: true,
+    async run({ backends, pg }) {
+      // BENCH_MILLION_KEEP=DIR keeps the seeded SQLite file there for the next run (bench/million.mjs).
+      // BENCH_MILLION_PG_URI=URI (with BENCH_MILLION_KEEP) uses and keeps that PostgreSQL database.
+      const keep = process.env.BENCH_MILLION_KEEP ?? null;
+      const pgUri = process.env.BENCH_MILLION_PG_URI ?? null;
+      const runs = quick ? 100_000 : 1_000_000;
+      return millionSection(await millionSuite({ sqlite: backends[0], pg, runs, quick, keep, pgUri }), {
+        quick,
+      });
+    },
+  },
+  {
     id: "traces",
     title: "Trace search (issue 16)",
     async run({ backends }) {
@@ -353,7 +371,7 @@ const updates = new Map();
 let failed = false;
 try {
   for (const suite of SUITES) {
-    if (only && !only.includes(suite.id)) continue;
+    if (only ? !only.includes(suite.id) : suite.optIn) continue;
     if (suite.needs === "postgres" && !pg) {
       console.log(`== ${suite.id}: skipped (PostgreSQL is not installed or --sqlite-only)`);
       continue;
