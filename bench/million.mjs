@@ -16,7 +16,7 @@ import { startLabtrack } from "../app/launch.mjs";
 import { openStores } from "../lib/store/open.js";
 import { client } from "./lib/http.mjs";
 import { table, targetTable } from "./lib/report.mjs";
-import { insertRows, scaleRun, seededRunId, unit, verifySeed } from "./lib/seed.mjs";
+import { addRunRows, insertRows, scaleRun, seededRunId, unit, verifySeed } from "./lib/seed.mjs";
 import { startServer } from "./lib/server.mjs";
 import { fmtMs, median, p95, sample, time } from "./lib/stats.mjs";
 import { openTable, roundTrip } from "./panel.mjs";
@@ -54,23 +54,7 @@ export async function seedMillion(location, runs, log = () => {}) {
     for (let start = 0; start < runs; start += RUNS_PER_TRANSACTION) {
       const rows = { runs: [], params: [], tags: [], metrics: [] };
       for (let i = start; i < Math.min(runs, start + RUNS_PER_TRANSACTION); i++) {
-        const id = seededRunId(i);
-        const run = scaleRun(i, SHAPE);
-        rows.runs.push([
-          id,
-          run.name,
-          Number(experimentId),
-          run.userId,
-          "FINISHED",
-          run.startTime,
-          run.endTime,
-          "active",
-          `${artifactLocation}/${id}/artifacts`,
-        ]);
-        for (const p of run.params) rows.params.push([id, p.key, p.value]);
-        rows.tags.push([id, "mlflow.runName", run.name]);
-        for (const t of run.tags) rows.tags.push([id, t.key, t.value]);
-        for (const m of run.metrics) rows.metrics.push([id, m.key, m.value, m.timestamp, m.step, 0]);
+        addRunRows(rows, i, SHAPE, experimentId, artifactLocation);
       }
       await stores.driver.transaction(async (tx) => {
         const runColumns = ["run_uuid", "name", "experiment_id", "user_id", "status", "start_time"];

@@ -49,6 +49,31 @@ export function scaleRun(i, { params = 10, metrics = 10, tags = 5 } = {}) {
 /** The id a seeded run gets: 32 hex digits, like the API's. */
 export const seededRunId = (i) => i.toString(16).padStart(32, "0");
 
+/**
+ * Adds run `i`'s rows to `rows` ({ runs, params, tags, metrics }: arrays of column values), as the API
+ * writes them: the run, its params, `mlflow.runName` and its tags, one point per metric (it is the
+ * history and the latest value).
+ */
+export function addRunRows(rows, i, shape, experimentId, artifactLocation) {
+  const id = seededRunId(i);
+  const run = scaleRun(i, shape);
+  rows.runs.push([
+    id,
+    run.name,
+    Number(experimentId),
+    run.userId,
+    "FINISHED",
+    run.startTime,
+    run.endTime,
+    "active",
+    `${artifactLocation}/${id}/artifacts`,
+  ]);
+  for (const p of run.params) rows.params.push([id, p.key, p.value]);
+  rows.tags.push([id, "mlflow.runName", run.name]);
+  for (const t of run.tags) rows.tags.push([id, t.key, t.value]);
+  for (const m of run.metrics) rows.metrics.push([id, m.key, m.value, m.timestamp, m.step, 0]);
+}
+
 /** Seeds runs `first` … `first + runs - 1` (distinct ranges for experiments sharing a store). */
 export async function seedRuns(location, { runs, first = 0, experimentName = "scale", ...shape }) {
   const stores = await openStores(location, "mlflow-artifacts:/");
@@ -58,24 +83,7 @@ export async function seedRuns(location, { runs, first = 0, experimentName = "sc
     for (let start = first; start < first + runs; start += RUNS_PER_TRANSACTION) {
       const rows = { runs: [], params: [], tags: [], metrics: [] };
       for (let i = start; i < Math.min(first + runs, start + RUNS_PER_TRANSACTION); i++) {
-        const id = seededRunId(i);
-        const run = scaleRun(i, shape);
-        rows.runs.push([
-          id,
-          run.name,
-          Number(experimentId),
-          run.userId,
-          "FINISHED",
-          run.startTime,
-          run.endTime,
-          "active",
-          `${artifactLocation}/${id}/artifacts`,
-        ]);
-        for (const p of run.params) rows.params.push([id, p.key, p.value]);
-        rows.tags.push([id, "mlflow.runName", run.name]);
-        for (const t of run.tags) rows.tags.push([id, t.key, t.value]);
-        // One point per metric: it is the history and the latest value.
-        for (const m of run.metrics) rows.metrics.push([id, m.key, m.value, m.timestamp, m.step, 0]);
+        addRunRows(rows, i, shape, experimentId, artifactLocation);
       }
       await stores.driver.transaction(async (tx) => {
         const runColumns = ["run_uuid", "name", "experiment_id", "user_id", "status", "start_time"];
