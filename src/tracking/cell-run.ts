@@ -1,6 +1,7 @@
 // One tracked execution as a run on the tracking server: created with the tags that tie it to its
 // notebook and cell, kept alive by a heartbeat while the code runs, ended with its outcome. Only the
 // REST client: it works against Labtrack's server and a real MLflow server alike.
+import { followPages } from "../client/paging.js";
 import { RestClient } from "../client/rest.js";
 import type { RunStatus, WireRun, WireTag } from "../client/wire.js";
 
@@ -355,15 +356,17 @@ export async function expireAbandonedRuns(client: RestClient, now: number = Date
   const ids = experiments.map((e) => e.experiment_id);
   // MLflow caps a search at 100 experiment ids.
   for (let i = 0; i < ids.length; i += 100) {
-    let pageToken: string | undefined;
-    do {
+    const pages = followPages(async (pageToken) => {
       const page = await client.searchRuns(ids.slice(i, i + 100), {
         // MLflow compares tags only with =, !=, LIKE: find the runs that have a heartbeat, compare here.
         filter: `attributes.status = 'RUNNING' and tags.\`${TAGS.heartbeat}\` LIKE '0%'`,
         maxResults: 500,
         pageToken,
       });
-      for (const run of page.runs) {
+      return { items: page.runs, nextPageToken: page.nextPageToken };
+    });
+    for await (const runs of pages)
+      for (const run of runs) {
         const beat = run.data.tags?.find((t) => t.key === TAGS.heartbeat)?.value ?? "";
         if (beat >= cutoff) continue;
         await client.setTag(
@@ -374,8 +377,6 @@ export async function expireAbandonedRuns(client: RestClient, now: number = Date
         await client.updateRun(run.info.run_id, { status: "KILLED", endTime: now });
         killed.push(run.info.run_id);
       }
-      pageToken = page.nextPageToken;
-    } while (pageToken);
   }
   return killed;
 }

@@ -9,6 +9,7 @@
 // runs started since the newest loaded one on top: nothing is reloaded, rows keep their identity
 // otherwise, so views re-render only what changed.
 import { MlflowApiError } from "../../client/errors.js";
+import { followPages } from "../../client/paging.js";
 import type { RestClient } from "../../client/rest.js";
 import type { ViewType } from "../../client/wire.js";
 import { describeError, type Problem } from "../describe-error.js";
@@ -281,21 +282,25 @@ export class RunPages {
     const { source, experimentId } = this.owner;
     const filter = this.owner.query().filter;
     const rows: TableRow[] = [];
-    let token: string | undefined;
-    do {
+    // Whether the last page read said more runs match: the cap cut the export short.
+    let more = false;
+    const pages = followPages(async (pageToken, wanted) => {
       const { orderBy, viewType } = this.owner.query();
       const { runs, nextPageToken } = await source.client.searchRuns([experimentId], {
         ...(filter ? { filter } : {}),
         orderBy,
-        maxResults: Math.min(EXPORT_PAGE_SIZE, cap - rows.length),
-        pageToken: token,
+        maxResults: Math.min(EXPORT_PAGE_SIZE, wanted),
+        pageToken,
         viewType,
       });
-      for (const run of runs) rows.push(toTableRow(run));
-      token = nextPageToken;
+      more = nextPageToken !== undefined;
+      return { items: runs, nextPageToken };
+    }, cap);
+    for await (const page of pages) {
+      for (const run of page) rows.push(toTableRow(run));
       onProgress?.(rows.length);
-    } while (token && rows.length < cap);
-    return { rows, truncated: token !== undefined };
+    }
+    return { rows, truncated: more };
   }
 
   /** After a failure: the next page again when the first ones are there, else the first page. */
