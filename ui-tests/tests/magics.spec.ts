@@ -553,3 +553,33 @@ test("runs selected in the runs table become a %track compare cell in the notebo
     )
     .toBe(2);
 });
+
+test("Track This Cell: the cell toolbar's button makes a code cell a %%track cell, whose run gets a badge", async ({
+  lab,
+}) => {
+  const experiment = `ui-track-button-${Date.now()}`;
+  await createNotebook(lab.page, "track-button.ipynb", PYTHON, [
+    `%track experiment ${experiment}`,
+    'acc = 0.5\nprint("plain so far")',
+  ]);
+  const notebook = await openNotebook(lab, "track-button.ipynb");
+  const cells = notebook.locator(".jp-CodeCell");
+  await cells.nth(0).locator(".jp-InputArea-prompt").click();
+  await lab.command("notebook:run-cell");
+  await cells.nth(1).locator(".jp-InputArea-prompt").click();
+  const button = cells.nth(1).locator('.jp-cell-toolbar [data-command="labtrack:track-cell"]');
+  await expect(button).toBeVisible();
+  await button.click();
+  const source = () =>
+    lab.page.evaluate(() =>
+      (window as any).jupyterapp.shell.currentWidget.content.model.cells.get(1).sharedModel.getSource(),
+    );
+  await expect.poll(source).toBe('%%track\nacc = 0.5\nprint("plain so far")');
+  // A second click leaves a tracked cell as it is.
+  await button.click();
+  await expect.poll(source).toBe('%%track\nacc = 0.5\nprint("plain so far")');
+  await lab.command("notebook:run-cell");
+  await expect(cells.nth(1).locator(".lt-CellBadge")).toHaveText("FINISHED");
+  await expect.poll(async () => (await runsOf(experiment)).map((r) => r.info.status)).toEqual(["FINISHED"]);
+  await lab.screenshot("magics-track-button");
+});

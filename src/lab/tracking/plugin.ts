@@ -7,11 +7,10 @@ import { EditorExtensionRegistry, IEditorExtensionRegistry } from "@jupyterlab/c
 import { INotebookCellExecutor, INotebookTracker, type NotebookPanel } from "@jupyterlab/notebook";
 import { expireAbandonedRuns } from "../../tracking/cell-run.js";
 import { CommandIds } from "../command-ids.js";
-import { __ } from "../i18n.js";
-import { labtrackIcon } from "../icon.js";
 import { RenderSchedule } from "../render-schedule.js";
 import { ILabtrackConnection } from "../tokens.js";
 import { renderBadge } from "./badge.js";
+import { addTrackingCommands } from "./commands.js";
 import { createCellExecutor } from "./executor.js";
 import { magicLineHighlight } from "./highlight.js";
 
@@ -80,20 +79,7 @@ export const trackingPlugin: JupyterFrontEndPlugin<void> = {
     notebooks: INotebookTracker | null,
     palette: ICommandPalette | null,
   ) => {
-    app.commands.addCommand(CommandIds.trackCell, {
-      label: __("Track This Cell"),
-      caption: __("Make this cell's executions Labtrack runs (inserts %1 on its first line)", "%%track"),
-      icon: labtrackIcon,
-      isEnabled: () => notebooks?.activeCell?.model.type === "code",
-      execute: () => {
-        const cell = notebooks?.activeCell;
-        if (cell?.model.type !== "code") return;
-        const source = cell.model.sharedModel.getSource();
-        if (/^\s*%%track\b/.test(source)) return;
-        cell.model.sharedModel.setSource(`%%track\n${source}`);
-      },
-    });
-    palette?.addItem({ command: CommandIds.trackCell, category: "Labtrack" });
+    addTrackingCommands(app, notebooks, palette);
     if (notebooks) watchBadges(app, notebooks);
     let sweeping = false;
     const sweep = async () => {
