@@ -10,16 +10,13 @@
 // transaction, which seeds it several times faster than multi-row VALUES.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../app/chromium.mjs";
-import { startLabtrack } from "../app/launch.mjs";
 import { openStores } from "../lib/store/open.js";
 import { client } from "./lib/http.mjs";
 import { table, targetTable } from "./lib/report.mjs";
 import { addRunRows, insertRows, scaleRun, seededRunId, unit, verifySeed } from "./lib/seed.mjs";
 import { startServer } from "./lib/server.mjs";
 import { fmtMs, median, p95, sample, time } from "./lib/stats.mjs";
-import { openTable, roundTrip } from "./panel.mjs";
+import { labInBrowser, openTable, roundTrip } from "./panel.mjs";
 
 export const SHAPE = { params: 20, metrics: 10, tags: 5 };
 const RUNS_PER_TRANSACTION = 5000;
@@ -207,18 +204,7 @@ export async function millionApiRows({ uri, experimentId, runs, samples, seedSec
 /** The runs table of the million-run experiment in chromium, through the Jupyter proxy (SQLite). */
 export async function millionBrowserRows({ uri, experimentId, runs, rounds, dataDir, log = () => {} }) {
   const server = await startServer(uri, ["--serve-artifacts"]);
-  const labtrack = await startLabtrack({
-    dataDir: join(dataDir, "lab"),
-    trackingUri: server.url,
-    labPort: 0,
-    quiet: true,
-  });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  const base = labtrack.labBase.replace(/\/$/, "");
+  const { labtrack, browser, base } = await labInBrowser(server.url, dataDir);
   try {
     const opens = [];
     const sorts = [];

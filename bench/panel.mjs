@@ -16,6 +16,22 @@ import { median } from "./lib/stats.mjs";
 const SHAPE = { params: 20, metrics: 10, tags: 5 };
 const ROW = ".lt-RunsTable-row[data-run-id]";
 
+/** The Lab (`app/launch.mjs`) against a running tracking server, and a headless chromium to open it. */
+export async function labInBrowser(trackingUri, dataDir) {
+  const labtrack = await startLabtrack({
+    dataDir: join(dataDir, "lab"),
+    trackingUri,
+    labPort: 0,
+    quiet: true,
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  return { labtrack, browser, base: labtrack.labBase.replace(/\/$/, "") };
+}
+
 /**
  * Opens the runs table of `experimentId` in a fresh page and returns the time from the command to the
  * first screen of rows drawn and the table answering input (the next frame after the rows).
@@ -156,18 +172,7 @@ export async function panelSuite({ quick = false } = {}) {
   );
   const seedS = (Date.now() - seedStarted) / 1000;
   const server = await startServer(`sqlite:///${db}`, ["--serve-artifacts"]);
-  const labtrack = await startLabtrack({
-    dataDir: join(dataDir, "lab"),
-    trackingUri: server.url,
-    labPort: 0,
-    quiet: true,
-  });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  const base = labtrack.labBase.replace(/\/$/, "");
+  const { labtrack, browser, base } = await labInBrowser(server.url, dataDir);
   try {
     const opens = [];
     const sorts = [];
