@@ -83,12 +83,17 @@ test("compare: params and metrics side by side, curves, parallel coordinates, sc
   await expect(params.locator('tr[data-key="optimizer"]')).not.toHaveClass(/lt-mod-differs/);
   await expect(params.locator('tr[data-key="note"] td').nth(1)).toHaveText(XSS);
   await expect(view(lab).locator(".lt-Compare-note").first()).toHaveText("2 of 3 parameters differ.");
-  // The header colours are the runs' chart colours.
-  const swatch = await params
-    .locator(".lt-Compare-swatch")
-    .first()
-    .evaluate((n) => getComputedStyle(n).backgroundColor);
-  expect(swatch).toMatch(/^rgb/);
+  // The header colours are the runs' chart colours (an opaque colour, not the transparent default).
+  // Polled: the view redraws its tables while the runs' histories load, and a swatch read from a
+  // table just replaced is detached (no computed style).
+  await expect
+    .poll(() =>
+      params
+        .locator(".lt-Compare-swatch")
+        .first()
+        .evaluate((n) => getComputedStyle(n).backgroundColor),
+    )
+    .toMatch(/^rgb\(/);
 
   // Metrics: latest values, best per metric marked (loss: lower, accuracy: higher — run-a both).
   const metrics = view(lab).locator(".lt-Compare-metricsTable");
