@@ -107,7 +107,7 @@ export async function headlessSuite({ backend, quick }) {
     demoNotebook(file, quick ? 2_000 : 40_000);
     const nb = readNotebookFile(file);
     // On a shared machine the pairs' ratios scatter by tens of percent: enough pairs for their median.
-    const trials = quick ? 2 : 11;
+    const trials = quick ? 2 : 21;
     const trackedRun = async () => {
       const r = await executeNotebook({
         file,

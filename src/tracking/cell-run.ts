@@ -110,9 +110,14 @@ export class CellRun {
       // it while one search checks that no other run took it meanwhile (another tab, `labtrack run`):
       // one round trip before the code runs instead of two. A number taken is corrected at once.
       runName = numberLabel(base, guess);
+      const creating = create(runName, numberingTags(base, guess));
       // A check that fails leaves the guess, which is right unless another process ran this name.
-      const taken = numberTaken(client, o.experimentId, o.notebookPath, base, guess).catch(() => []);
-      const created = await create(runName, numberingTags(base, guess));
+      // When the code need not wait for it (checkNumberLater), the check is sent once the run exists:
+      // the server answers requests in turn, and a check sent alongside delayed the creation the code
+      // waits for by its own cost (a tag search, 2–3 ms). It finds the new run too, which it leaves out.
+      const check = () => numberTaken(client, o.experimentId, o.notebookPath, base, guess).catch(() => []);
+      const taken = o.checkNumberLater ? creating.then(check, () => []) : check();
+      const created = await creating;
       run = created;
       numbered = taken.then(async (ids) => {
         if (!ids.some((id) => id !== created.info.run_id)) return null;
