@@ -67,6 +67,23 @@ class MeHandler(APIHandler):
         self.finish(json.dumps({"identity": identity, "permissions": {}}))
 
 
+def kernel_sockets_without_nagle():
+    """Sends each message on a kernel's websocket at once. Tornado leaves Nagle's algorithm on for
+    websockets, and jupyter-server does not turn it off: when the kernel's `status: busy` is still
+    unacknowledged, the messages after it (`execute_input`, the reply, outputs) wait for the browser's
+    delayed ACK, about 40 ms. Measured in this Lab on `x = 1`: busy at 7 ms, execute_input at 48 ms,
+    every cell alike. The messages are small and few; sending each in its own packet costs nothing."""
+    from jupyter_server.services.kernels.handlers import ZMQChannelsHandler
+
+    opened = ZMQChannelsHandler.open
+
+    def open_without_nagle(self, *args, **kwargs):
+        self.set_nodelay(True)
+        return opened(self, *args, **kwargs)
+
+    ZMQChannelsHandler.open = open_without_nagle
+
+
 class EventsHandler(websocket.WebSocketHandler):
     """jupyter-server 2's event stream: nothing to report here, but the socket must open."""
 
@@ -365,6 +382,7 @@ def _jupyter_server_extension_points():
 
 def main():
     link_labtrack()
+    kernel_sockets_without_nagle()
     argv = sys.argv[1:]
     # The demo folder links the labtrack package in node_modules for tslab; nobody needs to browse it.
     argv.append("--ContentsManager.hide_globs=['__pycache__', '*.pyc', '*.pyo', '.DS_Store', '*~', 'node_modules']")

@@ -53,10 +53,11 @@ export interface CellRunOptions {
   description?: string | undefined;
   /**
    * A run created with a guessed number (see guessNumber) is returned at once, and the check that no
-   * other process took the number goes on meanwhile: its correction, if one is needed, is made before
-   * the run ends (`end` waits for it), and `runName` says the corrected name from then on. For a front
-   * end whose code does not need the name before the run ends (`labtrack run`); by default the check
-   * is awaited and the name final when `start` returns.
+   * other process took the number waits for `checkNumber()` (the caller sends its code first: the
+   * server answers requests in turn, and a check ahead of the code's requests delays them by a tag
+   * search) or for `end`. Its correction, if one is needed, is made before the run ends (`end` waits for
+   * it), and `runName` says the corrected name from then on. For front ends whose code does not need the
+   * name before the run ends; by default the check is awaited and the name final when `start` returns.
    */
   checkNumberLater?: boolean | undefined;
 }
@@ -66,6 +67,8 @@ export class CellRun {
   readonly startedAt = Date.now();
   /** The check of a guessed number still going on (checkNumberLater); never rejects. */
   private numbered: Promise<void> = Promise.resolve();
+  /** Sends that check (checkNumberLater), once. */
+  private sendCheck: () => void = () => undefined;
 
   private constructor(
     private readonly client: RestClient,
@@ -105,6 +108,7 @@ export class CellRun {
     let run: WireRun;
     let runName = base;
     let numbered: Promise<string | null> = Promise.resolve(null);
+    let sendCheck: () => void = () => undefined;
     if (base && key !== null && guess !== null) {
       // A name numbered before by this process: the next number is known, so the run is created with
       // it while one search checks that no other run took it meanwhile (another tab, `labtrack run`):
@@ -112,11 +116,16 @@ export class CellRun {
       runName = numberLabel(base, guess);
       const creating = create(runName, numberingTags(base, guess));
       // A check that fails leaves the guess, which is right unless another process ran this name.
-      // When the code need not wait for it (checkNumberLater), the check is sent once the run exists:
-      // the server answers requests in turn, and a check sent alongside delayed the creation the code
-      // waits for by its own cost (a tag search, 2–3 ms). It finds the new run too, which it leaves out.
+      // Deferred (checkNumberLater), it is sent by checkNumber() once the run exists: it finds the
+      // new run too, which it leaves out.
       const check = () => numberTaken(client, o.experimentId, o.notebookPath, base, guess).catch(() => []);
-      const taken = o.checkNumberLater ? creating.then(check, () => []) : check();
+      let taken: Promise<string[]>;
+      if (o.checkNumberLater) {
+        const asked = new Promise<void>((resolve) => {
+          sendCheck = resolve;
+        });
+        taken = asked.then(check);
+      } else taken = check();
       const created = await creating;
       run = created;
       numbered = taken.then(async (ids) => {
@@ -154,8 +163,14 @@ export class CellRun {
       // The correction failed: the run keeps the number it was created with.
       () => undefined,
     );
+    cellRun.sendCheck = sendCheck;
     cellRun.timer = setInterval(() => void cellRun.beat(), HEARTBEAT_MS);
     return cellRun;
+  }
+
+  /** Sends the deferred check of the run's guessed number (checkNumberLater); `end` sends it if not. */
+  checkNumber(): void {
+    this.sendCheck();
   }
 
   /** Attaches to a run started in an earlier cell (`%track start`), without a heartbeat of its own. */
@@ -213,6 +228,7 @@ export class CellRun {
   ): Promise<void> {
     this.stopHeartbeat();
     // The run's number is settled before the run ends.
+    this.sendCheck();
     await this.numbered;
     const endTime = Date.now();
     // MLflow accepts data for ended runs (only deleted ones refuse it): both requests go at once.

@@ -131,6 +131,7 @@ export class MagicCell {
     let ok = true;
     if (hasCode) {
       const outcomePromise = this.model.execute(this.prefix + parsed.code, this.trailingExpressions());
+      this.sendRunExtras();
       const [outcome, envOk] = await Promise.all([outcomePromise, this.envSet]);
       if (!envOk && this.cellRun && this.family !== "other")
         writeText(this.model, "labtrack: could not set MLFLOW_RUN_ID in the kernel", "stderr");
@@ -141,6 +142,7 @@ export class MagicCell {
       }
       if (!ok) return false;
     } else if (this.cellRun) {
+      this.sendRunExtras();
       // The run's execution-count tag names the count the cell shows.
       await counted;
       await this.finishCellRun({ kind: "ok" });
@@ -266,14 +268,22 @@ export class MagicCell {
         ? this.bridge.sendEnv(this.family, this.envFor(this.cellRun))
         : Promise.resolve(false);
     }
-    // The source is known now: upload it while the code runs.
-    // Its failure is reported when the run ends, not as an unhandled rejection meanwhile.
-    this.sourceUpload = this.cellRun
-      .uploadText(`cell/source.${extension(this.family)}`, this.model.source())
-      .then(
-        () => null,
-        (e: unknown) => e,
-      );
+  }
+
+  /**
+   * What the run needs that the code does not wait for, sent once the code is on its way (the servers
+   * answer in turn: sent first, these delayed the code by their own cost): the source, uploaded while
+   * the code runs, and the check of the run's guessed number. The upload's failure is reported when
+   * the run ends, not as an unhandled rejection meanwhile.
+   */
+  private sendRunExtras(): void {
+    const run = this.cellRun;
+    if (!run) return;
+    run.checkNumber();
+    this.sourceUpload = run.uploadText(`cell/source.${extension(this.family)}`, this.model.source()).then(
+      () => null,
+      (e: unknown) => e,
+    );
   }
 
   private sourceUpload: Promise<unknown> = Promise.resolve(null);

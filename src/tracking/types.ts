@@ -133,8 +133,9 @@ export interface MagicContext {
    */
   parentRun?: OpenRun | undefined;
   /**
-   * A `%%track` cell's code may start before the check of its run's guessed number answers (see
-   * CellRunOptions.checkNumberLater): `labtrack run`, which guesses every cell's number. The Lab waits.
+   * A `%%track` cell's code may start before the check of its run's guessed number is sent (see
+   * CellRunOptions.checkNumberLater): the run's name is settled before the run ends, and nothing the
+   * code does reads it. Both front ends do; without it the check is awaited before the code runs.
    */
   checkNumberLater?: boolean | undefined;
 }

@@ -113,6 +113,7 @@ export function createCellExecutor(
           user: app.serviceManager.user?.identity?.username,
           readFile,
           listDir,
+          checkNumberLater: true,
         },
         parsed,
       ).run();
