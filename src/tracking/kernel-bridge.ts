@@ -48,6 +48,17 @@ export function expressionError(reply: ExecuteReply | undefined, key: string): s
 /** Kernels found not to answer user_expressions (by kernel id), so the fallback is used at once. */
 const noUserExpressions = new Set<string>();
 
+/**
+ * ipykernel aborts every execute request that reaches it while it is still aborting after a cell's
+ * error (its `stop_on_error` window: until its event loop's next turn by default). Labtrack's own request
+ * sent as soon as the failed cell's reply arrives (the variables and the snapshot read back) can land
+ * in it: answered "aborted", it read nothing, and the kernel was then taken for one that ignores user
+ * expressions, the failed run logging its stale metrics (seen once in three runs of `test/run` under
+ * load). Such a request is sent again, a few times, after a short pause.
+ */
+const ABORTED_RETRIES = 5;
+const ABORTED_PAUSE_MS = 10;
+
 /** Kernels where the IPython env transformer is installed; a restart forgets it. */
 const transformerInstalled = new WeakMap<TrackingKernel, Promise<boolean>>();
 
@@ -67,14 +78,17 @@ export class KernelBridge {
     code: string,
     extra: Partial<ExecuteContent> = {},
   ): Promise<{ reply: ExecuteReply; iopub: IOPubMessage[] }> {
-    const iopub: IOPubMessage[] = [];
-    const reply = await this.kernel.execute(
-      { code, silent: false, store_history: false, allow_stdin: false, stop_on_error: false, ...extra },
-      (msg) => {
-        iopub.push(msg);
-      },
-    );
-    return { reply, iopub };
+    for (let attempt = 0; ; attempt++) {
+      const iopub: IOPubMessage[] = [];
+      const reply = await this.kernel.execute(
+        { code, silent: false, store_history: false, allow_stdin: false, stop_on_error: false, ...extra },
+        (msg) => {
+          iopub.push(msg);
+        },
+      );
+      if (reply.status !== "aborted" || attempt >= ABORTED_RETRIES) return { reply, iopub };
+      await new Promise((resolve) => setTimeout(resolve, ABORTED_PAUSE_MS * (attempt + 1)));
+    }
   }
 
   /**
@@ -171,7 +185,8 @@ export class KernelBridge {
           before: before ? KernelBridge.snapshotFrom(reply) : null,
         };
       }
-      noUserExpressions.add(this.kernel.id);
+      // An aborted request says nothing about the kernel (see ABORTED_RETRIES).
+      if (reply.status !== "aborted") noUserExpressions.add(this.kernel.id);
     }
     const prelude = [flushClientCode(family), setEnvCode(family, env)]
       .filter((c): c is string => c !== null)
@@ -243,7 +258,8 @@ export class KernelBridge {
     if (!noUserExpressions.has(this.kernel.id)) {
       const expressions = Object.fromEntries(names.map((n) => [n, n]));
       const { reply } = await this.quietly(prelude, { silent: true, user_expressions: expressions });
-      prelude = "";
+      // The prelude ran, unless the request was aborted.
+      if (reply.status !== "aborted") prelude = "";
       const answered = reply.user_expressions;
       if (answered && Object.keys(answered).length > 0) {
         for (const name of names) {
@@ -253,7 +269,7 @@ export class KernelBridge {
         }
         return out;
       }
-      noUserExpressions.add(this.kernel.id);
+      if (reply.status !== "aborted") noUserExpressions.add(this.kernel.id);
     }
     const code = readVariablesCode(await this.family(), names);
     if (code === null) throw new Error(`cannot read variables from a ${this.kernel.name} kernel`);

@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findKernelSpecs, type KernelSpec, ZmqKernel } from "../../src/cli/run-kernel.js";
+import { KernelBridge } from "../../src/tracking/kernel-bridge.js";
+import { pythonEnvLine } from "../../src/tracking/kernel-language.js";
 import type { IOPubMessage } from "../../src/tracking/types.js";
 import { alive, tslabJupyterPath } from "./helpers.js";
 
@@ -51,5 +53,32 @@ describe.each([
       await kernel.shutdown();
     }
     expect(alive(pid)).toBe(false);
+  }, 120_000);
+});
+
+describe("the kernel bridge over ipykernel", () => {
+  it("reads a failed cell's variables and snapshot even when its request lands in ipykernel's abort window", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "labtrack-kernel-test-"));
+    const kernel = await ZmqKernel.start(spec("python3"), { cwd, env: {} });
+    try {
+      const bridge = new KernelBridge(kernel);
+      expect(await bridge.ensurePythonEnvTransformer()).toBe(true);
+      expect((await kernel.execute({ code: "acc = 0.5" })).status).toBe("ok");
+      // A tracked cell that fails, and the bridge's request for its values sent at once: ipykernel
+      // aborts every request already waiting when a cell fails, this one included.
+      const failed = kernel.execute({
+        code: `${pythonEnvLine({ MLFLOW_RUN_ID: "r1" }, ["acc", "loss"])}\nimport time\nloss = 0.25\ntime.sleep(0.3)\nraise ValueError("bad")`,
+      });
+      const after = bridge.afterCell({ MLFLOW_RUN_ID: null }, ["acc", "loss"], true);
+      expect((await failed).status).toBe("error");
+      const read = await after;
+      expect(read.values).toEqual({ acc: 0.5, loss: 0.25 });
+      // The snapshot the cell's marker line took: what tells acc's stale value from one the code set.
+      expect(read.before).toEqual({ acc: 0.5 });
+      // And the kernel is still one that answers user expressions.
+      expect((await bridge.afterCell({ MLFLOW_RUN_ID: null }, ["acc"], true)).before).toEqual({ acc: 0.5 });
+    } finally {
+      await kernel.shutdown();
+    }
   }, 120_000);
 });
