@@ -26,7 +26,7 @@ export class LocalArtifactStore implements ArtifactStore {
   /** The absolute path, after checking that no symlink along the way escapes the root. */
   private locate(path: string): string {
     const full = path === "" ? this.root : join(this.root, path);
-    // Made once in the common case; made again if it was removed since (a missing root would otherwise
+    // A no-op once the root exists; makes it again if it was removed (a missing root would otherwise
     // resolve above itself and be refused).
     mkdirSync(this.root, { recursive: true });
     const rootReal = realpathSync.native(this.root);

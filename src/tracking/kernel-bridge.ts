@@ -92,6 +92,15 @@ export class KernelBridge {
   }
 
   /**
+   * A reply without the user expressions asked for: the kernel does not evaluate them, and the
+   * fallback is used from then on. Not an aborted reply: it says nothing about the kernel (see
+   * ABORTED_RETRIES).
+   */
+  private answeredNoExpressions(reply: ExecuteReply): void {
+    if (reply.status !== "aborted") noUserExpressions.add(this.kernel.id);
+  }
+
+  /**
    * Sends the request at once (before returning), so a request sent right after it is run after it;
    * resolves with whether it worked.
    */
@@ -185,8 +194,7 @@ export class KernelBridge {
           before: before ? KernelBridge.snapshotFrom(reply) : null,
         };
       }
-      // An aborted request says nothing about the kernel (see ABORTED_RETRIES).
-      if (reply.status !== "aborted") noUserExpressions.add(this.kernel.id);
+      this.answeredNoExpressions(reply);
     }
     const prelude = [flushClientCode(family), setEnvCode(family, env)]
       .filter((c): c is string => c !== null)
@@ -269,7 +277,7 @@ export class KernelBridge {
         }
         return out;
       }
-      if (reply.status !== "aborted") noUserExpressions.add(this.kernel.id);
+      this.answeredNoExpressions(reply);
     }
     const code = readVariablesCode(await this.family(), names);
     if (code === null) throw new Error(`cannot read variables from a ${this.kernel.name} kernel`);
