@@ -65,4 +65,6 @@ export const excludedPlugins = new Set([
   // not write, and opened from the Help menu (left out).
   "@jupyterlab/apputils-extension:licenses-client",
   "@jupyterlab/apputils-extension:licenses-plugin",
+  // Replaced by app/settings-plugin.js: the same setting registry, with validators compiled at build.
+  "@jupyterlab/apputils-extension:settings",
 ]);

@@ -3,6 +3,7 @@
 import { PageConfig } from "@jupyterlab/coreutils";
 import { PluginRegistry } from "@lumino/coreutils";
 import { excludedPlugins, extensions, mimeExtensions } from "./extensions.js";
+import { PrecompiledSchemaValidator, settingsPlugin } from "./settings-plugin.js";
 import "./build/style.js";
 
 async function federatedModule(scope, module) {
@@ -86,8 +87,9 @@ export async function main() {
   ]);
   for (const r of await Promise.allSettled(styles)) if (r.status === "rejected") console.error(r.reason);
 
+  const validator = new PrecompiledSchemaValidator();
   const pluginRegistry = new PluginRegistry();
-  pluginRegistry.registerPlugins([...register, ...federatedPlugins]);
+  pluginRegistry.registerPlugins([...register, settingsPlugin(validator), ...federatedPlugins]);
   const { JupyterLab } = await import("@jupyterlab/application");
   const { IConnectionStatus } = await import("@jupyterlab/application/lib/tokens.js");
   const { IServiceManager } = await import("@jupyterlab/services/lib/tokens.js");
@@ -112,5 +114,12 @@ export async function main() {
     );
     document.body.dataset.labtrackLoadFailed = failed.join("; ");
   }
+  // Which settings were validated by code compiled at build and which schemas the page compiled itself
+  // (those JupyterLab assembles in the page), and the time the latter took: for a test and the
+  // page-load benchmark.
+  const settings = document.body.dataset;
+  settings.labtrackSettingsPrecompiled = [...validator.precompiled].join(" ");
+  settings.labtrackSettingsCompiled = [...validator.compiledInPage].join(" ");
+  settings.labtrackSettingsMs = validator.inPageMs.toFixed(0);
   document.body.dataset.labtrackRestored = "true";
 }

@@ -7,6 +7,7 @@ const fs = require("node:fs");
 const rspack = require("@rspack/core");
 const { Build } = require("@jupyter/builder");
 const baseConfig = require("@jupyter/builder/lib/webpack.config.base");
+const { writeSettingsValidators } = require("./settings-validators.cjs");
 
 const root = path.resolve(__dirname, "..");
 const buildDir = path.join(__dirname, "build");
@@ -22,6 +23,12 @@ const themeConfigs = Build.ensureAssets({
   schemaOutput: buildDir,
   themeOutput: buildDir,
 });
+// The settings schemas the page will validate, compiled once here (settings-validators.cjs): the core
+// extensions' (just written by ensureAssets) and Labtrack's (its labextension, built before the app).
+writeSettingsValidators(
+  [path.join(buildDir, "schemas"), path.join(root, "python", "labtrack_jupyter", "labextension", "schemas")],
+  path.join(buildDir, "settings"),
+);
 
 // Every core package an extension may import is offered in the share scope, singletons as JupyterLab
 // declares them; versions are the installed ones. Eager: bundled into the main script instead of one

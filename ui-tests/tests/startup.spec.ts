@@ -19,3 +19,31 @@ test("an extension that cannot be loaded is reported on the page", async ({ lab 
   await page.waitForTimeout(1000); // the toast slides in from the right
   await lab.screenshot("startup-extension-not-loaded");
 });
+
+test("settings are validated by the validators compiled at build: the page compiles only the schemas it builds itself", async ({
+  lab,
+}) => {
+  const { page } = lab;
+  await lab.open();
+  const [precompiled, compiledInPage] = await page.evaluate(() =>
+    [document.body.dataset.labtrackSettingsPrecompiled, document.body.dataset.labtrackSettingsCompiled].map(
+      (ids) => (ids ?? "").split(" ").filter(Boolean),
+    ),
+  );
+  const listing = await page.evaluate(async (token) => {
+    const answer = await fetch(`/lab/api/settings?token=${token}`);
+    const { settings } = (await answer.json()) as {
+      settings: { id: string; schema: Record<string, unknown> }[];
+    };
+    return settings.map((s) => ({ id: s.id, transformed: s.schema["jupyter.lab.transform"] === true }));
+  }, TOKEN());
+  // JupyterLab assembles a few schemas in the page from the other plugins' (menus, shortcuts, toolbars:
+  // `jupyter.lab.transform`); every other schema is validated by code compiled at build.
+  const transformed = listing.filter((s) => s.transformed).map((s) => s.id);
+  expect(listing.length).toBeGreaterThan(30);
+  expect(transformed.length).toBeLessThan(15);
+  for (const id of compiledInPage) expect(transformed, id).toContain(id);
+  expect(precompiled).toContain("labtrack:plugin");
+  expect(precompiled).toContain("@jupyterlab/notebook-extension:tracker");
+  expect(precompiled.length).toBeGreaterThan(20);
+});
