@@ -44,14 +44,17 @@ const LIST_EQUALITY = 50_000;
 /**
  * A walk that would next read more index entries than this many per run of its smallest equality list
  * is given up for the full search, which starts from that list: the walk reads about wanted × N / n
- * entries, the list n runs, so a small list in a big experiment is cheaper read whole. A param value of
- * 2,000 runs among 100,000 (2%, half of them passing the rest of the filter): the first walk of 400
- * entries finds ~2 runs and would next read ~20,000; on PostgreSQL the search took 155–164 ms so and
- * 60–78 ms from the list (SQLite: ~27 → ~20 ms). At 1,000,000 runs the same 2% is 20,000 runs and is
- * walked (~10,000 entries). Four entries per run: on SQLite a walk entry costs about a quarter of a
- * listed run's lookups (`params.p0 = '7'` alone: a walk of ~7,000 entries, 14 ms, beats the list's 20).
+ * entries, the list n runs, so a small list in a big experiment is cheaper read whole. Per store, as a
+ * walk's entry costs them differently against a listed run's lookups. A param value of 2,000 runs among
+ * 100,000 (2%, half of them passing the rest of the filter), whose first walk of 400 entries finds 1–4
+ * runs and would next read ~20,000 (bench/tracking.mjs, 30 searches each way alternated):
+ * - PostgreSQL: walked 155–164 ms (the next walk's bound is an OFFSET into the index, and its plan joins
+ *   the list to the runs by hash), from the list 60–78 ms: four entries per listed run;
+ * - SQLite: walked 23 ms, from the list 28 ms (a walk's entry is a B-tree step in the same process):
+ *   sixteen, so that this filter is walked there. At 1,000,000 runs the same 2% is 20,000 runs, walked
+ *   on both (~10,000 entries).
  */
-const LIST_DRIVES_RATIO = 4;
+const LIST_DRIVES_RATIO = { sqlite: 16, postgres: 4 } as const;
 
 /**
  * The ids of the page `query` asks for, read by walking the first order term's index, or null when the
@@ -107,7 +110,7 @@ export async function walkRunSearch(db: SqlExecutor, query: RunSearchQuery): Pro
     if (next > MAX_SPAN) return null;
     // Judged on one more run than found: a few runs found in a short first walk say little, and the
     // walk keeps the benefit of the doubt.
-    if ((span * wanted * MARGIN) / (found + 1) > smallestList * LIST_DRIVES_RATIO) return null;
+    if ((span * wanted * MARGIN) / (found + 1) > smallestList * LIST_DRIVES_RATIO[query.dialect]) return null;
     span = Math.max(next, span * 2);
   }
   return null;
