@@ -16,4 +16,22 @@ function schemaKey(schema) {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
-module.exports = { schemaKey };
+/**
+ * The key of the schema with its top-level properties' defaults left out: JupyterLab assembles some
+ * schemas in the page by changing only those defaults (menus, toolbar items, shortcuts gathered from
+ * every plugin), and a schema so changed has the shape key of the one compiled at build.
+ */
+function shapeKey(schema) {
+  const properties = {};
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    if (property === null || typeof property !== "object" || Array.isArray(property)) {
+      properties[name] = property;
+      continue;
+    }
+    const { default: _, ...rest } = property;
+    properties[name] = rest;
+  }
+  return schemaKey({ ...schema, properties });
+}
+
+module.exports = { schemaKey, shapeKey };

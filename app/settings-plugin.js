@@ -12,16 +12,17 @@ import { JSONExt } from "@lumino/coreutils";
 import Ajv from "ajv";
 import * as json5 from "json5";
 import { compiled, compose, validate } from "./build/settings/index.cjs";
-import { schemaKey } from "./schema-key.cjs";
+import { schemaKey, shapeKey } from "./schema-key.cjs";
 
 /**
  * ISchemaValidator with DefaultSchemaValidator's results and errors, three ways:
  * - the schema compiled at build: its functions, nothing compiled here (most plugins);
- * - another schema of a plugin compiled at build: the schemas JupyterLab assembles in the page
- *   (`jupyter.lab.transform`: menus, toolbars, shortcuts gathered from every plugin's schema) are
- *   compiled here, without the registry's checks of the schema itself (against its plugin schema and
- *   JSON Schema's): the plugin's own schema passed them at build and what is gathered into it comes from
- *   schemas that did too. Those checks compile two meta-schemas, ~80 ms of every page load;
+ * - the same schema with other top-level defaults: the schemas JupyterLab assembles in the page
+ *   (`jupyter.lab.transform`: menus, toolbars, shortcuts gathered from every plugin's schema into a
+ *   property's default) use the functions compiled at build too (see `check`);
+ * - another schema of a plugin compiled at build: compiled here, without the registry's checks of the
+ *   schema itself (against its plugin schema and JSON Schema's): the plugin's own schema passed them at
+ *   build. Those checks compile two meta-schemas, ~80 ms;
  * - a plugin unknown at build (an extension installed since): DefaultSchemaValidator, checks included.
  */
 export class PrecompiledSchemaValidator {
@@ -48,6 +49,14 @@ export class PrecompiledSchemaValidator {
     if (key === known.key) {
       this.precompiled.add(plugin.id);
       return check(plugin, validate[known.name], compose[known.name], populate);
+    }
+    if (this.#shapeOf(plugin.schema) === known.shape) {
+      // Assembled in the page by changing top-level defaults only: the functions compiled at build
+      // check the same things (a default is not a constraint), and the defaults are the received
+      // schema's, put in first where the user set nothing, as ajv would, then completed (defaults
+      // nested inside them) by the composer compiled at build.
+      this.precompiled.add(plugin.id);
+      return check(plugin, validate[known.name], compose[known.name], populate, plugin.schema);
     }
     return this.#inPage(plugin, () => {
       if (plugin.schema.type !== "object")
@@ -91,19 +100,32 @@ export class PrecompiledSchemaValidator {
     return this.#unknown;
   }
 
-  /** The settings editor validates at each edit: a schema's key is computed once per schema object. */
+  /** The settings editor validates at each edit: a schema's keys are computed once per schema object. */
   #keyOf(schema) {
-    let key = this.#keys.get(schema);
-    if (key === undefined) {
-      key = schemaKey(schema);
-      this.#keys.set(schema, key);
+    return this.#cached(schema).key;
+  }
+
+  #shapeOf(schema) {
+    const keys = this.#cached(schema);
+    keys.shape ??= shapeKey(schema);
+    return keys.shape;
+  }
+
+  #cached(schema) {
+    let keys = this.#keys.get(schema);
+    if (keys === undefined) {
+      keys = { key: schemaKey(schema), shape: undefined };
+      this.#keys.set(schema, keys);
     }
-    return key;
+    return keys;
   }
 }
 
-/** DefaultSchemaValidator.validateData's steps, with the schema's two functions given. */
-function check(plugin, validateFn, composeFn, populate) {
+/**
+ * DefaultSchemaValidator.validateData's steps, with the schema's two functions given; `defaultsOf`, a
+ * schema whose top-level defaults fill the composite before the composer runs.
+ */
+function check(plugin, validateFn, composeFn, populate, defaultsOf = null) {
   let user;
   try {
     user = json5.parse(plugin.raw);
@@ -123,6 +145,10 @@ function check(plugin, validateFn, composeFn, populate) {
   if (!validateFn(user)) return validateFn.errors;
   // Defaults are filled into a copy: `user` stays what the user wrote.
   const composite = JSONExt.deepCopy(user);
+  if (defaultsOf !== null && composite !== null && typeof composite === "object" && !Array.isArray(composite))
+    for (const [name, property] of Object.entries(defaultsOf.properties ?? {}))
+      if (property?.default !== undefined && composite[name] === undefined)
+        composite[name] = JSONExt.deepCopy(property.default);
   if (!composeFn(composite)) return composeFn.errors;
   if (populate) plugin.data = { composite, user };
   return null;

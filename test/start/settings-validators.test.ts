@@ -110,6 +110,40 @@ describe("settings validators compiled at build", () => {
     expect([...ours.compiledInPage]).toEqual([]);
   });
 
+  it("a schema assembled in the page (other top-level defaults, as menus and shortcuts are) needs no compiling", () => {
+    const ours = new PrecompiledSchemaValidator();
+    // What JupyterLab gathers from other plugins' schemas into these defaults (empty in the files),
+    // with fields left to the nested defaults (a menu's `disabled` and `mnemonic`).
+    const gathered: Record<string, [string, unknown[]]> = {
+      "@jupyterlab/mainmenu-extension:plugin": [
+        "menus",
+        [{ id: "jp-mainmenu-extra", label: "Extra", items: [{ command: "extra:run", rank: 1 }] }],
+      ],
+      "@jupyterlab/shortcuts-extension:shortcuts": [
+        "shortcuts",
+        [{ command: "extra:run", keys: ["Accel Shift K"], selector: "body" }],
+      ],
+    };
+    for (const [id, [name, value]] of Object.entries(gathered)) {
+      const plugin = served.find((p) => p.id === id) as Plugin;
+      const properties = plugin.schema.properties as Record<string, Record<string, unknown>>;
+      expect(properties[name]?.default, id).toEqual([]);
+      const assembled = {
+        ...plugin,
+        schema: {
+          ...plugin.schema,
+          properties: { ...properties, [name]: { ...properties[name], default: value } },
+        },
+      } as Plugin;
+      for (const raw of ["{}", JSON.stringify({ [name]: [] })]) {
+        const mine = outcome(ours, { ...assembled, raw });
+        expect(mine, `${id} ${raw}`).toEqual(outcome(new DefaultSchemaValidator(), { ...assembled, raw }));
+        expect(mine.data?.composite[name], `${id} ${raw}`).toHaveLength(raw === "{}" ? 1 : 0);
+      }
+    }
+    expect([...ours.compiledInPage]).toEqual([]);
+  });
+
   it("a schema other than the one compiled (overrides, another extension) is compiled in the page", () => {
     const ours = new PrecompiledSchemaValidator();
     const labtrack = served.find((p) => p.id === "labtrack:plugin") as Plugin;
