@@ -482,11 +482,14 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
     readNotebook(nbMetadata(nb)).experiment ??
     firstExperimentLine(nb) ??
     process.env.MLFLOW_EXPERIMENT_NAME;
-  const experiment = experimentName
-    ? await ensureExperiment(client, experimentName)
-    : { experiment_id: process.env.MLFLOW_EXPERIMENT_ID || "0", name: "" };
-
-  const commit = await gitCommit(dirname(o.file)).catch(() => undefined);
+  // The experiment and the git commit at once: the kernel starts only once the parent run exists (its
+  // id is in the kernel's environment), so everything before counts in the execution's time.
+  const [experiment, commit] = await Promise.all([
+    experimentName
+      ? ensureExperiment(client, experimentName)
+      : { experiment_id: process.env.MLFLOW_EXPERIMENT_ID || "0", name: "" },
+    gitCommit(dirname(o.file)).catch(() => undefined),
+  ]);
   const ci = Object.fromEntries(
     CI_VARIABLES.filter((v) => process.env[v]).map((v) => [
       `labtrack.ci.${v.toLowerCase()}`,
