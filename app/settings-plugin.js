@@ -15,7 +15,7 @@ import { compiled, compose, validate } from "./build/settings/index.cjs";
 import { schemaKey, shapeKey } from "./schema-key.cjs";
 
 /**
- * ISchemaValidator with DefaultSchemaValidator's results and errors, three ways:
+ * ISchemaValidator with DefaultSchemaValidator's results and errors, four ways:
  * - the schema compiled at build: its functions, nothing compiled here (most plugins);
  * - the same schema with other top-level defaults: the schemas JupyterLab assembles in the page
  *   (`jupyter.lab.transform`: menus, toolbars, shortcuts gathered from every plugin's schema into a
