@@ -364,7 +364,8 @@ const header = `# Benchmarks
 Written by \`npm run bench\` (bench/run.mjs; \`--only=<suite>\` re-runs one section). Figures are for this
 machine: ${info.cpu}, ${info.cores} cores, ${info.ramGb} GB RAM; Node ${info.node}; SQLite ${info.sqlite}
 (better-sqlite3); PostgreSQL ${info.postgres}. Other work on the machine moves the figures: each
-section says when it was measured and how busy the machine was (1-minute load average).`;
+section says when it was measured and how busy the machine was (1-minute load average). Notes
+written by hand between \`<!-- notes -->\` markers in a section stay when the section is re-run.`;
 
 const code = codeVersion();
 const updates = new Map();

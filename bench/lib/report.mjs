@@ -5,6 +5,12 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 const START = (id) => `<!-- bench:${id} -->`;
 const END = (id) => `<!-- /bench:${id} -->`;
 const SECTION = /<!-- bench:([\w-]+) -->\n([\s\S]*?)\n<!-- \/bench:\1 -->/g;
+/**
+ * Notes written by hand in a section (what was profiled, A/B runs, why a row misses), between these
+ * markers: a new run of the suite keeps them after its table (they are dated, so a reader can tell
+ * how old they are), instead of dropping them with the old figures.
+ */
+const NOTES = /<!-- notes -->\n[\s\S]*?\n<!-- \/notes -->/;
 
 /**
  * The sections of an existing report, in their order: [{ id, body }]. A report written before the
@@ -26,12 +32,16 @@ export function readSections(file, titles = {}) {
 }
 
 /**
- * Writes `header` and the sections: those in `order` first (updated ones replaced), then any other
- * section already in the file (e.g. written by a suite this checkout does not know).
+ * Writes `header` and the sections: those in `order` first (updated ones replaced, their notes kept),
+ * then any other section already in the file (e.g. written by a suite this checkout does not know).
  */
 export function writeReport(file, header, updates, order, titles = {}) {
   const sections = new Map(readSections(file, titles).map((s) => [s.id, s.body]));
-  for (const [id, body] of updates) sections.set(id, body.trim());
+  for (const [id, body] of updates) {
+    const fresh = body.trim();
+    const notes = sections.get(id)?.match(NOTES)?.[0];
+    sections.set(id, notes && !NOTES.test(fresh) ? `${fresh}\n\n${notes}` : fresh);
+  }
   const ids = [
     ...order.filter((id) => sections.has(id)),
     ...[...sections.keys()].filter((id) => !order.includes(id)),
