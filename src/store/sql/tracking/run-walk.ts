@@ -47,10 +47,11 @@ const LIST_EQUALITY = 50_000;
  * entries, the list n runs, so a small list in a big experiment is cheaper read whole. Per store, as a
  * walk's entry costs them differently against a listed run's lookups. A param value of 2,000 runs among
  * 100,000 (2%, half of them passing the rest of the filter), whose first walk of 400 entries finds 1–4
- * runs and would next read ~20,000 (bench/tracking.mjs, 30 searches each way alternated):
+ * runs and would next read ~20,000 (the bench's seed, bench/lib/seed.mjs; store searches):
  * - PostgreSQL: walked 155–164 ms (the next walk's bound is an OFFSET into the index, and its plan joins
  *   the list to the runs by hash), from the list 60–78 ms: four entries per listed run;
- * - SQLite: walked 23 ms, from the list 28 ms (a walk's entry is a B-tree step in the same process):
+ * - SQLite: walked 23 ms, from the list 28 ms (medians of 30 each way, alternated; a walk's entry is a
+ *   B-tree step in the same process):
  *   sixteen, so that this filter is walked there. At 1,000,000 runs the same 2% is 20,000 runs, walked
  *   on both (~10,000 entries).
  */
