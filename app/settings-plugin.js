@@ -59,15 +59,8 @@ export class PrecompiledSchemaValidator {
       return check(plugin, validate[known.name], compose[known.name], populate, plugin.schema);
     }
     return this.#inPage(plugin, () => {
-      if (plugin.schema.type !== "object")
-        return [
-          {
-            instancePath: "type",
-            keyword: "schema",
-            schemaPath: "",
-            message: `Setting registry schemas' root-level type must be 'object', rejecting type: ${plugin.schema.type}`,
-          },
-        ];
+      // A schema that is not an object is refused by the registry's own validator, in its words.
+      if (plugin.schema.type !== "object") return this.#unknownValidator().validateData(plugin, populate);
       let functions = this.#assembled.get(plugin.id);
       if (!functions) {
         // validateSchema: false, or ajv checks each schema against JSON Schema's (compiling it first).

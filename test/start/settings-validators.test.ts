@@ -155,6 +155,10 @@ describe("settings validators compiled at build", () => {
     expect(result).toEqual(outcome(new DefaultSchemaValidator(), changed));
     expect(result.data?.composite.extra).toBe(3);
     expect([...ours.compiledInPage]).toEqual(["labtrack:plugin"]);
+    const notObject = { ...labtrack, schema: { ...labtrack.schema, type: "array" } } as Plugin;
+    const refused = outcome(ours, notObject);
+    expect(refused.errors).toBeDefined();
+    expect(refused).toEqual(outcome(new DefaultSchemaValidator(), notObject));
     const unknown = { ...changed, id: "someone:else" } as Plugin;
     expect(outcome(ours, unknown)).toEqual(outcome(new DefaultSchemaValidator(), unknown));
     expect([...ours.compiledInPage]).toEqual(["labtrack:plugin", "someone:else"]);
