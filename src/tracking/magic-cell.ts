@@ -330,11 +330,7 @@ export class MagicCell {
     const tags: Record<string, string> = {};
     const count = this.model.executionCount;
     if (count !== null) tags[TAGS.executionCount] = String(count);
-    const uploads: Promise<unknown>[] = [
-      this.sourceUpload.then((failure) => {
-        if (failure) throw failure;
-      }),
-    ];
+    const uploads: Promise<unknown>[] = [];
     let values: { params: Record<string, string>; metrics: Record<string, number> } = {
       params: {},
       metrics: {},
@@ -384,7 +380,11 @@ export class MagicCell {
       status = outcome.kind === "ok" ? "FAILED" : status;
     }
     try {
-      await run.end(status, tags, values);
+      // The source's upload, under way since the code was sent, goes on while the run ends rather than
+      // before: it is the slowest request of a cell (a file written through the proxy), and the run's
+      // data does not depend on it. Its failure is said; the run keeps its status (the code's outcome).
+      const [, sourceFailure] = await Promise.all([run.end(status, tags, values), this.sourceUpload]);
+      if (sourceFailure) this.sourceProblem(sourceFailure);
       writeCell(this.model, { lastRunId: run.runId, lastStatus: status, experimentId: run.experimentId });
       writeBundle(
         this.model,
@@ -424,6 +424,18 @@ export class MagicCell {
       writeText(this.model, wrapWords(text, WRAP_AT).join("\n"), "stderr");
     }
     return out;
+  }
+
+  /** Said in the cell, as a flush problem is: the run and what it logged stay as they are. */
+  private sourceProblem(e: unknown): void {
+    const detail =
+      e instanceof MlflowApiError || e instanceof TrackingUnreachableError
+        ? this.ctx.target.describeError(e).detail
+        : e instanceof Error
+          ? e.message
+          : String(e);
+    const text = `labtrack: the cell's source could not be saved with the run: ${detail}`;
+    writeText(this.model, wrapWords(text, WRAP_AT).join("\n"), "stderr");
   }
 
   /** The run keeps its status: what was sent is on the server, the rest is named here. */

@@ -594,4 +594,37 @@ describe("labtrack run: bad input", () => {
     const nb = JSON.parse(readFileSync(out, "utf8")) as NbJson;
     expect(nb.cells[0]?.outputs?.[0]?.ename).toBe("UsageError");
   }, 120_000);
+
+  it("an artifact store that cannot be written: the cell's run still FINISHED with its values, the lost source said in the cell", async () => {
+    // The cell's source is uploaded while the run ends (not before): its failure must neither fail
+    // the run whose code succeeded nor lose what the cell logged.
+    const blocker = join(dir, "not-a-directory");
+    writeFileSync(blocker, "a file where the artifact root should be\n");
+    const broken = await startServer({ args: ["--artifacts-destination", join(blocker, "artifacts")] });
+    try {
+      const file = notebook("no-artifacts.ipynb", "python3", [code("%%track fit --metrics x\nx = 2")]);
+      const out = join(dir, "no-artifacts.out.ipynb");
+      const r = await run([file, "--experiment", "headless-no-artifacts", "-o", out], {
+        MLFLOW_TRACKING_URI: broken.url,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain("the executed notebook could not be logged");
+      const brokenClient = new RestClient({ trackingUri: broken.url, retries: 0 });
+      const exp = await brokenClient.getExperimentByName("headless-no-artifacts");
+      const { runs } = await brokenClient.searchRuns([exp?.experiment_id ?? ""], { viewType: "ALL" });
+      const cell = runs.find((x) => tag(x, "mlflow.parentRunId")) as WireRun;
+      expect(cell.info.status).toBe("FINISHED");
+      expect(metric(cell, "x")).toBe(2);
+      const outputs = (JSON.parse(readFileSync(out, "utf8")) as NbJson).cells[0]?.outputs ?? [];
+      expect(outputs.map((o) => o.output_type)).toEqual(["stream", "display_data"]);
+      expect(outputs[0]?.text?.join("")).toMatch(
+        /^labtrack: the cell's source could not be saved with the run: .*ENOTDIR/s,
+      );
+      expect(((outputs[1]?.data?.["text/plain"] as string[] | undefined) ?? []).join("")).toContain(
+        '"fit" FINISHED',
+      );
+    } finally {
+      await broken.dispose();
+    }
+  }, 120_000);
 });
