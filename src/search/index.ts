@@ -21,9 +21,12 @@ export {
 } from "./compile-others.js";
 export {
   compileEqualityCount,
+  compileGroupBound,
   compileRunCount,
   compileRunSearch,
   compileWalkBound,
+  type GroupWalk,
+  groupWalkable,
   type RunSearchQuery,
   type RunWalk,
   requiredEqualities,

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   compileRunSearch,
+  groupWalkable,
   parseRunFilter,
   parseRunOrderBy,
   type RunSearchQuery,
@@ -228,6 +229,88 @@ describe.each(backends)("walked searches on $name", ({ name, skip }) => {
     },
     120_000,
   );
+
+  it.skipIf(skip || name !== "sqlite").each([["params.p DESC"], ["params.p"], ["tags.t DESC"], ["tags.t"]])(
+    "a group walk (the first value's runs in the experiment's run order) gives the full search's page when it holds the page (order %s)",
+    async (...order) => {
+      const orderBy = parseRunOrderBy(order);
+      const first = orderBy[0] as { entity: string; key: string; ascending: boolean };
+      const table = first.entity === "param" ? "params" : "tags";
+      // The key's first value in the order, over both experiments: no run comes before its group.
+      const value = (
+        await db.get<{ value: string }>(
+          `SELECT value FROM ${table} WHERE key = ? ORDER BY value ${first.ascending ? "ASC" : "DESC"} LIMIT 1`,
+          [first.key],
+        )
+      )?.value as string;
+      // Start times tie in groups of ~16 runs (1000 + i mod 37): bounds inside and between ties.
+      const starts = [null, 1036, 1030, 1020, 1010, 1001, 1000];
+      let exact = 0;
+      let short = 0;
+      for (const filter of filters)
+        for (const view of ["ACTIVE_ONLY", "DELETED_ONLY"] as const)
+          for (const [limit, offset] of [
+            [7, 0],
+            [5, 10],
+            [30, 0],
+          ] as const) {
+            const query: RunSearchQuery = {
+              experimentIds: [1],
+              viewType: view,
+              filter: parseRunFilter(filter),
+              orderBy,
+              limit,
+              offset,
+              dialect: db.dialect,
+            };
+            expect(groupWalkable(query)).toBe(true);
+            const full = await ids(db, query);
+            const lists = requiredEqualities(query.filter);
+            for (const selective of lists.length ? [undefined, new Set(lists)] : [undefined])
+              for (const since of starts) {
+                const group = { value, since };
+                const walked = await ids(db, {
+                  ...query,
+                  selective,
+                  group,
+                  limit: offset + limit,
+                  offset: 0,
+                });
+                if (walked.length < offset + limit) {
+                  short++;
+                  continue;
+                }
+                exact++;
+                expect(
+                  walked.slice(offset),
+                  `${filter} ${view} since ${since} page ${offset}+${limit}`,
+                ).toEqual(full);
+              }
+          }
+      // Neither side is vacuous: many bounds held the page, and some did not.
+      expect(exact).toBeGreaterThan(40);
+      expect(short).toBeGreaterThan(0);
+    },
+    120_000,
+  );
+
+  it.skipIf(skip)("searches over many experiments, of all runs, or by two terms are no group walk", () => {
+    const base = {
+      viewType: "ACTIVE_ONLY",
+      limit: 10,
+      offset: 0,
+      filter: null,
+      dialect: db.dialect,
+    } as const;
+    const by = (...o: string[]) => parseRunOrderBy(o);
+    expect(groupWalkable({ ...base, experimentIds: [1], orderBy: by("params.p") })).toBe(name === "sqlite");
+    expect(groupWalkable({ ...base, experimentIds: [1, 2], orderBy: by("params.p") })).toBe(false);
+    expect(groupWalkable({ ...base, viewType: "ALL", experimentIds: [1], orderBy: by("params.p") })).toBe(
+      false,
+    );
+    expect(groupWalkable({ ...base, experimentIds: [1], orderBy: by("params.p", "metrics.m") })).toBe(false);
+    expect(groupWalkable({ ...base, experimentIds: [1], orderBy: by("metrics.m") })).toBe(false);
+  });
 });
 
 // ---------------------------------------------------------------- the plans at 100,000 runs
@@ -280,12 +363,12 @@ describe.each(backends)("search plans over 100,000 runs on $name", ({ name, skip
   afterAll(async () => stores?.close());
 
   /** Searches through the store; answers the run ids and the plan of the statement that found them. */
-  async function search(filter: string): Promise<{ ids: string[]; plan: string }> {
+  async function search(filter: string, order = "metrics.m1 DESC"): Promise<{ ids: string[]; plan: string }> {
     statements = [];
     const page = await (stores as Stores).tracking.searchRuns({
       experimentIds: [experimentId],
       filter: parseRunFilter(filter),
-      orderBy: parseRunOrderBy(["metrics.m1 DESC"]),
+      orderBy: parseRunOrderBy([order]),
       maxResults: 100,
       viewType: "ACTIVE_ONLY",
       pageToken: undefined,
@@ -341,6 +424,39 @@ describe.each(backends)("search plans over 100,000 runs on $name", ({ name, skip
       const { ids, plan } = await search("params.p9 = '3' and metrics.m0 > 0.5");
       expect(ids).toEqual(expectedTop((i) => i % 10 === 3 && unit(i, 0) > 0.5));
       expect(walks(plan), plan).toBe(true);
+    },
+    60_000,
+  );
+
+  it.skipIf(skip || name !== "sqlite")(
+    "ordered by a param of 10 values (10,000 runs each): the first value's runs read in the experiment's run order, no sort",
+    async () => {
+      // Ascending, p9's first value is '0': the runs i ≡ 0 (mod 10), the newest (largest i) first.
+      const newest = (keep: (i: number) => boolean) =>
+        Array.from({ length: N }, (_, i) => N - 1 - i)
+          .filter(keep)
+          .slice(0, 100)
+          .map((i) => i.toString(16).padStart(32, "0"));
+      for (const [filter, keep] of [
+        ["", (i: number) => i % 10 === 0],
+        ["metrics.m0 > 0.5", (i: number) => i % 10 === 0 && unit(i, 0) > 0.5],
+      ] as const) {
+        const { ids, plan } = await search(filter, "params.p9 ASC");
+        expect(ids, filter).toEqual(newest(keep));
+        expect(plan).toMatch(
+          /SEARCH r USING (COVERING )?INDEX runs_search_default \(experiment_id=\? AND lifecycle_stage=\? AND start_time>\?\)/,
+        );
+        expect(plan).not.toMatch(/TEMP B-TREE/);
+      }
+      // A filter's equality list smaller than the group drives the search instead.
+      const { ids } = await search("params.p0 = '7'", "params.p9 ASC");
+      expect(ids).toEqual(
+        Array.from({ length: N }, (_, i) => i)
+          .filter((i) => i % 50 === 7)
+          .sort((a, b) => String(a % 10).localeCompare(String(b % 10)) || b - a)
+          .slice(0, 100)
+          .map((i) => i.toString(16).padStart(32, "0")),
+      );
     },
     60_000,
   );
