@@ -21,6 +21,7 @@ export {
 } from "./compile-others.js";
 export {
   compileEqualityCount,
+  compileFirstValueAmong,
   compileGroupBound,
   compileRunCount,
   compileRunSearch,

@@ -4,6 +4,7 @@
 import type { Comparison } from "../../../search/ast.js";
 import {
   compileEqualityCount,
+  compileFirstValueAmong,
   compileGroupBound,
   compileRunCount,
   compileRunSearch,
@@ -73,19 +74,22 @@ const GROUP_COUNT_BOUND = 100_000;
  * The page of a search ordered by one param or tag whose first value holds more runs than a walk
  * would read (its tie group, read whole and sorted by start time, made a walk of a 25-value param over
  * 1,000,000 runs read 40,000 runs): that group's runs read in the experiment's run order (GroupWalk),
- * which is their final order. Null when it does not apply or does not find the page among the runs it
- * may read; a smaller list from the filter's equalities is left to drive the search.
+ * which is their final order. When the filter requires an equality of fewer runs than that group (the
+ * smallest list), the group is that of the first value among the list's runs: `params.p2 = '10'` by
+ * params.p7 over 1,000,000 runs, 20,000 runs of p2 all on p7's eleventh value, was 250 ms of reading
+ * and sorting the 20,000 runs, ~65 ms so (the first value among them ~50, the walk ~12). Null when it
+ * does not apply or does not find the page among the runs it may read.
  */
 async function groupWalk(
   db: SqlExecutor,
   query: RunSearchQuery,
   span: number,
-  smallestList: number,
+  smallest: { list: Comparison; size: number } | null,
 ): Promise<string[] | null> {
   const term = query.orderBy[0];
   if (!term || !groupWalkable(query)) return null;
   const first = compileWalkBound(term, 0, query.dialect);
-  const value = (await db.get<{ value: string }>(first.sql, first.params))?.value;
+  let value = (await db.get<{ value: string }>(first.sql, first.params))?.value;
   if (value === undefined) return null;
   const size = compileEqualityCount(
     { kind: "comparison", entity: term.entity, key: term.key, comparator: "=", value },
@@ -93,7 +97,12 @@ async function groupWalk(
     query.dialect,
   );
   const group = Number((await db.get<{ n: number | string }>(size.sql, size.params))?.n ?? 0);
-  if (group <= span || group > smallestList) return null;
+  if (group <= span) return null;
+  if (smallest && group > smallest.size) {
+    const among = compileFirstValueAmong(term, smallest.list, query.dialect);
+    value = (await db.get<{ value: string | null }>(among.sql, among.params))?.value ?? undefined;
+    if (value === undefined) return null;
+  }
   const wanted = query.offset + query.limit;
   let runs = wanted * GROUP_FIRST_RUNS_PER_ROW;
   for (;;) {
@@ -128,18 +137,19 @@ export async function walkRunSearch(db: SqlExecutor, query: RunSearchQuery): Pro
   if (Number((await db.get<{ n: number | string }>(size.sql, size.params))?.n ?? 0) < SMALL_SEARCH)
     return null;
   const lists = new Set<Comparison>();
-  let smallestList = Number.POSITIVE_INFINITY;
+  let smallest: { list: Comparison; size: number } | null = null;
   for (const c of requiredEqualities(query.filter)) {
     const count = compileEqualityCount(c, LIST_EQUALITY, query.dialect);
     const n = Number((await db.get<{ n: number | string }>(count.sql, count.params))?.n ?? 0);
     if (n < RARE_EQUALITY) return null;
     if (n < LIST_EQUALITY) {
       lists.add(c);
-      smallestList = Math.min(smallestList, n);
+      if (!smallest || n < smallest.size) smallest = { list: c, size: n };
     }
   }
+  const smallestList = smallest?.size ?? Number.POSITIVE_INFINITY;
   let span = Math.max(MIN_SPAN, wanted * FIRST_SPAN_PER_ROW);
-  const grouped = await groupWalk(db, query, span, smallestList);
+  const grouped = await groupWalk(db, { ...query, selective: lists }, span, smallest);
   if (grouped !== null) return grouped;
   let last: { bound: number | string; found: number } | null = null;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
