@@ -394,17 +394,17 @@ export async function millionSuite({
 /** What profiling found behind a miss, by row name prefix (shown only while the row misses). */
 const KNOWN_CAUSES = {
   "filtered search ordered by a metric":
-    "walked (src/store/sql/tracking/run-walk.ts): m1's index is read from the top and ~10,000 runs are visited to find 100 with p0 = '7' (2% of the runs) and m0 > 0.5 (half of those). The p0 list (20,000 runs) is read once and checked in memory; m0 and the run itself are one B-tree lookup each, random reads in a 5 GB file. Measured alone (better-sqlite3, same file) at load average 9 with the PostgreSQL seeding beside: the walk 67–81 ms, the counts that choose it 2–3 ms; a lookup per run for p0 instead of the list was 230–360 ms. The figure follows the page cache and the load; a quiet machine is needed to say how far it is from 50 ms.",
+    "walked (src/store/sql/tracking/run-walk.ts): m1's index is read from the top and ~10,000 runs are visited to find 100 with p0 = '7' (2% of the runs) and m0 > 0.5 (half of those). A first short walk (400 entries) checks p0 run by run; the longer one reads the p0 list (20,000 runs) once and checks it in memory. Measured alone on a quiet machine (2026-12-06 21:48): 36 ms, of which the walks ~17 and the 100 runs read ~11.",
   "same, broad filter":
-    "walked: the first 400 entries of m1's index hold ~200 matches, and SQLite stops at the 100th (partial sort on the index order). Measured alone at load average 9: 4–11 ms; the rest is the request (100 runs read and encoded) on a loaded machine.",
+    "walked: the first 400 entries of m1's index hold ~200 matches, and SQLite stops at the 100th (partial sort on the index order); the rest is the request (100 runs read and encoded).",
   "same, rare metric filter":
-    "not walked (m0 > 0.999 matches ~1,000 runs, below the 2,000 that make a clause drive the search): the range of m0's index gives the 1,000 runs, each run's m1 is looked up and the 1,000 are sorted. Measured alone at load average 9: 38–56 ms (random reads in a 5 GB file).",
+    "not walked (m0 > 0.999 matches ~1,000 runs, below the 2,000 that make a clause drive the search): the range of m0's index gives the 1,000 runs, each run's m1 is looked up and the 1,000 are sorted: random reads in a 5 GB file, fast once in the page cache.",
   "runs table of":
-    "not profiled in this session (the machine was at load average 7–9). The table's first request is runs/search's first page in the default order (the API row above).",
+    "the table's first request is runs/search's first page in the default order (the API row above); the rest is the Lab's page and the proxy.",
   "sort by a metric, then a param":
-    "params.p7 takes 25 values, 40,000 runs each: the walk of params_key_value reads all 40,000 runs tied on the first value and sorts them by start_time (ties are read whole so that the walk stays exact). Not profiled further in this session.",
+    "params.p7 takes 25 values, 40,000 runs each: the first value's runs are read in the experiment's run order (the group walk, run-walk.ts), ~15 ms at the store; the metric sort walks m3's index.",
   "filter (metric range, param equality":
-    "the filters run with the table ordered by params.p7: `params.p2 = '1x'` never meets p7's first value (i·3 mod 50 and i·8 mod 50 are correlated), so the walk reads the 40,000 tied runs, finds none, gives up, and the full search sorts the 20,000 runs of p2 by p7. Not profiled further in this session.",
+    "the filters run with the table ordered by params.p7. `params.p2 = '1x'` (20,000 runs, all on one p7 value, a different one each round) starts a group walk at the first p7 value among its runs: finding that value reads p7 for each of the 20,000 runs, a B-tree lookup each at random places of a 5 GB file: 60–110 ms at the store once in the page cache, 170–510 ms the first time a value is filtered (each round filters a new one); the walk itself ~8 ms.",
 };
 
 /** The BENCHMARKS.md section (without its heading). */
