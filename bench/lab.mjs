@@ -142,9 +142,15 @@ export async function chartBench(browser, base, token, trackingUri, quick) {
     const t0 = performance.now();
     void app.commands.execute("notebook:run-cell");
     const cell = panel.content.widgets[1].node;
-    while (!cell.querySelector(".lt-LiveChart canvas")) await new Promise((r) => setTimeout(r, 5));
+    // Bounded: a chart that never shows (an error output instead) must fail the suite, not hang it.
+    while (!cell.querySelector(".lt-LiveChart canvas")) {
+      if (performance.now() - t0 > 60_000)
+        return { failed: cell.querySelector(".jp-OutputArea")?.textContent?.slice(0, 500) ?? "no output" };
+      await new Promise((r) => setTimeout(r, 5));
+    }
     return performance.now() - t0;
   });
+  if (typeof shownMs !== "number") throw new Error(`the compare chart did not show in 60 s: ${shownMs.failed}`);
   await page.waitForSelector(".lt-LiveChart[data-update-ms]", { state: "attached", timeout: 30_000 });
   // The running run keeps training: each cycle has new points to show.
   let step = steps;
