@@ -69,13 +69,21 @@ async function trackedCellOverhead(browser, base, token, rounds) {
     state: "attached",
     timeout: 60_000,
   });
+  // Bounded, as the chart's wait: a cell that never finishes fails the suite with its outputs.
   const time = (index) =>
     page.evaluate(async (i) => {
       const app = window.jupyterapp;
-      app.shell.currentWidget.content.activeCellIndex = i;
+      const notebook = app.shell.currentWidget.content;
+      notebook.activeCellIndex = i;
       const t0 = performance.now();
-      await app.commands.execute("notebook:run-cell");
-      return performance.now() - t0;
+      const ran = app.commands.execute("notebook:run-cell").then(() => performance.now() - t0);
+      const late = new Promise((done) => setTimeout(() => done(null), 30_000));
+      const ms = await Promise.race([ran, late]);
+      if (ms === null)
+        throw new Error(
+          `cell ${i} did not finish in 30 s: ${notebook.widgets[i].node.textContent.slice(0, 300)}`,
+        );
+      return ms;
     }, index);
   await time(0);
   await time(1);
@@ -150,7 +158,8 @@ export async function chartBench(browser, base, token, trackingUri, quick) {
     }
     return performance.now() - t0;
   });
-  if (typeof shownMs !== "number") throw new Error(`the compare chart did not show in 60 s: ${shownMs.failed}`);
+  if (typeof shownMs !== "number")
+    throw new Error(`the compare chart did not show in 60 s: ${shownMs.failed}`);
   await page.waitForSelector(".lt-LiveChart[data-update-ms]", { state: "attached", timeout: 30_000 });
   // The running run keeps training: each cycle has new points to show.
   let step = steps;
