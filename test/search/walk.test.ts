@@ -173,6 +173,34 @@ describe.each(backends)("walked searches on $name", ({ name, skip }) => {
     ["tags.t DESC", "metrics.m"],
   ];
 
+  type Views = readonly (readonly [RunSearchQuery["viewType"], readonly number[]])[];
+  /**
+   * Every filter × view × page (limit, offset) of a search in `orderBy`, each with the ways the store
+   * may check its equalities: run by run, and read once as lists.
+   */
+  function* searches(
+    orderBy: RunSearchQuery["orderBy"],
+    views: Views,
+    pages: readonly (readonly [number, number])[],
+  ) {
+    for (const filter of filters)
+      for (const [viewType, experimentIds] of views)
+        for (const [limit, offset] of pages) {
+          const query: RunSearchQuery = {
+            experimentIds,
+            viewType,
+            filter: parseRunFilter(filter),
+            orderBy,
+            limit,
+            offset,
+            dialect: db.dialect,
+          };
+          const lists = requiredEqualities(query.filter);
+          const selectives = lists.length ? [undefined, new Set(lists)] : [undefined];
+          yield { query, selectives, label: `${filter} ${viewType} page ${offset}+${limit}` };
+        }
+  }
+
   it.skipIf(skip).each(orders)(
     "every walk bound gives the full search's page when it holds the page (order %s)",
     async (...order) => {
@@ -189,41 +217,28 @@ describe.each(backends)("walked searches on $name", ({ name, skip }) => {
       const step = Math.ceil(values.length / 12);
       const bounds = values.filter((v, i) => i % step === 0 || v === 0 || i === values.length - 1);
       let exact = 0;
-      for (const filter of filters)
-        for (const [view, exps] of [
-          ["ACTIVE_ONLY", [1]],
-          ["ALL", [1, 2]],
-        ] as const)
-          for (const [limit, offset] of [
-            [7, 0],
-            [10, 20],
-            [50, 0],
-          ] as const) {
-            const query: RunSearchQuery = {
-              experimentIds: exps,
-              viewType: view,
-              filter: parseRunFilter(filter),
-              orderBy,
-              limit,
-              offset,
-              dialect: db.dialect,
-            };
-            const full = await ids(db, query);
-            // Equalities checked run by run, and read once as lists (as the store does when it can).
-            const lists = requiredEqualities(query.filter);
-            for (const selective of lists.length ? [undefined, new Set(lists)] : [undefined])
-              for (const bound of [null, ...bounds]) {
-                const walk = { ...query, selective, walk: { bound }, limit: offset + limit, offset: 0 };
-                const walked = await ids(db, walk);
-                if (walked.length < offset + limit) continue;
-                exact++;
-                expect(walked.slice(offset), `${filter} bound ${bound} page ${offset}+${limit}`).toEqual(
-                  full,
-                );
-              }
-            const store = await walkRunSearch(db, query);
-            if (store !== null) expect(store, `${filter} page ${offset}+${limit}`).toEqual(full);
+      const views: Views = [
+        ["ACTIVE_ONLY", [1]],
+        ["ALL", [1, 2]],
+      ];
+      for (const { query, selectives, label } of searches(orderBy, views, [
+        [7, 0],
+        [10, 20],
+        [50, 0],
+      ])) {
+        const { limit, offset } = query;
+        const full = await ids(db, query);
+        for (const selective of selectives)
+          for (const bound of [null, ...bounds]) {
+            const walk = { ...query, selective, walk: { bound }, limit: offset + limit, offset: 0 };
+            const walked = await ids(db, walk);
+            if (walked.length < offset + limit) continue;
+            exact++;
+            expect(walked.slice(offset), `${label} bound ${bound}`).toEqual(full);
           }
+        const store = await walkRunSearch(db, query);
+        if (store !== null) expect(store, label).toEqual(full);
+      }
       // The comparisons above are not vacuous: many bounds held a page.
       expect(exact).toBeGreaterThan(50);
     },
@@ -247,46 +262,31 @@ describe.each(backends)("walked searches on $name", ({ name, skip }) => {
       const starts = [null, 1036, 1030, 1020, 1010, 1001, 1000];
       let exact = 0;
       let short = 0;
-      for (const filter of filters)
-        for (const view of ["ACTIVE_ONLY", "DELETED_ONLY"] as const)
-          for (const [limit, offset] of [
-            [7, 0],
-            [5, 10],
-            [30, 0],
-          ] as const) {
-            const query: RunSearchQuery = {
-              experimentIds: [1],
-              viewType: view,
-              filter: parseRunFilter(filter),
-              orderBy,
-              limit,
-              offset,
-              dialect: db.dialect,
-            };
-            expect(groupWalkable(query)).toBe(true);
-            const full = await ids(db, query);
-            const lists = requiredEqualities(query.filter);
-            for (const selective of lists.length ? [undefined, new Set(lists)] : [undefined])
-              for (const since of starts) {
-                const group = { value, since };
-                const walked = await ids(db, {
-                  ...query,
-                  selective,
-                  group,
-                  limit: offset + limit,
-                  offset: 0,
-                });
-                if (walked.length < offset + limit) {
-                  short++;
-                  continue;
-                }
-                exact++;
-                expect(
-                  walked.slice(offset),
-                  `${filter} ${view} since ${since} page ${offset}+${limit}`,
-                ).toEqual(full);
-              }
+      const views: Views = [
+        ["ACTIVE_ONLY", [1]],
+        ["DELETED_ONLY", [1]],
+      ];
+      for (const { query, selectives, label } of searches(orderBy, views, [
+        [7, 0],
+        [5, 10],
+        [30, 0],
+      ])) {
+        const { limit, offset } = query;
+        expect(groupWalkable(query)).toBe(true);
+        const full = await ids(db, query);
+        for (const selective of selectives)
+          for (const since of starts) {
+            const group = { value, since };
+            const walk = { ...query, selective, group, limit: offset + limit, offset: 0 };
+            const walked = await ids(db, walk);
+            if (walked.length < offset + limit) {
+              short++;
+              continue;
+            }
+            exact++;
+            expect(walked.slice(offset), `${label} since ${since}`).toEqual(full);
           }
+      }
       // Neither side is vacuous: many bounds held the page, and some did not.
       expect(exact).toBeGreaterThan(40);
       expect(short).toBeGreaterThan(0);
