@@ -115,8 +115,8 @@ export function compileGroupBound(
  */
 export function compileFirstValueAmong(term: OrderTerm, list: Comparison, dialect: Dialect): SqlFragment {
   const q = new SqlBuilder(dialect);
-  const termTable = term.entity === "param" ? "params" : "tags";
-  const listTable = list.entity === "param" ? "params" : "tags";
+  const termTable = WALK_INDEX[term.entity as "param" | "tag"].table;
+  const listTable = WALK_INDEX[list.entity as "param" | "tag"].table;
   // The list's runs drive (CROSS JOIN keeps SQLite's nesting), each one's value found by its key: a
   // read of the key's index in order, probing the list, could cross most of it first (0.7 s).
   return q.done(
@@ -353,7 +353,7 @@ export function compileRunSearch(query: RunSearchQuery): SqlFragment {
 function compileGroupWalk(query: RunSearchQuery, group: GroupWalk): SqlFragment {
   const q = new SqlBuilder(query.dialect);
   const term = query.orderBy[0] as OrderTerm;
-  const table = term.entity === "param" ? "params" : "tags";
+  const { table } = WALK_INDEX[term.entity as "param" | "tag"];
   const where = [runsOfExperiment(query, q)];
   if (group.since !== null) where.push(`r.start_time >= ${q.bind(group.since)}`);
   where.push(

@@ -1,7 +1,7 @@
 // runs/search ordered by a metric (or, on SQLite, a param or tag) over many runs: the walk of the order
 // key's (key, value) index (src/search's RunWalk), sized by what it finds, with the full search as the
 // answer whenever a walk would not be both exact and cheap.
-import type { Comparison } from "../../../search/ast.js";
+import type { Comparison, SqlFragment } from "../../../search/ast.js";
 import {
   compileEqualityCount,
   compileFirstValueAmong,
@@ -60,6 +60,21 @@ const LIST_EQUALITY = 50_000;
  */
 const LIST_DRIVES_RATIO = { sqlite: 16, postgres: 4 } as const;
 
+/** The `n` a bounded count answers (compileRunCount, compileEqualityCount). */
+async function countOf(db: SqlExecutor, count: SqlFragment): Promise<number> {
+  return Number((await db.get<{ n: number | string }>(count.sql, count.params))?.n ?? 0);
+}
+
+/**
+ * How far the next walk reads after one that read `read` entries (or runs) and found `found` of the
+ * `wanted`: as far as its rate of matches says, with MARGIN, `whenNone` times as far when it found
+ * none, at least twice as far; null beyond `max`, where walking is given up.
+ */
+function nextRead(read: number, wanted: number, found: number, whenNone: number, max: number): number | null {
+  const next = found > 0 ? Math.ceil((read * wanted * MARGIN) / found) : read * whenNone;
+  return next > max ? null : Math.max(next, read * 2);
+}
+
 /**
  * A walk checks an equality against its list (read whole first, in index order) rather than by a
  * lookup per walked run when the list is at most this many times the entries walked: a lookup is a
@@ -109,7 +124,7 @@ async function groupWalk(
     GROUP_COUNT_BOUND,
     query.dialect,
   );
-  const group = Number((await db.get<{ n: number | string }>(size.sql, size.params))?.n ?? 0);
+  const group = await countOf(db, size);
   if (group <= span) return null;
   if (smallest && group > smallest.size) {
     const among = compileFirstValueAmong(term, smallest.list, query.dialect);
@@ -129,9 +144,9 @@ async function groupWalk(
     if (ids.length >= wanted) return ids.slice(query.offset);
     // Every run was read: the group holds fewer than the page, which goes on into the next values.
     if (bound === null) return null;
-    const next = ids.length > 0 ? Math.ceil((runs * wanted * MARGIN) / ids.length) : runs * 8;
-    if (next > GROUP_MAX_RUNS) return null;
-    runs = Math.max(next, runs * 2);
+    const next = nextRead(runs, wanted, ids.length, 8, GROUP_MAX_RUNS);
+    if (next === null) return null;
+    runs = next;
   }
 }
 
@@ -147,13 +162,12 @@ export async function walkRunSearch(db: SqlExecutor, query: RunSearchQuery): Pro
   const wanted = query.offset + query.limit;
   if (wanted > WALK_MAX_ROWS || query.limit <= 0) return null;
   const size = compileRunCount(query, SMALL_SEARCH);
-  if (Number((await db.get<{ n: number | string }>(size.sql, size.params))?.n ?? 0) < SMALL_SEARCH)
-    return null;
+  if ((await countOf(db, size)) < SMALL_SEARCH) return null;
   const lists = new Map<Comparison, number>();
   let smallest: { list: Comparison; size: number } | null = null;
   for (const c of requiredEqualities(query.filter)) {
     const count = compileEqualityCount(c, LIST_EQUALITY, query.dialect);
-    const n = Number((await db.get<{ n: number | string }>(count.sql, count.params))?.n ?? 0);
+    const n = await countOf(db, count);
     if (n < RARE_EQUALITY) return null;
     if (n < LIST_EQUALITY) {
       lists.set(c, n);
@@ -188,12 +202,12 @@ export async function walkRunSearch(db: SqlExecutor, query: RunSearchQuery): Pro
       found = ids.length;
       last = { bound, found };
     }
-    const next = found > 0 ? Math.ceil((span * wanted * MARGIN) / found) : span * 16;
-    if (next > MAX_SPAN) return null;
+    const next = nextRead(span, wanted, found, 16, MAX_SPAN);
+    if (next === null) return null;
     // Judged on one more run than found: a few runs found in a short first walk say little, and the
     // walk keeps the benefit of the doubt.
     if ((span * wanted * MARGIN) / (found + 1) > smallestList * LIST_DRIVES_RATIO[query.dialect]) return null;
-    span = Math.max(next, span * 2);
+    span = next;
   }
   return null;
 }
