@@ -148,6 +148,8 @@ class HeadlessCell implements TrackedCell {
   constructor(
     private readonly cell: NbCell,
     private readonly kernel: () => ZmqKernel,
+    /** --allow-errors: a failing cell must not abort the requests that follow it (as nbclient). */
+    private readonly allowErrors = false,
   ) {
     cell.outputs = [];
     cell.execution_count = null;
@@ -258,8 +260,10 @@ class HeadlessCell implements TrackedCell {
 
   async execute(code: string, userExpressions: Record<string, string>): Promise<ExecutionOutcome> {
     const tags = this.cell.metadata.tags;
-    // As Jupyter: a "raises-exception" cell does not stop the queue.
-    const stopOnError = !(Array.isArray(tags) && tags.includes("raises-exception"));
+    // As Jupyter: a "raises-exception" cell does not stop the queue; with --allow-errors no cell does.
+    // (A failing request with stop_on_error makes ipykernel abort what reaches it until its event
+    // loop's next turn: the next cell, sent at once, was sometimes aborted, its outputs lost.)
+    const stopOnError = !this.allowErrors && !(Array.isArray(tags) && tags.includes("raises-exception"));
     try {
       const reply = await this.kernel().execute(
         { code, stop_on_error: stopOnError, user_expressions: userExpressions },
@@ -573,7 +577,7 @@ export async function executeNotebook(o: ExecuteOptions): Promise<ExecuteResult>
     for (const [i, cell] of cells.entries()) {
       if (o.signal.aborted) throw new InterruptedError();
       const source = joinSource(cell.source);
-      const headless = new HeadlessCell(cell, () => k);
+      const headless = new HeadlessCell(cell, () => k, o.allowErrors);
       const parsed = parseCell(source);
       const label = `[${i + 1}/${cells.length}]`;
       const started = Date.now();
