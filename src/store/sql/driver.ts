@@ -6,6 +6,12 @@ export type SqlParam = string | number | null | readonly string[] | readonly num
 
 export interface SqlExecutor {
   all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
+  /**
+   * The rows as arrays in the statement's column order. For reads of many rows: an object per row
+   * costs the drivers two to three times the read itself (10,000 history points: ~33 ms as objects,
+   * ~13 ms as arrays on SQLite), and the garbage collector as much again.
+   */
+  values<T extends readonly unknown[]>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
   get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined>;
   run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }>;
 }

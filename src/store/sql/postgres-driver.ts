@@ -89,16 +89,21 @@ function statement(sql: string, values: unknown[]): pg.QueryConfig {
   return { name, text, values };
 }
 
-function executor(query: (config: pg.QueryConfig) => Promise<pg.QueryResult>): SqlExecutor {
-  const exec = async (sql: string, params: readonly SqlParam[] = []) => {
+function executor(
+  query: (config: pg.QueryConfig | pg.QueryArrayConfig) => Promise<pg.QueryResult>,
+): SqlExecutor {
+  const exec = async (sql: string, params: readonly SqlParam[] = [], asArrays = false) => {
     try {
-      return await query(statement(sql, params as unknown[]));
+      const config = statement(sql, params as unknown[]);
+      return await query(asArrays ? { ...config, rowMode: "array" as const } : config);
     } catch (e) {
       throw mapError(e);
     }
   };
   return {
     all: async <T>(sql: string, params?: readonly SqlParam[]) => (await exec(sql, params)).rows as T[],
+    values: async <T extends readonly unknown[]>(sql: string, params?: readonly SqlParam[]) =>
+      (await exec(sql, params, true)).rows as unknown as T[],
     get: async <T>(sql: string, params?: readonly SqlParam[]) =>
       (await exec(sql, params)).rows[0] as T | undefined,
     run: async (sql: string, params?: readonly SqlParam[]) => ({
@@ -133,6 +138,10 @@ export class PostgresDriver implements SqlDriver {
 
   all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
     return this.direct.all<T>(sql, params);
+  }
+
+  values<T extends readonly unknown[]>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    return this.direct.values<T>(sql, params);
   }
 
   get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {

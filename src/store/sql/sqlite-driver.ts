@@ -8,23 +8,29 @@ type Statement = Database.Statement<unknown[], unknown>;
 export class SqliteDriver implements SqlDriver {
   readonly dialect = "sqlite" as const;
   private readonly cache = new Map<string, Statement>();
+  /** Statements in raw mode (rows as arrays): a statement's mode is its own, so they are kept apart. */
+  private readonly rawCache = new Map<string, Statement>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly direct: SqlExecutor;
 
   constructor(private readonly db: Database.Database) {
-    const prepare = (sql: string): Statement => {
-      let stmt = this.cache.get(sql);
+    const prepareIn = (cache: Map<string, Statement>, sql: string, raw: boolean): Statement => {
+      let stmt = cache.get(sql);
       if (!stmt) {
         // Multi-row inserts make many shapes of one statement; keep the cache bounded.
-        if (this.cache.size >= 2000) this.cache.clear();
+        if (cache.size >= 2000) cache.clear();
         stmt = db.prepare(sql);
-        this.cache.set(sql, stmt);
+        if (raw) stmt.raw(true);
+        cache.set(sql, stmt);
       }
       return stmt;
     };
+    const prepare = (sql: string) => prepareIn(this.cache, sql, false);
     const bind = (params: readonly SqlParam[] | undefined) => (params ?? []) as unknown[];
     this.direct = {
       all: async <T>(sql: string, params?: readonly SqlParam[]) => prepare(sql).all(...bind(params)) as T[],
+      values: async <T extends readonly unknown[]>(sql: string, params?: readonly SqlParam[]) =>
+        prepareIn(this.rawCache, sql, true).all(...bind(params)) as T[],
       get: async <T>(sql: string, params?: readonly SqlParam[]) =>
         prepare(sql).get(...bind(params)) as T | undefined,
       run: async (sql: string, params?: readonly SqlParam[]) => ({
@@ -41,6 +47,10 @@ export class SqliteDriver implements SqlDriver {
 
   all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
     return this.exclusive(() => this.direct.all<T>(sql, params));
+  }
+
+  values<T extends readonly unknown[]>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    return this.exclusive(() => this.direct.values<T>(sql, params));
   }
 
   get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {

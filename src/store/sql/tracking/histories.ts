@@ -11,7 +11,7 @@ import type {
   Page,
 } from "../../types.js";
 import { inList, listParam, type SqlDriver } from "../driver.js";
-import { HISTORY_COLUMNS, type MetricRow, toMetric } from "./rows.js";
+import { POINT_COLUMNS, type PointValues, pointOf } from "./rows.js";
 
 export class SqlHistories {
   constructor(private readonly db: SqlDriver) {}
@@ -23,14 +23,14 @@ export class SqlHistories {
   async getMetricHistory(input: HistoryInput): Promise<Page<Metric>> {
     const offset = decodePageToken(input.pageToken);
     const limit = input.maxResults;
-    const rows = await this.db.all<MetricRow>(
-      `SELECT ${HISTORY_COLUMNS} FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY step, timestamp, value LIMIT ? OFFSET ?`,
+    const rows = await this.db.values<PointValues>(
+      `SELECT ${POINT_COLUMNS} FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY step, timestamp, value LIMIT ? OFFSET ?`,
       [input.runId, input.key, limit === undefined ? Number.MAX_SAFE_INTEGER : limit + 1, offset],
     );
     const more = limit !== undefined && rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     return {
-      items: page.map(toMetric),
+      items: page.map((r) => pointOf(input.key, r)),
       nextPageToken: more ? encodePageToken(offset + (limit as number)) : undefined,
     };
   }
@@ -63,25 +63,25 @@ export class SqlHistories {
     const steps = listParam(this.dialect, bulkIntervalSteps(distinct, ranges, start, end, input.maxResults));
     const out: MetricWithRunId[] = [];
     for (const runId of input.runIds) {
-      const rows = await this.db.all<MetricRow>(
-        `SELECT ${HISTORY_COLUMNS} FROM metrics
+      const rows = await this.db.values<PointValues>(
+        `SELECT ${POINT_COLUMNS} FROM metrics
          WHERE run_uuid = ? AND key = ? AND ${inList(this.dialect, "step", "bigint")}
          ORDER BY step, timestamp, value LIMIT ?`,
         [runId, input.key, steps, LIMITS.bulkIntervalPointsPerRun],
       );
-      for (const r of rows) out.push({ ...toMetric(r), runId });
+      for (const r of rows) out.push({ ...pointOf(input.key, r), runId });
     }
     return out;
   }
 
   async getMetricHistoryBulk(input: BulkHistoryInput): Promise<MetricWithRunId[]> {
     const runOrder = this.dialect === "postgres" ? 'run_uuid COLLATE "C"' : "run_uuid";
-    const rows = await this.db.all<MetricRow>(
-      `SELECT ${HISTORY_COLUMNS} FROM metrics WHERE ${inList(this.dialect, "run_uuid", "text")} AND key = ?
+    const rows = await this.db.values<readonly [...PointValues, runUuid: string]>(
+      `SELECT ${POINT_COLUMNS}, run_uuid FROM metrics WHERE ${inList(this.dialect, "run_uuid", "text")} AND key = ?
        ORDER BY ${runOrder}, timestamp, step, value LIMIT ?`,
       [listParam(this.dialect, input.runIds), input.key, input.maxResults],
     );
-    return rows.map((r) => ({ ...toMetric(r), runId: r.run_uuid }));
+    return rows.map((r) => ({ ...pointOf(input.key, r), runId: r[7] }));
   }
 
   /**

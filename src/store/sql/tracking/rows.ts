@@ -26,37 +26,52 @@ export interface RunRow {
   artifact_uri: string;
 }
 
-export interface MetricRow {
-  run_uuid: string;
-  key: string;
-  value: number;
-  timestamp: number;
-  step: number;
-  is_nan: number;
-  /** History rows only ('' when the point names no model or dataset). */
-  model_id?: string;
-  dataset_name?: string;
-  dataset_digest?: string;
-}
+/**
+ * A metric point's columns after its key, as `values` reads them (POINT_COLUMNS); reads of several
+ * runs add run_uuid after them. The key is the one asked for, not read again for every point.
+ */
+export const POINT_COLUMNS = "value, timestamp, step, is_nan, model_id, dataset_name, dataset_digest";
+export type PointValues = readonly [
+  value: number,
+  timestamp: number,
+  step: number,
+  isNan: number,
+  modelId: string,
+  datasetName: string,
+  datasetDigest: string,
+];
 
-export interface KeyValueRow {
-  run_uuid: string;
-  key: string;
-  value: string;
-}
-
-export const toMetric = (r: MetricRow): Metric => {
-  const m: Metric = {
-    key: r.key,
-    value: r.is_nan ? Number.NaN : r.value,
-    timestamp: r.timestamp,
-    step: r.step,
-  };
-  if (r.model_id) m.modelId = r.model_id;
-  if (r.dataset_name) m.datasetName = r.dataset_name;
-  if (r.dataset_digest) m.datasetDigest = r.dataset_digest;
+export function pointOf(key: string, r: readonly [...PointValues, ...unknown[]]): Metric {
+  const m: Metric = { key, value: r[3] ? Number.NaN : r[0], timestamp: r[1], step: r[2] };
+  // '' when the point names no model or dataset (MLflow 3's fields).
+  if (r[4]) m.modelId = r[4];
+  if (r[5]) m.datasetName = r[5];
+  if (r[6]) m.datasetDigest = r[6];
   return m;
-};
+}
+
+/** A run's latest value of a metric, as `values` reads LATEST_COLUMNS from latest_metrics. */
+export const LATEST_COLUMNS = "run_uuid, key, value, timestamp, step, is_nan";
+export type LatestValues = readonly [
+  runUuid: string,
+  key: string,
+  value: number,
+  timestamp: number,
+  step: number,
+  isNan: number,
+];
+
+export const latestOf = (r: LatestValues): Metric => ({
+  key: r[1],
+  value: r[5] ? Number.NaN : r[2],
+  timestamp: r[3],
+  step: r[4],
+});
+
+/** A run's param or tag, as `values` reads `run_uuid, key, value`. */
+export type KeyValueValues = readonly [runUuid: string, key: string, value: string];
+
+export const keyValueOf = (r: KeyValueValues): KeyValue => ({ key: r[1], value: r[2] });
 
 /** The history columns of a metric point. */
 export const HISTORY_COLUMNS =

@@ -14,13 +14,15 @@ import { lastValues, type SqlLogging } from "./logging.js";
 import {
   activeExperiment,
   activeRun,
-  type KeyValueRow,
+  type KeyValueValues,
+  keyValueOf,
   kv,
-  type MetricRow,
+  LATEST_COLUMNS,
+  type LatestValues,
+  latestOf,
   newRunRow,
   type RunRow,
   runRow,
-  toMetric,
   toRunInfo,
 } from "./rows.js";
 import type { PlannerStatistics } from "./statistics.js";
@@ -135,24 +137,21 @@ export class SqlRuns {
     );
     const where = inList(this.dialect, "run_uuid", "text");
     const [params, tags, metrics, inputs, links] = await Promise.all([
-      this.db.all<KeyValueRow>(`SELECT run_uuid, key, value FROM params WHERE ${where}`, [ids]),
-      this.db.all<KeyValueRow>(`SELECT run_uuid, key, value FROM tags WHERE ${where}`, [ids]),
-      this.db.all<MetricRow>(
-        `SELECT run_uuid, key, value, timestamp, step, is_nan FROM latest_metrics WHERE ${where}`,
-        [ids],
-      ),
+      this.db.values<KeyValueValues>(`SELECT run_uuid, key, value FROM params WHERE ${where}`, [ids]),
+      this.db.values<KeyValueValues>(`SELECT run_uuid, key, value FROM tags WHERE ${where}`, [ids]),
+      this.db.values<LatestValues>(`SELECT ${LATEST_COLUMNS} FROM latest_metrics WHERE ${where}`, [ids]),
       this.loadInputs(ids),
       this.loggedModels.runLinks(ids),
     ]);
-    const paramsByRun = groupBy(params, (p) => p.run_uuid);
-    const tagsByRun = groupBy(tags, (t) => t.run_uuid);
-    const metricsByRun = groupBy(metrics, (m) => m.run_uuid);
+    const paramsByRun = groupBy(params, (p) => p[0]);
+    const tagsByRun = groupBy(tags, (t) => t[0]);
+    const metricsByRun = groupBy(metrics, (m) => m[0]);
     return rows.map((row) => ({
       info: toRunInfo(row),
       data: {
-        metrics: (metricsByRun.get(row.run_uuid) ?? []).map(toMetric),
-        params: (paramsByRun.get(row.run_uuid) ?? []).map(kv),
-        tags: (tagsByRun.get(row.run_uuid) ?? []).map(kv),
+        metrics: (metricsByRun.get(row.run_uuid) ?? []).map(latestOf),
+        params: (paramsByRun.get(row.run_uuid) ?? []).map(keyValueOf),
+        tags: (tagsByRun.get(row.run_uuid) ?? []).map(keyValueOf),
       },
       inputs: {
         datasetInputs: inputs.get(row.run_uuid) ?? [],
