@@ -5,6 +5,7 @@ import type { Dialect } from "../../search/ast.js";
 export type SqlParam = string | number | null | readonly string[] | readonly number[];
 
 export interface SqlExecutor {
+  readonly dialect: Dialect;
   all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
   /**
    * The rows as arrays in the statement's column order. For reads of many rows: an object per row
@@ -17,7 +18,6 @@ export interface SqlExecutor {
 }
 
 export interface SqlDriver extends SqlExecutor {
-  readonly dialect: Dialect;
   /** Runs `fn` in one write transaction: all of it is committed, or none of it. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /**

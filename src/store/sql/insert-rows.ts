@@ -23,8 +23,10 @@ function statementText(insertInto: string, width: number, rows: number, suffix: 
 }
 
 /**
- * Inserts many rows with multi-row VALUES statements: one round trip per 500 rows instead of one per
- * row. Answers the number of rows written.
+ * Inserts many rows and answers the number written. PostgreSQL: multi-row VALUES statements, one round
+ * trip per 500 rows instead of one per row. SQLite runs in this process, with no round trip to save:
+ * one prepared single-row statement per row binds its few values instead of thousands in one call
+ * (a log-batch of 1,000 metrics: ~7.7 → ~5.6 ms in its transaction).
  */
 export async function insertRows(
   tx: SqlExecutor,
@@ -33,6 +35,11 @@ export async function insertRows(
   suffix = "",
 ): Promise<number> {
   let changes = 0;
+  if (tx.dialect === "sqlite") {
+    const sql = statementText(insertInto, rows[0]?.length ?? 0, 1, suffix);
+    for (const row of rows) changes += (await tx.run(sql, row)).changes;
+    return changes;
+  }
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const chunk = rows.length <= ROWS_PER_STATEMENT ? rows : rows.slice(i, i + ROWS_PER_STATEMENT);
     const width = chunk[0]?.length ?? 0;

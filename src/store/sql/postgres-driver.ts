@@ -101,6 +101,7 @@ function executor(
     }
   };
   return {
+    dialect: "postgres",
     all: async <T>(sql: string, params?: readonly SqlParam[]) => (await exec(sql, params)).rows as T[],
     values: async <T extends readonly unknown[]>(sql: string, params?: readonly SqlParam[]) =>
       (await exec(sql, params, true)).rows as unknown as T[],

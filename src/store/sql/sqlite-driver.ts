@@ -28,6 +28,7 @@ export class SqliteDriver implements SqlDriver {
     const prepare = (sql: string) => prepareIn(this.cache, sql, false);
     const bind = (params: readonly SqlParam[] | undefined) => (params ?? []) as unknown[];
     this.direct = {
+      dialect: "sqlite",
       all: async <T>(sql: string, params?: readonly SqlParam[]) => prepare(sql).all(...bind(params)) as T[],
       values: async <T extends readonly unknown[]>(sql: string, params?: readonly SqlParam[]) =>
         prepareIn(this.rawCache, sql, true).all(...bind(params)) as T[],

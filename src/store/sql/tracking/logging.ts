@@ -142,7 +142,17 @@ export class SqlLogging {
     await insertRows(
       tx,
       `INSERT INTO metrics (${HISTORY_COLUMNS}) VALUES`,
-      points.map((m) => [...row(m), m.modelId ?? "", m.datasetName ?? "", m.datasetDigest ?? ""]),
+      points.map((m) => [
+        runId,
+        m.key,
+        m.value,
+        m.timestamp,
+        m.step,
+        m.isNan,
+        m.modelId ?? "",
+        m.datasetName ?? "",
+        m.datasetDigest ?? "",
+      ]),
       "ON CONFLICT DO NOTHING",
     );
     await insertRows(
