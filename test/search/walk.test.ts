@@ -343,8 +343,11 @@ const expectedTop = (keep: (i: number) => boolean) =>
 describe.each(backends)("search plans over 100,000 runs on $name", ({ name, skip }) => {
   let stores: Stores | undefined;
   let db: SqlDriver;
-  /** The statements the store runs, in order: the driver's `all` is wrapped. */
-  let statements: { sql: string; params: readonly unknown[] }[] = [];
+  /**
+   * The statements the store runs, in order: the driver's `all` is wrapped, and that of the executor
+   * its bounded reads (the walk) get, whose statements are explained there too (their plan differs).
+   */
+  let statements: { sql: string; params: readonly unknown[]; bounded: boolean }[] = [];
   let experimentId: string;
   beforeAll(async () => {
     if (skip) return;
@@ -356,9 +359,23 @@ describe.each(backends)("search plans over 100,000 runs on $name", ({ name, skip
     await insertAll(db, t);
     const all = db.all.bind(db);
     db.all = ((sql: string, params?: readonly never[]) => {
-      statements.push({ sql, params: params ?? [] });
+      statements.push({ sql, params: params ?? [], bounded: false });
       return all(sql, params);
     }) as SqlDriver["all"];
+    const boundedReads = db.boundedReads.bind(db);
+    db.boundedReads = (<T>(fn: (q: Executor) => Promise<T>) =>
+      boundedReads((q) =>
+        fn({
+          dialect: q.dialect,
+          all: <R>(sql: string, params?: Parameters<Executor["all"]>[1]) => {
+            statements.push({ sql, params: params ?? [], bounded: true });
+            return q.all<R>(sql, params);
+          },
+          get: (sql, params) => q.get(sql, params),
+          values: (sql, params) => q.values(sql, params),
+          run: (sql, params) => q.run(sql, params),
+        }),
+      )) as SqlDriver["boundedReads"];
   }, 180_000);
   afterAll(async () => stores?.close());
 
@@ -376,7 +393,9 @@ describe.each(backends)("search plans over 100,000 runs on $name", ({ name, skip
     const found = statements.filter((s) => s.sql.startsWith("SELECT r.run_uuid")).at(-1);
     if (!found) throw new Error("no run search statement");
     const explain = db.dialect === "sqlite" ? "EXPLAIN QUERY PLAN" : "EXPLAIN (COSTS OFF)";
-    const plan = await db.all<Record<string, string>>(`${explain} ${found.sql}`, found.params as never[]);
+    const explained = (q: Executor) =>
+      q.all<Record<string, string>>(`${explain} ${found.sql}`, found.params as never[]);
+    const plan = found.bounded ? await db.boundedReads(explained) : await explained(db);
     return {
       ids: page.items.map((r) => r.info.runId),
       plan: plan.map((r) => (db.dialect === "sqlite" ? r.detail : r["QUERY PLAN"])).join("\n"),
@@ -393,6 +412,26 @@ describe.each(backends)("search plans over 100,000 runs on $name", ({ name, skip
           (/Bitmap Heap Scan on latest_metrics o0/.test(plan) &&
             /Bitmap Index Scan on latest_metrics_key_value/.test(plan))) &&
         !/Seq Scan/.test(plan);
+
+  it.skipIf(skip || name !== "postgres")(
+    "the walk's reads get no parallel plans, and leave the pool's connections as they were",
+    async () => {
+      const setting = async (q: Executor) =>
+        (await q.get<{ max_parallel_workers_per_gather: string }>("SHOW max_parallel_workers_per_gather"))
+          ?.max_parallel_workers_per_gather;
+      const usual = await setting(db);
+      expect(usual).not.toBe("0");
+      expect(await db.boundedReads(setting)).toBe("0");
+      await expect(db.boundedReads(async (q) => q.get("SELECT * FROM no_such_table"))).rejects.toThrow(
+        /no_such_table/,
+      );
+      // Every connection of the pool at once: none kept the walk's setting, none stayed in a transaction.
+      const all = await Promise.all(Array.from({ length: 16 }, () => setting(db)));
+      expect(new Set(all)).toEqual(new Set([usual]));
+      expect(await db.boundedReads(setting)).toBe("0");
+    },
+    60_000,
+  );
 
   it.skipIf(skip)(
     "a broad filter (half the runs) walks latest_metrics_key_value for the order metric",

@@ -153,6 +153,32 @@ export class PostgresDriver implements SqlDriver {
     return this.direct.run(sql, params);
   }
 
+  async boundedReads<T>(fn: (q: SqlExecutor) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw mapError(e);
+    }
+    let broken = false;
+    try {
+      // SET LOCAL lasts until the transaction's end: the connection goes back to the pool unchanged.
+      await client.query("BEGIN READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0");
+      const result = await fn(executor((config) => client.query(config)));
+      await client.query("COMMIT");
+      return result;
+    } catch (e) {
+      try {
+        await client.query("ROLLBACK");
+      } catch {
+        broken = true;
+      }
+      throw mapError(e);
+    } finally {
+      client.release(broken);
+    }
+  }
+
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient;

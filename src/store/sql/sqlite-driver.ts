@@ -80,6 +80,10 @@ export class SqliteDriver implements SqlDriver {
     });
   }
 
+  boundedReads<T>(fn: (q: SqlExecutor) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+
   async maintain(): Promise<void> {
     // Cheap when nothing changed; analyzes the tables whose size moved a lot.
     await this.exclusive(async () => this.db.pragma("optimize"));

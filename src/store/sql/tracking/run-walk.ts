@@ -1,7 +1,7 @@
 // runs/search ordered by a metric (or, on SQLite, a param or tag) over many runs: the walk of the order
 // key's (key, value) index (src/search's RunWalk), sized by what it finds, with the full search as the
 // answer whenever a walk would not be both exact and cheap.
-import type { Comparison, SqlFragment } from "../../../search/ast.js";
+import type { Comparison, OrderTerm, SqlFragment } from "../../../search/ast.js";
 import {
   compileEqualityCount,
   compileFirstValueAmong,
@@ -14,7 +14,7 @@ import {
   requiredEqualities,
   walkTerm,
 } from "../../../search/index.js";
-import type { SqlExecutor } from "../driver.js";
+import type { SqlDriver, SqlExecutor } from "../driver.js";
 
 /**
  * Experiments with fewer runs than this are searched in full: checking and sorting all of them costs
@@ -156,11 +156,21 @@ async function groupWalk(
  * search (`query.selective`, a rare param/tag equality), a page too deep, or a filter that matched too
  * few of the runs walked. A walk's answer is exactly the full search's (see RunWalk).
  */
-export async function walkRunSearch(db: SqlExecutor, query: RunSearchQuery): Promise<string[] | null> {
+export async function walkRunSearch(db: SqlDriver, query: RunSearchQuery): Promise<string[] | null> {
   const term = walkTerm(query.orderBy, query.dialect);
   if (!term || (query.selective?.size ?? 0) > 0) return null;
   const wanted = query.offset + query.limit;
   if (wanted > WALK_MAX_ROWS || query.limit <= 0) return null;
+  return db.boundedReads((q) => walk(q, query, term, wanted));
+}
+
+/** walkRunSearch's statements, bounded reads all (each walk reads at most MAX_SPAN entries). */
+async function walk(
+  db: SqlExecutor,
+  query: RunSearchQuery,
+  term: OrderTerm,
+  wanted: number,
+): Promise<string[] | null> {
   const size = compileRunCount(query, SMALL_SEARCH);
   if ((await countOf(db, size)) < SMALL_SEARCH) return null;
   const lists = new Map<Comparison, number>();
