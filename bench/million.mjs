@@ -287,7 +287,7 @@ export async function millionSuite({
   log = console.log,
 }) {
   const samples = quick ? 10 : 30;
-  const result = { runs, backends: [] };
+  const result = { runs, backends: [], kept: Boolean(keep) };
   // ---- SQLite
   let file;
   let location;
@@ -394,7 +394,7 @@ export async function millionSuite({
 /** What profiling found behind a miss, by row name prefix (shown only while the row misses). */
 const KNOWN_CAUSES = {
   "filtered search ordered by a metric":
-    "walked (src/store/sql/tracking/run-walk.ts): m1's index is read from the top and ~10,000 runs are visited to find 100 with p0 = '7' (2% of the runs) and m0 > 0.5 (half of those). A first short walk (400 entries) checks p0 run by run; the longer one reads the p0 list (20,000 runs) once and checks it in memory. Measured alone on a quiet machine (2026-12-06 21:48): 36 ms, of which the walks ~17 and the 100 runs read ~11.",
+    "walked (src/store/sql/tracking/run-walk.ts): m1's index is read from the top and ~10,000 runs are visited to find 100 with p0 = '7' (2% of the runs) and m0 > 0.5 (half of those). A first short walk (400 entries) checks p0 run by run; the longer one reads the p0 list (20,000 runs) once and checks it in memory. Measured alone on a quiet machine (2026-12-06 21:48): 36 ms, of which the walks ~17 and the 100 runs read ~11. PostgreSQL (its target is the ratio, within 2×): the same walks, on one connection without parallel plans (SqlDriver.boundedReads; with them ~75 ms at the store, ~58–63 without); its second walk hash-joins 20,000 entries of m1's index with the p0 list (~25 ms), and each of its six sequential statements is a round trip and a plan.",
   "same, broad filter":
     "walked: the first 400 entries of m1's index hold ~200 matches, and SQLite stops at the 100th (partial sort on the index order); the rest is the request (100 runs read and encoded).",
   "same, rare metric filter":
@@ -404,7 +404,7 @@ const KNOWN_CAUSES = {
   "sort by a metric, then a param":
     "params.p7 takes 25 values, 40,000 runs each: the first value's runs are read in the experiment's run order (the group walk, run-walk.ts), ~15 ms at the store; the metric sort walks m3's index.",
   "filter (metric range, param equality":
-    "the filters run with the table ordered by params.p7. `params.p2 = '1x'` (20,000 runs, all on one p7 value, a different one each round) starts a group walk at the first p7 value among its runs: finding that value reads p7 for each of the 20,000 runs, a B-tree lookup each at random places of a 5 GB file: 60–110 ms at the store once in the page cache, 170–510 ms the first time a value is filtered (each round filters a new one); the walk itself ~8 ms.",
+    "the filters run with the table ordered by params.p7. `params.p2 = '1x'` (20,000 runs, all on one p7 value, a different one each round) starts a group walk at the first p7 value among its runs: finding that value reads p7 for each of the 20,000 runs, a B-tree lookup each at random places of a 5 GB file: 60–110 ms at the store once in the page cache, 170–510 ms the first time a value is filtered (each round filters a new one), seconds when the file is out of the page cache (2026-12-07 00:11, after a 12 GB PostgreSQL store was seeded beside it: 2.4–9 s); the walk itself ~8 ms.",
 };
 
 /** The BENCHMARKS.md section (without its heading). */
@@ -450,7 +450,7 @@ this section), or \`node bench/million.mjs [--runs=N] [--sqlite-only] [--keep=DI
 keeps the seeded SQLite file in DIR and reuses it, \`--keep=DIR --seed-only\` only seeds it;
 \`BENCH_MILLION_KEEP=DIR\` does the same for \`npm run bench\`). Seeding SQLite took ${sqlite.seedSeconds.toFixed(0)} s${pg ? ` and PostgreSQL ${pg.seedSeconds.toFixed(0)} s` : ""};
 the stores take about 5.5 GB (SQLite) and 12 GB (PostgreSQL, WAL included) under the system's temporary directory and
-are deleted at the end.
+are deleted at the end.${result.kept ? ` This run reused stores seeded earlier (\`BENCH_MILLION_KEEP\`${pg ? ", `BENCH_MILLION_PG_URI`: a cluster started as the bench starts its own" : ""}): their files may start out of the page cache (the first calls), and PostgreSQL's tables had been vacuumed by autovacuum since.` : ""}
 
 ${table(rows, [
   { title: "workload", value: (r) => r.name },
