@@ -46,6 +46,7 @@ export function validateKey(
   key: string,
   { anyCharacters = false } = {},
 ): void {
+  if (VALID_KEYS.has(key)) return;
   if (!anyCharacters && !KEY_CHARS.test(key)) {
     throw invalidParameter(
       `Invalid ${kind} name: '${key}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colons (:) and slashes (/).`,
@@ -61,6 +62,22 @@ export function validateKey(
       `${capitalize(kind)} key '${key.slice(0, 40)}…' had length ${codePointLength(key)}, which exceeded length limit of ${LIMITS.keyLength}`,
     );
   }
+  // A key accepted only for its characters' sake (anyCharacters) is not one the strict check passed.
+  if (!anyCharacters) rememberValid(key);
+}
+
+/**
+ * Keys that passed every check (whatever their kind: the rules are the same). A log-batch of 1,000
+ * points names a few keys many times, and a training loop the same keys at every step: each is checked
+ * once (the Unicode character class, the path test and the length were ~0.6 ms of such a batch).
+ * Bounded: emptied when full.
+ */
+const VALID_KEYS = new Set<string>();
+const VALID_KEYS_KEPT = 10_000;
+
+function rememberValid(key: string): void {
+  if (VALID_KEYS.size >= VALID_KEYS_KEPT) VALID_KEYS.clear();
+  VALID_KEYS.add(key);
 }
 
 function isNormalizedRelativePath(key: string): boolean {

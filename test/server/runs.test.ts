@@ -168,6 +168,43 @@ describe("params, tags and metrics", () => {
     expect((await getRun(id)).data.params).toHaveLength(5);
   });
 
+  it("refuses bad keys every time, also after good keys were checked and remembered", async () => {
+    const id = (await newRun()).info.run_id;
+    const bad = ["a/../b", "/lead", "trail/", "..x", "semi;colon", "", "k".repeat(251)];
+    for (let round = 0; round < 2; round++) {
+      // The good keys' second round is answered from the remembered keys.
+      await ok("POST", "/runs/log-batch", {
+        run_id: id,
+        metrics: ["loss", "train/acc"].map((key) => ({ key, value: round, timestamp: 1, step: round })),
+      });
+      for (const key of bad) {
+        await fails(
+          "POST",
+          "/runs/log-metric",
+          { run_id: id, key, value: 1, timestamp: 1 },
+          400,
+          "INVALID_PARAMETER_VALUE",
+        );
+        await fails(
+          "POST",
+          "/runs/log-batch",
+          {
+            run_id: id,
+            metrics: [
+              { key: "loss", value: 1, timestamp: 1 },
+              { key, value: 1, timestamp: 1 },
+            ],
+          },
+          400,
+          "INVALID_PARAMETER_VALUE",
+        );
+      }
+    }
+    // Nothing of a refused batch was written: two rounds of the good batch, no more.
+    const history = await ok("GET", "/metrics/get-history", { run_id: id, metric_key: "loss" });
+    expect(history.metrics).toHaveLength(2);
+  });
+
   it("truncates over-long param and tag values as MLflow does", async () => {
     const id = (await newRun()).info.run_id;
     await ok("POST", "/runs/log-parameter", { run_id: id, key: "long", value: "p".repeat(7000) });
