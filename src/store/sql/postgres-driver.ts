@@ -153,17 +153,15 @@ export class PostgresDriver implements SqlDriver {
     return this.direct.run(sql, params);
   }
 
-  async boundedReads<T>(fn: (q: SqlExecutor) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (e) {
-      throw mapError(e);
-    }
+  /**
+   * One transaction on one connection of the pool, opened by `begin`: committed when `fn` succeeds,
+   * rolled back otherwise. Errors come out as the driver gave them (the callers map them).
+   */
+  private async inTransaction<T>(begin: string, fn: (q: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
     let broken = false;
     try {
-      // SET LOCAL lasts until the transaction's end: the connection goes back to the pool unchanged.
-      await client.query("BEGIN READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0");
+      await client.query(begin);
       const result = await fn(executor((config) => client.query(config)));
       await client.query("COMMIT");
       return result;
@@ -173,37 +171,29 @@ export class PostgresDriver implements SqlDriver {
       } catch {
         broken = true;
       }
-      throw mapError(e);
+      throw e;
     } finally {
       client.release(broken);
     }
   }
 
+  async boundedReads<T>(fn: (q: SqlExecutor) => Promise<T>): Promise<T> {
+    try {
+      // SET LOCAL lasts until the transaction's end: the connection goes back to the pool unchanged.
+      return await this.inTransaction("BEGIN READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0", fn);
+    } catch (e) {
+      throw mapError(e);
+    }
+  }
+
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      let client: pg.PoolClient;
       try {
-        client = await this.pool.connect();
+        return await this.inTransaction("BEGIN", fn);
       } catch (e) {
-        throw mapError(e);
-      }
-      let broken = false;
-      try {
-        await client.query("BEGIN");
-        const result = await fn(executor((config) => client.query(config)));
-        await client.query("COMMIT");
-        return result;
-      } catch (e) {
-        try {
-          await client.query("ROLLBACK");
-        } catch {
-          broken = true;
-        }
         // Serialization failures and deadlocks are the database asking us to try again.
         if (isRetryable(e) && attempt < 5) continue;
         throw mapError(e);
-      } finally {
-        client.release(broken);
       }
     }
   }
