@@ -63,7 +63,9 @@ function compile(t: Target, query: Query, extraWhere: (q: SqlBuilder) => string[
 }
 
 const EXPERIMENT_TARGET: Target = {
-  select: "e.experiment_id FROM experiments e",
+  // The whole row, which the store answers with: read again by id, it was one more statement (a round
+  // trip on PostgreSQL) for every experiments/search.
+  select: "e.* FROM experiments e",
   columns: {
     name: "e.name",
     experiment_id: "e.experiment_id",

@@ -51,26 +51,23 @@ export class SqlSearch {
       offset,
       dialect: this.dialect,
     });
-    const ids = (await this.db.all<{ experiment_id: number }>(query.sql, query.params)).map(
-      (r) => r.experiment_id,
-    );
-    const more = ids.length > input.maxResults;
-    const page = ids.slice(0, input.maxResults);
+    const rows = await this.db.all<ExperimentRow>(query.sql, query.params);
+    const more = rows.length > input.maxResults;
+    const page = rows.slice(0, input.maxResults);
     if (page.length === 0) return { items: [] };
-    const idList = listParam(this.dialect, page);
-    const rows = await this.db.all<ExperimentRow>(
-      `SELECT * FROM experiments WHERE ${inList(this.dialect, "experiment_id", "bigint")}`,
-      [idList],
-    );
     const tags = groupBy(
       await this.db.all<KeyValue & { experiment_id: number }>(
         `SELECT experiment_id, key, value FROM experiment_tags WHERE ${inList(this.dialect, "experiment_id", "bigint")} ORDER BY key`,
-        [idList],
+        [
+          listParam(
+            this.dialect,
+            page.map((r) => r.experiment_id),
+          ),
+        ],
       ),
       (t) => t.experiment_id,
     );
-    const byId = new Map(rows.map((r) => [r.experiment_id, r]));
-    const items = page.map((id) => toExperiment(byId.get(id) as ExperimentRow, (tags.get(id) ?? []).map(kv)));
+    const items = page.map((r) => toExperiment(r, (tags.get(r.experiment_id) ?? []).map(kv)));
     return { items, nextPageToken: more ? encodePageToken(offset + input.maxResults) : undefined };
   }
 
