@@ -21,7 +21,7 @@ import type {
 import { inList, listParam, type SqlDriver } from "../driver.js";
 import { experimentIdNumber } from "../experiment-row.js";
 import { groupBy } from "../group.js";
-import { type ExperimentRow, kv, type RunRow, toExperiment } from "./rows.js";
+import { type ExperimentRow, kv, toExperiment } from "./rows.js";
 import { walkRunSearch } from "./run-walk.js";
 import type { SqlRuns } from "./runs.js";
 
@@ -121,12 +121,7 @@ export class SqlSearch {
       ids = (await this.db.all<{ run_uuid: string }>(query.sql, query.params)).map((r) => r.run_uuid);
     }
     if (ids.length === 0) return { items: [] };
-    const rows = await this.db.all<RunRow>(
-      `SELECT * FROM runs WHERE ${inList(this.dialect, "run_uuid", "text")}`,
-      [listParam(this.dialect, ids)],
-    );
-    const byId = new Map(rows.map((r) => [r.run_uuid, r]));
-    const items = await this.runs.loadRuns(ids.map((id) => byId.get(id) as RunRow));
+    const items = await this.runs.loadRunsById(ids);
     return {
       items,
       nextPageToken: ids.length === input.maxResults ? encodePageToken(offset + ids.length) : undefined,
