@@ -420,8 +420,9 @@ export class MagicCell {
     });
     for (const name of stale) delete out[name];
     if (stale.length > 0) {
-      const text = `labtrack: the cell stopped before setting ${stale.join(", ")}: not logged (the values were an earlier execution's)`;
-      writeText(this.model, wrapWords(text, WRAP_AT).join("\n"), "stderr");
+      this.warn(
+        `labtrack: the cell stopped before setting ${stale.join(", ")}: not logged (the values were an earlier execution's)`,
+      );
     }
     return out;
   }
@@ -434,14 +435,19 @@ export class MagicCell {
         : e instanceof Error
           ? e.message
           : String(e);
-    const text = `labtrack: the cell's source could not be saved with the run: ${detail}`;
-    writeText(this.model, wrapWords(text, WRAP_AT).join("\n"), "stderr");
+    this.warn(`labtrack: the cell's source could not be saved with the run: ${detail}`);
   }
 
   /** The run keeps its status: what was sent is on the server, the rest is named here. */
   private flushProblem(detail: string): void {
     const from = this.family === "python" ? "Python" : "the kernel";
-    const text = `labtrack: some values logged from ${from} could not be sent: ${detail.replace(/^labtrack: /, "")}`;
+    this.warn(
+      `labtrack: some values logged from ${from} could not be sent: ${detail.replace(/^labtrack: /, "")}`,
+    );
+  }
+
+  /** A problem that leaves the run as it is, on the cell's stderr. */
+  private warn(text: string): void {
     // Wrapped between words: stream outputs break lines anywhere, inside words too.
     writeText(this.model, wrapWords(text, WRAP_AT).join("\n"), "stderr");
   }
